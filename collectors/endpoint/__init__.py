@@ -1,0 +1,1 @@
+"""Endpoint telemetry: Linux auth logs, auditd, Windows event logs, osquery."""

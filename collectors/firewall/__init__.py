@@ -1,0 +1,1 @@
+"""Firewall and perimeter logs from the vendors agencies run."""

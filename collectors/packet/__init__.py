@@ -1,0 +1,1 @@
+"""Network sensors: packet captures, Zeek and Suricata logs."""

@@ -1,0 +1,5 @@
+"""``python -m secops`` runs the command line."""
+
+from secops.cli import main
+
+main()

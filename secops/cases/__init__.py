@@ -1,0 +1,1 @@
+"""Cases: alerts, incidents and the audit log."""

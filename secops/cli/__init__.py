@@ -1,0 +1,74 @@
+"""The ``secops`` command line, assembled in one place from one module per command group."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from secops import escape
+from secops.cli import collect, config, parse, pending, store
+from secops.cli.context import AppState
+from secops.errors import SecopsError
+
+app = typer.Typer(
+    name="secops",
+    help="Security operations for agency networks: collect, detect, triage, report.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="Configuration file (default: $SECOPS_CONFIG, ./secops.toml, XDG).")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Data directory (default: $SECOPS_DATA_DIR, config, XDG).")
+    ] = None,
+    analyst: Annotated[
+        str | None, typer.Option("--analyst", help="Name recorded in the audit log (default: the OS user).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
+) -> None:
+    """Security operations for agency networks: collect, detect, triage, report."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    ctx.obj = AppState(config_file, data_dir, analyst)
+    ctx.call_on_close(ctx.obj.close)
+
+
+app.command("parse")(parse.parse)
+app.add_typer(collect.app, name="collect")
+app.add_typer(store.app, name="store")
+app.add_typer(config.app, name="config")
+pending.register(app)
+
+
+def main() -> None:
+    """Console entry point: library errors become one line and an exit code."""
+    try:
+        code = app(standalone_mode=False)
+    except SecopsError as exc:
+        print(f"secops: error: {escape.one_line(str(exc))}", file=sys.stderr)
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (KeyboardInterrupt, click.Abort):
+        print("secops: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,54 @@
+"""``secops collect``: ingest from files (and, later, syslog listeners and capture) into the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from secops.cli.context import state
+from secops.cli.output import stderr_console
+from secops.cli.parse import FormatOption, TimezoneOption, report_stats
+from secops.ingest import ingest_files
+from secops.inputs import expand
+from secops.pipeline import Stats
+
+app = typer.Typer(help="Ingest logs into the configured store.", no_args_is_help=True)
+
+
+@app.command("file")
+def collect_file(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files, directories, globs, .gz or .zip.")],
+    fmt: FormatOption = "auto",
+    timezone: TimezoneOption = None,
+    batch_size: Annotated[int | None, typer.Option(help="Events per stored batch.")] = None,
+) -> None:
+    """Ingest files once, resuming each from its checkpoint."""
+    app_state = state(ctx)
+    stats = Stats()
+    files = expand(list(paths))
+    size = batch_size or app_state.config.batch_size
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=stderr_console(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("ingesting", total=None)
+        result = ingest_files(
+            files,
+            fmt,
+            app_state.parse_context(timezone),
+            app_state.events,
+            app_state.cases,
+            stats,
+            batch_size=size,
+            on_progress=lambda n: progress.update(task, description=f"ingesting: {n:,} events"),
+        )
+    report_stats(stats)
+    print(f"secops: stored {result.stored:,} of {result.read:,} events read", file=sys.stderr)

@@ -1,0 +1,38 @@
+"""``secops config``: show the effective configuration (secrets redacted), write a starting file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from secops.cli.context import state
+from secops.config import config_template
+from secops.errors import UsageError
+
+app = typer.Typer(help="Show or create the configuration.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(ctx: typer.Context) -> None:
+    """The effective configuration after file and SECOPS_* overrides; secrets shown as ****."""
+    app_state = state(ctx)
+    shown = app_state.config.redacted()
+    shown["data_dir"] = str(app_state.data_dir)
+    shown["config_file"] = str(app_state.config.source) if app_state.config.source else None
+    sys.stdout.buffer.write(orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+@app.command("init")
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the file.")] = Path("secops.toml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starting configuration."""
+    if path.exists() and not force:
+        raise UsageError("file exists; use --force to overwrite", where=str(path))
+    path.write_text(config_template(), "utf-8")
+    print(f"wrote {path}", file=sys.stderr)

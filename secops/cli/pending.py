@@ -1,0 +1,50 @@
+"""Commands of DESIGN.md that later releases fill in: they exist, say so, and exit 2.
+
+Each entry leaves this table when its real command group is added to the app.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from secops.errors import NotAvailable
+
+PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
+    "detect": ("Run Sigma detections: scheduled, looping, or over evidence files.", ["run", "schedule", "scan"]),
+    "yara": ("Scan files and directories with YARA rules.", ["scan"]),
+    "rules": ("List, check, add and test detection rules.", ["list", "check", "add", "test"]),
+    "alerts": ("Triage alerts.", ["list", "show", "ack", "assign", "close", "suppress"]),
+    "incidents": (
+        "Group alerts into incidents and follow them through their lifecycle.",
+        ["list", "show", "create", "add", "status", "note", "timeline", "merge"],
+    ),
+    "ioc": ("Import indicators of compromise and match them.", ["import", "list", "match"]),
+    "report": ("Breach notifications and SOC summaries.", ["breach", "summary"]),
+    "es": ("Set up and inspect the Elasticsearch backend.", ["setup", "status"]),
+    "audit": ("Read and verify the tamper-evident audit log.", ["log", "verify"]),
+}
+PENDING_COMMANDS: dict[str, str] = {
+    "hunt": "Search events with a Lucene-style query.",
+    "dashboard": "Serve the local web console.",
+    "generate": "Write a seeded synthetic agency network's logs.",
+    "demo": "Run the whole pipeline on sample data.",
+}
+
+
+def _unavailable(name: str) -> typer.models.CommandFunctionType:
+    def command() -> None:
+        raise NotAvailable(f"'secops {name}' is not available in this release yet")
+
+    command.__doc__ = "Not available in this release yet."
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    """Add every pending group and command to the app."""
+    for group, (help_text, commands) in PENDING_GROUPS.items():
+        sub = typer.Typer(help=f"{help_text} (not available yet)", no_args_is_help=True)
+        for command in commands:
+            sub.command(command)(_unavailable(f"{group} {command}"))
+        app.add_typer(sub, name=group)
+    for name, help_text in PENDING_COMMANDS.items():
+        app.command(name, help=f"{help_text} (not available yet)")(_unavailable(name))

@@ -1,0 +1,146 @@
+"""Configuration: one ``secops.toml``, overridable key by key from ``SECOPS_*``.
+
+Lookup order for the file: ``--config``, ``$SECOPS_CONFIG``, ``./secops.toml``,
+then the XDG config directory. Every key can be overridden by an environment
+variable named after its path (``data_dir`` → ``SECOPS_DATA_DIR``,
+``es.api_key`` → ``SECOPS_ES_API_KEY``). Secrets come from the environment or
+from a ``*_file`` readable only by its owner, and are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from secops.errors import ConfigError
+
+ENV_PREFIX = "SECOPS_"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EsConfig(Section):
+    """How to reach an Elasticsearch cluster."""
+
+    url: str | None = None
+    api_key: SecretStr | None = None
+    api_key_file: Path | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    verify_certs: bool = True
+    """Turning this off must be explicit; it is on by default."""
+    index_prefix: str = "secops"
+
+    def secret(self, name: Literal["api_key", "password"]) -> str | None:
+        """A secret from its value or its owner-only file."""
+        value: SecretStr | None = getattr(self, name)
+        if value is not None:
+            return value.get_secret_value()
+        path: Path | None = getattr(self, f"{name}_file")
+        return read_secret_file(path) if path else None
+
+
+class Config(Section):
+    """Everything secops can be told; defaults make a zero-setup embedded install."""
+
+    data_dir: Path | None = None
+    store: Literal["embedded", "elasticsearch"] = "embedded"
+    rules: list[Path] = Field(default_factory=list)
+    timezone: str = "UTC"
+    """Zone for log timestamps that carry none."""
+    batch_size: int = 20_000
+    es: EsConfig = Field(default_factory=EsConfig)
+    source: Path | None = Field(default=None, exclude=True)
+    """The file this configuration was read from, if any."""
+
+    def resolved_data_dir(self, override: Path | None = None) -> Path:
+        """``--data-dir``, then ``SECOPS_DATA_DIR``/``data_dir``, then the XDG data directory."""
+        chosen = override or self.data_dir or Path(platformdirs.user_data_dir("secops"))
+        return chosen.expanduser()
+
+    def redacted(self) -> dict[str, Any]:
+        """The configuration as shown to people: secrets replaced."""
+        return self.model_dump(mode="json", exclude={"source"})
+
+
+def read_secret_file(path: Path) -> str:
+    """Read a secret from a file that only its owner can read."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ConfigError("cannot read secret file", where=str(path)) from exc
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError("secret file is readable by others; chmod 600 it", where=str(path))
+    return path.read_text("utf-8").strip()
+
+
+def find_config_file(explicit: Path | None = None) -> Path | None:
+    """The configuration file by the documented lookup order, or None."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError("configuration file not found", where=str(explicit))
+        return explicit
+    env = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if env:
+        if not Path(env).is_file():
+            raise ConfigError("configuration file not found (from SECOPS_CONFIG)", where=env)
+        return Path(env)
+    for candidate in (Path("secops.toml"), Path(platformdirs.user_config_dir("secops")) / "secops.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read the file (if any), apply ``SECOPS_*`` overrides, validate."""
+    path = find_config_file(explicit)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text("utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(str(exc), where=str(path)) from exc
+    _apply_env(Config, data, environ if environ is not None else dict(os.environ), ENV_PREFIX)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{key}: {first['msg']}", where=str(path or "environment")) from exc
+    config.source = path
+    return config
+
+
+def _apply_env(model: type[BaseModel], data: dict[str, Any], environ: dict[str, str], prefix: str) -> None:
+    """Overlay environment variables onto raw config data, following the model's fields."""
+    for name, info in model.model_fields.items():
+        if info.exclude:
+            continue
+        key = f"{prefix}{name.upper()}"
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            sub = data.setdefault(name, {})
+            _apply_env(annotation, sub, environ, key + "_")
+            if not sub:
+                del data[name]
+        elif key in environ:
+            value = environ[key]
+            is_list = get_origin(annotation) is list or list in get_args(annotation)
+            data[name] = [v for v in value.split(os.pathsep) if v] if is_list else value
+
+
+def config_template() -> str:
+    """The commented starting file ``secops config init`` writes."""
+    from importlib import resources
+
+    return resources.files("secops.data").joinpath("secops.toml.example").read_text("utf-8")

@@ -1,0 +1,1 @@
+"""Package data: the pinned ECS field list and other reference tables."""

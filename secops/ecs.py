@@ -1,0 +1,191 @@
+"""ECS event helpers: dotted access, timestamps, deterministic ids, failure events.
+
+Events are plain nested dicts (``{"source": {"ip": ...}}``) as Elasticsearch
+stores them. These helpers are on the hot path of every collector, so they
+stay small and allocation-light.
+
+The pinned ECS field list (``secops/data/ecs_fields.csv``) is the ECS 9.4.0
+field reference from elastic/ecs (Apache-2.0), reduced to name, type and
+normalization. Tests check emitted and rule-referenced fields against it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from secops.types import EcsField, Event
+
+ECS_VERSION = "9.4.0"
+
+VENDOR_NAMESPACES: tuple[str, ...] = (
+    "cisco.",
+    "panw.",
+    "fortinet.",
+    "pfsense.",
+    "iptables.",
+    "netfilter.",
+    "checkpoint.",
+    "juniper.",
+    "sonicwall.",
+    "cef.",
+    "leef.",
+    "winlog.",
+    "auditd.",
+    "osquery.",
+    "zeek.",
+    "suricata.",
+    "system.",
+    "sysmon.",
+    "linux.",
+    "secops.",
+    "powershell.",
+    "sophos.",
+    "syslog.",
+)
+"""Namespaces that hold vendor fields ECS lacks, the way Elastic's integrations name them."""
+
+
+def get(event: Mapping[str, Any], path: EcsField, default: Any = None) -> Any:
+    """Read a dotted field from a nested event; also finds literal dotted keys."""
+    node: Any = event
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return default
+        if part in node:
+            node = node[part]
+        else:
+            # Some producers (Winlogbeat, Elastic's pipelines) keep dotted keys flat.
+            return event.get(path, default) if node is event else default
+    return node
+
+
+def put(event: Event, path: EcsField, value: Any) -> None:
+    """Write a dotted field into a nested event, creating parents as needed."""
+    parts = path.split(".")
+    node = event
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[parts[-1]] = value
+
+
+def put_if(event: Event, path: EcsField, value: Any) -> None:
+    """Write a field only when the value is present (not None and not empty)."""
+    if value is not None and value != "" and value != []:
+        put(event, path, value)
+
+
+def flatten(event: Mapping[str, Any], prefix: str = "") -> dict[EcsField, Any]:
+    """Flatten a nested event into ``{"dotted.name": value}``; lists stay values."""
+    out: dict[EcsField, Any] = {}
+    for key, value in event.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def unflatten(fields: Mapping[EcsField, Any]) -> Event:
+    """Build a nested event from dotted names."""
+    event: Event = {}
+    for name, value in fields.items():
+        put(event, name, value)
+    return event
+
+
+def iter_fields(event: Mapping[str, Any]) -> Iterator[EcsField]:
+    """Yield every leaf field name of an event."""
+    return iter(flatten(event))
+
+
+def format_ts(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``; milliseconds unless the source has finer precision."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: attach the source's time zone first")
+    moment = moment.astimezone(UTC)
+    spec = "microseconds" if moment.microsecond % 1000 else "milliseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def now_ts() -> str:
+    """The current time as an ECS timestamp."""
+    return format_ts(datetime.now(UTC))
+
+
+def parse_ts(value: str) -> datetime:
+    """Parse an ECS timestamp (RFC 3339, ``Z`` or offset) into an aware datetime."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def event_id(identity: str, raw: str | bytes) -> str:
+    """A deterministic id from the source's identity and the raw record.
+
+    Re-ingesting the same record from the same source yields the same id, so
+    stores can refuse duplicates; identical lines at different positions
+    differ because the identity carries the position.
+    """
+    digest = hashlib.blake2b(identity.encode("utf-8", "surrogateescape"), digest_size=16)
+    digest.update(raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def envelope(
+    event: Event,
+    *,
+    raw: str,
+    identity: str,
+    dataset: str,
+    ingested: str,
+) -> Event:
+    """Fill the fields DESIGN.md says are always set, leaving parser values alone."""
+    ev = event.setdefault("event", {})
+    ev.setdefault("kind", "event")
+    ev.setdefault("category", [])
+    ev.setdefault("type", [])
+    ev.setdefault("dataset", dataset)
+    ev.setdefault("module", dataset.split(".", 1)[0])
+    ev["original"] = raw
+    ev["ingested"] = ingested
+    ev["id"] = event_id(identity, raw)
+    event.setdefault("ecs", {})["version"] = ECS_VERSION
+    if "@timestamp" not in event:
+        event["@timestamp"] = ingested
+    return event
+
+
+def parse_failure(raw: str, message: str, *, dataset: str = "secops.unparsed") -> Event:
+    """The event for a record no parser understood: nothing is dropped silently."""
+    return {
+        "event": {"kind": "pipeline_error", "category": [], "type": [], "dataset": dataset},
+        "error": {"message": message},
+        "tags": ["_parse_failure"],
+        "message": raw,
+    }
+
+
+@cache
+def ecs_fields() -> dict[EcsField, str]:
+    """The pinned ECS field list: name → Elasticsearch type."""
+    text = resources.files("secops.data").joinpath("ecs_fields.csv").read_text("utf-8")
+    return {row["field"]: row["type"] for row in csv.DictReader(text.splitlines())}
+
+
+def is_known_field(name: EcsField) -> bool:
+    """True for ECS fields, custom objects' children, and vendor namespaces."""
+    if name in ecs_fields() or name.startswith(VENDOR_NAMESPACES):
+        return True
+    # Children of ECS `object`/`flattened` fields (labels.*, dns.answers.*) are allowed.
+    fields = ecs_fields()
+    parts = name.split(".")
+    return any(fields.get(".".join(parts[:i])) in ("object", "flattened", "nested") for i in range(1, len(parts)))

@@ -1,0 +1,30 @@
+"""Durations and moments as people type them: ``90d``, ``5m``, ``2026-11-01``, ``2026-11-01T12:00Z``."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from secops.errors import UsageError
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30s``, ``5m``, ``24h``, ``90d``, ``2w`` → timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise UsageError(f"not a duration: {text!r} (use e.g. 30s, 5m, 24h, 90d, 2w)")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def parse_moment(text: str, *, now: datetime | None = None) -> datetime:
+    """A duration back from now (``24h``) or an ISO date/time (UTC unless it says otherwise)."""
+    if _DURATION.match(text):
+        return (now or datetime.now(UTC)) - parse_duration(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"not a time: {text!r} (use e.g. 24h, 2026-11-01, 2026-11-01T12:00Z)") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
