@@ -131,7 +131,9 @@ def _read_lines(
                 dataset=chosen.dataset if chosen else "secops.unparsed",
                 ingested=ingested,
             )
-            ev["log"] = {"file": {"path": name}, "offset": line.offset}
+            log_fields = ev.setdefault("log", {})  # keep what the parser set (log.level, log.syslog)
+            log_fields["file"] = {"path": name}
+            log_fields["offset"] = line.offset
             stats.events += 1
             yield Item(ev, key, line.end)
 
