@@ -6,9 +6,7 @@ from pathlib import Path
 
 from secops.config import Config
 from secops.store.base import CaseStore, EventStore
-
-STATE_DB = "secops.db"
-"""The SQLite file under the data directory holding cases, checkpoints and the segment catalog."""
+from secops.store.sqlite import STATE_DB
 
 
 def open_event_store(config: Config, data_dir: Path) -> EventStore:

@@ -1,0 +1,402 @@
+"""The embedded event store: immutable, day-partitioned Parquet segments queried with DuckDB.
+
+Layout under the data directory::
+
+    events/day=2026-11-25/b000000000042-0.parquet   one segment per batch and day
+    secops.db                                       SQLite: catalog, checkpoints, cases
+
+A batch is written to a hidden temp file, fsynced and renamed into place, and
+only then made live in the catalog together with its sources' checkpoints.
+Readers take the live list from the catalog, so they never wait on a writer
+and never see a partial file. Compaction writes a merged copy and swaps it in;
+replaced files are deleted after a grace period. Retention drops whole days.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from secops import ecs
+from secops.cases.models import Checkpoint
+from secops.errors import CorruptSegmentError, StoreError
+from secops.query import Query
+from secops.store.base import EventStore, IngestBatch, Window
+from secops.store.catalog import Catalog, Segment, upsert_checkpoints
+from secops.store.columns import build_table
+from secops.store.duck_sql import MACROS, in_cidr, literal, to_sql, values_sql
+from secops.store.sqlite import STATE_DB, write_txn
+from secops.types import EcsField, Event
+
+SMALL_SEGMENT_ROWS = 500_000
+"""Segments below this size are merged by compaction ..."""
+TARGET_SEGMENT_ROWS = 2_000_000
+"""... into segments of about this size."""
+_NAME = re.compile(r"^b(\d{12})-\d+\.parquet$")
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _groups(segments: list[Segment]) -> Iterator[list[Segment]]:
+    """Consecutive runs of segments whose rows add up to at most the target size."""
+    group: list[Segment] = []
+    for segment in segments:
+        if group and sum(s.rows for s in group) + segment.rows > TARGET_SEGMENT_ROWS:
+            yield group
+            group = []
+        group.append(segment)
+    if group:
+        yield group
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class EmbeddedEventStore(EventStore):
+    """Events in Parquet under ``<data dir>/events``, catalogued in ``<data dir>/secops.db``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.root = data_dir / "events"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(data_dir / STATE_DB)
+        self._duck: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+        self._swept = False
+
+    # -- writing -------------------------------------------------------------------
+    def write(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> int:
+        if not self._swept:
+            self._sweep_orphans()
+        if not events:
+            if checkpoints:
+                with write_txn(self.catalog.conn) as conn:
+                    upsert_checkpoints(conn, checkpoints)
+            return 0
+        seq = self.catalog.begin_batch()
+        written: list[Path] = []
+        try:
+            now = datetime.now(UTC)
+            table = build_table(events, seq, ecs.format_ts(now), now)
+            segments = self._write_days(table, seq, written)
+            self.catalog.commit_batch(seq, segments, checkpoints)
+        except BaseException:
+            self.catalog.abort_batch(seq)
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        return len(events)
+
+    def _write_days(self, table: pa.Table, seq: int, written: list[Path]) -> list[Segment]:
+        days = pc.cast(table.column("ts"), pa.date32())
+        distinct = sorted(pc.unique(days).to_pylist())
+        segments = []
+        for index, day in enumerate(distinct):
+            part = table if len(distinct) == 1 else table.filter(pc.equal(days, pa.scalar(day, pa.date32())))
+            segments.append(self._write_segment(part, day.isoformat(), f"b{seq:012d}-{index}", written))
+        return segments
+
+    def _write_segment(self, table: pa.Table, day: str, stem: str, written: list[Path]) -> Segment:
+        folder = self.root / f"day={day}"
+        folder.mkdir(exist_ok=True)
+        final = folder / f"{stem}.parquet"
+        temp = folder / f".{stem}.parquet.tmp"
+        written.extend([temp, final])
+        with temp.open("wb") as fh:
+            pq.write_table(table, fh, compression="zstd", row_group_size=131_072)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.rename(temp, final)
+        _fsync_dir(folder)
+        bounds = pc.min_max(table.column("ts"))
+        seqs = pc.min_max(table.column("seq"))
+        return Segment(
+            path=str(final.relative_to(self.root)),
+            day=day,
+            min_seq=seqs["min"].as_py(),
+            max_seq=seqs["max"].as_py(),
+            min_ts=_micros(bounds["min"].as_py()),
+            max_ts=_micros(bounds["max"].as_py()),
+            rows=table.num_rows,
+            bytes=final.stat().st_size,
+        )
+
+    def _sweep_orphans(self) -> None:
+        """Delete files of batches that will never commit, and temp files of dead writers."""
+        self._swept = True
+        self.catalog.reap_abandoned()
+        aborted = self.catalog.aborted_batches()
+        for path in self.root.glob("day=*/*"):
+            name = path.name.lstrip(".").removesuffix(".tmp")
+            match = _NAME.match(name)
+            if match and int(match.group(1)) in aborted:
+                path.unlink(missing_ok=True)
+        for stale in self.catalog.expired_dead():
+            (self.root / stale).unlink(missing_ok=True)
+
+    # -- reading -------------------------------------------------------------------
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        if self._duck is None:
+            con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
+            con.execute(MACROS)
+            con.create_function("secops_in_cidr", in_cidr, ["VARCHAR", "VARCHAR"], "BOOLEAN", null_handling="special")
+            self._duck = con
+        return self._duck
+
+    def _segments(self, window: Window) -> list[Segment]:
+        return self.catalog.live(
+            since_us=_micros(window.since) if window.since else None,
+            until_us=_micros(window.until) if window.until else None,
+        )
+
+    def _source(self, segments: Sequence[Segment]) -> str:
+        files = ", ".join(literal(str(self.root / s.path)) for s in segments)
+        return f"read_parquet([{files}])"
+
+    @staticmethod
+    def _where(query: Query | None, window: Window) -> str:
+        parts = []
+        if window.since:
+            parts.append(f"ts >= {literal(window.since)}")
+        if window.until:
+            parts.append(f"ts < {literal(window.until)}")
+        if query is not None:
+            parts.append(to_sql(query))
+        return " AND ".join(parts) or "TRUE"
+
+    def _run(self, sql: str, segments: Sequence[Segment]) -> duckdb.DuckDBPyConnection:
+        """Execute on a cursor of the shared connection; a damaged segment is named in the error."""
+        with self._lock:
+            cursor = self._con().cursor()
+        try:
+            return cursor.execute(sql)
+        except duckdb.Error as exc:
+            message = str(exc)
+            for segment in segments:
+                if segment.path in message:
+                    raise CorruptSegmentError(
+                        f"segment cannot be read: {message.splitlines()[0]}", where=str(self.root / segment.path)
+                    ) from exc
+            raise StoreError(f"query failed: {message.splitlines()[0]}", where=str(self.root)) from exc
+
+    def search(
+        self,
+        query: Query | None = None,
+        window: Window = Window(),
+        *,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> Iterator[Event]:
+        segments = self._segments(window)
+        if not segments:
+            return
+        order = "DESC" if newest_first else "ASC"
+        sql = f"SELECT doc FROM {self._source(segments)} WHERE {self._where(query, window)} ORDER BY ts {order}, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        cursor = self._run(sql, segments)
+        while rows := cursor.fetchmany(2048):
+            for (doc,) in rows:
+                yield orjson.loads(doc)
+
+    def count(self, query: Query | None = None, window: Window = Window()) -> int:
+        segments = self._segments(window)
+        if not segments:
+            return 0
+        if query is None and not window.since and not window.until:
+            return sum(s.rows for s in segments)
+        row = self._run(
+            f"SELECT count(*) FROM {self._source(segments)} WHERE {self._where(query, window)}", segments
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def top(
+        self, field: EcsField, query: Query | None = None, window: Window = Window(), *, size: int = 10
+    ) -> list[tuple[Any, int]]:
+        segments = self._segments(window)
+        if not segments:
+            return []
+        sql = (
+            f"SELECT v, count(*) AS n FROM (SELECT unnest({values_sql(field)}) AS v FROM {self._source(segments)} "
+            f"WHERE {self._where(query, window)}) WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {int(size)}"
+        )
+        return [(v, int(n)) for v, n in self._run(sql, segments).fetchall()]
+
+    def histogram(
+        self,
+        interval: timedelta,
+        query: Query | None = None,
+        window: Window = Window(),
+        *,
+        split: EcsField | None = None,
+    ) -> list[tuple[datetime, Any, int]]:
+        segments = self._segments(window)
+        if not segments:
+            return []
+        seconds = max(1, int(interval.total_seconds()))
+        value = f"unnest({values_sql(split)})" if split else "NULL"
+        sql = (
+            f"SELECT b, v, count(*) FROM (SELECT time_bucket(INTERVAL '{seconds} seconds', ts, "
+            f"TIMESTAMPTZ '1970-01-01 00:00:00+00') AS b, {value} AS v FROM {self._source(segments)} "
+            f"WHERE {self._where(query, window)}) GROUP BY b, v ORDER BY b, v"
+        )
+        return [(b.astimezone(UTC), v, int(n)) for b, v, n in self._run(sql, segments).fetchall()]
+
+    def get(self, ids: Sequence[str]) -> list[Event]:
+        segments = self._segments(Window())
+        if not ids or not segments:
+            return []
+        wanted = ", ".join(literal(i) for i in ids)
+        sql = f"SELECT doc FROM {self._source(segments)} WHERE id IN ({wanted}) ORDER BY ts, id"
+        return [orjson.loads(doc) for (doc,) in self._run(sql, segments).fetchall()]
+
+    def read_since(self, cursor: str | None, *, batch_size: int = 50_000) -> Iterator[IngestBatch]:
+        after = int(cursor or 0)
+        upto = self.catalog.safe_seq()
+        pending: list[tuple[int, int]] = []
+        rows = 0
+        for seq, count in self.catalog.committed_batches(after, upto):
+            pending.append((seq, count))
+            rows += count
+            if rows >= batch_size:
+                yield self._read_seqs(pending[0][0], pending[-1][0])
+                pending, rows = [], 0
+        if pending:
+            yield self._read_seqs(pending[0][0], pending[-1][0])
+
+    def _read_seqs(self, first: int, last: int) -> IngestBatch:
+        segments = self.catalog.live(after_seq=first - 1, upto_seq=last)
+        events: list[Event] = []
+        if segments:
+            sql = f"SELECT doc FROM {self._source(segments)} WHERE seq BETWEEN {first} AND {last} ORDER BY seq, ts, id"
+            events = [orjson.loads(doc) for (doc,) in self._run(sql, segments).fetchall()]
+        return IngestBatch(events, str(last))
+
+    # -- maintenance -------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        segments = self.catalog.live()
+        for segment in segments:
+            self._check_footer(segment)
+        days = sorted({s.day for s in segments})
+        first = min((s.min_ts for s in segments), default=None)
+        last = max((s.max_ts for s in segments), default=None)
+        return {
+            "backend": "embedded",
+            "path": str(self.root),
+            "segments": len(segments),
+            "partitions": len(days),
+            "events": sum(s.rows for s in segments),
+            "bytes": sum(s.bytes for s in segments),
+            "first_event": ecs.format_ts(datetime.fromtimestamp(first / 1e6, UTC)) if first is not None else None,
+            "last_event": ecs.format_ts(datetime.fromtimestamp(last / 1e6, UTC)) if last is not None else None,
+            "first_day": days[0] if days else None,
+            "last_day": days[-1] if days else None,
+        }
+
+    def _check_footer(self, segment: Segment) -> None:
+        """A cheap integrity check: the file exists, has its recorded size and ends with Parquet's magic."""
+        path = self.root / segment.path
+        try:
+            with path.open("rb") as fh:
+                size = fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, size - 4))
+                tail = fh.read(4)
+        except OSError as exc:
+            raise CorruptSegmentError(f"segment missing or unreadable: {exc.strerror}", where=str(path)) from exc
+        if size != segment.bytes or tail != b"PAR1":
+            raise CorruptSegmentError(
+                f"segment damaged (size {size}, catalog says {segment.bytes}; Parquet footer "
+                f"{'present' if tail == b'PAR1' else 'missing'})",
+                where=str(path),
+            )
+
+    def prune(self, older_than: timedelta) -> dict[str, Any]:
+        cutoff = datetime.now(UTC) - older_than
+        gone = self.catalog.drop_days_before(cutoff.date().isoformat())
+        for segment in gone:
+            (self.root / segment.path).unlink(missing_ok=True)
+        for day in {s.day for s in gone}:
+            folder = self.root / f"day={day}"
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        return {
+            "cutoff": ecs.format_ts(cutoff),
+            "partitions_deleted": len({s.day for s in gone}),
+            "segments_deleted": len(gone),
+            "events_deleted": sum(s.rows for s in gone),
+        }
+
+    def compact(self) -> dict[str, Any]:
+        before = self.catalog.live()
+        by_day: dict[str, list[Segment]] = {}
+        for segment in before:
+            if segment.rows < SMALL_SEGMENT_ROWS:
+                by_day.setdefault(segment.day, []).append(segment)
+        merged = 0
+        for day, small in sorted(by_day.items()):
+            for group in _groups(small):
+                if len(group) > 1:
+                    self._merge(day, group)
+                    merged += len(group)
+        for stale in self.catalog.expired_dead():
+            (self.root / stale).unlink(missing_ok=True)
+        after = self.catalog.live()
+        return {
+            "segments_before": len(before),
+            "segments_after": len(after),
+            "segments_merged": merged,
+            "events": sum(s.rows for s in after),
+        }
+
+    def _merge(self, day: str, group: list[Segment]) -> None:
+        folder = self.root / f"day={day}"
+        stem = f"b{group[-1].max_seq:012d}-m{group[0].min_seq}"
+        temp = folder / f".{stem}.parquet.tmp"
+        final = folder / f"{stem}.parquet"
+        self._run(
+            f"COPY (SELECT * FROM {self._source(group)} ORDER BY ts, seq) TO {literal(str(temp))} "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 131072)",
+            group,
+        )
+        with temp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.rename(temp, final)
+        _fsync_dir(folder)
+        meta = pq.read_metadata(final)
+        self.catalog.replace(
+            group,
+            Segment(
+                path=str(final.relative_to(self.root)),
+                day=day,
+                min_seq=min(s.min_seq for s in group),
+                max_seq=max(s.max_seq for s in group),
+                min_ts=min(s.min_ts for s in group),
+                max_ts=max(s.max_ts for s in group),
+                rows=meta.num_rows,
+                bytes=final.stat().st_size,
+            ),
+        )
+
+    def close(self) -> None:
+        if self._duck is not None:
+            self._duck.close()
+            self._duck = None
+        self.catalog.close()

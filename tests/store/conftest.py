@@ -1,0 +1,50 @@
+"""One store suite, every backend: each test here runs against each implementation.
+
+``STORES`` maps a backend name to a factory building an (EventStore, CaseStore)
+pair over fresh, empty storage. The Elasticsearch backend registers itself
+here too, so the same assertions hold for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from secops.store.base import CaseStore, EventStore
+from secops.store.cases_sqlite import SqliteCaseStore
+from secops.store.embedded import EmbeddedEventStore
+from secops.store.sqlite import STATE_DB
+
+
+@dataclass
+class Stores:
+    events: EventStore
+    cases: CaseStore
+    name: str
+
+    def refresh(self) -> None:
+        """Make every write visible to searches (a no-op where writes are visible at once)."""
+        hook = getattr(self.events, "refresh", None)
+        if hook:
+            hook()
+
+
+Factory = Callable[[pytest.FixtureRequest, Path], Stores]
+
+
+def embedded(request: pytest.FixtureRequest, path: Path) -> Stores:
+    return Stores(EmbeddedEventStore(path), SqliteCaseStore(path / STATE_DB), "embedded")
+
+
+STORES: dict[str, Factory] = {"embedded": embedded}
+
+
+@pytest.fixture(params=sorted(STORES))
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
+    pair = STORES[request.param](request, tmp_path / "data")
+    yield pair
+    pair.events.close()
+    pair.cases.close()
