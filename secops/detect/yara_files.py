@@ -1,0 +1,208 @@
+"""Which files a YARA scan reads, and reading each one exactly once.
+
+The walk never leaves the trees it was given unless asked: a symlink inside a
+directory is not followed (its target, when inside the tree, is scanned under
+its own path; when outside, only with ``follow_symlinks``), every directory is
+entered once (by device and inode, so loops and overlapping roots end), and
+devices, FIFOs and sockets are never opened for reading. Every path that is
+not scanned comes back as a ``Skip`` with the reason, so nothing is left out
+silently.
+
+A file is opened without following links and without blocking, checked to be
+a regular file within the size limit, read into memory in one pass, and
+``fstat``-ed again afterwards: when its size or times moved while it was read,
+the result says so (the bytes read are still what gets scanned and hashed, so
+hash and hits always describe the same bytes).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """The documented result of one path."""
+
+    OK = "ok"
+    CHANGED = "changed"
+    """Scanned, but the file changed while it was read: hits and hashes are for the bytes read."""
+    TOO_LARGE = "too_large"
+    SPECIAL = "special"
+    """A device, FIFO or socket: never opened."""
+    SYMLINK = "symlink"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A regular file to scan: the path shown, and the path opened (a followed link's target)."""
+
+    path: str
+    open_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    path: str
+    status: Status
+    reason: str
+
+
+@dataclass(slots=True)
+class Content:
+    """What one read of a file gave."""
+
+    data: memoryview
+    info: os.stat_result
+    changed: bool
+
+
+class ReadFailed(Exception):
+    """A file could not be read as a regular file within the limit; carries the result."""
+
+    def __init__(self, status: Status, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def walk(roots: Iterable[str | os.PathLike[str]], *, follow_symlinks: bool = False) -> Iterator[Target | Skip]:
+    """Regular files under the roots, and a ``Skip`` for every path passed over."""
+    visited: set[tuple[int, int]] = set()
+    followed: set[str] = set()
+    for raw in roots:
+        root = os.path.abspath(raw)
+        try:
+            info = os.stat(root)
+        except OSError as exc:
+            yield _os_skip(root, exc, "stat")
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            yield from _walk_dir(root, os.path.realpath(root), visited, followed, follow_symlinks)
+        elif stat.S_ISREG(info.st_mode):
+            yield Target(root, os.path.realpath(root))
+        else:
+            yield Skip(root, Status.SPECIAL, _kind(info.st_mode))
+
+
+def _walk_dir(
+    root: str, boundary: str, visited: set[tuple[int, int]], followed: set[str], follow: bool
+) -> Iterator[Target | Skip]:
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in visited:
+                yield Skip(folder, Status.SYMLINK, "directory already scanned (symlink loop or overlapping paths)")
+                continue
+            visited.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name, reverse=True)
+        except OSError as exc:
+            yield _os_skip(folder, exc, "cannot list directory")
+            continue
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    yield from _symlink(entry.path, boundary, followed, follow, stack)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    yield Target(entry.path, entry.path)
+                else:
+                    yield Skip(entry.path, Status.SPECIAL, _kind(entry.stat(follow_symlinks=False).st_mode))
+            except OSError as exc:
+                yield _os_skip(entry.path, exc, "stat")
+
+
+def _symlink(path: str, boundary: str, followed: set[str], follow: bool, stack: list[str]) -> Iterator[Target | Skip]:
+    try:
+        target = os.path.realpath(path, strict=True)
+        info = os.stat(target)
+    except OSError as exc:
+        yield _os_skip(path, exc, "symlink")
+        return
+    if target == boundary or target.startswith(boundary.rstrip(os.sep) + os.sep):
+        yield Skip(path, Status.SYMLINK, f"points inside the tree, scanned as {target}")
+    elif not follow:
+        yield Skip(path, Status.SYMLINK, f"points out of the tree to {target} (not followed unless asked)")
+    elif stat.S_ISDIR(info.st_mode):
+        stack.append(path)
+    elif not stat.S_ISREG(info.st_mode):
+        yield Skip(path, Status.SPECIAL, _kind(info.st_mode))
+    elif target in followed:
+        yield Skip(path, Status.SYMLINK, f"target {target} already scanned")
+    else:
+        followed.add(target)
+        yield Target(path, target)
+
+
+def read_once(target: Target, max_size: int) -> Content:
+    """The whole file in one pass, or ``ReadFailed`` saying why not."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    try:
+        fd = os.open(target.open_path, flags)
+    except OSError as exc:
+        skip = _os_skip(target.path, exc, "open")
+        raise ReadFailed(skip.status, skip.reason) from exc
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        try:
+            before = os.fstat(fd)
+            if not stat.S_ISREG(before.st_mode):
+                raise ReadFailed(Status.SPECIAL, _kind(before.st_mode) + " (replaced during the scan)")
+            if before.st_size > max_size:
+                raise ReadFailed(Status.TOO_LARGE, f"{before.st_size:,} bytes, over the {max_size:,}-byte limit")
+            # One byte more than expected, so a file that grew is noticed without a second read.
+            buffer = bytearray(before.st_size + 1)
+            view = memoryview(buffer)
+            filled = 0
+            while filled < len(buffer):
+                got = fh.readinto(view[filled:])
+                if not got:
+                    break
+                filled += got
+            after = os.fstat(fd)
+        except OSError as exc:
+            skip = _os_skip(target.path, exc, "read")
+            raise ReadFailed(skip.status, skip.reason) from exc
+    changed = filled != before.st_size or _stamp(before) != _stamp(after)
+    if changed and after.st_size > max_size:
+        raise ReadFailed(Status.TOO_LARGE, f"grew to {after.st_size:,} bytes while read, over the limit")
+    return Content(view[: min(filled, before.st_size)], after, changed)
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO, not read"
+    if stat.S_ISSOCK(mode):
+        return "socket, not read"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device, not read"
+    return "not a regular file, not read"
+
+
+def _os_skip(path: str, exc: OSError, doing: str) -> Skip:
+    """An OS error met while ``doing`` something to a path, as the documented result."""
+    reason = f"{doing}: {exc.strerror or exc}"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Skip(path, Status.UNREADABLE, reason)
+    if exc.errno == errno.ENOENT:
+        missing = {"symlink": "dangling symlink", "open": "removed before it was read"}
+        return Skip(path, Status.MISSING, missing.get(doing, reason))
+    if exc.errno == errno.ELOOP:
+        loop = "replaced by a symlink during the scan" if doing == "open" else "symlink loop"
+        return Skip(path, Status.SYMLINK, loop)
+    return Skip(path, Status.ERROR, reason)
