@@ -2,7 +2,10 @@
 
 A file's identity is a *fingerprint* of its content head, not its path, so a
 rotated, renamed, copied or gzipped file is still the same source: its events
-keep their ids and its checkpoint still applies.
+keep their ids and its checkpoint still applies. Text files are known by their
+first KiB (the first line alone is not enough: Zeek logs and CSV exports share
+headers); a text file shorter than that may still grow, and inputs that follow
+growing files wait until it is long enough before trusting its fingerprint.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import glob
 import gzip
 import hashlib
+import io
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
@@ -25,6 +29,8 @@ MAX_RECORD_BYTES = 4 * 1024 * 1024
 """Longer lines are cut here (and flagged) so one hostile line cannot exhaust memory."""
 HEAD_BYTES = 64 * 1024
 """How much of a file is read for sniffing and, for binary files, the fingerprint."""
+TEXT_FINGERPRINT_BYTES = 1024
+"""How much of a text file its fingerprint covers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +54,8 @@ class InputFile:
 
 
 def fingerprint(head: bytes, *, binary: bool) -> str:
-    """Identity of a source: its first line (text) or its first 64 KiB (binary)."""
-    data = head if binary else head.split(b"\n", 1)[0][:4096]
+    """Identity of a source: its first KiB (text) or its first 64 KiB (binary)."""
+    data = head[:HEAD_BYTES] if binary else head[:TEXT_FINGERPRINT_BYTES]
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
@@ -88,15 +94,43 @@ def _open_file(path: Path) -> Iterator[InputFile]:
         with zipfile.ZipFile(path) as archive:
             members = [m.filename for m in archive.infolist() if not m.is_dir()]
         for member in members:
-            yield InputFile(f"{path}!{member}", partial(_zip_member, path, member))
+            yield InputFile(f"{path}!{member}", partial(_ZipMember, path, member))
     else:
         yield InputFile(str(path), partial(path.open, "rb"))
 
 
-def _zip_member(path: Path, member: str) -> IO[bytes]:
-    # ZipFile stays open as long as the member stream does; both close together.
-    archive = zipfile.ZipFile(path)
-    return archive.open(member)
+class _ZipMember(io.BufferedIOBase):
+    """A zip member stream that closes its archive with it."""
+
+    def __init__(self, path: Path, member: str) -> None:
+        self._archive = zipfile.ZipFile(path)
+        self._stream = self._archive.open(member)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._stream.seekable()
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._stream.read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._stream.read1(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._stream.readline(size)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def close(self) -> None:
+        self._stream.close()
+        self._archive.close()
+        super().close()
 
 
 @dataclass(slots=True)

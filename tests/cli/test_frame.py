@@ -1,0 +1,150 @@
+"""The command-line contract: help that reads well, one-line errors with exit 2, config lookup."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GROUPS = [
+    "collect",
+    "store",
+    "config",
+    "detect",
+    "yara",
+    "rules",
+    "alerts",
+    "incidents",
+    "ioc",
+    "report",
+    "audit",
+    "es",
+]
+
+
+def secops(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "secops", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_root_help_lists_every_group() -> None:
+    result = secops("--help")
+    assert result.returncode == 0
+    for name in [*GROUPS, "parse", "hunt", "demo", "generate", "dashboard"]:
+        assert f"  {name} " in result.stdout, name
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_each_group_has_help(group: str) -> None:
+    result = secops(group, "--help")
+    assert result.returncode == 0
+    assert "Usage: python -m secops " + group in result.stdout or f"secops {group}" in result.stdout
+    assert "Commands:" in result.stdout
+
+
+def test_unknown_format_is_one_line_exit_2(tmp_path: Path, clean_env: None) -> None:
+    log = tmp_path / "x.log"
+    log.write_text("hello\n")
+    result = secops("parse", str(log), "--format", "no-such-format")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no-such-format" in lines[0] and lines[0].startswith("secops: error:")
+    assert result.stdout == ""
+
+
+def test_missing_file_names_it(tmp_path: Path, clean_env: None) -> None:
+    missing = tmp_path / "nope.log"
+    result = secops("--data-dir", str(tmp_path / "d"), "collect", "file", str(missing))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"secops: error: {missing}: no such file or directory"
+
+
+def test_corrupt_segment_is_named(tmp_path: Path, clean_env: None) -> None:
+    from secops.store.embedded import EmbeddedEventStore
+    from tests.store.test_event_store import make_events
+
+    data = tmp_path / "d"
+    store = EmbeddedEventStore(data)
+    store.write(make_events(50))
+    segment = next((data / "events").rglob("*.parquet"))
+    store.close()
+    segment.write_bytes(segment.read_bytes()[:-100])  # truncated: footer gone
+    result = secops("--data-dir", str(data), "store", "info")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(segment) in lines[0]
+
+
+def test_store_info_compact_prune_in_json(tmp_path: Path, clean_env: None) -> None:
+    from secops.store.embedded import EmbeddedEventStore
+    from tests.store.test_event_store import make_events
+
+    data = tmp_path / "d"
+    store = EmbeddedEventStore(data)
+    for part in range(3):
+        batch = make_events(100)
+        for e in batch:
+            e["event"]["id"] += f"-{part}"
+        store.write(batch)
+    store.close()
+    info = json.loads(secops("--data-dir", str(data), "store", "info", "--format", "json").stdout)
+    assert info["events"] == 300 and info["segments"] == 3
+    compacted = json.loads(secops("--data-dir", str(data), "store", "compact", "--format", "json").stdout)
+    assert compacted["segments_after"] == 1 and compacted["events"] == 300
+    pruned = json.loads(
+        secops("--data-dir", str(data), "store", "prune", "--older-than", "1d", "--format", "json").stdout
+    )
+    assert pruned["events_deleted"] == 300  # the sample events are from 2026-11-20
+    assert json.loads(secops("--data-dir", str(data), "store", "info", "--format", "json").stdout)["events"] == 0
+
+
+def test_config_lookup_order_env_override_and_redaction(tmp_path: Path, clean_env: None) -> None:
+    (tmp_path / "secops.toml").write_text('data_dir = "/from/cwd"\n[es]\nurl = "https://es.example:9200"\n')
+    other = tmp_path / "other.toml"
+    other.write_text('data_dir = "/from/env-file"\n')
+    shown = json.loads(secops("config", "show", cwd=tmp_path).stdout)
+    assert shown["data_dir"] == "/from/cwd" and shown["es"]["url"] == "https://es.example:9200"
+    shown = json.loads(secops("config", "show", cwd=tmp_path, env={"SECOPS_CONFIG": str(other)}).stdout)
+    assert shown["data_dir"] == "/from/env-file"
+    secret = "s3cr3t-api-key-value"
+    result = secops(
+        "config",
+        "show",
+        cwd=tmp_path,
+        env={"SECOPS_DATA_DIR": "/from/var", "SECOPS_ES_API_KEY": secret, "SECOPS_ES_VERIFY_CERTS": "false"},
+    )
+    shown = json.loads(result.stdout)
+    assert shown["data_dir"] == "/from/var" and shown["es"]["verify_certs"] is False
+    assert secret not in result.stdout + result.stderr and shown["es"]["api_key"] == "**********"
+    shown = json.loads(secops("--data-dir", "/from/flag", "config", "show", cwd=tmp_path).stdout)
+    assert shown["data_dir"] == "/from/flag"
+
+
+def test_secret_file_must_be_owner_only(tmp_path: Path, clean_env: None) -> None:
+    from secops.config import read_secret_file
+    from secops.errors import ConfigError
+
+    secret = tmp_path / "key"
+    secret.write_text("abc\n")
+    secret.chmod(0o644)
+    with pytest.raises(ConfigError, match="readable by others"):
+        read_secret_file(secret)
+    secret.chmod(0o600)
+    assert read_secret_file(secret) == "abc"
+
+
+def test_config_init_writes_a_loadable_file(tmp_path: Path, clean_env: None) -> None:
+    assert secops("config", "init", cwd=tmp_path).returncode == 0
+    assert secops("config", "init", cwd=tmp_path).returncode == 2  # refuses to overwrite
+    shown = json.loads(secops("config", "show", cwd=tmp_path).stdout)
+    assert shown["store"] == "embedded" and shown["es"]["verify_certs"] is True

@@ -1,0 +1,73 @@
+"""ECS event helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from secops import ecs
+
+
+def test_get_put_nested_and_literal_dotted() -> None:
+    event: dict = {}
+    ecs.put(event, "source.ip", "10.0.0.1")
+    ecs.put(event, "source.port", 22)
+    assert event == {"source": {"ip": "10.0.0.1", "port": 22}}
+    assert ecs.get(event, "source.ip") == "10.0.0.1"
+    assert ecs.get(event, "source.missing", "d") == "d"
+    assert ecs.get({"winlog.event_id": "4624"}, "winlog.event_id") == "4624"
+    assert ecs.get({"source": "not-a-dict"}, "source.ip") is None
+
+
+def test_flatten_unflatten_round_trip() -> None:
+    event = {"a": {"b": 1, "c": {"d": [1, 2]}}, "e": "x", "empty": {}}
+    flat = ecs.flatten(event)
+    assert flat == {"a.b": 1, "a.c.d": [1, 2], "e": "x", "empty": {}}
+    assert ecs.unflatten({k: v for k, v in flat.items() if k != "empty"}) == {
+        "a": {"b": 1, "c": {"d": [1, 2]}},
+        "e": "x",
+    }
+
+
+def test_format_ts_is_utc_rfc3339() -> None:
+    moment = datetime(2026, 11, 25, 23, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert ecs.format_ts(moment) == "2026-11-25T21:30:00.000Z"
+    assert ecs.format_ts(moment.replace(microsecond=123456)) == "2026-11-25T21:30:00.123456Z"
+    with pytest.raises(ValueError, match="naive"):
+        ecs.format_ts(datetime(2026, 1, 1))
+    assert ecs.parse_ts("2026-11-25T21:30:00Z") == datetime(2026, 11, 25, 21, 30, tzinfo=UTC)
+
+
+def test_event_id_is_deterministic_and_position_sensitive() -> None:
+    a = ecs.event_id("file:0", "same line")
+    assert a == ecs.event_id("file:0", "same line")
+    assert a != ecs.event_id("file:10", "same line")
+    assert a != ecs.event_id("file:0", "other line")
+    assert len(a) == 32
+
+
+def test_envelope_sets_required_fields_and_keeps_parser_values() -> None:
+    event = ecs.envelope(
+        {"event": {"kind": "alert"}},
+        raw="r",
+        identity="i",
+        dataset="cisco_asa.log",
+        ingested="2026-11-25T00:00:00.000Z",
+    )
+    assert event["event"]["kind"] == "alert"
+    assert event["event"]["module"] == "cisco_asa" and event["event"]["original"] == "r"
+    assert event["@timestamp"] == "2026-11-25T00:00:00.000Z" and event["ecs"]["version"] == ecs.ECS_VERSION
+
+
+def test_parse_failure_keeps_the_original() -> None:
+    event = ecs.parse_failure("garbage", "no parser")
+    assert event["tags"] == ["_parse_failure"] and event["message"] == "garbage"
+    assert event["error"]["message"] == "no parser"
+
+
+def test_known_fields() -> None:
+    assert ecs.is_known_field("source.ip")
+    assert ecs.is_known_field("cisco.asa.message_id")
+    assert ecs.is_known_field("labels.anything")
+    assert not ecs.is_known_field("source.ipaddress")

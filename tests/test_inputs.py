@@ -1,0 +1,60 @@
+"""Input expansion and bounded line reading."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from secops.errors import InputError
+from secops.inputs import MAX_RECORD_BYTES, expand, fingerprint, iter_lines
+
+
+def test_expand_files_dirs_globs_gz_zip(tmp_path: Path) -> None:
+    (tmp_path / "a.log").write_text("one\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.log").write_text("two\n")
+    (tmp_path / "sub" / ".hidden").write_text("x\n")
+    with gzip.open(tmp_path / "c.log.gz", "wt") as fh:
+        fh.write("three\n")
+    with zipfile.ZipFile(tmp_path / "d.zip", "w") as archive:
+        archive.writestr("inner/e.log", "four\n")
+    names = [f.name for f in expand([tmp_path])]
+    assert names == [
+        str(tmp_path / "a.log"),
+        str(tmp_path / "c.log.gz"),
+        f"{tmp_path / 'd.zip'}!inner/e.log",
+        str(tmp_path / "sub" / "b.log"),
+    ]
+    contents = []
+    for found in expand([tmp_path]):
+        with found.open() as fh:
+            contents.append(fh.read())
+    assert contents == [b"one\n", b"three\n", b"four\n", b"two\n"]
+    assert [f.name for f in expand([str(tmp_path / "*.log")])] == [str(tmp_path / "a.log")]
+    with pytest.raises(InputError, match="no file matches"):
+        list(expand([str(tmp_path / "*.nothing")]))
+
+
+def test_lines_offsets_crlf_blank_invalid_utf8_and_overlong(tmp_path: Path) -> None:
+    path = tmp_path / "x.log"
+    long = b"L" * (MAX_RECORD_BYTES + 10)
+    path.write_bytes(b"first\r\n\n  \nbad \xff\xfe bytes\n" + long + b"\nlast")
+    with path.open("rb") as fh:
+        lines = list(iter_lines(fh))
+    assert [line.text[:5] for line in lines] == ["first", "bad \\", "LLLLL", "last"]
+    assert lines[1].text == "bad \\xff\\xfe bytes"
+    assert lines[0].offset == 0 and lines[1].offset == len(b"first\r\n\n  \n")
+    assert lines[2].truncated and len(lines[2].text) == MAX_RECORD_BYTES
+    assert lines[3].offset == lines[2].end and not lines[3].truncated
+    with path.open("rb") as fh:
+        resumed = list(iter_lines(fh, lines[2].end))
+    assert [line.text for line in resumed] == ["last"]
+
+
+def test_fingerprint_ignores_growth_past_the_head() -> None:
+    head = b"x" * 2000
+    assert fingerprint(head, binary=False) == fingerprint(head + b"more", binary=False)
+    assert fingerprint(b"a\n", binary=False) != fingerprint(b"b\n", binary=False)
