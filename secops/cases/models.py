@@ -131,3 +131,69 @@ class AuditEntry(BaseModel):
     after: dict[str, Any] | None = None
     prev_hash: str
     hash: str
+
+
+class IncidentState(StrEnum):
+    """Lifecycle after NIST SP 800-61: detection and analysis, containment, eradication, recovery."""
+
+    NEW = "new"
+    ANALYSIS = "analysis"
+    CONTAINMENT = "containment"
+    ERADICATION = "eradication"
+    RECOVERY = "recovery"
+    CLOSED = "closed"
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    timestamp: datetime = Field(default_factory=utcnow)
+    author: str
+    text: str
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    text: str
+    owner: str | None = None
+    done: bool = False
+
+
+class Evidence(BaseModel):
+    """An event kept as evidence: its id and the hash of its stored form (chain of custody)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str
+    sha256: str
+    added: datetime = Field(default_factory=utcnow)
+    added_by: str
+
+
+class Incident(BaseModel):
+    """Alerts grouped by shared entities (or by hand), followed through their lifecycle.
+
+    Regime-specific breach facts (awareness time, affected people, impact
+    categories …) live in ``breach``, a free-form mapping validated by the
+    report layer, so the triage model does not change with every regulation.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    state: IncidentState = IncidentState.NEW
+    severity: Severity = Severity.MEDIUM
+    assignee: str | None = None
+    created: datetime = Field(default_factory=utcnow)
+    updated: datetime = Field(default_factory=utcnow)
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    alert_ids: list[str] = Field(default_factory=list)
+    entities: Entities = Field(default_factory=Entities)
+    notes: list[Note] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    breach: dict[str, Any] = Field(default_factory=dict)
