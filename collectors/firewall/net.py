@@ -1,0 +1,133 @@
+"""Network field values every firewall parser needs, checked the way ECS types demand.
+
+Elasticsearch rejects a document whose ``ip`` field holds a non-address, so
+Elastic's pipelines drop such values (``1192.168.2.2`` in a Cisco log leaves
+``destination.ip`` unset, the port stays). These helpers do the same, cached
+because the same addresses repeat across millions of lines.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from typing import Any
+
+IANA_PROTOCOLS: dict[str, str] = {
+    "0": "hopopt",
+    "1": "icmp",
+    "2": "igmp",
+    "4": "ipv4",
+    "6": "tcp",
+    "8": "egp",
+    "9": "igp",
+    "17": "udp",
+    "27": "rdp",
+    "41": "ipv6",
+    "43": "ipv6-route",
+    "44": "ipv6-frag",
+    "46": "rsvp",
+    "47": "gre",
+    "50": "esp",
+    "51": "ah",
+    "58": "ipv6-icmp",
+    "59": "ipv6-nonxt",
+    "60": "ipv6-opts",
+    "88": "eigrp",
+    "89": "ospf",
+    "94": "ipip",
+    "103": "pim",
+    "112": "vrrp",
+    "115": "l2tp",
+    "132": "sctp",
+    "136": "udplite",
+}
+"""IANA protocol numbers → the lower-case keywords ``network.transport`` uses."""
+
+PROTOCOL_NUMBERS: dict[str, str] = {name: number for number, name in IANA_PROTOCOLS.items()}
+PROTOCOL_NUMBERS["icmpv6"] = "58"
+
+
+@lru_cache(maxsize=1 << 16)
+def ip(value: str | None) -> str | None:
+    """The value if it is an IPv4/IPv6 address (kept as written), else None."""
+    if not value:
+        return None
+    try:
+        ipaddress.ip_address(value.partition("%")[0])
+    except ValueError:
+        return None
+    return value
+
+
+def port(value: str | None) -> int | None:
+    """A port number 0–65535, or None."""
+    if value is None or not value.isdigit():
+        return None
+    number = int(value)
+    return number if number <= 65535 else None
+
+
+def integer(value: str | None) -> int | None:
+    """A non-negative decimal integer, or None."""
+    if value is None or not value.isdigit():
+        return None
+    return int(value)
+
+
+def transport(value: str | None) -> str | None:
+    """A protocol name or number → ``network.transport`` keyword."""
+    if not value:
+        return None
+    if value.isdigit():
+        return IANA_PROTOCOLS.get(value, value)
+    return value.lower()
+
+
+@lru_cache(maxsize=1 << 16)
+def is_internal(value: str) -> bool:
+    """Private, loopback, link-local or unique-local: Elastic's ``private`` network set."""
+    try:
+        address = ipaddress.ip_address(value.partition("%")[0])
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
+def direction(source: str | None, destination: str | None) -> str | None:
+    """``network.direction`` from which side of the private networks each end is on."""
+    if not source or not destination:
+        return None
+    inside, outside = is_internal(source), is_internal(destination)
+    if inside and outside:
+        return "internal"
+    if inside:
+        return "outbound"
+    if outside:
+        return "inbound"
+    return "external"
+
+
+def endpoint(address: str | None, port_value: str | int | None = None) -> dict[str, Any]:
+    """An ECS ``source``/``destination`` object; ``address`` keeps the raw value."""
+    out: dict[str, Any] = {}
+    if address:
+        out["address"] = address
+        checked = ip(address)
+        if checked is not None:
+            out["ip"] = checked
+        else:
+            out["domain"] = address
+    if port_value is not None:
+        number = port_value if isinstance(port_value, int) else port(port_value)
+        if number is not None:
+            out["port"] = number
+    return out
+
+
+def related_ips(*values: str | None) -> list[str]:
+    """Distinct valid addresses in order, for ``related.ip``."""
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen and ip(value) is not None:
+            seen.append(value)
+    return seen

@@ -1,0 +1,178 @@
+"""Linux netfilter packet logs (iptables/nftables ``LOG`` target, Ubiquiti EdgeOS/UniFi, Proxmox).
+
+Sample::
+
+    <161>Oct 10 07:25:12 gw kernel: [wan-lan-default-D]IN=eth0 OUT= MAC=90:10:20:76:8d:20:90:10:65:29:b6:2a:08:00
+    SRC=67.43.156.15 DST=10.4.0.5 LEN=52 TOS=0x00 PREC=0x00 TTL=63 ID=0 DF PROTO=TCP SPT=38842 DPT=443
+    WINDOW=2853 RES=0x00 ACK URGP=0
+
+The kernel writes the rule's log prefix, then ``KEY=value`` pairs and bare
+flags (``DF``, ``SYN``…); keys after ``PROTO`` belong to that protocol (a UDP
+``LEN`` is not the IP ``LEN``). ICMP errors quote the offending packet in
+brackets; that part is kept as text. The verdict comes from the prefix:
+Ubiquiti's ``[ruleset-rule-A|D|R]`` or words such as DROP, DENY, REJECT,
+ACCEPT. ECS mapping follows Elastic's ``iptables`` integration; the rest goes
+under ``iptables.*``.
+
+Reference: Linux ``net/netfilter/nf_log_syslog.c``; Elastic ``iptables`` integration fields.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from collectors.firewall import net
+from collectors.syslog_header import DEFAULT_CLOCK, MONTHS, parse_header
+from secops.errors import ParseError
+from secops.registry import LineParser, ParseContext, register
+from secops.types import Event
+
+DATASET = "iptables.log"
+
+_UBIQUITI = re.compile(r"\[([^\]\s]+)-(default|\d+)-([ADR])\]")
+_START = re.compile(r"(?:^|[\s\]:])((?:IN|OUT)=)")
+_UPTIME = re.compile(r"\[\s*\d+\.\d+\]\s*")
+_VERDICT = re.compile(r"(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS)", re.IGNORECASE)
+_APACHE_TIME = re.compile(r"(\d\d)/(\w{3})/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)")
+_UBIQUITI_ACTION = {"A": "allowed", "D": "denied", "R": "denied"}
+_IP_KEYS = {"LEN": "length", "TOS": "tos", "PREC": "precedence_bits", "TTL": "ttl", "ID": "id", "TC": "tc"}
+_IP_KEYS |= {"HOPLIMIT": "hop_limit", "FLOWLBL": "flow_label", "MARK": "mark"}
+_PROTO_NAMES = {"icmpv6": "ipv6-icmp"}
+_FRAGMENT_FLAGS = frozenset(("DF", "MF", "CE"))
+
+
+@register
+class NetfilterParser(LineParser):
+    """Kernel ``LOG`` lines of iptables and nftables."""
+
+    name = "netfilter"
+    dataset = DATASET
+    priority = 40
+
+    def sniff_line(self, line: str) -> bool:
+        return "SRC=" in line and " DST=" in line and ("IN=" in line or "OUT=" in line)
+
+    def parse(self, line: str, ctx: ParseContext) -> Event:
+        found = _START.search(line)
+        if found is None or "SRC=" not in line:
+            raise ParseError("no IN=/OUT= and SRC= fields: not a netfilter log line")
+        at = found.start(1)
+        header = parse_header(line[:at], ctx)
+        prefix = _UPTIME.sub("", header.message).strip()
+        if not prefix and header.app and header.app != "kernel":
+            prefix = header.app
+        fields, flags, proto_fields, quoted = _fields(line[at:])
+        src, dst = fields.get("SRC"), fields.get("DST")
+        proto = fields.get("PROTO", "")
+        transport = _PROTO_NAMES.get(proto.lower()) or net.transport(proto)
+        source, destination = net.endpoint(src, proto_fields.pop("SPT", None)), net.endpoint(dst, None)
+        dport = net.port(proto_fields.pop("DPT", None))
+        if dport is not None:
+            destination["port"] = dport
+        iptables: dict[str, Any] = {k2: _number(fields[k]) for k, k2 in _IP_KEYS.items() if k in fields}
+        event_fields: dict[str, Any] = {"kind": "event", "category": ["network"], "type": ["connection"]}
+        event_fields.update(dataset=DATASET, module="iptables")
+        event: Event = {"event": event_fields, "source": source, "destination": destination}
+        verdict = _verdict(prefix, event, iptables)
+        if verdict:
+            event_fields["type"] = [verdict, "connection"]
+        stamp = header.timestamp or _apache_time(header.message, ctx)
+        if stamp:
+            event["@timestamp"] = stamp
+        if header.hostname:
+            event["host"] = {"hostname": header.hostname}
+        network: dict[str, Any] = {"type": "ipv6" if ":" in (src or "") else "ipv4"}
+        if transport:
+            network["transport"] = transport
+        event["network"] = network
+        observer: dict[str, Any] = {"type": "firewall"}
+        if fields.get("IN"):
+            observer["ingress"] = {"interface": {"name": fields["IN"]}}
+            iptables["input_device"] = fields["IN"]
+        if fields.get("OUT"):
+            observer["egress"] = {"interface": {"name": fields["OUT"]}}
+            iptables["output_device"] = fields["OUT"]
+        event["observer"] = observer
+        _mac(fields.get("MAC"), source, destination, iptables)
+        fragment = [flag for flag in flags if flag in _FRAGMENT_FLAGS]
+        if fragment:
+            iptables["fragment_flags"] = fragment
+        if proto_fields or (transport == "tcp" and flags):
+            block = {k.lower(): v for k, v in proto_fields.items()}
+            if transport == "tcp":
+                block["flags"] = [flag for flag in flags if flag not in _FRAGMENT_FLAGS]
+            iptables[transport or "protocol"] = block
+        if quoted:
+            iptables["quoted_packet"] = quoted
+        if prefix:
+            iptables["log_prefix"] = prefix
+        related = net.related_ips(src, dst)
+        if related:
+            event["related"] = {"ip": related}
+        if header.priority is not None:
+            event["log"] = {"syslog": header.log_fields()}
+        event["iptables"] = iptables
+        return event
+
+
+def _fields(text: str) -> tuple[dict[str, str], list[str], dict[str, str], str]:
+    quoted = ""
+    cut = text.find(" [")
+    if cut >= 0:
+        text, quoted = text[:cut], text[cut + 1 :].strip()
+    fields: dict[str, str] = {}
+    flags: list[str] = []
+    proto_fields: dict[str, str] = {}
+    after_proto = False
+    for token in text.split():
+        key, sep, value = token.partition("=")
+        if not sep:
+            flags.append(token)
+        elif after_proto:
+            proto_fields.setdefault(key, value)
+        else:
+            fields.setdefault(key, value)
+            after_proto = key == "PROTO"
+    return fields, flags, proto_fields, quoted
+
+
+def _number(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _verdict(prefix: str, event: Event, iptables: dict[str, Any]) -> str | None:
+    if not prefix:
+        return None
+    found = _UBIQUITI.search(prefix)
+    if found is not None:
+        rule_set, rule_id, action = found.groups()
+        event["rule"] = {"name": rule_set, "id": rule_id}
+        iptables["ubiquiti"] = {"rule_set": rule_set, "rule_number": rule_id, "input_zone": rule_set.split("-")[0]}
+        return _UBIQUITI_ACTION[action]
+    word = _VERDICT.search(prefix)
+    if word is None:
+        return None
+    return "denied" if word.group(1) else "allowed"
+
+
+def _mac(value: str | None, source: dict[str, Any], destination: dict[str, Any], iptables: dict[str, Any]) -> None:
+    if not value:
+        return
+    octets = value.split(":")
+    if len(octets) >= 14:
+        destination["mac"] = "-".join(octets[0:6]).upper()
+        source["mac"] = "-".join(octets[6:12]).upper()
+        iptables["ether_type"] = int(octets[12] + octets[13], 16)
+
+
+def _apache_time(text: str, ctx: ParseContext) -> str | None:
+    """Proxmox writes ``20/Jun/2022:13:09:14 +0200`` before the fields."""
+    found = _APACHE_TIME.search(text)
+    if found is None:
+        return None
+    day, month, year, clock, hours, minutes = found.groups()
+    number = MONTHS.get(month)
+    if number is None:
+        return None
+    return DEFAULT_CLOCK.iso(f"{year}-{number:02d}-{day}T{clock}{hours}:{minutes}", ctx)

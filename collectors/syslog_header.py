@@ -1,0 +1,324 @@
+"""Syslog headers, shared by every collector whose records travel over syslog.
+
+Two header families exist, and devices bend both:
+
+RFC 3164 (BSD)::
+
+    <134>Jul  3 19:10:30 fw01 filterlog[72237]: 146,,,1535324496,igb1.12,match,block,...
+    Sep 29 2022 15:00:15 hosty : %FTD-6-602303: IPSEC: ...          (Cisco: year, " : ")
+    May  5 17:51:17: %ASA-4-313005: ...                              (no host)
+    2021-03-12T14:10:18Z host kernel: [...] IN=eth0 ...              (rsyslog ISO stamp)
+
+RFC 5424::
+
+    <14>1 2019-11-14T09:37:51.184+01:00 SRX-GW1 RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636 a="1"] msg
+
+A 3164 timestamp has neither year nor zone: the zone is ``ParseContext.timezone``
+and the year ``ParseContext.year`` or, when unset, the latest year that does not
+put the moment more than a day into the future (a December line read in
+January belongs to last year). Structured data is read leniently: vendors
+emit curly quotes and unescaped brackets, and one bad parameter must not lose
+the others. A bracketed block that is not RFC 5424 structured data (Check
+Point's ``[action:"Accept"; ...]``) stays in the message for the vendor parser.
+
+Only the header is interpreted here; the message belongs to the vendor parser.
+This module registers no parser.
+
+References: RFC 3164 §4.1, RFC 5424 §6, RFC 5425 (TLS transport).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from secops import ecs
+from secops.errors import ParseError
+from secops.registry import ParseContext
+
+MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
+
+_BSD = re.compile(
+    r"(?:<(\d{1,3})>)?:?\s*"
+    r"(?:((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d:\d\d(?:\.\d{1,9})?)"
+    r"(?: (UTC|GMT|Z))?"
+    r"|(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?))?"
+    r":? ?"
+)
+_5424 = re.compile(r"<(\d{1,3})>(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
+_TAG = re.compile(r"([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)")
+_HOST_THEN_TAG = re.compile(r"([^\s:]+) +([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)")
+_HOST = re.compile(r"([^\s:\[]+) +")
+_SD_ELEMENT = re.compile(r'\[((?:[^"\]\\]|\\.|"(?:[^"\\]|\\.)*")*)\]')
+_SD_PARAM = re.compile(r'([^\s="\]]+)="((?:[^"\\]|\\.)*)"')
+_SD_ESCAPE = re.compile(r"\\([\"\\\]])")
+_ISO_OFFSET = re.compile(r"([+-])-?(\d{1,2}):?(\d\d)$")
+
+
+@dataclass(slots=True)
+class SyslogHeader:
+    """What a syslog header says; ``message`` is everything after it."""
+
+    message: str
+    priority: int | None = None
+    timestamp: str | None = None
+    """ECS ``@timestamp`` (UTC, RFC 3339), or None when the header has no time."""
+    hostname: str | None = None
+    app: str | None = None
+    procid: str | None = None
+    msgid: str | None = None
+    structured: dict[str, dict[str, str]] | None = None
+    version: int | None = None
+
+    def log_fields(self) -> dict[str, object]:
+        """``log.syslog.*`` as Elastic's integrations fill them."""
+        syslog: dict[str, object] = {}
+        if self.priority is not None:
+            syslog["priority"] = self.priority
+            syslog["facility"] = {"code": self.priority >> 3}
+            syslog["severity"] = {"code": self.priority & 7}
+        if self.hostname:
+            syslog["hostname"] = self.hostname
+        if self.app:
+            syslog["appname"] = self.app
+        if self.procid:
+            syslog["procid"] = self.procid
+        if self.msgid:
+            syslog["msgid"] = self.msgid
+        if self.version is not None:
+            syslog["version"] = str(self.version)
+        if self.structured:
+            syslog["structured_data"] = self.structured
+        return syslog
+
+
+def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = None) -> SyslogHeader:
+    """Split a syslog line into header fields and message; tolerant of vendor variants.
+
+    A line without any header yields just ``message``: many devices log to
+    files or forward without one, and the vendor parser decides what it needs.
+    """
+    clock = clock or DEFAULT_CLOCK
+    if line.startswith("<"):
+        found = _5424.match(line)
+        if found is not None:
+            return _rfc5424(line, found, ctx, clock)
+    found = _BSD.match(line)
+    if found is None:  # pragma: no cover - every part of the pattern is optional
+        return SyslogHeader(line)
+    pri, bsd, zone, iso = found.groups()
+    rest = line[found.end() :]
+    header = SyslogHeader(rest, int(pri) if pri else None)
+    if bsd:
+        header.timestamp = clock.bsd(bsd, "UTC" if zone else None, ctx)
+    elif iso:
+        header.timestamp = clock.iso(iso, ctx)
+    else:
+        return header
+    tag = _TAG.match(rest)
+    if tag is not None:
+        header.app, header.procid = tag.group(1), tag.group(2)
+        header.message = rest[tag.end() :]
+        return header
+    both = _HOST_THEN_TAG.match(rest)
+    if both is not None:
+        header.hostname, header.app, header.procid = both.groups()
+        header.message = rest[both.end() :]
+        return header
+    host = _HOST.match(rest)
+    if host is not None:
+        header.hostname = host.group(1)
+        header.message = rest[host.end() :]
+    return header
+
+
+def _rfc5424(line: str, found: re.Match[str], ctx: ParseContext, clock: SyslogClock) -> SyslogHeader:
+    pri, version, stamp, host, app, procid, msgid = found.groups()
+    header = SyslogHeader(
+        "",
+        int(pri),
+        None if stamp == "-" else clock.iso(stamp, ctx),
+        None if host == "-" else host,
+        None if app == "-" else app,
+        None if procid == "-" else procid,
+        None if msgid == "-" else msgid,
+        version=int(version),
+    )
+    rest = line[found.end() :]
+    if rest.startswith("- ") or rest == "-":
+        rest = rest[2:]
+    elif rest.startswith("["):
+        structured, used = parse_structured_data(rest)
+        if structured is not None:
+            header.structured = structured
+            rest = rest[used:].lstrip(" ")
+    header.message = rest.removeprefix("\ufeff")
+    return header
+
+
+def parse_structured_data(text: str) -> tuple[dict[str, dict[str, str]] | None, int]:
+    """RFC 5424 SD-ELEMENTs at the start of ``text`` and how many characters they took.
+
+    Returns ``(None, 0)`` when the brackets hold something else (Check Point's
+    ``key:"value";`` lists), so the caller keeps them as message text.
+    """
+    elements: dict[str, dict[str, str]] = {}
+    pos = 0
+    while pos < len(text) and text[pos] == "[":
+        found = _SD_ELEMENT.match(text, pos)
+        if found is None:
+            break
+        body = found.group(1)
+        sd_id, _, params = body.partition(" ")
+        if not sd_id or any(c in sd_id for c in ':;"='):
+            return (None, 0) if not elements else (elements, pos)
+        elements[sd_id] = {key: _unescape(value) for key, value in _SD_PARAM.findall(params)}
+        pos = found.end()
+    return (elements or None), pos
+
+
+def _unescape(value: str) -> str:
+    return _SD_ESCAPE.sub(r"\1", value) if "\\" in value else value
+
+
+_CACHE_SIZE = 65536
+_CACHE_SECONDS = 600.0
+
+
+class SyslogClock:
+    """Header timestamps → ECS ``@timestamp`` strings, cached per setting.
+
+    Consecutive lines share their second, and building datetimes dominates
+    header cost, so results are memoised. The cache belongs to one zone and
+    year setting and is dropped every few minutes so an inferred year follows
+    the calendar in long-running listeners.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+        self._zone: object = None
+        self._year: int | None = None
+        self._since = 0.0
+
+    def bsd(self, stamp: str, zone: str | None, ctx: ParseContext) -> str:
+        """``Mmm dd [yyyy] hh:mm:ss[.fff]``; ``zone`` is set when the header names UTC."""
+        key = stamp if zone is None else stamp + "Z"
+        found = self._lookup(key, ctx)
+        if found is None:
+            found = self._cache[key] = ecs.format_ts(_bsd_datetime(stamp, zone, ctx))
+        return found
+
+    def iso(self, stamp: str, ctx: ParseContext) -> str:
+        """RFC 3339 / ISO 8601, with the context's zone when the stamp has none."""
+        found = self._lookup(stamp, ctx)
+        if found is None:
+            found = self._cache[stamp] = ecs.format_ts(iso_datetime(stamp, ctx))
+        return found
+
+    def _lookup(self, key: str, ctx: ParseContext) -> str | None:
+        found = self._cache.get(key)
+        if found is not None and ctx.timezone is self._zone and ctx.year == self._year:
+            return found
+        moment = time.monotonic()
+        if (
+            ctx.timezone is not self._zone
+            or ctx.year != self._year
+            or len(self._cache) >= _CACHE_SIZE
+            or moment - self._since > _CACHE_SECONDS
+        ):
+            self._cache.clear()
+            self._zone, self._year, self._since = ctx.timezone, ctx.year, moment
+        return None
+
+
+DEFAULT_CLOCK = SyslogClock()
+
+
+def iso_datetime(stamp: str, ctx: ParseContext) -> datetime:
+    """An ISO 8601 timestamp as an aware datetime; zone-less stamps take the context's zone.
+
+    Tolerates ``2023-01-13T10:10:16--5:00`` (a doubled sign and one-digit hour
+    seen from Check Point) and nanosecond fractions.
+    """
+    text = stamp.replace(" ", "T", 1)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    else:
+        offset = _ISO_OFFSET.search(text)
+        if offset is not None and offset.start() > 16:
+            sign, hours, minutes = offset.groups()
+            text = f"{text[: offset.start()]}{sign}{int(hours):02d}:{minutes}"
+    if "." in text:
+        head, _, tail = text.partition(".")
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        if digits > 6:
+            text = head + "." + tail[:6] + tail[digits:]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ParseError(f"bad timestamp {stamp!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=ctx.timezone)
+
+
+def _bsd_datetime(stamp: str, zone: str | None, ctx: ParseContext) -> datetime:
+    parts = stamp.split()
+    month = MONTHS[parts[0]]
+    day = int(parts[1])
+    year = int(parts[2]) if len(parts) == 4 else None
+    clock = parts[-1]
+    hms, _, fraction = clock.partition(".")
+    hour, minute, second = (int(x) for x in hms.split(":"))
+    micro = int((fraction + "000000")[:6]) if fraction else 0
+    tz = ctx.timezone if zone is None else UTC
+    if year is None:
+        year = ctx.year
+    if year is not None:
+        try:
+            return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+        except ValueError as exc:
+            raise ParseError(f"bad date {stamp!r}") from exc
+    return infer_year(month, day, hour, minute, second, micro, tz)
+
+
+def infer_year(month: int, day: int, hour: int, minute: int, second: int, micro: int, tz: tzinfo) -> datetime:
+    """The latest year that does not put a year-less moment more than a day into the future."""
+    now = datetime.now(tz)
+    limit = now + timedelta(days=1)
+    for year in range(now.year, now.year - 8, -1):  # Feb 29 may need a leap year
+        try:
+            candidate = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+        except ValueError:
+            continue
+        if candidate <= limit:
+            return candidate
+    raise ParseError(f"impossible date: month {month} day {day}")
+
+
+_DEVICE_TIME = re.compile(
+    r"((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d:\d\d(?:\.\d{1,9})?)"
+    r"(?: +(UTC|GMT|Z))?$"
+)
+
+
+def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None = None) -> str | None:
+    """A device time field (CEF ``rt``, LEEF ``devTime``…) as ECS ``@timestamp``, or None.
+
+    Accepts epoch milliseconds or seconds, ISO 8601, and the syslog-like
+    ``Mmm dd [yyyy] hh:mm:ss[.fff] [UTC]`` that ArcSight and QRadar document.
+    """
+    clock = clock or DEFAULT_CLOCK
+    value = value.strip()
+    if value.isdigit():
+        number = int(value)
+        seconds = number / 1000 if number > 100_000_000_000 else number
+        return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))
+    found = _DEVICE_TIME.match(value)
+    if found is not None:
+        return clock.bsd(found.group(1), found.group(2), ctx)
+    if len(value) >= 19 and value[4] == "-" and value[7] == "-":
+        return clock.iso(value, ctx)
+    return None
