@@ -40,6 +40,11 @@ class EsConfig(Section):
     verify_certs: bool = True
     """Turning this off must be explicit; it is on by default."""
     index_prefix: str = "secops"
+    timeout: float = 60.0
+    """Seconds one request may take before it is retried (bulk) or fails (queries)."""
+    read_lag: float = 90.0
+    """Seconds scheduled detection stays behind ``event.ingested``: covers a bulk request in
+    flight, the refresh interval and clock skew between writers (see ``read_since``)."""
 
     def secret(self, name: Literal["api_key", "password"]) -> str | None:
         """A secret from its value or its owner-only file."""

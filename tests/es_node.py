@@ -31,7 +31,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import REPO, require
+from tests.conftest import REPO, require
 
 ES_HOME_ENV = "SECOPS_ES_HOME"
 ES_URL_ENV = "SECOPS_TEST_ES_URL"

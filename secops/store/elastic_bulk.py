@@ -1,0 +1,199 @@
+"""Lossless bulk writes: ``_id`` = ``event.id``, ``create`` only, retries, dead letters.
+
+Each attempt stamps ``event.ingested`` just before it is sent, so the stamp
+is at most one request timeout older than the moment the document becomes
+searchable (the bound ``read_since`` relies on). Per document:
+
+- 201 created; 409 already there (a retry or a re-ingest) — both done;
+- 429 and 5xx — retried with exponential backoff;
+- any other rejection (a field of the wrong type, a malformed value) — written
+  to the dead-letter file with Elasticsearch's reason, and the rest goes on.
+
+A whole request that fails to connect, or answers 429/5xx, is retried too;
+when the budget runs out ``BackendUnavailable`` tells the store to spool. A
+request that timed out may still have been applied: its documents are resent
+with ``index`` instead of ``create``, which overwrites the same ``_id`` with a
+fresh stamp (never a second copy), so a late-visible document is not missed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from elastic_transport import ConnectionTimeout, TransportError
+from elasticsearch import ApiError, Elasticsearch
+
+from secops import ecs
+from secops.errors import BackendUnavailable
+from secops.store.elastic_client import Secrets, translate
+from secops.types import Event
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by"
+
+
+@dataclass(slots=True)
+class BulkResult:
+    created: int = 0
+    existing: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long to keep trying: a down cluster gives up fast (the spool takes over), a busy one gets time."""
+
+    unreachable_attempts: int = 3
+    busy_seconds: float = 120.0
+    first_delay: float = 0.25
+    max_delay: float = 8.0
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+class DeadLetters:
+    """Rejected documents with their reason, one JSON object a line, in the data directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("ab") as fh:
+            fh.write(b"".join(orjson.dumps(r, default=str) + b"\n" for r in rows))
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def count(self) -> int:
+        if not self.path.exists():
+            return 0
+        with self.path.open("rb") as fh:
+            return sum(1 for _ in fh)
+
+
+class BulkWriter:
+    """Sends events to their indices until each is stored, known, or dead-lettered."""
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        secrets: Secrets,
+        dead_letters: DeadLetters,
+        *,
+        timeout: float,
+        policy: RetryPolicy = DEFAULT_POLICY,
+        refresh: bool = False,
+    ) -> None:
+        self.client = client.options(request_timeout=timeout)
+        self.secrets = secrets
+        self.dead_letters = dead_letters
+        self.policy = policy
+        self.refresh = "wait_for" if refresh else None
+
+    def send(self, items: Sequence[tuple[str, Event]]) -> BulkResult:
+        """Store ``(index, event)`` pairs; raises ``BackendUnavailable`` with none of them lost to the caller."""
+        result = BulkResult()
+        pending = list(items)
+        overwrite = False
+        unreachable = 0
+        delay = self.policy.first_delay
+        busy_deadline = time.monotonic() + self.policy.busy_seconds
+        while pending:
+            try:
+                response = self._post(pending, overwrite)
+            except (ApiError, TransportError) as exc:
+                status = getattr(exc, "status_code", None)
+                if isinstance(exc, ApiError) and status not in RETRY_STATUS:
+                    raise translate(exc, self.secrets, "bulk") from None
+                overwrite = overwrite or isinstance(exc, ConnectionTimeout)
+                if isinstance(exc, ApiError):
+                    if time.monotonic() > busy_deadline:
+                        raise translate(exc, self.secrets, "bulk") from None
+                else:
+                    unreachable += 1
+                    if unreachable >= self.policy.unreachable_attempts:
+                        raise translate(exc, self.secrets, "bulk") from None
+                delay = self._sleep(delay)
+                continue
+            unreachable = 0
+            pending = self._settle(pending, response, result)
+            if pending:
+                if time.monotonic() > busy_deadline:
+                    raise BackendUnavailable(f"{len(pending)} documents still refused after retries", where="bulk")
+                delay = self._sleep(delay)
+        return result
+
+    def _sleep(self, delay: float) -> float:
+        time.sleep(delay)
+        return min(delay * 2, self.policy.max_delay)
+
+    def _post(self, items: Sequence[tuple[str, Event]], overwrite: bool) -> dict[str, Any]:
+        stamp = ecs.now_ts()
+        op = b'{"index":' if overwrite else b'{"create":'
+        parts: list[bytes] = []
+        for index, event in items:
+            event["event"]["ingested"] = stamp
+            parts.append(op + orjson.dumps({"_index": index, "_id": event["event"]["id"]}) + b"}\n")
+            parts.append(orjson.dumps(event) + b"\n")
+        response = self.client.bulk(operations=b"".join(parts), filter_path=FILTER, refresh=self.refresh)
+        return dict(response.body)
+
+    def _settle(
+        self, items: list[tuple[str, Event]], response: dict[str, Any], result: BulkResult
+    ) -> list[tuple[str, Event]]:
+        """Count what was stored, dead-letter what was refused, return what to retry."""
+        outcomes = response.get("items", [])
+        if not response.get("errors"):
+            for outcome in outcomes:
+                status = next(iter(outcome.values()))["status"]
+                if status == 201:
+                    result.created += 1
+                else:
+                    result.existing += 1
+            return []
+        retry: list[tuple[str, Event]] = []
+        dead: list[dict[str, Any]] = []
+        for item, outcome in zip(items, outcomes, strict=True):
+            detail = next(iter(outcome.values()))
+            status = detail["status"]
+            if status == 201:
+                result.created += 1
+            elif status in (200, 409):
+                result.existing += 1
+            elif status in RETRY_STATUS:
+                retry.append(item)
+            else:
+                dead.append(self._dead_row(item, status, detail.get("error", {})))
+        if dead:
+            self.dead_letters.write(dead)
+            result.rejected += len(dead)
+            log.warning("%d documents rejected by Elasticsearch, kept in %s", len(dead), self.dead_letters.path)
+        return retry
+
+    @staticmethod
+    def _dead_row(item: tuple[str, Event], status: int, error: dict[str, Any]) -> dict[str, Any]:
+        index, event = item
+        reason = f"{error.get('type', 'error')}: {error.get('reason', '')}"
+        cause = error.get("caused_by")
+        if isinstance(cause, dict):
+            reason += f" (caused by {cause.get('type', '')}: {cause.get('reason', '')})"
+        return {
+            "time": ecs.now_ts(),
+            "index": index,
+            "id": event["event"]["id"],
+            "status": status,
+            "reason": reason,
+            "event": event,
+        }

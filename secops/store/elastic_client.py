@@ -1,0 +1,111 @@
+"""Connecting to Elasticsearch from ``EsConfig``: TLS verified unless turned off, secrets kept secret.
+
+Credentials come from ``EsConfig`` (environment or an owner-only file) and go
+into the client only; every error that leaves this package passes through
+``scrub`` so neither an API key nor a password can reach a message, a log
+line or the terminal, even when a transport error echoes the URL it used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import TlsError, TransportError
+from elasticsearch import ApiError, Elasticsearch
+
+from secops.config import EsConfig
+from secops.errors import BackendUnavailable, ConfigError, StoreError
+
+DEFAULT_URL = "http://127.0.0.1:9200"
+
+
+class Secrets:
+    """The strings that must never be shown, and the one function that removes them."""
+
+    def __init__(self, values: Iterable[str | None]) -> None:
+        self.values = sorted({v for v in values if v and len(v) >= 3}, key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        for value in self.values:
+            text = text.replace(value, "***")
+        # user:password@ in any URL a library echoes back
+        return re.sub(r"(?<=://)[^/@\s]+@", "***@", text)
+
+
+def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
+    """A URL without ``user:password@``, and what was there (so it is used, never shown)."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None, None
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), parts.username, parts.password
+
+
+def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
+    """A client for the configured cluster and the secrets to scrub from anything it reports."""
+    url, url_user, url_password = _split_userinfo(config.url or DEFAULT_URL)
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ConfigError("es.url must start with http:// or https://", where="es.url")
+    api_key = config.secret("api_key")
+    password = config.secret("password") or url_password
+    username = config.username or url_user
+    secrets = Secrets([api_key, password])
+    kwargs: dict[str, object] = {
+        "request_timeout": config.timeout,
+        "max_retries": 2,
+        "retry_on_timeout": False,
+        "http_compress": False,
+    }
+    if api_key:
+        kwargs["api_key"] = api_key
+    elif username and password:
+        kwargs["basic_auth"] = (username, password)
+    elif username:
+        raise ConfigError("es.username is set but no password (SECOPS_ES_PASSWORD or es.password_file)", where="es")
+    if url.startswith("https://"):
+        kwargs["verify_certs"] = config.verify_certs
+        if config.ca_file is not None:
+            if not config.ca_file.is_file():
+                raise ConfigError("CA file not found", where=str(config.ca_file))
+            kwargs["ca_certs"] = str(config.ca_file)
+        if not config.verify_certs:
+            kwargs["ssl_show_warn"] = False
+    try:
+        client = Elasticsearch(url, **kwargs)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(secrets.scrub(str(exc)), where="es") from None
+    return client, secrets
+
+
+def translate(exc: Exception, secrets: Secrets, where: str) -> StoreError:
+    """A client exception as a secops error, with every secret removed from its text."""
+    if isinstance(exc, TlsError):
+        return BackendUnavailable(
+            "TLS verification failed (set es.ca_file to the cluster's CA; es.verify_certs=false turns checks off): "
+            + secrets.scrub(str(exc)),
+            where=where,
+        )
+    if isinstance(exc, TransportConnectionError | TransportError):
+        return BackendUnavailable(f"cannot reach Elasticsearch: {secrets.scrub(str(exc))}", where=where)
+    if isinstance(exc, ApiError):
+        reason = _api_reason(exc)
+        if exc.status_code in (401, 403):
+            return StoreError(f"Elasticsearch refused the credentials ({exc.status_code}): {reason}", where=where)
+        if exc.status_code in (429, 502, 503, 504):
+            return BackendUnavailable(f"Elasticsearch is unavailable ({exc.status_code}): {reason}", where=where)
+        return StoreError(f"Elasticsearch error {exc.status_code}: {secrets.scrub(reason)}", where=where)
+    return StoreError(secrets.scrub(f"{type(exc).__name__}: {exc}"), where=where)
+
+
+def _api_reason(exc: ApiError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error")
+    if isinstance(error, dict):
+        return f"{error.get('type', '')}: {error.get('reason', '')}".strip(": ")
+    return str(error or exc.message)

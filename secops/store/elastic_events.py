@@ -1,0 +1,362 @@
+"""``EventStore`` on Elasticsearch: daily indices per dataset family, bulk in, DSL out.
+
+Writes go through ``BulkWriter`` (``create`` by ``event.id``, retries, dead
+letters) and fall back to the disk ``Spool`` while the cluster is
+unreachable. File checkpoints are committed to the local SQLite state
+database once the batch is in Elasticsearch *or* in the spool: they name
+files on this machine, and they must be committable while the cluster is down.
+
+``read_since`` — the rule scheduled detection relies on
+-------------------------------------------------------
+Documents are read in ``(event.ingested, event.id)`` order, strictly after the
+cursor and strictly before *now − read_lag*, paging with ``search_after``.
+Every send stamps ``event.ingested`` immediately before the request, so a
+document becomes searchable at most one request timeout plus one refresh
+interval after its stamp (a timed-out request is resent with ``index``,
+which re-stamps the same ``_id``). With ``read_lag`` above that bound plus the
+clock skew between writers, every document with a stamp below the upper
+bound is already visible when a run reads, and no later document can get a
+stamp below it: nothing is missed, and the cursor guarantees nothing is read
+twice. Late events (old ``@timestamp``) are stamped when stored, so they are
+simply after the cursor. The one exception is a resend after a timeout whose
+first copy was already read: that event is read again (at least once, never
+lost), and alert dedup keys absorb it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch
+
+from secops.cases.models import Checkpoint
+from secops.config import Config, EsConfig
+from secops.errors import BackendUnavailable, StoreError
+from secops.query import Query
+from secops.store import elastic_layout as layout
+from secops.store.base import EventStore, IngestBatch, Window
+from secops.store.catalog import CHECKPOINT_SCHEMA, upsert_checkpoints
+from secops.store.elastic_bulk import DEFAULT_POLICY, BulkResult, BulkWriter, DeadLetters, RetryPolicy
+from secops.store.elastic_client import Secrets, connect, translate
+from secops.store.elastic_query import exact, to_dsl, with_time
+from secops.store.elastic_spool import Spool
+from secops.store.sqlite import STATE_DB
+from secops.store.sqlite import connect as sqlite_connect
+from secops.store.sqlite import write_txn
+from secops.types import EcsField, Event
+
+log = logging.getLogger(__name__)
+
+PAGE = 5_000
+PROBE_SECONDS = 5.0
+"""While the cluster is down, batches go straight to the spool; a send is tried again after this long."""
+DEAD_LETTER_FILE = "es-dead-letter.ndjson"
+SPOOL_DIR = "es-spool"
+T = TypeVar("T")
+
+
+class ElasticEventStore(EventStore):
+    """Events in ``<prefix>-events-<family>-YYYY.MM.DD`` indices."""
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        data_dir: Path,
+        *,
+        prefix: str = "secops",
+        secrets: Secrets | None = None,
+        timeout: float = 60.0,
+        read_lag: float = 90.0,
+        refresh: bool = False,
+        policy: RetryPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.client = client
+        self.data_dir = data_dir
+        self.prefix = prefix
+        self.secrets = secrets or Secrets(())
+        self.read_lag = read_lag
+        self.dead_letters = DeadLetters(data_dir / DEAD_LETTER_FILE)
+        self.spool = Spool(data_dir / SPOOL_DIR)
+        self.writer = BulkWriter(
+            client, self.secrets, self.dead_letters, timeout=timeout, policy=policy, refresh=refresh
+        )
+        self.pattern = layout.events_pattern(prefix)
+        self._ready = False
+        self._down_until = 0.0
+        self._touched: set[str] = set()
+        self._state: sqlite3.Connection | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, data_dir: Path) -> ElasticEventStore:
+        es: EsConfig = config.es
+        client, secrets = connect(es)
+        return cls(
+            client,
+            data_dir,
+            prefix=es.index_prefix,
+            secrets=secrets,
+            timeout=es.timeout,
+            read_lag=es.read_lag,
+        )
+
+    def _call(self, where: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except (ApiError, TransportError) as exc:
+            raise translate(exc, self.secrets, where) from None
+
+    # -- writing ----------------------------------------------------------------------
+    def write(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> int:
+        stored = self._deliver_or_spool(list(events)) if events else 0
+        if checkpoints:
+            with write_txn(self._state_db()) as conn:
+                upsert_checkpoints(conn, checkpoints)
+        return stored
+
+    def _deliver_or_spool(self, events: list[Event]) -> int:
+        if time.monotonic() < self._down_until:
+            self.spool.append(events)
+            return len(events)
+        try:
+            self.replay_spool()
+            return self._send(events).created
+        except BackendUnavailable as exc:
+            log.warning("%s; spooling %d events under %s", exc, len(events), self.spool.directory)
+            self._down_until = time.monotonic() + PROBE_SECONDS
+            self.spool.append(events)
+            return len(events)
+
+    def _send(self, events: list[Event]) -> BulkResult:
+        self._ensure_ready()
+        prefix = self.prefix
+        items = [(layout.event_index(prefix, e), e) for e in events]
+        self._touched.update(index for index, _ in items)
+        return self.writer.send(items)
+
+    def replay_spool(self) -> int:
+        """Deliver what the spool holds; raises ``BackendUnavailable`` if the cluster is still away."""
+        if not self.spool:
+            return 0
+        sent = self.spool.replay(self._send)
+        if sent:
+            log.info("replayed %d spooled events into Elasticsearch", sent)
+        return sent
+
+    def _ensure_ready(self) -> None:
+        if not self._ready:
+            if not self._call("index template", lambda: layout.has_template(self.client, self.prefix)):
+                self._call("es setup", lambda: layout.setup(self.client, self.prefix))
+            self._ready = True
+
+    def _state_db(self) -> sqlite3.Connection:
+        if self._state is None:
+            self._state = sqlite_connect(self.data_dir / STATE_DB)
+            self._state.executescript(CHECKPOINT_SCHEMA)
+        return self._state
+
+    def refresh(self) -> None:
+        """Make everything written so far searchable now (instead of within the refresh interval)."""
+        self._call("refresh", lambda: self.client.indices.refresh(index=self.pattern, allow_no_indices=True))
+
+    # -- reading ----------------------------------------------------------------------
+    def _search(self, where: str, **body: Any) -> dict[str, Any]:
+        return self._call(
+            where,
+            lambda: dict(
+                self.client.search(index=self.pattern, ignore_unavailable=True, allow_no_indices=True, **body).body
+            ),
+        )
+
+    def search(
+        self,
+        query: Query | None = None,
+        window: Window = Window(),
+        *,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> Iterator[Event]:
+        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        order = "desc" if newest_first else "asc"
+        sort = [
+            {"@timestamp": {"order": order, "unmapped_type": "date"}},
+            {"event.id": {"order": order, "unmapped_type": "keyword"}},
+        ]
+        remaining = limit
+        after: list[Any] | None = None
+        while remaining is None or remaining > 0:
+            size = PAGE if remaining is None else min(PAGE, remaining)
+            extra = {"search_after": after} if after else {}
+            hits = self._search("search", query=dsl, sort=sort, size=size, track_total_hits=False, **extra)
+            page = hits["hits"]["hits"]
+            for hit in page:
+                yield hit["_source"]
+            if remaining is not None:
+                remaining -= len(page)
+            if len(page) < size:
+                return
+            after = page[-1]["sort"]
+
+    def count(self, query: Query | None = None, window: Window = Window()) -> int:
+        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        found = self._call(
+            "count",
+            lambda: self.client.count(index=self.pattern, query=dsl, ignore_unavailable=True, allow_no_indices=True),
+        )
+        return int(found["count"])
+
+    def top(
+        self, field: EcsField, query: Query | None = None, window: Window = Window(), *, size: int = 10
+    ) -> list[tuple[Any, int]]:
+        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        aggs = {"top": {"terms": {"field": exact(field), "size": size}}}
+        found = self._search("top", query=dsl, aggs=aggs, size=0, track_total_hits=False)
+        return [(_key(b), int(b["doc_count"])) for b in found.get("aggregations", {}).get("top", {}).get("buckets", [])]
+
+    def histogram(
+        self,
+        interval: timedelta,
+        query: Query | None = None,
+        window: Window = Window(),
+        *,
+        split: EcsField | None = None,
+    ) -> list[tuple[datetime, Any, int]]:
+        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        millis = max(1, int(interval.total_seconds() * 1000))
+        hist: dict[str, Any] = {
+            "date_histogram": {"field": "@timestamp", "fixed_interval": f"{millis}ms", "min_doc_count": 1}
+        }
+        if split:
+            hist["aggs"] = {"split": {"terms": {"field": exact(split), "size": 1000}}}
+        found = self._search("histogram", query=dsl, aggs={"hist": hist}, size=0, track_total_hits=False)
+        rows: list[tuple[datetime, Any, int]] = []
+        for bucket in found.get("aggregations", {}).get("hist", {}).get("buckets", []):
+            start = datetime.fromtimestamp(bucket["key"] / 1000, UTC)
+            if split:
+                rows.extend((start, _key(b), int(b["doc_count"])) for b in bucket["split"]["buckets"])
+            else:
+                rows.append((start, None, int(bucket["doc_count"])))
+        return rows
+
+    def get(self, ids: Sequence[str]) -> list[Event]:
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, Event] = {}
+        for start in range(0, len(wanted), PAGE):
+            chunk = wanted[start : start + PAGE]
+            hits = self._search("get", query={"ids": {"values": chunk}}, size=len(chunk), track_total_hits=False)
+            for hit in hits["hits"]["hits"]:
+                found[hit["_id"]] = hit["_source"]
+        return [found[i] for i in wanted if i in found]
+
+    def read_since(self, cursor: str | None, *, batch_size: int = 50_000) -> Iterator[IngestBatch]:
+        upper = int((time.time() - self.read_lag) * 1000)
+        after = _decode_cursor(cursor)
+        bounds: dict[str, Any] = {"lt": upper, "format": "epoch_millis"}
+        if after is not None:
+            bounds["gte"] = after[0]
+        dsl = {"bool": {"filter": [{"range": {"event.ingested": bounds}}]}}
+        sort = [{"event.ingested": {"order": "asc", "unmapped_type": "date"}}, {"event.id": {"order": "asc"}}]
+        batch: list[Event] = []
+        last: list[Any] | None = list(after) if after else None
+        while True:
+            size = min(PAGE * 2, batch_size)
+            extra = {"search_after": last} if last else {}
+            hits = self._search("read_since", query=dsl, sort=sort, size=size, track_total_hits=False, **extra)
+            page = hits["hits"]["hits"]
+            batch.extend(hit["_source"] for hit in page)
+            if page:
+                last = page[-1]["sort"]
+            if len(batch) >= batch_size or (len(page) < size and batch):
+                assert last is not None
+                yield IngestBatch(batch, _encode_cursor(last))
+                batch = []
+            if len(page) < size:
+                return
+
+    # -- housekeeping -----------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        stats = self._call(
+            "info",
+            lambda: self.client.indices.stats(index=self.pattern, metric="docs,store", expand_wildcards="open"),
+        )
+        indices = stats.get("indices", {})
+        aggs = {
+            "first": {"min": {"field": "@timestamp"}},
+            "last": {"max": {"field": "@timestamp"}},
+            "ingested": {"max": {"field": "event.ingested"}},
+        }
+        found = self._search("info", size=0, aggs=aggs, track_total_hits=False)["aggregations"] if indices else {}
+        return {
+            "backend": "elasticsearch",
+            "index_pattern": self.pattern,
+            "indices": len(indices),
+            "events": sum(i["primaries"]["docs"]["count"] for i in indices.values()),
+            "bytes": sum(i["total"]["store"]["size_in_bytes"] for i in indices.values()),
+            "first_event": found.get("first", {}).get("value_as_string"),
+            "last_event": found.get("last", {}).get("value_as_string"),
+            "last_ingested": found.get("ingested", {}).get("value_as_string"),
+            "spooled_events": self.spool.pending_events(),
+            "dead_letters": self.dead_letters.count(),
+            "dead_letter_file": str(self.dead_letters.path),
+        }
+
+    def prune(self, older_than: timedelta) -> dict[str, Any]:
+        return self._call("prune", lambda: layout.prune(self.client, self.prefix, older_than))
+
+    def compact(self) -> dict[str, Any]:
+        """Force-merge the indices of past days (no longer written) to one segment each."""
+        today = datetime.now(UTC).date()
+        names = self._call("compact", lambda: list(self.client.indices.get(index=self.pattern, allow_no_indices=True)))
+        done = sorted(n for n in names if (day := layout.index_day(self.prefix, n)) is not None and day < today)
+        for name in done:
+            self._call(name, lambda n=name: self.client.indices.forcemerge(index=n, max_num_segments=1))  # type: ignore[misc]
+        return {"merged_indices": len(done), "skipped_current": len(names) - len(done)}
+
+    def close(self) -> None:
+        try:
+            if self.spool and time.monotonic() >= self._down_until:
+                self.replay_spool()
+            if self._touched:
+                touched = ",".join(sorted(self._touched))
+                self._call(
+                    "refresh",
+                    lambda: self.client.indices.refresh(index=touched, ignore_unavailable=True, allow_no_indices=True),
+                )
+        except BackendUnavailable as exc:
+            log.warning("%s; %d events stay spooled for the next run", exc, self.spool.pending_events())
+        finally:
+            self._touched.clear()
+            if self._state is not None:
+                self._state.close()
+                self._state = None
+            self.client.close()
+
+
+def _key(bucket: dict[str, Any]) -> Any:
+    """A terms bucket's value as the event holds it (dates and booleans come back as strings)."""
+    text = bucket.get("key_as_string")
+    if text in ("true", "false") and bucket["key"] in (0, 1):
+        return text == "true"
+    return text if text is not None else bucket["key"]
+
+
+def _encode_cursor(sort_values: list[Any]) -> str:
+    return f"es1:{int(sort_values[0])}:{sort_values[1]}"
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, str] | None:
+    if not cursor:
+        return None
+    try:
+        tag, millis, event_id = cursor.split(":", 2)
+        if tag != "es1":
+            raise ValueError(tag)
+        return int(millis), event_id
+    except ValueError:
+        raise StoreError(f"not an Elasticsearch ingest cursor: {cursor!r}", where="read_since") from None
