@@ -11,7 +11,6 @@ from secops.errors import NotAvailable
 
 PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
     "detect": ("Run Sigma detections: scheduled, looping, or over evidence files.", ["run", "schedule", "scan"]),
-    "yara": ("Scan files and directories with YARA rules.", ["scan"]),
     "rules": ("List, check, add and test detection rules.", ["list", "check", "add", "test"]),
     "alerts": ("Triage alerts.", ["list", "show", "ack", "assign", "close", "suppress"]),
     "incidents": (
@@ -20,7 +19,6 @@ PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
     ),
     "ioc": ("Import indicators of compromise and match them.", ["import", "list", "match"]),
     "report": ("Breach notifications and SOC summaries.", ["breach", "summary"]),
-    "es": ("Set up and inspect the Elasticsearch backend.", ["setup", "status"]),
     "audit": ("Read and verify the tamper-evident audit log.", ["log", "verify"]),
 }
 PENDING_COMMANDS: dict[str, str] = {

@@ -96,9 +96,11 @@ def walk(roots: Iterable[str | os.PathLike[str]], *, follow_symlinks: bool = Fal
 def _walk_dir(
     root: str, boundary: str, visited: set[tuple[int, int]], followed: set[str], follow: bool
 ) -> Iterator[Target | Skip]:
-    stack = [root]
+    """Depth-first, in name order. Folders reached through a followed link are ``outside``: their
+    files are deduplicated by real path, since a second link may reach them again."""
+    stack: list[tuple[str, bool]] = [(root, False)]
     while stack:
-        folder = stack.pop()
+        folder, outside = stack.pop()
         try:
             info = os.stat(folder)
             if (info.st_dev, info.st_ino) in visited:
@@ -115,16 +117,22 @@ def _walk_dir(
                 if entry.is_symlink():
                     yield from _symlink(entry.path, boundary, followed, follow, stack)
                 elif entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
+                    stack.append((entry.path, outside))
                 elif entry.is_file(follow_symlinks=False):
-                    yield Target(entry.path, entry.path)
+                    yield (
+                        _target(entry.path, os.path.realpath(entry.path), followed)
+                        if outside
+                        else Target(entry.path, entry.path)
+                    )
                 else:
                     yield Skip(entry.path, Status.SPECIAL, _kind(entry.stat(follow_symlinks=False).st_mode))
             except OSError as exc:
                 yield _os_skip(entry.path, exc, "stat")
 
 
-def _symlink(path: str, boundary: str, followed: set[str], follow: bool, stack: list[str]) -> Iterator[Target | Skip]:
+def _symlink(
+    path: str, boundary: str, followed: set[str], follow: bool, stack: list[tuple[str, bool]]
+) -> Iterator[Target | Skip]:
     try:
         target = os.path.realpath(path, strict=True)
         info = os.stat(target)
@@ -136,14 +144,19 @@ def _symlink(path: str, boundary: str, followed: set[str], follow: bool, stack: 
     elif not follow:
         yield Skip(path, Status.SYMLINK, f"points out of the tree to {target} (not followed unless asked)")
     elif stat.S_ISDIR(info.st_mode):
-        stack.append(path)
+        stack.append((path, True))
     elif not stat.S_ISREG(info.st_mode):
         yield Skip(path, Status.SPECIAL, _kind(info.st_mode))
-    elif target in followed:
-        yield Skip(path, Status.SYMLINK, f"target {target} already scanned")
     else:
-        followed.add(target)
-        yield Target(path, target)
+        yield _target(path, target, followed)
+
+
+def _target(path: str, real: str, followed: set[str]) -> Target | Skip:
+    """A file reached through a followed link, unless another path reached it first."""
+    if real in followed:
+        return Skip(path, Status.SYMLINK, f"{real} already scanned through another link")
+    followed.add(real)
+    return Target(path, real)
 
 
 def read_once(target: Target, max_size: int) -> Content:

@@ -1,0 +1,100 @@
+"""YARA in the collection pipeline: scan the files that events name, as they are stored.
+
+Two kinds of event name a file worth scanning:
+
+- files the packet collector carved from traffic, stored under
+  ``<data dir>/carve/<sha256[:2]>/<sha256>`` (its ``file.*`` events carry that
+  path in ``file.path``), whatever host the traffic came from;
+- endpoint file-creation events (``event.category`` holds ``file`` and
+  ``event.type`` holds ``creation``) whose ``file.path`` exists on this host,
+  when the event's ``host.name``/``host.hostname`` is this host (or absent):
+  an event from another machine names a file this collector cannot see.
+
+``secops collect … --yara`` turns this on (the option name is ``YARA_OPTION``):
+the collector builds a ``Scanner`` from the configured rule paths and passes
+``yara_batch_hook(scanner, cases, data_dir=…)`` as the ``on_batch`` hook of
+``secops.ingest.ingest_files``; each stored batch is then scanned and its hits
+are added to the case store like Sigma alerts (same dedup rules).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from secops import ecs
+from secops.cases.models import Alert, utcnow
+from secops.detect.yara_alerts import file_alerts
+from secops.detect.yara_scan import Scanner
+from secops.ingest import BatchHook
+from secops.store.base import CaseStore
+
+YARA_OPTION = "--yara"
+CARVE_DIR = "carve"
+
+
+def event_file(event: Mapping[str, Any], *, data_dir: Path, hostname: str | None = None) -> str | None:
+    """The local file an event asks to be scanned, or None."""
+    path = ecs.get(event, "file.path")
+    if not isinstance(path, str) or not path:
+        return None
+    carve_root = os.path.realpath(data_dir / CARVE_DIR) + os.sep
+    if os.path.realpath(path).startswith(carve_root):
+        return path if os.path.isfile(path) else None
+    if not (_holds(event, "event.category", "file") and _holds(event, "event.type", "creation")):
+        return None
+    if not _same_host(event, hostname or socket.gethostname()):
+        return None
+    return path if os.path.isfile(path) else None
+
+
+def scan_event_file(event: Mapping[str, Any], scanner: Scanner, *, data_dir: Path) -> list[Alert]:
+    """Alerts for the file one event names (none when it names no local file or nothing hits)."""
+    path = event_file(event, data_dir=data_dir)
+    if path is None:
+        return []
+    return file_alerts(scanner.scan_file(path), event=event)
+
+
+def scan_event_files(events: Iterable[Mapping[str, Any]], scanner: Scanner, *, data_dir: Path) -> list[Alert]:
+    """Alerts for every file a batch of events names; each file scanned once, in parallel."""
+    by_path: dict[str, Mapping[str, Any]] = {}
+    hostname = socket.gethostname()
+    for event in events:
+        path = event_file(event, data_dir=data_dir, hostname=hostname)
+        if path is not None:
+            by_path.setdefault(os.path.abspath(path), event)
+    if not by_path:
+        return []
+    when = utcnow()
+    alerts: list[Alert] = []
+    for result in scanner.scan(list(by_path)):
+        alerts.extend(file_alerts(result, when=when, event=by_path.get(result.path)))
+    return alerts
+
+
+def yara_batch_hook(scanner: Scanner, cases: CaseStore, *, data_dir: Path) -> BatchHook:
+    """An ``on_batch`` hook for ``ingest_files``: scan what the batch names, store the alerts."""
+
+    def hook(batch: list[dict[str, Any]]) -> None:
+        alerts = scan_event_files(batch, scanner, data_dir=data_dir)
+        if alerts:
+            cases.add_alerts(alerts)
+
+    return hook
+
+
+def _holds(event: Mapping[str, Any], field: str, value: str) -> bool:
+    found = ecs.get(event, field)
+    return value in found if isinstance(found, list) else found == value
+
+
+def _same_host(event: Mapping[str, Any], hostname: str) -> bool:
+    named = ecs.get(event, "host.name") or ecs.get(event, "host.hostname")
+    if not named:
+        return True
+    short = {hostname.lower(), hostname.split(".")[0].lower()}
+    return str(named).lower() in short or str(named).split(".")[0].lower() in short

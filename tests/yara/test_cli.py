@@ -1,0 +1,100 @@
+"""``secops yara scan`` end to end: every output format, --store into the case store, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from secops.cli import app
+from secops.store import STATE_DB
+from secops.store.cases_sqlite import SqliteCaseStore
+from tests.yara.conftest import eicar
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "evidence"
+    (root / "www").mkdir(parents=True)
+    (root / "eicar.com").write_bytes(eicar())
+    # A hit whose file name carries terminal escapes and spreadsheet formula characters.
+    (root / "www" / "=cmd|\x1b[31mred.php").write_text("<?php system($_GET['c']); ?>")
+    (root / "www" / "index.html").write_text("<html>hello</html>")
+    return root
+
+
+def _run(data_dir: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), "yara", "scan", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_lists_alerts_sorted_by_file(clean_env: None, tree: Path, data_dir: Path) -> None:
+    code, out, err = _run(data_dir, str(tree), "-f", "json")
+    assert code == 0, err
+    alerts = json.loads(out)
+    assert [(Path(a["details"]["file"]["path"]).name, a["rule"]["name"]) for a in alerts] == [
+        ("eicar.com", "SECOPS_EICAR_Test_File"),
+        ("=cmd|\x1b[31mred.php", "SECOPS_Webshell_PHP_Request_To_Exec"),
+    ]
+    assert all(a["rule"]["source"] == "yara" for a in alerts)
+    assert "3 files scanned" in err and "2 alerts" in err
+
+
+def test_ndjson_and_csv_and_table(clean_env: None, tree: Path, data_dir: Path) -> None:
+    _, out, _ = _run(data_dir, str(tree), "-f", "ndjson")
+    assert sorted(json.loads(line)["rule"]["name"] for line in out.splitlines()) == [
+        "SECOPS_EICAR_Test_File",
+        "SECOPS_Webshell_PHP_Request_To_Exec",
+    ]
+    _, out, _ = _run(data_dir, str(tree), "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["strings"] == "$eicar@0" and rows[0]["size"] == "68"
+    _, out, _ = _run(data_dir, str(tree), "-f", "table")
+    assert "\x1b" not in out and "\\x1b[31mred.php" in out
+
+
+def test_store_saves_alerts_once(clean_env: None, tree: Path, data_dir: Path) -> None:
+    code, _, err = _run(data_dir, str(tree), "--store", "-f", "json")
+    assert code == 0 and "stored 2 new of 2 alerts" in err
+    code, _, err = _run(data_dir, str(tree), "--store", "-f", "json")
+    assert "stored 0 new of 2 alerts" in err
+    store = SqliteCaseStore(data_dir / STATE_DB)
+    try:
+        stored = store.alerts()
+    finally:
+        store.close()
+    assert sorted(a.rule.name for a in stored) == ["SECOPS_EICAR_Test_File", "SECOPS_Webshell_PHP_Request_To_Exec"]
+    assert all(a.rule.source == "yara" and a.details["file"]["hash"]["sha256"] for a in stored)
+
+
+def test_fail_on_and_user_rules_with_a_broken_file(clean_env: None, tree: Path, data_dir: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "myrules"
+    rules.mkdir()
+    (rules / "mine.yar").write_text('rule Mine_Hello { meta: level = "critical" strings: $h = "hello" condition: $h }')
+    (rules / "broken.yar").write_text("rule Broken { condition: nope }\n")
+    code, out, err = _run(data_dir, str(tree), "--no-bundled", "-r", str(rules), "-f", "json", "--fail-on", "high")
+    assert code == 1
+    assert f'secops: error: {rules / "broken.yar"}:1: undefined identifier "nope"' in err
+    assert [a["rule"]["name"] for a in json.loads(out)] == ["Mine_Hello"]
+    assert json.loads(out)[0]["severity"] == "critical"
+    code, _, _ = _run(data_dir, str(tree), "--no-bundled", "-r", str(rules), "-f", "json", "--fail-on", "critical")
+    assert code == 1
+    code, _, _ = _run(data_dir, str(tree / "www" / "index.html"), "-f", "json", "--fail-on", "low")
+    assert code == 0
+
+
+def test_second_run_loads_the_cache(clean_env: None, tree: Path, data_dir: Path) -> None:
+    _run(data_dir, str(tree), "-f", "json")
+    cached = list((data_dir / "cache" / "yara").glob("*.yarc"))
+    assert len(cached) == 1
+    before = cached[0].stat().st_mtime_ns
+    _, out, _ = _run(data_dir, str(tree), "-f", "json")
+    assert len(json.loads(out)) == 2
+    assert list((data_dir / "cache" / "yara").glob("*.yarc")) == cached
+    assert cached[0].stat().st_mtime_ns >= before
