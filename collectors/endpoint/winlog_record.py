@@ -1,0 +1,336 @@
+"""An event record (EVTX JSON rendering or Windows event XML) → Winlogbeat's ``winlog`` dict.
+
+Both renderings carry the same ``<Event><System/><EventData/></Event>``
+structure (Microsoft's event schema,
+https://learn.microsoft.com/windows/win32/wes/eventschema-schema). The
+``evtx`` library renders GUIDs upper case without braces where Windows writes
+``{…}``, types its JSON values, and keeps CR LF that XML parsers fold; the
+helpers here normalise all of that so that a record gives the same
+``winlog`` dict from either rendering, and the same as Winlogbeat's:
+
+- unnamed ``<Data>`` elements become ``param1``, ``param2``, …;
+- values are strings, CR LF becomes LF, empty values are left out;
+- provider/activity GUIDs get braces; GUID-typed data values become ``{lower}``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from collectors.endpoint.winlog_tables import KEYWORD_BITS, LEVELS, OPCODES
+from secops import ecs
+
+_KEYWORDS: dict[Any, list[str]] = {}
+"""Keyword masks repeat endlessly: their names are computed once."""
+_GUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\Z")
+
+Record = tuple[dict[str, Any], str | None, str | None]
+"""(winlog, @timestamp, log.level)."""
+
+
+def text_value(value: Any) -> str | None:
+    """One EventData value as Winlogbeat writes it (string), or None when empty."""
+    cls = value.__class__
+    if cls is str:
+        if not value:
+            return None
+        if len(value) == 36 and value[8] == "-" and _GUID.match(value):
+            return "{" + value.lower() + "}"
+        return value.replace("\r\n", "\n") if "\r" in value else value
+    if cls is int:
+        return str(value)
+    if cls is bool:
+        return "true" if value else "false"
+    if value is None:
+        return None
+    if cls is dict:
+        return text_value(value.get("#text"))
+    if cls is list:
+        return ", ".join(s for s in map(text_value, value) if s) or None
+    return str(value)
+
+
+def braced(guid: str) -> str:
+    return guid if guid.startswith("{") else "{" + guid + "}"
+
+
+def keyword_names(mask: int) -> list[str]:
+    return [name for bit, name in KEYWORD_BITS if mask & bit]
+
+
+def keywords_from_hex(text: str) -> list[str]:
+    try:
+        return keyword_names(int(text, 16))
+    except ValueError:
+        return []
+
+
+def system_time(value: str) -> str | None:
+    """``2021-12-04T21:19:16.7419951Z`` → an ECS timestamp (µs, or ms when that is exact)."""
+    if len(value) >= 20 and value[10] == "T" and value[-1] == "Z" and value[19] in ".Z":
+        frac = (value[20:-1] + "000000")[:6]
+        if frac.isdigit():
+            return f"{value[:19]}.{frac[:3] if frac.endswith('000') else frac}Z"
+    try:
+        return ecs.format_ts(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def from_evtx(event: dict[str, Any]) -> Record:
+    """The ``Event`` object of the ``evtx`` library's JSON rendering → a winlog record.
+
+    This runs once per EVTX record, so it reads the dict directly instead of
+    going through helpers.
+    """
+    system = event["System"]
+    get = system.get
+    winlog: dict[str, Any] = {}
+    provider = get("Provider")
+    if provider:
+        attrs = provider.get("#attributes")
+        if attrs:
+            if "Name" in attrs:
+                winlog["provider_name"] = attrs["Name"]
+            guid = attrs.get("Guid")
+            if guid:
+                winlog["provider_guid"] = guid if guid[0] == "{" else "{" + guid + "}"
+    event_id = get("EventID")
+    if event_id.__class__ is dict:
+        event_id = event_id.get("#text")
+    if event_id is not None:
+        winlog["event_id"] = str(event_id)
+    value = get("Channel")
+    if value:
+        winlog["channel"] = value
+    value = get("Computer")
+    if value:
+        winlog["computer_name"] = value
+    value = get("EventRecordID")
+    if value is not None:
+        winlog["record_id"] = str(value)
+    _common(winlog, get("Version"), get("Opcode"), get("Keywords"))
+    value = get("Execution")
+    if value and (attrs := value.get("#attributes")):
+        _execution(winlog, attrs.get("ProcessID"), attrs.get("ThreadID"))
+    value = get("Security")
+    if value and (attrs := value.get("#attributes")):
+        sid = attrs.get("UserID") or attrs.get("UserId")
+        if sid is not None:
+            winlog["user"] = {"identifier": str(sid)}
+    value = get("Correlation")
+    if value and (attrs := value.get("#attributes")):
+        _correlation(winlog, attrs.get("ActivityID"), attrs.get("RelatedActivityID"))
+    data = event.get("EventData")
+    if data.__class__ is dict:
+        event_data = _event_data_json(data)
+        if event_data:
+            winlog["event_data"] = event_data
+    user_data = event.get("UserData")
+    if user_data.__class__ is dict:
+        _user_data(winlog, user_data)
+    timestamp = None
+    value = get("TimeCreated")
+    if value and (attrs := value.get("#attributes")) and attrs.get("SystemTime"):
+        timestamp = system_time(attrs["SystemTime"])
+    level = get("Level")
+    return winlog, timestamp, None if level is None else LEVELS.get(str(level))
+
+
+def _common(winlog: dict[str, Any], version: Any, opcode: Any, keywords: Any) -> None:
+    if version is not None and (version.__class__ is int or str(version).isdigit()):
+        winlog["version"] = int(version)
+    if opcode is not None:
+        name = OPCODES.get(str(opcode))
+        if name:
+            winlog["opcode"] = name
+    if keywords:
+        names = _KEYWORDS.get(keywords)
+        if names is None:
+            if len(_KEYWORDS) > 4096:  # hostile files could hold endless distinct masks
+                _KEYWORDS.clear()
+            names = _KEYWORDS[keywords] = keywords_from_hex(str(keywords))
+        if names:
+            winlog["keywords"] = list(names)
+
+
+def _execution(winlog: dict[str, Any], pid: Any, tid: Any) -> None:
+    process: dict[str, Any] = {}
+    if pid is not None and (pid.__class__ is int or str(pid).isdigit()):
+        process["pid"] = int(pid)
+    if tid is not None and (tid.__class__ is int or str(tid).isdigit()):
+        process["thread"] = {"id": int(tid)}
+    if process:
+        winlog["process"] = process
+
+
+def _correlation(winlog: dict[str, Any], activity: Any, related: Any) -> None:
+    if activity:
+        winlog["activity_id"] = braced(str(activity))
+    if related:
+        winlog["related_activity_id"] = braced(str(related))
+
+
+def _event_data_json(data: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in data.items():
+        # Fast path: most values are plain strings that need no normalising.
+        if value.__class__ is str and value and "\r" not in value and (len(value) != 36 or value[8] != "-"):
+            out[name] = value
+            continue
+        if name == "#attributes":
+            continue
+        if name == "Data" and (value.__class__ is list or (value.__class__ is dict and "#text" in value)):
+            items = value.get("#text") if value.__class__ is dict else value
+            for index, item in enumerate(items if items.__class__ is list else [items], 1):
+                text = text_value(item)
+                if text is not None:
+                    out[f"param{index}"] = text
+            continue
+        text = text_value(value)
+        if text is not None:
+            out[name] = text
+    return out
+
+
+def _user_data(winlog: dict[str, Any], user_data: dict[str, Any]) -> None:
+    for name, value in user_data.items():
+        if name == "#attributes":
+            continue
+        out: dict[str, Any] = {"xml_name": name}
+        if value.__class__ is dict:
+            out.update(_nested_json(value))
+        winlog["user_data"] = out
+        return
+
+
+def _nested_json(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "#attributes":
+            continue
+        if item.__class__ is dict and "#text" not in item:
+            nested = _nested_json(item)
+            if nested:
+                out[key] = nested
+            continue
+        text = text_value(item)
+        if text is not None:
+            out[key] = text
+    return out
+
+
+def local_name(tag: Any) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def from_xml(root: Any) -> tuple[dict[str, Any], str | None, str | None, str | None]:
+    """An lxml ``<Event>`` element → (winlog, @timestamp, log.level, rendered message)."""
+    winlog: dict[str, Any] = {}
+    timestamp = level = message = None
+    version = opcode = keywords = None
+    for section in root:
+        part = local_name(section.tag)
+        if part == "System":
+            for item in section:
+                name, text, attrib = local_name(item.tag), (item.text or "").strip(), item.attrib
+                if name == "Provider":
+                    if attrib.get("Name"):
+                        winlog["provider_name"] = attrib["Name"]
+                    if attrib.get("Guid"):
+                        winlog["provider_guid"] = braced(attrib["Guid"])
+                elif name == "EventID" and text:
+                    winlog["event_id"] = text
+                elif name == "Channel" and text:
+                    winlog["channel"] = text
+                elif name == "Computer" and text:
+                    winlog["computer_name"] = text
+                elif name == "EventRecordID" and text:
+                    winlog["record_id"] = text
+                elif name == "Version":
+                    version = text or None
+                elif name == "Opcode":
+                    opcode = text or None
+                elif name == "Keywords":
+                    keywords = text or None
+                elif name == "Level" and text:
+                    level = LEVELS.get(text)
+                elif name == "TimeCreated" and attrib.get("SystemTime"):
+                    timestamp = system_time(attrib["SystemTime"])
+                elif name == "Execution":
+                    _execution(winlog, attrib.get("ProcessID"), attrib.get("ThreadID"))
+                elif name == "Security":
+                    sid = attrib.get("UserID") or attrib.get("UserId")
+                    if sid:
+                        winlog["user"] = {"identifier": sid}
+                elif name == "Correlation":
+                    _correlation(winlog, attrib.get("ActivityID"), attrib.get("RelatedActivityID"))
+            _common(winlog, version, opcode, keywords)
+        elif part == "EventData":
+            event_data = _event_data_xml(section)
+            if event_data:
+                winlog["event_data"] = event_data
+        elif part == "UserData":
+            for child in section:
+                winlog["user_data"] = {"xml_name": local_name(child.tag), **_nested_xml(child)}
+                break
+        elif part == "RenderingInfo":
+            message = _rendering(winlog, section)
+    return winlog, timestamp, level, message
+
+
+def _event_data_xml(section: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    unnamed = 0
+    for item in section:
+        name = local_name(item.tag)
+        if not name:
+            continue
+        if name == "Data":
+            key = item.get("Name")
+            if key is None:
+                unnamed += 1
+                key = f"param{unnamed}"
+        else:
+            key = name
+        text = text_value(item.text or "")
+        if text is not None:
+            out[key] = text
+    return out
+
+
+def _nested_xml(element: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for child in element:
+        name = local_name(child.tag)
+        if not name:
+            continue
+        if len(child):
+            nested = _nested_xml(child)
+            if nested:
+                out[name] = nested
+            continue
+        text = text_value(child.text or "")
+        if text is not None:
+            out[name] = text
+    return out
+
+
+def _rendering(winlog: dict[str, Any], section: Any) -> str | None:
+    """Event Viewer exports add rendered names: use them as Winlogbeat does."""
+    message = None
+    for item in section:
+        name, text = local_name(item.tag), (item.text or "").strip()
+        if name == "Message" and text:
+            message = text
+        elif name == "Task" and text:
+            winlog["task"] = text
+        elif name == "Opcode" and text:
+            winlog["opcode"] = text
+        elif name == "Keywords":
+            names = [(k.text or "").strip() for k in item if (k.text or "").strip()]
+            if names:
+                winlog["keywords"] = names
+    return message
