@@ -12,7 +12,7 @@ import click
 import typer
 
 from secops import escape
-from secops.cli import collect, config, es, parse, pending, store, yara
+from secops.cli import collect, config, es, generate, parse, pending, store, yara
 from secops.cli.context import AppState
 from secops.errors import SecopsError
 
@@ -51,6 +51,7 @@ app.command("parse")(parse.parse)
 app.add_typer(collect.app, name="collect")
 app.add_typer(store.app, name="store")
 app.add_typer(config.app, name="config")
+app.command("generate")(generate.generate)
 app.add_typer(yara.app, name="yara")
 app.add_typer(es.app, name="es")
 pending.register(app)

@@ -24,7 +24,6 @@ PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
 PENDING_COMMANDS: dict[str, str] = {
     "hunt": "Search events with a Lucene-style query.",
     "dashboard": "Serve the local web console.",
-    "generate": "Write a seeded synthetic agency network's logs.",
     "demo": "Run the whole pipeline on sample data.",
 }
 
