@@ -15,11 +15,13 @@ Elasticsearch tests skip and say how to get the node; under ``CI=true`` they fai
 
 from __future__ import annotations
 
+import base64
 import os
 import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -28,9 +30,11 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+
 from tests.conftest import REPO, require
 
 ES_HOME_ENV = "SECOPS_ES_HOME"
@@ -63,25 +67,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_json(url: str, *, method: str = "GET", timeout: float = 5.0) -> dict:
-    request = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback URL we built
+def http_json(url: str, *, method: str = "GET", timeout: float = 5.0, password: str | None = None) -> dict:
+    """A JSON request to the test node; the harness trusts its own self-signed loopback certificate."""
+    request = urllib.request.Request(url, method=method)  # noqa: S310 - a loopback URL we built
+    context = None
+    if password is not None:
+        token = base64.b64encode(f"admin:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+        context = ssl._create_unverified_context()  # noqa: S323 - our own test certificate, loopback only
+    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
         return orjson.loads(response.read())
 
 
 class EsNode:
     """One Elasticsearch process; stop and start again keep its data (the fault test relies on it)."""
 
-    def __init__(self, home: Path, workdir: Path, *, heap: str = HEAP) -> None:
+    def __init__(
+        self, home: Path, workdir: Path, *, heap: str = HEAP, tls: Path | None = None, admin: str | None = None
+    ) -> None:
+        """``tls`` (a directory holding http.crt/http.key) and ``admin`` (a password) turn security on."""
         self.home = home
         self.workdir = workdir
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self._user = ES_USER if os.geteuid() == 0 else None
-        self._prepare(heap)
+        self._admin = admin
+        self._prepare(heap, tls)
 
-    def _prepare(self, heap: str) -> None:
+    def _prepare(self, heap: str, tls: Path | None) -> None:
         conf = self.workdir / "config"
         shutil.copytree(self.home / "config", conf)
         for name in ("data", "logs", "tmp"):
@@ -101,27 +115,48 @@ class EsNode:
             "cluster.routing.allocation.disk.threshold_enabled": False,
             "action.destructive_requires_name": False,
         }
+        if tls is not None:
+            shutil.copy(tls / "http.crt", conf / "http.crt")
+            shutil.copy(tls / "http.key", conf / "http.key")
+            settings.update(
+                {
+                    "xpack.security.enabled": True,
+                    "xpack.security.http.ssl.enabled": True,
+                    "xpack.security.http.ssl.certificate": "http.crt",
+                    "xpack.security.http.ssl.key": "http.key",
+                }
+            )
         # One `key: value` line per setting; JSON scalars are valid YAML scalars.
         lines = (f"{key}: {orjson.dumps(value).decode()}\n" for key, value in settings.items())
         (conf / "elasticsearch.yml").write_text("".join(lines))
         (conf / "jvm.options.d" / "heap.options").write_text(f"-Xms{heap}\n-Xmx{heap}\n")
+        if self._admin:
+            users = str(self.home / "bin" / "elasticsearch-users")
+            subprocess.run(
+                [users, "useradd", "admin", "-r", "superuser", "-p", self._admin],
+                env=self._env(),
+                check=True,
+                capture_output=True,
+            )
         if self._user:
             account = pwd.getpwnam(self._user)
             for path in [self.workdir, *self.workdir.rglob("*")]:
                 os.chown(path, account.pw_uid, account.pw_gid)
 
-    def start(self) -> None:
-        env = {
+    def _env(self) -> dict[str, str]:
+        return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "ES_JAVA_HOME": java_home(),
             "ES_PATH_CONF": str(self.workdir / "config"),
             "ES_TMPDIR": str(self.workdir / "tmp"),
             "HOME": str(self.workdir),
         }
+
+    def start(self) -> None:
         log = (self.workdir / "stdout.log").open("ab")
         self.process = subprocess.Popen(
             [str(self.home / "bin" / "elasticsearch")],
-            env=env,
+            env=self._env(),
             cwd=self.workdir,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -140,7 +175,11 @@ class EsNode:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"Elasticsearch exited with {self.process.returncode}: {self.tail()}")
             try:
-                health = http_json(f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=5s", timeout=10)
+                health = http_json(
+                    f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=5s",
+                    timeout=10,
+                    password=self._admin,
+                )
                 if health.get("status") in ("yellow", "green"):
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError, orjson.JSONDecodeError):
@@ -165,14 +204,14 @@ class EsNode:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def start_node(heap: str = HEAP) -> Iterator[EsNode]:
+def start_node(heap: str = HEAP, **options: Any) -> Iterator[EsNode]:
     """Start a node from the fetched distribution, yield it, and remove it afterwards."""
     home = distribution()
     require(home is not None, "Elasticsearch is not fetched: run scripts/fetch-elasticsearch (or set SECOPS_ES_HOME)")
     assert home is not None
     workdir = Path(tempfile.mkdtemp(prefix="secops-es-"))
-    os.chmod(workdir, 0o755)
-    node = EsNode(home, workdir, heap=heap)
+    os.chmod(workdir, 0o755)  # noqa: S103 - the node's own user must reach it; it holds test data only
+    node = EsNode(home, workdir, heap=heap, **options)
     try:
         node.start()
         yield node
@@ -194,13 +233,6 @@ def es_url() -> Iterator[str]:
         return
     for node in start_node():
         yield node.url
-
-
-@pytest.fixture
-def es_node_factory() -> Iterator[type[EsNode]]:
-    """For tests that must stop and start a node of their own (the fault test)."""
-    require(distribution() is not None, "Elasticsearch is not fetched: run scripts/fetch-elasticsearch")
-    yield EsNode
 
 
 @pytest.fixture

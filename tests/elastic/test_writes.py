@@ -1,0 +1,81 @@
+"""Bulk writes: created once, rejections dead-lettered with the reason, a down cluster spooled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from elasticsearch import Elasticsearch
+
+from secops.cases.models import Checkpoint
+from secops.store.elastic import ElasticCaseStore, ElasticEventStore
+from secops.store.elastic_bulk import RetryPolicy
+from secops.store.elastic_events import DEAD_LETTER_FILE, SPOOL_DIR
+from tests.elastic.conftest import make_event
+from tests.es_node import free_port
+
+
+def test_rewrite_never_duplicates(event_store: ElasticEventStore) -> None:
+    events = [make_event(i) for i in range(500)]
+    assert event_store.write(events) == 500
+    assert event_store.write([make_event(i) for i in range(500)]) == 0
+    event_store.refresh()
+    assert event_store.count() == 500
+
+
+def test_mapping_rejections_go_to_the_dead_letter_file(event_store: ElasticEventStore, data_dir: Path) -> None:
+    events = [make_event(i) for i in range(100)]
+    events[7]["source"]["port"] = "not-a-port"  # long field
+    events[42]["source"]["ip"] = "999.1.1.1"  # ip field
+    assert event_store.write(events) == 98
+    event_store.refresh()
+    assert event_store.count() == 98
+    rows = [orjson.loads(line) for line in (data_dir / DEAD_LETTER_FILE).read_bytes().splitlines()]
+    assert {r["id"] for r in rows} == {"e00000007", "e00000042"}
+    by_id = {r["id"]: r for r in rows}
+    assert "source.port" in by_id["e00000007"]["reason"] and by_id["e00000007"]["status"] == 400
+    assert "source.ip" in by_id["e00000042"]["reason"]
+    assert by_id["e00000042"]["event"]["source"]["ip"] == "999.1.1.1"  # the record is kept whole
+
+
+def test_unreachable_cluster_spools_then_replays_without_duplicates(
+    es_url: str, es_prefix: str, data_dir: Path
+) -> None:
+    dead_url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    fast = RetryPolicy(unreachable_attempts=2, first_delay=0.01)
+    down = ElasticEventStore(Elasticsearch(dead_url), data_dir, prefix=es_prefix, policy=fast)
+    checkpoint = Checkpoint(key="src", position=4096, name="/var/log/fw")
+    assert down.write([make_event(i) for i in range(300)], [checkpoint]) == 300
+    assert down.write([make_event(i) for i in range(200, 400)]) == 200  # overlaps the first batch
+    down.close()
+    assert len(list((data_dir / SPOOL_DIR).glob("*.ndjson"))) == 2
+    cases = ElasticCaseStore(Elasticsearch(es_url), data_dir, prefix=es_prefix)
+    assert cases.checkpoint("src").position == 4096  # durable in the spool, so the checkpoint moved
+    cases.close()
+
+    up = ElasticEventStore(Elasticsearch(es_url), data_dir, prefix=es_prefix, read_lag=0)
+    assert up.replay_spool() == 500
+    up.refresh()
+    assert up.count() == 400
+    assert list((data_dir / SPOOL_DIR).glob("*.ndjson")) == []
+    up.close()
+
+
+def test_read_since_neither_misses_nor_rereads(event_store: ElasticEventStore) -> None:
+    seen: list[str] = []
+    cursor = None
+    for round_ in range(4):
+        event_store.write([make_event(round_ * 1000 + i, day=f"2026-0{round_ + 1}-01") for i in range(700)])
+        event_store.refresh()
+        for batch in event_store.read_since(cursor, batch_size=300):
+            seen.extend(e["event"]["id"] for e in batch.events)
+            cursor = batch.cursor
+    assert len(seen) == 2800 and len(set(seen)) == 2800
+
+
+def test_read_lag_holds_back_fresh_documents(es_url: str, es_prefix: str, data_dir: Path) -> None:
+    store = ElasticEventStore(Elasticsearch(es_url), data_dir, prefix=es_prefix, read_lag=3600)
+    store.write([make_event(i) for i in range(10)])
+    store.refresh()
+    assert list(store.read_since(None)) == []
+    store.close()
