@@ -53,8 +53,8 @@ _5424 = re.compile(r"<(\d{1,3})>(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
 _TAG = re.compile(r"([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)")
 _HOST_THEN_TAG = re.compile(r"([^\s:]+) +([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)")
 _HOST = re.compile(r"([^\s:\[]+) +")
-_SD_ELEMENT = re.compile(r'\[((?:[^"\]\\]|\\.|"(?:[^"\\]|\\.)*")*)\]')
-_SD_PARAM = re.compile(r'([^\s="\]]+)="((?:[^"\\]|\\.)*)"')
+_SD_ID = re.compile(r'\[([^\s\]"=:;]+)(?= |\])')
+_SD_PARAM = re.compile(r'([^\s="\]]+)="([^"\\]*(?:\\.[^"\\]*)*)"')
 _SD_ESCAPE = re.compile(r"\\([\"\\\]])")
 _ISO_OFFSET = re.compile(r"([+-])-?(\d{1,2}):?(\d\d)$")
 
@@ -169,16 +169,32 @@ def parse_structured_data(text: str) -> tuple[dict[str, dict[str, str]] | None, 
     elements: dict[str, dict[str, str]] = {}
     pos = 0
     while pos < len(text) and text[pos] == "[":
-        found = _SD_ELEMENT.match(text, pos)
-        if found is None:
+        if _SD_ID.match(text, pos) is None:
             break
-        body = found.group(1)
-        sd_id, _, params = body.partition(" ")
-        if not sd_id or any(c in sd_id for c in ':;"='):
-            return (None, 0) if not elements else (elements, pos)
-        elements[sd_id] = {key: _unescape(value) for key, value in _SD_PARAM.findall(params)}
-        pos = found.end()
+        # RFC 5424 §6.3.3: "]" inside a value must be escaped, so the first bare "]" ends the element.
+        end = text.find("]", pos)
+        while end > 0 and text[end - 1] == "\\":
+            end = text.find("]", end + 1)
+        if end < 0:
+            break
+        sd_id, _, params = text[pos + 1 : end].partition(" ")
+        elements[sd_id] = _params(params)
+        pos = end + 1
     return (elements or None), pos
+
+
+def _params(text: str) -> dict[str, str]:
+    """``name="value"`` pairs; a plain split when nothing is escaped, the full grammar otherwise."""
+    if "\\" not in text:
+        out: dict[str, str] = {}
+        for item in text.split('" '):
+            name, sep, value = item.partition('="')
+            if not sep or " " in name.strip() or "=" in name:
+                break
+            out[name.strip()] = value[:-1] if value.endswith('"') else value
+        else:
+            return out
+    return {k: _unescape(v) for k, v in _SD_PARAM.findall(text)}
 
 
 def _unescape(value: str) -> str:

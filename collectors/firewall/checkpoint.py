@@ -33,7 +33,7 @@ from secops.types import Event
 
 DATASET = "checkpoint.firewall"
 
-_PAIR = re.compile(r'([\w\-.@]+):"((?:[^"\\]|\\.)*)"')
+_PAIR = re.compile(r'([\w\-.@]+):"([^"\\]*(?:\\.[^"\\]*)*)"')
 _ESCAPE = re.compile(r"\\(.)")
 _SD_ID = "Fields@1.3.6.1.4.1.2620"
 _ALLOW = frozenset(("accept", "allow", "inline", "encrypt", "decrypt", "key install"))

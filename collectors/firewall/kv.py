@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-_PAIR = re.compile(r"""([A-Za-z_][\w.\-]*)=(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S*))""")
+_PAIR = re.compile(r"""([A-Za-z_][\w.\-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|'([^']*)'|(\S*))""")
 
 
 def pairs(text: str) -> dict[str, str]:
