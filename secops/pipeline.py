@@ -138,6 +138,16 @@ def _read_lines(
             yield Item(ev, key, line.end)
 
 
+def parse_line(
+    parser: Parser | None, text: str, ctx: ParseContext, stats: Stats, name: str, offset: int, number: int
+) -> Event:
+    """One record through its parser, for inputs that read lines themselves (tailing, syslog listeners).
+
+    A parser's failure becomes a counted warning and a kept ``_parse_failure`` event.
+    """
+    return _parse_line(parser, text, ctx, stats, name, offset, number)
+
+
 def _parse_line(
     parser: Parser | None, text: str, ctx: ParseContext, stats: Stats, name: str, offset: int, number: int
 ) -> Event:
