@@ -17,7 +17,6 @@ of each format it wrote.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from secops.generate.clock import Clock
@@ -25,9 +24,10 @@ from secops.generate.flows import Flow
 from secops.generate.formats import FIREWALL_WRITERS, panos
 from secops.generate.formats import linux_auth as la
 from secops.generate.formats import netfilter as nf
-from secops.generate.formats import winlog as wl
-from secops.generate.network import DOMAIN, Host, Network, Site, random_internet_ip
+from secops.generate.network import Host, Network, Site, random_internet_ip
 from secops.generate.stamps import iso_milli_z
+from secops.generate.truth import Injected, Truth
+from secops.generate.windows_attacks import lateral_movement, windows_spray
 
 SPRAY_NAMES = (
     "admin",
@@ -88,51 +88,6 @@ SCAN_PORTS = (
 )
 
 
-@dataclass
-class Truth:
-    kind: str
-    techniques: list[str]
-    start: str = ""
-    end: str = ""
-    attacker_ips: list[str] = field(default_factory=list)
-    victim_hosts: list[str] = field(default_factory=list)
-    victim_users: list[str] = field(default_factory=list)
-    records: dict[str, int] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class Injected:
-    """Scenario records per format, to be merged into the background in time order."""
-
-    def __init__(self) -> None:
-        self.by_format: dict[str, list[tuple[float, int, str]]] = {}
-        self._sequence = 0
-        self.truth: Truth | None = None
-        self._first = 0.0
-        self._last = 0.0
-
-    def begin(self, truth: Truth) -> Truth:
-        self.truth, self._first, self._last = truth, float("inf"), 0.0
-        return truth
-
-    def add(self, fmt: str, t: float, line: str) -> None:
-        self._sequence += 1
-        self.by_format.setdefault(fmt, []).append((t, self._sequence, line))
-        assert self.truth is not None
-        self.truth.records[fmt] = self.truth.records.get(fmt, 0) + 1
-        self._first, self._last = min(self._first, t), max(self._last, t)
-
-    def end(self) -> Truth:
-        truth = self.truth
-        assert truth is not None
-        truth.start, truth.end = iso_milli_z(self._first), iso_milli_z(self._last)
-        self.truth = None
-        return truth
-
-
 class Scenarios:
     def __init__(self, network: Network, clock: Clock, seed: int) -> None:
         self.net = network
@@ -151,8 +106,8 @@ class Scenarios:
             self.ssh_spray(0.25),
         ]
         truths += [self.ssh_intrusion(0.40), self.exfiltration(0.43, self.hq, self.web, "linux server after intrusion")]
-        spray, admin, workstation = self.windows_spray(0.55)
-        lateral, targets = self.lateral_movement(0.60, admin, workstation)
+        spray, admin, workstation = windows_spray(self, 0.55)
+        lateral, targets = lateral_movement(self, 0.60, admin, workstation)
         region = self.net.site("region1")
         file_server = next(h for h in targets if h.site == region.name)
         truths += [spray, lateral, self.exfiltration(0.65, region, file_server, "file server after PsExec")]
@@ -400,144 +355,3 @@ class Scenarios:
             "story": story,
         }
         return self.out.end()
-
-    def windows_spray(self, at: float) -> tuple[Truth, Any, Host]:
-        """A phished workstation tries one password against many domain accounts; one administrator falls."""
-        truth = self.out.begin(Truth("password_spray_windows", ["T1110.003"]))
-        region = self.net.site("region1")
-        workstation = region.workstations[7]
-        dc = next(h for h in self.net.hosts if h.role == "dc")
-        begin, end = self._window(at, 25)
-        victims = self.rng.sample(self.net.users, 55)
-        admin = self.net.admins[2]
-        step = (end - begin) / (len(victims) + 1)
-        for index, user in enumerate(victims):
-            t = begin + index * step + self.rng.uniform(0, step / 2)
-            self.out.add(
-                "winlog-json",
-                t,
-                wl.failed_logon(
-                    t, dc, user.sam, 3, workstation.ip, self.rng.randint(49152, 65535), workstation.name, True
-                ),
-            )
-        t = end
-        lid = wl.logon_id(0xA11CE)
-        self.out.add(
-            "winlog-json",
-            t,
-            wl.logon(
-                t,
-                dc,
-                admin.sam,
-                admin.sid,
-                3,
-                workstation.ip,
-                self.rng.randint(49152, 65535),
-                workstation.name,
-                lid,
-                "NTLM",
-            ),
-        )
-        self.out.add("winlog-json", t + 0.01, wl.special_privileges(t + 0.01, dc, admin.sam, admin.sid, lid))
-        truth.attacker_ips.append(workstation.ip)
-        truth.victim_hosts = [dc.name]
-        truth.victim_users = [u.sam for u in victims] + [admin.sam]
-        truth.details = {
-            "failed_logins": len(victims),
-            "compromised_account": admin.sam,
-            "source_host": workstation.name,
-        }
-        return self.out.end(), admin, workstation
-
-    def lateral_movement(self, at: float, admin: Any, source: Host) -> tuple[Truth, list[Host]]:
-        """PsExec with the sprayed administrator's password from the workstation to three servers."""
-        truth = self.out.begin(Truth("lateral_movement", ["T1021.002", "T1569.002", "T1078.002"]))
-        servers = [h for h in self.net.hosts if h.os == "windows" and h.role in ("file", "sql")]
-        targets = [servers[1], servers[0], next(h for h in servers if h.site == "region1")]
-        begin, _ = self._window(at, 45)
-        user = f"{DOMAIN}\\{admin.sam}"
-        psexec = "C:\\Users\\Public\\PsExec64.exe"
-        t = begin
-        for index, target in enumerate(targets):
-            t += self.rng.uniform(300, 600)
-            pid, port = 7100 + index * 4, self.rng.randint(49152, 65535)
-            command = f'{psexec} \\\\{target.name} -accepteula -s cmd.exe /c "whoami /all & net group "Domain Admins""'
-            self.out.add(
-                "winlog-json",
-                t,
-                wl.sysmon_process(
-                    t, source, user, psexec, command, "C:\\Windows\\System32\\cmd.exe", "cmd.exe", pid, 6120, "High"
-                ),
-            )
-            self.out.add(
-                "winlog-json",
-                t + 0.2,
-                wl.sysmon_network(
-                    t + 0.2, source, user, psexec, pid, "tcp", source.ip, port, target.ip, 445, target.fqdn
-                ),
-            )
-            lid = wl.logon_id(0xB0B0 + index)
-            self.out.add(
-                "winlog-json",
-                t + 0.4,
-                wl.logon(t + 0.4, target, admin.sam, admin.sid, 3, source.ip, port, source.name, lid, "NTLM"),
-            )
-            self.out.add("winlog-json", t + 0.41, wl.special_privileges(t + 0.41, target, admin.sam, admin.sid, lid))
-            self.out.add(
-                "winlog-json",
-                t + 0.6,
-                wl.sysmon_file(t + 0.6, target, "NT AUTHORITY\\SYSTEM", "System", 4, "C:\\Windows\\PSEXESVC.exe"),
-            )
-            self.out.add(
-                "winlog-json", t + 0.8, wl.service_installed(t + 0.8, target, "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe")
-            )
-            self.out.add(
-                "winlog-json",
-                t + 0.9,
-                wl.sysmon_registry(
-                    t + 0.9,
-                    target,
-                    "NT AUTHORITY\\SYSTEM",
-                    "C:\\Windows\\system32\\services.exe",
-                    640,
-                    "HKLM\\System\\CurrentControlSet\\Services\\PSEXESVC\\ImagePath",
-                    "%SystemRoot%\\PSEXESVC.exe",
-                ),
-            )
-            self.out.add(
-                "winlog-json",
-                t + 1.0,
-                wl.sysmon_process(
-                    t + 1.0,
-                    target,
-                    "NT AUTHORITY\\SYSTEM",
-                    "C:\\Windows\\PSEXESVC.exe",
-                    "C:\\Windows\\PSEXESVC.exe",
-                    "C:\\Windows\\System32\\services.exe",
-                    "C:\\Windows\\system32\\services.exe",
-                    5200 + index,
-                    640,
-                    "System",
-                ),
-            )
-            self.out.add(
-                "winlog-json",
-                t + 1.3,
-                wl.process_created(
-                    t + 1.3,
-                    target,
-                    admin.sam,
-                    admin.sid,
-                    lid,
-                    "C:\\Windows\\System32\\cmd.exe",
-                    'cmd.exe /c "whoami /all & net group "Domain Admins""',
-                    "C:\\Windows\\PSEXESVC.exe",
-                    5300 + index,
-                    5200 + index,
-                ),
-            )
-        truth.attacker_ips.append(source.ip)
-        truth.victim_hosts = [h.name for h in targets]
-        truth.victim_users = [admin.sam]
-        truth.details = {"source_host": source.name, "service": "PSEXESVC", "logon_type": 3}
-        return self.out.end(), targets
