@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-pytest_plugins = ["tests.es_node"]  # the real Elasticsearch node (fixtures es_url, es_prefix, es_node_factory)
+pytest_plugins = ["tests.es_node"]  # the real Elasticsearch node (fixtures es_url, es_prefix)
 
 
 def shared_data_dir() -> Path:

@@ -39,7 +39,20 @@ def embedded(request: pytest.FixtureRequest, path: Path) -> Stores:
     return Stores(EmbeddedEventStore(path), SqliteCaseStore(path / STATE_DB), "embedded")
 
 
-STORES: dict[str, Factory] = {"embedded": embedded}
+def elasticsearch(request: pytest.FixtureRequest, path: Path) -> Stores:
+    """The real node from tests/es_node.py, under a prefix of this test's own; detection lag off."""
+    from elasticsearch import Elasticsearch
+
+    from secops.store.elastic import ElasticCaseStore, ElasticEventStore
+
+    url = request.getfixturevalue("es_url")
+    prefix = request.getfixturevalue("es_prefix")
+    events = ElasticEventStore(Elasticsearch(url), path, prefix=prefix, read_lag=0)
+    cases = ElasticCaseStore(Elasticsearch(url), path, prefix=prefix)
+    return Stores(events, cases, "elasticsearch")
+
+
+STORES: dict[str, Factory] = {"embedded": embedded, "elasticsearch": elasticsearch}
 
 
 @pytest.fixture(params=sorted(STORES))
