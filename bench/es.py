@@ -1,0 +1,138 @@
+"""Ingest into Elasticsearch: ``secops collect`` against a raw ``_bulk`` of the same documents.
+
+Both runs write to the same node, under the same index template, with the
+same batch size. The peer is the floor of what any client can do: the very
+documents ``secops collect`` stores, serialised to NDJSON beforehand and
+posted over one keep-alive connection. The figure is
+``collect docs/s ÷ raw docs/s`` (target ≥ 0.85). ``collect`` pays for
+reading and parsing the logs too, on the same cores as the node.
+
+    .venv/bin/python bench/es.py [--events 200000] [--batch 5000] [--url http://127.0.0.1:9200]
+
+Without ``--url`` it starts its own node from ``scripts/fetch-elasticsearch``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import orjson
+from elasticsearch import Elasticsearch
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from secops.store import elastic_layout as layout  # noqa: E402
+
+
+@contextmanager
+def node_url(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    from tests.es_node import start_node
+
+    yield from (n.url for n in start_node(heap="1g"))
+
+
+def secops(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "secops", *args], env=env, capture_output=True, check=True)
+
+
+def count(client: Elasticsearch, prefix: str) -> int:
+    client.indices.refresh(index=f"{prefix}-events-*")
+    return int(client.count(index=f"{prefix}-events-*")["count"])
+
+
+def raw_bulk(url: str, payloads: list[bytes]) -> float:
+    """Post pre-built NDJSON bodies over one connection; returns the seconds taken."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 9200, timeout=300)
+    started = time.perf_counter()
+    for body in payloads:
+        conn.request("POST", "/_bulk?filter_path=errors", body, {"Content-Type": "application/x-ndjson"})
+        answer = conn.getresponse().read()
+        if orjson.loads(answer).get("errors"):
+            raise SystemExit(f"raw bulk reported errors: {answer[:300]!r}")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--url", default=os.environ.get("SECOPS_TEST_ES_URL"))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="secops-bench-es-"))
+    logs = work / "logs"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECOPS_")}
+    secops(["generate", "-o", str(logs), "-n", str(args.events), "--workers", "1"], env)
+    files = sorted(p for p in logs.rglob("*") if p.is_file() and p.name != "manifest.json")
+
+    with node_url(args.url) as url:
+        client = Elasticsearch(url, request_timeout=300)
+        tag = f"{os.getpid()}"
+        collect_prefix, raw_prefix = f"bench-collect-{tag}", f"bench-raw-{tag}"
+        for prefix in (collect_prefix, raw_prefix):
+            layout.setup(client, prefix)
+
+        # The documents collect will store, pre-serialised per batch (parsing is not timed here).
+        parsed = secops(["parse", *map(str, files)], env).stdout.splitlines()
+        events = [orjson.loads(line) for line in parsed]
+        # Warm both prefixes' daily indices so neither run pays for index creation alone.
+        for prefix in (collect_prefix, raw_prefix):
+            for index in sorted({layout.event_index(prefix, e) for e in events}):
+                client.indices.create(index=index)
+        payloads = []
+        for start in range(0, len(events), args.batch):
+            lines = []
+            for event in events[start : start + args.batch]:
+                meta = {"create": {"_index": layout.event_index(raw_prefix, event), "_id": event["event"]["id"]}}
+                lines.append(orjson.dumps(meta) + b"\n" + orjson.dumps(event) + b"\n")
+            payloads.append(b"".join(lines))
+
+        raw_seconds = raw_bulk(url, payloads)
+        raw_docs = count(client, raw_prefix)
+
+        collect_env = dict(
+            env,
+            SECOPS_STORE="elasticsearch",
+            SECOPS_ES_URL=url,
+            SECOPS_ES_INDEX_PREFIX=collect_prefix,
+            SECOPS_DATA_DIR=str(work / "data"),
+        )
+        started = time.perf_counter()
+        secops(["collect", "file", *map(str, files), "--batch-size", str(args.batch)], collect_env)
+        collect_seconds = time.perf_counter() - started
+        collect_docs = count(client, collect_prefix)
+
+        client.indices.delete(index=f"{collect_prefix}-*,{raw_prefix}-*")
+        for prefix in (collect_prefix, raw_prefix):
+            client.indices.delete_index_template(name=f"{prefix}-events")
+        client.close()
+
+    raw_rate = raw_docs / raw_seconds
+    collect_rate = collect_docs / collect_seconds
+    print(f"events in {len(files)} files: {len(events):,} (batch {args.batch:,})")
+    print(f"raw _bulk, pre-serialised NDJSON: {raw_docs:,} docs in {raw_seconds:.1f} s = {raw_rate:,.0f} docs/s")
+    print(
+        f"secops collect (read, parse, bulk): {collect_docs:,} docs in {collect_seconds:.1f} s"
+        f" = {collect_rate:,.0f} docs/s"
+    )
+    print(f"ratio collect / raw: {collect_rate / raw_rate:.2f} (target >= 0.85)")
+
+
+if __name__ == "__main__":
+    main()
