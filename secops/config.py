@@ -27,6 +27,34 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SyslogConfig(Section):
+    """Network syslog input (``secops collect syslog``)."""
+
+    listen: list[str] = Field(default_factory=list)
+    """Addresses used when ``--listen`` is not given: ``udp://HOST:PORT``, ``tcp://...``, ``tls://...``."""
+    tls_cert: Path | None = None
+    """PEM certificate chain a ``tls://`` listener presents (RFC 5425)."""
+    tls_key: Path | None = None
+    """PEM private key; must be readable only by its owner."""
+    tls_key_password: SecretStr | None = None
+    tls_key_password_file: Path | None = None
+    tls_client_ca: Path | None = None
+    """CA bundle to verify client certificates with (mutual TLS)."""
+    tls_require_client_cert: bool = False
+    max_message_bytes: int = Field(default=1 << 20, ge=2048)
+    """Longer messages are cut to this size and flagged (RFC 5425 asks for at least 2048)."""
+    fsync_interval: float = Field(default=0.2, gt=0)
+    """Seconds between fsyncs of the spool: the most a power loss could take."""
+    spool_segment_bytes: int = Field(default=64 << 20, ge=1 << 20)
+    flush_interval: float = Field(default=2.0, gt=0)
+    """Seconds an event may wait in memory before its batch is stored."""
+
+    def key_password(self) -> str | None:
+        if self.tls_key_password is not None:
+            return self.tls_key_password.get_secret_value()
+        return read_secret_file(self.tls_key_password_file) if self.tls_key_password_file else None
+
+
 class EsConfig(Section):
     """How to reach an Elasticsearch cluster."""
 
@@ -89,6 +117,7 @@ def read_secret_file(path: Path) -> str:
     return path.read_text("utf-8").strip()
 
 
+    syslog: SyslogConfig = Field(default_factory=SyslogConfig)
 def find_config_file(explicit: Path | None = None) -> Path | None:
     """The configuration file by the documented lookup order, or None."""
     if explicit is not None:

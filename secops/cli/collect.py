@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from secops.cli import collect_syslog
 from secops.cli.context import state
 from secops.cli.output import stderr_console
 from secops.cli.parse import FormatOption, TimezoneOption, report_stats
@@ -26,9 +27,15 @@ def collect_file(
     fmt: FormatOption = "auto",
     timezone: TimezoneOption = None,
     batch_size: Annotated[int | None, typer.Option(help="Events per stored batch.")] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-F", help="Keep reading as files grow and rotate, until interrupted.")
+    ] = False,
 ) -> None:
-    """Ingest files once, resuming each from its checkpoint."""
+    """Ingest files once, resuming each from its checkpoint (or follow them with --follow)."""
     app_state = state(ctx)
+    if follow:
+        collect_syslog.follow(app_state, list(paths), fmt, timezone, batch_size)
+        return
     stats = Stats()
     files = expand(list(paths))
     size = batch_size or app_state.config.batch_size
@@ -52,3 +59,6 @@ def collect_file(
         )
     report_stats(stats)
     print(f"secops: stored {result.stored:,} of {result.read:,} events read", file=sys.stderr)
+
+
+app.command("syslog")(collect_syslog.syslog)
