@@ -104,10 +104,22 @@ def _record_size(block: bytes, offset: int, limit: int) -> int:
     return size
 
 
-def _next_record(block: bytes, start: int, limit: int) -> int:
+def _loose_record_size(block: bytes, offset: int, limit: int) -> int:
+    """A record whose trailing size copy is damaged but whose size leads to the next record."""
+    if block[offset : offset + 4] != RECORD_MAGIC or offset + MIN_RECORD > limit:
+        return 0
+    size = _U32.unpack_from(block, offset + 4)[0]
+    following = offset + size
+    if size < MIN_RECORD or following > limit:
+        return 0
+    return size if following == limit or _record_size(block, following, limit) else 0
+
+
+def _next_record(block: bytes, start: int, limit: int, first_id: int) -> int:
+    """The next intact record of this chunk's generation (id not below ``first_id``), or -1."""
     offset = block.find(RECORD_MAGIC, start, limit)
     while offset >= 0:
-        if _record_size(block, offset, limit):
+        if _record_size(block, offset, limit) and _RECORD_HEAD.unpack_from(block, offset)[2] >= first_id:
             return offset
         offset = block.find(RECORD_MAGIC, offset + 1, limit)
     return -1
@@ -127,64 +139,71 @@ def _scan_chunk(result: Scan, index: int, base: int, block: bytes) -> None:
     free = _U32.unpack_from(block, 48)[0]
     free_sane = CHUNK_HEADER <= free <= CHUNK
     limit = min(free if free_sane else CHUNK, len(block))
-    end, last, mended, ids = _walk(result, block, base, limit, where)
-    if ids:
-        result.record_ids.append((ids[0], ids[1], index))
-    if end == CHUNK_HEADER:
+    walk = _walk(result, block, base, limit, where, report_tail=free_sane)
+    if walk.first:
+        result.record_ids.append((walk.first, walk.last_id, index))
+    if walk.end == CHUNK_HEADER:
         if not header_ok:
             result.damages.append(Damage(base, f"{where}: chunk header damaged, no readable record", block[:512]))
         return
     header_crc = zlib.crc32(block[:120] + block[128:512]) == _U32.unpack_from(block, 124)[0]
-    if header_ok and free_sane and end == free and header_crc and not truncated:
-        return
+    if header_ok and header_crc and free_sane and not truncated:
+        return  # a sound header: the library bounds the chunk itself and may read past a loose end
     if not header_ok or not header_crc:
         result.damages.append(Damage(base, f"{where}: chunk header damaged; rebuilt from its records", block[:512]))
-    if header_ok and header_crc and end == free and not mended:
-        return
     header = bytearray(block[:CHUNK_HEADER])
-    header[:8] = CHUNK_MAGIC
-    struct.pack_into("<II", header, 44, last, end)
+    struct.pack_into("<8sQQQQ", header, 0, CHUNK_MAGIC, walk.first, walk.last_id, walk.first, walk.last_id)
+    struct.pack_into("<II", header, 44, walk.last_offset, walk.end)
     header[128:CHUNK_HEADER] = bytes(CHUNK_HEADER - 128)
     result.patches.append((base, bytes(header)))
 
 
-def _walk(
-    result: Scan, block: bytes, base: int, limit: int, where: str
-) -> tuple[int, int, bool, tuple[int, int] | None]:
-    """Follow the record chain; bridge broken stretches.
+@dataclass(slots=True)
+class _Walk:
+    end: int = CHUNK_HEADER
+    last_offset: int = CHUNK_HEADER
+    first: int = 0
+    last_id: int = 0
 
-    Returns the chain's end, the last record's offset, whether a stretch was
-    bridged, and the first and last record ids seen.
+
+def _walk(result: Scan, block: bytes, base: int, limit: int, where: str, *, report_tail: bool) -> _Walk:
+    """Follow the record chain up to ``limit``, bridging broken stretches.
+
+    A chunk's records never have ids below its first record's: such a record
+    is older data left in slack, where the chain ends. A record whose
+    trailing size copy is off is still followed when the next record (or the
+    limit) starts where its size says: the library reads it.
     """
-    offset = last = CHUNK_HEADER
-    record_id = first_id = 0
-    mended = False
+    walk = _Walk()
+    offset = CHUNK_HEADER
     while offset < limit:
-        size = _record_size(block, offset, limit)
-        if size:
-            record_id = _RECORD_HEAD.unpack_from(block, offset)[2]
-            first_id = first_id or record_id
-            last, offset = offset, offset + size
+        size = _record_size(block, offset, limit) or _loose_record_size(block, offset, limit)
+        record_id = _RECORD_HEAD.unpack_from(block, offset)[2] if size else 0
+        if size and record_id >= walk.first:
+            walk.first = walk.first or record_id
+            walk.last_id, walk.last_offset, offset = max(record_id, walk.last_id), offset, offset + size
             continue
-        following = _next_record(block, offset + 1, limit)
+        if size:
+            break  # older records in slack
+        following = _next_record(block, offset + 1, limit, walk.first)
         if following < 0:
             tail = block[offset:limit]
-            if tail.strip(b"\x00"):
-                message = f"{where}: {limit - offset} bytes after record {record_id} unreadable ({base + offset:#x})"
+            if report_tail and tail.strip(b"\x00"):
+                message = f"{where}: {limit - offset} bytes after record {walk.last_id} unreadable ({base + offset:#x})"
                 result.damages.append(Damage(base + offset, message, tail[:KEPT_BYTES]))
             break
         gap = following - offset
-        message = f"{where}: damaged record after record {record_id} (offset {base + offset:#x}, {gap} bytes)"
+        message = f"{where}: damaged record after record {walk.last_id} (offset {base + offset:#x}, {gap} bytes)"
         result.damages.append(Damage(base + offset, message, block[offset:following][:KEPT_BYTES]))
-        if gap >= MIN_RECORD:
-            pseudo = _RECORD_HEAD.pack(RECORD_MAGIC, gap, record_id + 1) + bytes(8)
-            result.patches.append((base + offset, pseudo))
-            result.patches.append((base + following - 4, _U32.pack(gap)))
-            mended = True
-            last, offset = offset, following
-        else:
-            break  # too short to bridge (a record is never this small): give up on this chunk's tail
-    return offset, last, mended, (first_id, record_id) if first_id else None
+        if gap < MIN_RECORD:
+            break  # too short to bridge (no record is this small): the chain ends here
+        walk.last_id += 1
+        result.patches.append((base + offset, _RECORD_HEAD.pack(RECORD_MAGIC, gap, walk.last_id) + bytes(8)))
+        result.patches.append((base + following - 4, _U32.pack(gap)))
+        walk.first = walk.first or walk.last_id
+        walk.last_offset, offset = offset, following
+    walk.end = offset
+    return walk
 
 
 def apply(scan_result: Scan, src: IO[bytes], dst: IO[bytes]) -> None:

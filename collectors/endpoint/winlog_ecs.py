@@ -466,14 +466,16 @@ def to_ecs(winlog: dict[str, Any], timestamp: str | None, level: str | None, mes
             op = ops.get(name)
             if op is not None and value.__class__ is str:
                 op(event, value)
-        if classic:
-            _classic_powershell(event, data)
+    if classic:
+        _classic_powershell(event, data or {}, message)
     return event
 
 
-def _classic_powershell(event: Event, data: dict[str, Any]) -> None:
-    """Classic PowerShell events carry ``Key=Value`` lines in unnamed data (``param2``/``param3``)."""
-    for name in ("param2", "param3"):
-        value = data.get(name)
-        if value and "=" in value:
-            apply_powershell_details(event, (line.partition("=") for line in value.splitlines()))
+def _classic_powershell(event: Event, data: dict[str, Any], message: str | None) -> None:
+    """Classic PowerShell events carry ``Key=Value`` lines in unnamed data (``param2``/``param3``);
+    exports that drop unnamed data (NXLog) still have them in the rendered message."""
+    texts = [value for name in ("param2", "param3") if (value := data.get(name)) and "=" in value]
+    if not texts and message and "=" in message:
+        texts = [message]
+    for text in texts:
+        apply_powershell_details(event, (line.partition("=") for line in text.splitlines()))

@@ -9,7 +9,9 @@ helpers here normalise all of that so that a record gives the same
 ``winlog`` dict from either rendering, and the same as Winlogbeat's:
 
 - unnamed ``<Data>`` elements become ``param1``, ``param2``, …;
-- values are strings, CR LF becomes LF, empty values are left out;
+- values are strings, CR LF (and a lone CR) becomes LF as XML readers do,
+  empty values are left out;
+- a repeated element name gets ``_1``, ``_2``… as the library's JSON does;
 - provider/activity GUIDs get braces; GUID-typed data values become ``{lower}``.
 """
 
@@ -19,7 +21,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from collectors.endpoint.winlog_tables import KEYWORD_BITS, LEVELS, OPCODES
+from collectors.endpoint.winlog_tables import KEYWORD_BITS, KNOWN_CHANNELS, LEVELS, OPCODES
 from secops import ecs
 
 _KEYWORDS: dict[Any, list[str]] = {}
@@ -38,7 +40,7 @@ def text_value(value: Any) -> str | None:
             return None
         if len(value) == 36 and value[8] == "-" and _GUID.match(value):
             return "{" + value.lower() + "}"
-        return value.replace("\r\n", "\n") if "\r" in value else value
+        return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
     if cls is int:
         return str(value)
     if cls is bool:
@@ -50,6 +52,14 @@ def text_value(value: Any) -> str | None:
     if cls is list:
         return ", ".join(s for s in map(text_value, value) if s) or None
     return str(value)
+
+
+_CHANNELS = {name.lower(): name for name in KNOWN_CHANNELS}
+
+
+def canonical_channel(name: str) -> str:
+    """``security`` → ``Security``: the spelling Windows (and Sigma's pipelines) use."""
+    return _CHANNELS.get(name.lower(), name)
 
 
 def braced(guid: str) -> str:
@@ -222,6 +232,22 @@ def _nested_json(value: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+PRIVATE_BASE = 0xE000
+"""XML readers park forbidden control characters at U+E000 + code (``winlog_xml``)."""
+_RESTORE = {PRIVATE_BASE + code: code for code in range(32)}
+
+
+def xml_text(text: str | None) -> str | None:
+    """An element's text as a value: layout-only whitespace (an indented empty element) is empty."""
+    if not text:
+        return None
+    if text[0] == "\n" and len(text) > 1 and not text.strip(" \n") and text.count("\n") == 1:
+        return None  # the library's XML indents empty elements: "\n" + spaces
+    if max(text) >= "\ue000":
+        text = text.translate(_RESTORE)
+    return text_value(text)
+
+
 def local_name(tag: Any) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
@@ -295,7 +321,7 @@ def _event_data_xml(section: Any) -> dict[str, str]:
                 key = f"param{unnamed}"
         else:
             key = name
-        text = text_value(item.text or "")
+        text = xml_text(item.text)
         if text is not None:
             out[key] = text
     return out
@@ -307,12 +333,14 @@ def _nested_xml(element: Any) -> dict[str, Any]:
         name = local_name(child.tag)
         if not name:
             continue
+        if name in out:
+            name = next(f"{name}_{n}" for n in range(1, len(out) + 2) if f"{name}_{n}" not in out)
         if len(child):
             nested = _nested_xml(child)
             if nested:
                 out[name] = nested
             continue
-        text = text_value(child.text or "")
+        text = xml_text(child.text)
         if text is not None:
             out[name] = text
     return out

@@ -453,3 +453,20 @@ DATASETS = {
 }
 """``event.dataset``/``event.module`` per channel, as Elastic Agent names its data streams."""
 DEFAULT_DATASET = ("windows.eventlog", "windows")
+
+KNOWN_CHANNELS = (
+    *DATASETS,
+    "ForwardedEvents",
+    "Setup",
+    "PowerShellCore/Operational",
+    "Microsoft-Windows-TaskScheduler/Operational",
+    "Microsoft-Windows-WMI-Activity/Operational",
+    "Microsoft-Windows-Windows Defender/Operational",
+    "Microsoft-Windows-Bits-Client/Operational",
+    "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+    "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational",
+    "Microsoft-Windows-NTLM/Operational",
+    "Microsoft-Windows-DNS-Client/Operational",
+    "Microsoft-Windows-CodeIntegrity/Operational",
+)
+"""Channel names are case-insensitive in Windows; shippers sometimes lower-case them."""
