@@ -32,6 +32,7 @@ def generate(
         print(f"{out / info['path']}\t{info['records']}\t{name}")
     print(f"{out / 'manifest.json'}\t{len(result.manifest['scenarios'])} scenarios")
     print(
-        f"secops: generated {result.records} records in {result.seconds:.1f} s ({result.rate:,.0f} records/s)",
+        f"secops: generated {result.records} records in {result.seconds:.1f} s ({result.rate:,.0f} records/s; "
+        f"{result.cpu_rate:,.0f} records per CPU-second in {result.workers} processes)",
         file=sys.stderr,
     )

@@ -62,11 +62,20 @@ class Result:
     out: Path
     records: int
     seconds: float
+    """Wall-clock time of the whole run."""
+    cpu_seconds: float
+    """CPU time the writing processes used (independent of how busy the machine is)."""
+    workers: int
     manifest: dict[str, Any]
 
     @property
     def rate(self) -> float:
         return self.records / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_rate(self) -> float:
+        """Records per CPU-second: what one free core writes."""
+        return self.records / self.cpu_seconds if self.cpu_seconds else 0.0
 
 
 def quotas(events: int) -> dict[str, int]:
@@ -141,10 +150,11 @@ def generate(
     ]
     jobs = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     if jobs == 1:
-        written = dict(map(_run_task, tasks))
+        results = list(map(_run_task, tasks))
     else:  # formats are independent streams: one process per core, same bytes as one process
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            written = dict(pool.map(_run_task, tasks))
+            results = list(pool.map(_run_task, tasks))
+    written = {fmt: count for fmt, count, _cpu in results}
     files = {
         fmt: {
             "path": FILE_NAMES[fmt],
@@ -166,7 +176,8 @@ def generate(
         "scenarios": [truth.as_dict() for truth in truths],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-    return Result(out, manifest["total_records"], time.perf_counter() - began, manifest)
+    cpu = sum(seconds for _fmt, _count, seconds in results)
+    return Result(out, manifest["total_records"], time.perf_counter() - began, cpu, jobs, manifest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +193,14 @@ class _Task:
     injected: list[tuple[float, int, str]]
 
 
-def _run_task(task: _Task) -> tuple[str, int]:
+def _run_task(task: _Task) -> tuple[str, int, float]:
+    cpu = time.process_time()
     network = build(task.seed)
     clock = Clock(task.start, task.days)
     rng = random.Random(f"{task.seed}:{task.fmt}:clock")
     produce = _background(task.fmt, network, task.seed)
-    return task.fmt, _write(task.path, _merged(clock, task.background, rng, produce, list(task.injected)))
+    written = _write(task.path, _merged(clock, task.background, rng, produce, list(task.injected)))
+    return task.fmt, written, time.process_time() - cpu
 
 
 def _write(path: Path, lines: Iterator[str]) -> int:

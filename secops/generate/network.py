@@ -67,7 +67,7 @@ class User:
     admin: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity hash: hosts are cache keys on the hot path
 class Host:
     name: str
     ip: str

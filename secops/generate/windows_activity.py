@@ -89,6 +89,7 @@ class WindowsActivity:
         self.sequence = 0
         self.pid = between(rng, 3000, 40000)
         self.destinations = [(name, f"{net}.{between(rng, 1, 254)}") for name, net in WEB_DESTINATIONS]
+        self.owners = {h.name: self.users[zlib_index(h.name, len(self.users))] for h in network.windows_hosts()}
 
     def _later(self, due: float, emit: Emit) -> None:
         self.sequence += 1
@@ -138,7 +139,7 @@ class WindowsActivity:
             self._later(t + 0.01, lambda at: wl.special_privileges(at, server, admin.sam, admin.sid, lid))
             return wl.logon(t, server, admin.sam, admin.sid, 10, ws.ip, between(rng, 49152, 65535), ws.name, lid)
         ws = pick(rng, self.workstations)
-        user = self.users[zlib_index(ws.name, len(self.users))]
+        user = self.owners[ws.name]
         lid = wl.logon_id(self._pid() * 7)
         return wl.logon(t, ws, user.sam, user.sid, pick(rng, (2, 11, 7)), "127.0.0.1", 0, ws.name, lid, "Negotiate")
 
@@ -149,13 +150,13 @@ class WindowsActivity:
         return wl.failed_logon(t, pick(rng, self.dcs), user.sam, 3, ws.ip, between(rng, 49152, 65535), ws.name, True)
 
     def _owner(self, host: Host) -> str:
-        return self.users[zlib_index(host.name, len(self.users))].sam
+        return self.owners[host.name].sam
 
     def _process_4688(self, t: float) -> str:
         rng = self.rng
         host = pick(rng, self.workstations) if rng.random() < 0.7 else pick(rng, self.servers)
         image, command, parent = pick(rng, PROCESSES)
-        user = self.users[zlib_index(host.name, len(self.users))]
+        user = self.owners[host.name]
         return wl.process_created(t, host, user.sam, user.sid, "0x3e7", image, command, parent, self._pid(), 4)
 
     def _sysmon_process(self, t: float) -> str:
@@ -186,7 +187,7 @@ class WindowsActivity:
     def _registry(self, t: float) -> str:
         rng = self.rng
         host = pick(rng, self.workstations)
-        owner = self.users[zlib_index(host.name, len(self.users))]
+        owner = self.owners[host.name]
         key, details = pick(rng, REGISTRY)
         n = between(rng, 0, 0xFFFFFFF)
         return wl.sysmon_registry(

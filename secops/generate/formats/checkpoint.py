@@ -11,7 +11,7 @@ from secops.generate.network import Site
 from secops.generate.stamps import iso_z
 
 FORMAT = "checkpoint"
-_RULE_UID = "4a5bd9c2-0f41-4c7e-9a51-6d1c2b7e{:04x}"
+_RULE_UID = "4a5bd9c2-0f41-4c7e-9a51-6d1c2b7e"
 _LAYER_UID = "8ac3f1b0-7e24-4b1d-9e3a-52c0d6a1f7e9"
 
 
@@ -20,49 +20,32 @@ def line(flow: Flow, site: Site) -> str:
     accept = flow.action == "allow"
     outbound = flow.direction == "outbound"
     rule_number = 3 + flow.session % 4 if accept else 12
-    fields = [
-        f'action:"{"Accept" if accept else "Drop"}"',
-        'flags:"411908"',
-        f'ifdir:"{"outbound" if outbound else "inbound"}"',
-        f'ifname:"{"eth1" if outbound else "eth2"}"',
-        'logid:"0"',
-        f'loguid:"{{0x{whole & 0xFFFFFFFF:x},0x{flow.session:x},0x1e0a14ac,0xc0000000}}"',
-        f'origin:"{site.firewall_ip}"',
-        f'originsicname:"CN={site.firewall},O=cp-mgmt.agency.gov.7fk2aa"',
-        f'sequencenum:"{1 + flow.session % 60}"',
-        f'time:"{whole}"',
-        'version:"5"',
-        f'dst:"{flow.dst}"',
-        f'inzone:"{"Internal" if outbound else "External"}"',
-        f'outzone:"{"External" if outbound else "Internal"}"',
-        'layer_name:"Network"',
-        f'layer_uuid:"{_LAYER_UID}"',
-        f'match_id:"{rule_number}"',
-        'parent_rule:"0"',
-        f'rule_action:"{"Accept" if accept else "Drop"}"',
-        f'rule_name:"{flow.rule}"',
-        f'rule_uid:"{_RULE_UID.format(rule_number)}"',
-        'product:"VPN-1 & FireWall-1"',
-        f'proto:"{flow.proto_number}"',
-        f's_port:"{flow.sport}"',
-        f'service:"{flow.dport}"',
-        f'service_id:"{flow.service.lower()}"',
-        f'src:"{flow.src}"',
-    ]
+    verdict = "Accept" if accept else "Drop"
+    inside, outside = ("Internal", "External") if outbound else ("External", "Internal")
     if flow.nat_src:
-        fields += [f'xlatesrc:"{flow.nat_src}"', f'xlatesport:"{flow.nat_sport}"', 'xlatedst:"0.0.0.0"']
+        nat = f'; xlatesrc:"{flow.nat_src}"; xlatesport:"{flow.nat_sport}"; xlatedst:"0.0.0.0"'
     elif flow.nat_dst:
-        fields += [f'xlatedst:"{flow.nat_dst}"', f'xlatedport:"{flow.dport}"', 'xlatesrc:"0.0.0.0"']
-    if accept:
-        fields += [
-            f'client_outbound_bytes:"{flow.bytes_out}"',
-            f'client_outbound_packets:"{flow.pkts_out}"',
-            f'server_outbound_bytes:"{flow.bytes_in}"',
-            f'server_outbound_packets:"{flow.pkts_in}"',
-            f'bytes:"{flow.bytes_out + flow.bytes_in}"',
-            f'packets:"{flow.pkts_out + flow.pkts_in}"',
-            f'elapsed:"{flow.duration}"',
-            f'segment_time:"{whole - flow.duration}"',
-        ]
-    body = "; ".join(fields)
-    return f"<134>1 {iso_z(flow.t)} {site.firewall} CheckPoint {2000 + flow.session % 3000} - [{body}]"
+        nat = f'; xlatedst:"{flow.nat_dst}"; xlatedport:"{flow.dport}"; xlatesrc:"0.0.0.0"'
+    else:
+        nat = ""
+    counters = (
+        f'; client_outbound_bytes:"{flow.bytes_out}"; client_outbound_packets:"{flow.pkts_out}"; '
+        f'server_outbound_bytes:"{flow.bytes_in}"; server_outbound_packets:"{flow.pkts_in}"; '
+        f'bytes:"{flow.bytes_out + flow.bytes_in}"; packets:"{flow.pkts_out + flow.pkts_in}"; '
+        f'elapsed:"{flow.duration}"; segment_time:"{whole - flow.duration}"'
+        if accept
+        else ""
+    )
+    return (
+        f"<134>1 {iso_z(flow.t)} {site.firewall} CheckPoint {2000 + flow.session % 3000} - "
+        f'[action:"{verdict}"; flags:"411908"; ifdir:"{"outbound" if outbound else "inbound"}"; '
+        f'ifname:"{"eth1" if outbound else "eth2"}"; logid:"0"; '
+        f'loguid:"{{0x{whole & 0xFFFFFFFF:x},0x{flow.session:x},0x1e0a14ac,0xc0000000}}"; '
+        f'origin:"{site.firewall_ip}"; originsicname:"CN={site.firewall},O=cp-mgmt.agency.gov.7fk2aa"; '
+        f'sequencenum:"{1 + flow.session % 60}"; time:"{whole}"; version:"5"; dst:"{flow.dst}"; '
+        f'inzone:"{inside}"; outzone:"{outside}"; layer_name:"Network"; layer_uuid:"{_LAYER_UID}"; '
+        f'match_id:"{rule_number}"; parent_rule:"0"; rule_action:"{verdict}"; rule_name:"{flow.rule}"; '
+        f'rule_uid:"{_RULE_UID}{rule_number:04x}"; product:"VPN-1 & FireWall-1"; proto:"{flow.proto_number}"; '
+        f's_port:"{flow.sport}"; service:"{flow.dport}"; service_id:"{flow.service.lower()}"; '
+        f'src:"{flow.src}"{nat}{counters}]'
+    )
