@@ -44,6 +44,11 @@ FULL_NAMES: dict[str, str] = {
     "dlong": "destinationLongitude", "slat": "sourceLatitude", "slong": "sourceLongitude", "type": "type",
     "externalId": "externalId", "reason": "reason",
 }  # fmt: skip
+FULL_NAMES |= {f"cs{i}": f"deviceCustomString{i}" for i in range(1, 7)}
+FULL_NAMES |= {f"cn{i}": f"deviceCustomNumber{i}" for i in range(1, 4)}
+FULL_NAMES |= {f"cfp{i}": f"deviceCustomFloatingPoint{i}" for i in range(1, 5)}
+FULL_NAMES |= {f"c6a{i}": f"deviceCustomIPv6Address{i}" for i in range(1, 5)}
+FULL_NAMES |= {f"cs{i}Label": f"deviceCustomString{i}Label" for i in range(1, 7)}
 # full extension name → ECS field
 ECS_FIELDS: dict[str, str] = {
     "sourceAddress": "source.ip", "sourcePort": "source.port", "sourceHostName": "source.domain",

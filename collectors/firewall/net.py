@@ -83,14 +83,24 @@ def transport(value: str | None) -> str | None:
     return value.lower()
 
 
+_INTERNAL = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
+        "fc00::/7", "fe80::/10", "::1/128",
+    )
+)  # fmt: skip
+"""RFC 1918 and RFC 4193 private space, loopback and link-local (not documentation or CGNAT ranges)."""
+
+
 @lru_cache(maxsize=1 << 16)
 def is_internal(value: str) -> bool:
-    """Private, loopback, link-local or unique-local: Elastic's ``private`` network set."""
+    """Whether an address is on the inside: Elastic's ``private``, ``loopback`` and ``link_local`` sets."""
     try:
         address = ipaddress.ip_address(value.partition("%")[0])
     except ValueError:
         return False
-    return address.is_private or address.is_loopback or address.is_link_local
+    return any(address.version == net.version and address in net for net in _INTERNAL)
 
 
 def direction(source: str | None, destination: str | None) -> str | None:

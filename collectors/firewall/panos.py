@@ -117,7 +117,10 @@ class PanosParser(LineParser):
 def _split(text: str) -> list[str]:
     if '"' not in text:
         return text.split(",")
-    return next(csv.reader([text]))
+    try:
+        return next(csv.reader([text]))
+    except csv.Error as exc:
+        raise ParseError(f"bad CSV: {exc}") from exc
 
 
 def _session(record: dict[str, str], kind: str) -> Event:
