@@ -14,8 +14,6 @@ from typing import TypeVar
 
 from secops.generate.network import PUBLIC_RESOLVERS, WEB_DESTINATIONS, Host, Site, random_internet_ip
 
-# app, service name, transport, port
-WEB = (("ssl", "HTTPS", "tcp", 443), ("web-browsing", "HTTP", "tcp", 80))
 NOISE_PORTS = (22, 23, 25, 80, 81, 443, 445, 1433, 2323, 3306, 3389, 5060, 5900, 6379, 8080, 8443, 9200)
 SERVICES = {
     20: "FTP-DATA",
@@ -37,6 +35,7 @@ SERVICES = {
     8443: "HTTPS-ALT",
 }
 T = TypeVar("T")
+_TABLE = 4096
 
 APPS = {22: "ssh", 25: "smtp", 53: "dns", 80: "web-browsing", 123: "ntp", 443: "ssl", 445: "ms-ds-smb", 3389: "ms-rdp"}
 
@@ -103,7 +102,15 @@ class SiteTraffic:
         self.dns_host = next((h for h in site.hosts if h.role == "dc"), site.hosts[0])
         self.published: list[Host] = [h for h in site.hosts if h.role in ("web", "mail", "rds", "bastion")]
         self.session = between(rng, 10_000, 900_000)
-        self.destinations = [(name, f"{net}.{between(rng, 1, 254)}") for name, net in WEB_DESTINATIONS for _ in (0, 1)]
+        destinations = [f"{net}.{between(rng, 1, 254)}" for _name, net in WEB_DESTINATIONS for _ in (0, 1)]
+        # Draws from skewed distributions are tabled once: a few popular sites take most of the traffic,
+        # responses are larger and more spread out than requests. Indexing a table is cheap on the hot path.
+        self.popular = [
+            destinations[min(int(rng.paretovariate(1.2)) - 1, len(destinations) - 1)] for _ in range(_TABLE)
+        ]
+        self.sent = [int(rng.lognormvariate(7.2, 1.0)) + 300 for _ in range(_TABLE)]
+        self.received = [int(rng.lognormvariate(9.5, 1.6)) + 400 for _ in range(_TABLE)]
+        self.durations = [int(rng.expovariate(1 / 20)) for _ in range(_TABLE)]
 
     def next_session(self) -> int:
         self.session += 1 + (self.session & 3)
@@ -124,17 +131,15 @@ class SiteTraffic:
         return self._blocked_out(t)
 
     def _web(self, t: float) -> Flow:
-        rng = self.rng
-        host = pick(rng, self.workstations)
-        app, _service, proto, port = WEB[0] if rng.random() < 0.88 else WEB[1]
-        _name, ip = self.destinations[min(int(rng.paretovariate(1.2)) - 1, len(self.destinations) - 1)]
-        sent = int(rng.lognormvariate(7.2, 1.0)) + 300
-        received = int(rng.lognormvariate(9.5, 1.6)) + 400
+        draw = self.rng.random
+        hosts, users = self.workstations, self.users
+        app, proto, port = ("ssl", "tcp", 443) if draw() < 0.88 else ("web-browsing", "tcp", 80)
+        sent, received = self.sent[int(draw() * _TABLE)], self.received[int(draw() * _TABLE)]
         return Flow(
             t,
-            host.ip,
-            ephemeral(rng),
-            ip,
+            hosts[int(draw() * len(hosts))].ip,
+            49152 + int(draw() * 16384),
+            self.popular[int(draw() * _TABLE)],
             port,
             proto,
             "allow",
@@ -144,12 +149,12 @@ class SiteTraffic:
             received,
             sent // 700 + 3,
             received // 1200 + 3,
-            int(rng.expovariate(1 / 20)),
+            self.durations[int(draw() * _TABLE)],
             "allow-web-outbound",
             self.next_session(),
             self.site.public_ip,
-            ephemeral(rng),
-            user=pick(rng, self.users) if rng.random() < 0.6 else None,
+            49152 + int(draw() * 16384),
+            users[int(draw() * len(users))] if draw() < 0.6 else None,
         )
 
     def _dns(self, t: float) -> Flow:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _SECONDS = tuple(f"{n:02d}" for n in range(60))
-_MILLIS = tuple(f".{n:03d}Z" for n in range(1000))
+_MILLIS = tuple(f".{n:03d}" for n in range(1000))
 
 
 class Minute(NamedTuple):
@@ -78,4 +78,11 @@ def iso_milli_z(t: float) -> str:
     """``2026-11-25T21:40:52.123Z``"""
     whole = int(t)
     m = minute(whole // 60)
-    return f"{m.date}T{m.hm}{_SECONDS[whole % 60]}{_MILLIS[int((t - whole) * 1000)]}"
+    return f"{m.date}T{m.hm}{_SECONDS[whole % 60]}{_MILLIS[int((t - whole) * 1000)]}Z"
+
+
+def space_milli(t: float) -> str:
+    """``2026-11-25 21:40:52.123`` (Sysmon's ``UtcTime``)"""
+    whole = int(t)
+    m = minute(whole // 60)
+    return f"{m.date} {m.hm}{_SECONDS[whole % 60]}{_MILLIS[int((t - whole) * 1000)]}"

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from secops.generate.network import DOMAIN, Host
-from secops.generate.stamps import iso_milli_z
+from secops.generate.stamps import iso_milli_z, space_milli
 
 FORMAT = "winlog-json"
 
@@ -134,42 +134,47 @@ def logon(
     lid: str,
     package: str = "Kerberos",
 ) -> str:
+    data = _logon_template(host, logon_type, package, user.startswith("adm_")).copy()
+    data["TargetUserSid"] = sid
+    data["TargetUserName"] = user
+    data["TargetLogonId"] = lid
+    data["WorkstationName"] = workstation
+    data["IpAddress"] = ip
+    data["IpPort"] = str(port)
+    return record(t, host, SECURITY, 4624, data, outcome="success")
+
+
+@lru_cache(maxsize=4096)
+def _logon_template(host: Host, logon_type: int, package: str, elevated: bool) -> dict[str, str]:
+    """The 4624 fields fixed by host, logon type and package, in Windows' order; copied per event."""
     process = ("C:\\Windows\\System32\\svchost.exe", "0x3a4") if logon_type in (2, 10, 11) else ("-", "0x0")
-    return record(
-        t,
-        host,
-        SECURITY,
-        4624,
-        {
-            "SubjectUserSid": "S-1-5-18" if logon_type != 3 else "S-1-0-0",
-            "SubjectUserName": f"{host.name}$" if logon_type != 3 else "-",
-            "SubjectDomainName": DOMAIN if logon_type != 3 else "-",
-            "SubjectLogonId": "0x3e7" if logon_type != 3 else "0x0",
-            "TargetUserSid": sid,
-            "TargetUserName": user,
-            "TargetDomainName": DOMAIN,
-            "TargetLogonId": lid,
-            "LogonType": str(logon_type),
-            "LogonProcessName": "NtLmSsp "
-            if package == "NTLM"
-            else ("User32 " if logon_type in (2, 10, 11) else "Kerberos"),
-            "AuthenticationPackageName": package if logon_type != 2 else "Negotiate",
-            "WorkstationName": workstation,
-            "LogonGuid": "{00000000-0000-0000-0000-000000000000}",
-            "TransmittedServices": "-",
-            "LmPackageName": "NTLM V2" if package == "NTLM" else "-",
-            "KeyLength": "128" if package == "NTLM" else "0",
-            "ProcessId": process[1],
-            "ProcessName": process[0],
-            "IpAddress": ip,
-            "IpPort": str(port),
-            "ImpersonationLevel": "%%1833",
-            "RestrictedAdminMode": "-",
-            "VirtualAccount": "%%1843",
-            "ElevatedToken": "%%1842" if user.startswith("adm_") else "%%1843",
-        },
-        outcome="success",
-    )
+    interactive = logon_type in (2, 10, 11)
+    return {
+        "SubjectUserSid": "S-1-5-18" if logon_type != 3 else "S-1-0-0",
+        "SubjectUserName": f"{host.name}$" if logon_type != 3 else "-",
+        "SubjectDomainName": DOMAIN if logon_type != 3 else "-",
+        "SubjectLogonId": "0x3e7" if logon_type != 3 else "0x0",
+        "TargetUserSid": "",
+        "TargetUserName": "",
+        "TargetDomainName": DOMAIN,
+        "TargetLogonId": "",
+        "LogonType": str(logon_type),
+        "LogonProcessName": "NtLmSsp " if package == "NTLM" else ("User32 " if interactive else "Kerberos"),
+        "AuthenticationPackageName": package if logon_type != 2 else "Negotiate",
+        "WorkstationName": "",
+        "LogonGuid": "{00000000-0000-0000-0000-000000000000}",
+        "TransmittedServices": "-",
+        "LmPackageName": "NTLM V2" if package == "NTLM" else "-",
+        "KeyLength": "128" if package == "NTLM" else "0",
+        "ProcessId": process[1],
+        "ProcessName": process[0],
+        "IpAddress": "",
+        "IpPort": "",
+        "ImpersonationLevel": "%%1833",
+        "RestrictedAdminMode": "-",
+        "VirtualAccount": "%%1843",
+        "ElevatedToken": "%%1842" if elevated else "%%1843",
+    }
 
 
 def failed_logon(
@@ -364,7 +369,7 @@ def sysmon_process(
         1,
         {
             "RuleName": "-",
-            "UtcTime": iso_milli_z(t)[:-1].replace("T", " "),
+            "UtcTime": space_milli(t),
             "ProcessGuid": _guid(host, pid),
             "ProcessId": str(pid),
             "Image": image,
@@ -410,7 +415,7 @@ def sysmon_network(
         3,
         {
             "RuleName": "-",
-            "UtcTime": iso_milli_z(t)[:-1].replace("T", " "),
+            "UtcTime": space_milli(t),
             "ProcessGuid": _guid(host, pid),
             "ProcessId": str(pid),
             "Image": image,
@@ -432,7 +437,7 @@ def sysmon_network(
 
 
 def sysmon_file(t: float, host: Host, user: str, image: str, pid: int, target: str) -> str:
-    stamp = iso_milli_z(t)[:-1].replace("T", " ")
+    stamp = space_milli(t)
     return record(
         t,
         host,
@@ -460,7 +465,7 @@ def sysmon_registry(t: float, host: Host, user: str, image: str, pid: int, key: 
         {
             "RuleName": "-",
             "EventType": "SetValue",
-            "UtcTime": iso_milli_z(t)[:-1].replace("T", " "),
+            "UtcTime": space_milli(t),
             "ProcessGuid": _guid(host, pid),
             "ProcessId": str(pid),
             "Image": image,
@@ -480,7 +485,7 @@ def sysmon_dns(t: float, host: Host, user: str, image: str, pid: int, query: str
         22,
         {
             "RuleName": "-",
-            "UtcTime": iso_milli_z(t)[:-1].replace("T", " "),
+            "UtcTime": space_milli(t),
             "ProcessGuid": _guid(host, pid),
             "ProcessId": str(pid),
             "QueryName": query,
