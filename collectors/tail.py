@@ -130,11 +130,21 @@ class Follower:
                 if not busy:
                     time.sleep(self.poll_interval)
         finally:
-            self.flush()
-            for tailed in self.open.values():
-                tailed.handle.close()
-            self.open.clear()
+            self.close()
         return self.result
+
+    def close(self) -> None:
+        """Store what was read and close every file."""
+        self.flush()
+        for tailed in self.open.values():
+            tailed.handle.close()
+        self.open.clear()
+
+    def __enter__(self) -> Follower:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def poll(self) -> bool:
         """One round: discover files, read what is new, flush when due. True if anything was read."""
@@ -143,7 +153,7 @@ class Follower:
         read = False
         for ident, tailed in list(self.open.items()):
             read |= self._read(tailed)
-            if self._done(tailed):
+            if ident in self.open and self._done(tailed):
                 self._close(ident, tailed)
         now = time.monotonic()
         if self._pending_since is not None and now - self._pending_since >= self.flush_interval:
@@ -230,9 +240,8 @@ class Follower:
             try:
                 chunk = tailed.handle.read(READ_CHUNK)
             except (OSError, EOFError, zlib.error) as exc:
-                self.stats.warn(f"{tailed.path}: read failed at byte {tailed.offset}: {exc}")
-                tailed.rotated_at = tailed.rotated_at or 0.0
-                break
+                self._unreadable(tailed, exc)
+                return got_any
             if not chunk:
                 break
             got_any = True
@@ -247,6 +256,15 @@ class Follower:
                 self._emit(tailed, tailed.buffer, len(tailed.buffer), truncated=False)
                 tailed.buffer = b""
         return got_any
+
+    def _unreadable(self, tailed: Tailed, exc: BaseException) -> None:
+        """A .gz still being written (or damaged): keep what was whole, retry when the file changes."""
+        if tailed.compressed:
+            log.info("%s: compressed stream ends early at byte %d (%s); will retry", tailed.path, tailed.offset, exc)
+        else:
+            self.stats.warn(f"{tailed.path}: read failed at byte {tailed.offset}: {exc}")
+        tailed.buffer, tailed.long_head = b"", None
+        self._close(tailed.ident, tailed)
 
     def _truncated(self, tailed: Tailed) -> bool:
         try:
@@ -331,11 +349,11 @@ class Follower:
         )
 
     def _close(self, ident: tuple[int, int], tailed: Tailed) -> None:
-        if tailed.compressed:
+        if tailed.compressed:  # not read again unless it changes
             try:
-                info = os.stat(tailed.path)
+                info = os.fstat(tailed.handle.fileno())
                 self.finished[(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)] = tailed.key
-            except OSError:
+            except (OSError, ValueError):
                 pass
         tailed.handle.close()
         self.open.pop(ident, None)
