@@ -193,7 +193,37 @@ class Incident(BaseModel):
     last_seen: datetime | None = None
     alert_ids: list[str] = Field(default_factory=list)
     entities: Entities = Field(default_factory=Entities)
+    """The entities of the member alerts (recomputed as alerts join and leave)."""
+    affected: Entities = Field(default_factory=Entities)
+    """Assets and accounts the analyst recorded as affected beyond what the alerts name."""
     notes: list[Note] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     breach: dict[str, Any] = Field(default_factory=dict)
+    merged_into: str | None = None
+    """Set when this incident was merged into another; it is then closed and keeps its history."""
+
+
+class Suppression(BaseModel):
+    """An exception the detection engine honours: a rule (or ``*``, every rule) on given entities, until it expires.
+
+    Each entity kind that lists values is a condition: the event must carry one
+    of them (``hosts`` in ``host.name``, ``users`` in ``user.name``, ``ips`` in
+    any IP field …, see ``secops.cases.suppress``); all conditions must hold.
+    No entities at all silences the rule everywhere.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    rule_id: str
+    rule_name: str | None = None
+    entities: Entities = Field(default_factory=Entities)
+    reason: str
+    created: datetime = Field(default_factory=utcnow)
+    created_by: str
+    expires: datetime | None = None
+    source_alert: str | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.expires is None or now < self.expires

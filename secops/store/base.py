@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from secops.cases.models import Alert, AlertStatus, AuditEntry, Checkpoint
+from secops.cases.models import (
+    Alert,
+    AlertStatus,
+    AuditEntry,
+    Checkpoint,
+    Incident,
+    IncidentState,
+    Suppression,
+)
+from secops.ioc.model import Indicator, IndicatorType
 from secops.query import Query
 from secops.types import EcsField, Event, Severity
 
@@ -50,6 +59,37 @@ class AlertFilter:
     tactic: str | None = None
     incident_id: str | None = None
     window: Window = field(default_factory=Window)
+    assignee: str | None = None
+    ungrouped: bool = False
+    """Only alerts that belong to no incident."""
+
+
+AlertGroup = Literal["rule", "severity", "status", "host", "user", "ip", "technique", "tactic", "incident", "assignee"]
+"""What ``alert_counts`` can count alerts by."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    """Selection of incidents; empty fields select everything."""
+
+    states: tuple[IncidentState, ...] = ()
+    assignee: str | None = None
+    min_severity: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """An audit entry exactly as stored (JSON text as hashed), for ``audit verify`` to recompute the chain."""
+
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    target: str
+    before: str | None
+    after: str | None
+    prev_hash: str
+    hash: str
 
 
 class EventStore(ABC):
@@ -177,6 +217,74 @@ class CaseStore(ABC):
     def update_alert(self, alert: Alert, *, actor: str, action: str) -> None:
         """Replace an alert's state and record the change in the audit log."""
 
+    def update_alerts(self, alerts: Sequence[Alert], *, actor: str, action: str) -> None:
+        """Several ``update_alert`` calls; backends that can do them in one transaction do."""
+        for alert in alerts:
+            self.update_alert(alert, actor=actor, action=action)
+
+    @abstractmethod
+    def alert_counts(self, flt: AlertFilter, by: AlertGroup, *, size: int = 50) -> list[tuple[str, int]]:
+        """How many matching alerts fall in each group (most first); a multi-valued field counts each value."""
+
+    # -- incidents ------------------------------------------------------------------
+    @abstractmethod
+    def create_incident(self, incident: Incident, *, actor: str, alerts: Sequence[Alert] = ()) -> Incident:
+        """Store a new incident under the next ``INC-<n>`` id (the id given is ignored).
+
+        ``alerts`` are the alerts it takes, already pointing at nothing; the store
+        sets their ``incident_id``. Every change is audited.
+        """
+
+    @abstractmethod
+    def get_incident(self, incident_id: str) -> Incident | None:
+        """One incident by id."""
+
+    @abstractmethod
+    def incidents(
+        self, flt: IncidentFilter = IncidentFilter(), *, limit: int | None = None, offset: int = 0
+    ) -> list[Incident]:
+        """Incidents matching a filter, newest first."""
+
+    @abstractmethod
+    def count_incidents(self, flt: IncidentFilter = IncidentFilter()) -> int:
+        """How many incidents match."""
+
+    @abstractmethod
+    def update_incident(self, incident: Incident, *, actor: str, action: str, alerts: Sequence[Alert] = ()) -> None:
+        """Replace an incident (and the alerts whose membership changed with it), audited."""
+
+    # -- suppressions ---------------------------------------------------------------
+    @abstractmethod
+    def add_suppression(self, suppression: Suppression, *, actor: str) -> None:
+        """Store an exception for the detection engine, audited."""
+
+    @abstractmethod
+    def suppressions(self) -> list[Suppression]:
+        """Every suppression, expired ones included, newest first."""
+
+    @abstractmethod
+    def remove_suppression(self, suppression_id: str, *, actor: str) -> bool:
+        """Delete a suppression (audited); False when there was none."""
+
+    def active_suppressions(self, now: datetime) -> list[Suppression]:
+        """The suppressions in force at ``now``: what the detection engine must honour."""
+        return [s for s in self.suppressions() if s.active(now)]
+
+    # -- indicators of compromise ---------------------------------------------------
+    @abstractmethod
+    def add_indicators(self, indicators: Sequence[Indicator], *, actor: str, source: str) -> int:
+        """Store indicators (a known type and value is replaced); audited as one import. Returns how many were new."""
+
+    @abstractmethod
+    def indicators(
+        self, kind: IndicatorType | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[Indicator]:
+        """Indicators, by type then value."""
+
+    @abstractmethod
+    def count_indicators(self, kind: IndicatorType | None = None) -> int:
+        """How many indicators are stored."""
+
     # -- audit log --------------------------------------------------------------------
     @abstractmethod
     def audit(
@@ -187,6 +295,10 @@ class CaseStore(ABC):
     @abstractmethod
     def audit_entries(self) -> Iterator[AuditEntry]:
         """The audit log in order."""
+
+    @abstractmethod
+    def audit_records(self) -> Iterator[AuditRecord]:
+        """The audit log in ``seq`` order exactly as stored, for verification."""
 
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         """Release connections and handles."""

@@ -18,9 +18,11 @@ from typing import Any, Literal
 import orjson
 
 from secops.cases.models import Alert, AuditEntry, Checkpoint
-from secops.store.base import AlertFilter, CaseStore
+from secops.store.base import AlertFilter, AlertGroup, AuditRecord, CaseStore
 from secops.store.catalog import CHECKPOINT_SCHEMA, read_checkpoint, upsert_checkpoints
+from secops.store.incidents_sqlite import INCIDENT_SCHEMA, SqliteCasesMore
 from secops.store.sqlite import connect, write_txn
+from secops.types import Severity
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS watermarks (name TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated TEXT NOT NULL);
@@ -73,18 +75,28 @@ def audit_hash(
     return hashlib.sha256(body).hexdigest()
 
 
+_FACET_OF = {"host": "hosts", "user": "users", "ip": "ips", "technique": "technique", "tactic": "tactic"}
+_COLUMN_OF = {
+    "rule": "rule_name",
+    "severity": "severity",
+    "status": "status",
+    "incident": "incident_id",
+    "assignee": "json_extract(doc, '$.assignee')",
+}
+
+
 def _facets(alert: Alert) -> list[tuple[str, str, str]]:
     pairs = alert.entities.values()
     pairs += [("technique", t) for t in alert.techniques] + [("tactic", t) for t in alert.tactics]
     return [(kind, value, alert.id) for kind, value in pairs]
 
 
-class SqliteCaseStore(CaseStore):
-    """Cases in ``<data dir>/secops.db``."""
+class SqliteCaseStore(SqliteCasesMore, CaseStore):
+    """Cases in ``<data dir>/secops.db``; incidents, suppressions and indicators come from ``SqliteCasesMore``."""
 
     def __init__(self, path: Path) -> None:
         self.conn = connect(path)
-        self.conn.executescript(CHECKPOINT_SCHEMA + SCHEMA)
+        self.conn.executescript(CHECKPOINT_SCHEMA + SCHEMA + INCIDENT_SCHEMA)
 
     # -- checkpoints and watermarks -------------------------------------------------
     def checkpoint(self, key: str) -> Checkpoint | None:
@@ -172,6 +184,11 @@ class SqliteCaseStore(CaseStore):
         if flt.incident_id:
             clauses.append("incident_id = ?")
             args.append(flt.incident_id)
+        if flt.ungrouped:
+            clauses.append("incident_id IS NULL")
+        if flt.assignee:
+            clauses.append("json_extract(doc, '$.assignee') = ?")
+            args.append(flt.assignee)
         for kind, value in (
             ("hosts", flt.host),
             ("users", flt.user),
@@ -210,18 +227,40 @@ class SqliteCaseStore(CaseStore):
         where, args = self._filter_sql(flt)
         return int(self.conn.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0])
 
+    def alert_counts(self, flt: AlertFilter, by: AlertGroup, *, size: int = 50) -> list[tuple[str, int]]:
+        where, args = self._filter_sql(flt)
+        if by in _FACET_OF:
+            sql = (
+                f"SELECT f.value, count(*) AS n FROM alert_facets f JOIN (SELECT id FROM alerts{where}) a "
+                "ON a.id = f.alert_id WHERE f.kind = ? GROUP BY f.value ORDER BY n DESC, f.value LIMIT ?"
+            )
+            rows = self.conn.execute(sql, [*args, _FACET_OF[by], size]).fetchall()
+        else:
+            sql = (
+                f"SELECT {_COLUMN_OF[by]} AS v, count(*) AS n FROM alerts{where} "
+                "GROUP BY v ORDER BY n DESC, v LIMIT ?"
+            )
+            rows = self.conn.execute(sql, [*args, size]).fetchall()
+        if by == "severity":
+            return [(list(Severity)[v].value, int(n)) for v, n in rows]
+        return [("" if v is None else str(v), int(n)) for v, n in rows]
+
     def get_alert(self, alert_id: str) -> Alert | None:
         row = self.conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert_id,)).fetchone()
         return Alert.model_validate_json(row[0]) if row else None
 
     def update_alert(self, alert: Alert, *, actor: str, action: str) -> None:
+        self.update_alerts([alert], actor=actor, action=action)
+
+    def update_alerts(self, alerts: Sequence[Alert], *, actor: str, action: str) -> None:
         with write_txn(self.conn) as conn:
-            row = conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert.id,)).fetchone()
-            if row is None:
-                raise KeyError(alert.id)
-            self._put(conn, alert, insert=False)
-            before = orjson.loads(row[0])
-            self._append_audit(conn, actor, action, f"alert:{alert.id}", before, alert.model_dump(mode="json"))
+            for alert in alerts:
+                row = conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert.id,)).fetchone()
+                if row is None:
+                    raise KeyError(alert.id)
+                self._put(conn, alert, insert=False)
+                before = orjson.loads(row[0])
+                self._append_audit(conn, actor, action, f"alert:{alert.id}", before, alert.model_dump(mode="json"))
 
     # -- audit log --------------------------------------------------------------------
     def audit(
@@ -278,6 +317,13 @@ class SqliteCaseStore(CaseStore):
                 prev_hash=prev,
                 hash=digest,
             )
+
+    def audit_records(self) -> Iterator[AuditRecord]:
+        rows = self.conn.execute(
+            "SELECT seq, ts, actor, action, target, before, after, prev_hash, hash FROM audit ORDER BY seq"
+        )
+        for row in rows:
+            yield AuditRecord(*tuple(row))
 
     def close(self) -> None:
         self.conn.close()

@@ -34,6 +34,7 @@ from secops.store.base import AlertFilter, CaseStore
 from secops.store.cases_sqlite import GENESIS, SqliteCaseStore, audit_hash, sortable
 from secops.store.catalog import CHECKPOINT_SCHEMA, read_checkpoint, upsert_checkpoints
 from secops.store.elastic_client import Secrets, connect, translate
+from secops.store.elastic_incidents import ElasticCasesMore
 from secops.store.sqlite import STATE_DB
 from secops.store.sqlite import connect as sqlite_connect
 from secops.store.sqlite import write_txn
@@ -53,6 +54,7 @@ def _alert_doc(alert: Alert) -> dict[str, Any]:
         "rule_id": alert.rule.id,
         "rule_name": alert.rule.name,
         "incident_id": alert.incident_id,
+        "assignee": alert.assignee,
         "hosts": entities.hosts,
         "users": entities.users,
         "ips": entities.ips,
@@ -85,6 +87,7 @@ def _filter_dsl(flt: AlertFilter) -> dict[str, Any]:
         )
     for field, value in (
         ("incident_id", flt.incident_id),
+        ("assignee", flt.assignee),
         ("hosts", flt.host),
         ("users", flt.user),
         ("ips", flt.ip),
@@ -93,6 +96,8 @@ def _filter_dsl(flt: AlertFilter) -> dict[str, Any]:
     ):
         if value:
             clauses.append({"term": {field: value}})
+    if flt.ungrouped:
+        clauses.append({"bool": {"must_not": [{"exists": {"field": "incident_id"}}]}})
     bounds = {}
     if flt.window.since:
         bounds["gte"] = sortable(flt.window.since)
@@ -103,7 +108,7 @@ def _filter_dsl(flt: AlertFilter) -> dict[str, Any]:
     return {"bool": {"filter": clauses}}
 
 
-class ElasticCaseStore(CaseStore):
+class ElasticCaseStore(ElasticCasesMore, CaseStore):
     """Cases in ``<prefix>-alerts``, ``<prefix>-audit`` and ``<prefix>-state``; checkpoints local."""
 
     def __init__(

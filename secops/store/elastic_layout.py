@@ -23,7 +23,7 @@ from elasticsearch import Elasticsearch
 from secops import ecs
 from secops.types import Event
 
-CASE_INDICES = ("alerts", "incidents", "audit", "state")
+CASE_INDICES = ("alerts", "incidents", "audit", "state", "suppressions", "indicators")
 EVENTS_PART = "events"
 DAY_FORMAT = "%Y.%m.%d"
 
