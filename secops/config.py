@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from secops.errors import ConfigError
+from secops.errors import ConfigError, UsageError
 
 ENV_PREFIX = "SECOPS_"
 
@@ -83,16 +83,46 @@ class EsConfig(Section):
         return read_secret_file(path) if path else None
 
 
+class IncidentsConfig(Section):
+    """Automatic grouping of alerts into incidents (``secops incidents group``, and after detection runs)."""
+
+    window: str = "1h"
+    """Alerts this close in time (a duration: 30m, 1h, 1d) that share an entity belong together."""
+    min_alerts: int = Field(default=2, ge=1)
+    """A new incident needs at least this many linked alerts; one alert alone stays in the queue."""
+    entities: list[Literal["hosts", "users", "ips"]] = Field(default_factory=lambda: ["hosts", "users", "ips"])
+    """Which entity kinds link alerts."""
+    ignore: list[str] = Field(
+        default_factory=lambda: ["SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE", "localhost", "127.0.0.1", "::1"]
+    )
+    """Values too common to mean anything (they would chain everything together); compared without case."""
+    auto: bool = True
+    """Group new alerts after each detection run."""
+
+    @field_validator("window")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from secops.timespec import parse_duration
+
+        try:
+            parse_duration(value)
+        except UsageError as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+
 class Config(Section):
     """Everything secops can be told; defaults make a zero-setup embedded install."""
 
     data_dir: Path | None = None
     store: Literal["embedded", "elasticsearch"] = "embedded"
     rules: list[Path] = Field(default_factory=list)
+    syslog: SyslogConfig = Field(default_factory=SyslogConfig)
     timezone: str = "UTC"
     """Zone for log timestamps that carry none."""
     batch_size: int = 20_000
     es: EsConfig = Field(default_factory=EsConfig)
+    incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
     source: Path | None = Field(default=None, exclude=True)
     """The file this configuration was read from, if any."""
 
@@ -117,7 +147,6 @@ def read_secret_file(path: Path) -> str:
     return path.read_text("utf-8").strip()
 
 
-    syslog: SyslogConfig = Field(default_factory=SyslogConfig)
 def find_config_file(explicit: Path | None = None) -> Path | None:
     """The configuration file by the documented lookup order, or None."""
     if explicit is not None:
