@@ -1,0 +1,235 @@
+"""Hunt queries: Lucene/Kibana-style query strings, parsed by luqum, turned into ``secops.query`` trees.
+
+Supported, as in Kibana's Lucene mode::
+
+    user.name:alice AND event.outcome:failure        fields, AND / OR / NOT, ( ), -x, +x
+    host.name:ws-*   process.name:power?hell.exe     wildcards (* and ?)
+    destination.port:[1 TO 1023]  bytes:{0 TO *}     ranges, inclusive [ ] or exclusive { }
+    source.bytes:>=1000  @timestamp:<2026-11-02       comparisons
+    source.ip:10.0.0.0/8   destination.ip:"2001:db8::/32"   CIDR on IP fields
+    _exists_:user.name   user.name:*                 presence
+    "failed password"   mimikatz                      free text in the raw record
+
+Terms written side by side without an operator must *all* match (Kibana's
+KQL behaviour; raw Lucene would OR them). Matching on a field is exact and
+case-sensitive, as on an Elasticsearch keyword field; free text is a
+case-insensitive substring. Regular expressions, fuzzy and proximity
+searches are refused: they would run on attacker-controlled text, and the
+store backends cannot give them the same meaning.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from luqum.exceptions import ParseError as LuqumParseError
+from luqum.parser import parser
+from luqum.tree import (
+    AndOperation,
+    Boost,
+    FieldGroup,
+    From,
+    Fuzzy,
+    Group,
+    Item,
+    Not,
+    OrOperation,
+    Phrase,
+    Plus,
+    Prohibit,
+    Proximity,
+    Range,
+    Regex,
+    SearchField,
+    To,
+    UnknownOperation,
+    Word,
+)
+
+from secops import ecs, query
+from secops.errors import UsageError
+from secops.timespec import parse_moment
+
+WILDCARDS = "*?"
+DATE_FIELDS = {name for name, kind in ecs.ecs_fields().items() if kind in ("date", "date_nanos")}
+IP_FIELDS = {name for name, kind in ecs.ecs_fields().items() if kind == "ip"}
+
+
+@dataclass(slots=True)
+class Hunt:
+    """A parsed hunt: the query tree (None = everything) and warnings about it (unknown fields)."""
+
+    query: query.Query | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse(text: str) -> Hunt:
+    """Parse a hunt query string; a syntax error is a ``UsageError`` saying where."""
+    stripped = text.strip()
+    if stripped in ("", "*", "*:*"):
+        return Hunt(None)
+    try:
+        tree = parser.parse(stripped)
+    except (LuqumParseError, ValueError) as exc:
+        raise UsageError(f"cannot parse the query: {exc}", where="QUERY") from None
+    hunt = Hunt(None)
+    hunt.query = _convert(tree, None, hunt)
+    return hunt
+
+
+def _unescape(text: str) -> tuple[str, bool]:
+    """Lucene escapes removed; whether an unescaped wildcard is present (escaped ones stay literal)."""
+    out: list[str] = []
+    wild = False
+    literal_wild = False
+    chars = iter(text)
+    for char in chars:
+        if char == "\\":
+            nxt = next(chars, "")
+            literal_wild |= nxt in WILDCARDS
+            out.append(nxt)
+        else:
+            wild |= char in WILDCARDS
+            out.append(char)
+    if wild and literal_wild:
+        raise UsageError(f"a pattern cannot mix wildcards and escaped * or ?: {text!r}", where="QUERY")
+    return "".join(out), wild
+
+
+def _field_value(name: str, raw: str, *, phrase: bool) -> query.Query:
+    if phrase:
+        value, wild = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\"), False
+    else:
+        if raw == "*":
+            return query.Exists(name)
+        value, wild = _unescape(raw)
+    if wild:
+        return query.Wildcard(name, value)
+    if (name in IP_FIELDS or name.endswith(".ip")) and "/" in value:
+        try:
+            return query.Cidr(name, str(ipaddress.ip_network(value, strict=False)))
+        except ValueError:
+            raise UsageError(f"not a network: {value!r} for {name}", where="QUERY") from None
+    return query.Match(name, value)
+
+
+def _bound(name: str, item: Item) -> object:
+    raw = item.value if isinstance(item, Word | Phrase) else str(item)
+    text = raw[1:-1] if isinstance(item, Phrase) else _unescape(raw)[0]
+    if text == "*":
+        return None
+    if name in DATE_FIELDS:
+        return _moment(text)
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _is_ip_field(name: str) -> bool:
+    return name in IP_FIELDS or name.endswith(".ip")
+
+
+def _ip_range(name: str, low: object, high: object, include_low: bool, include_high: bool) -> query.Query:
+    """An address range as the CIDR blocks that cover it exactly, so it means the same on every backend.
+
+    (Compared as text, ``10.0.0.109`` would lie between ``10.0.0.10`` and ``10.0.0.20``.)
+    """
+    try:
+        first = ipaddress.ip_address(str(low)) if low is not None else None
+        last = ipaddress.ip_address(str(high)) if high is not None else None
+    except ValueError:
+        raise UsageError(f"an address range on {name} needs IP addresses: {low} TO {high}", where="QUERY") from None
+    version = (first or last or ipaddress.IPv4Address(0)).version
+    kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    lowest = first or kind(0)
+    highest = last or kind((1 << (32 if version == 4 else 128)) - 1)
+    if lowest.version != highest.version:
+        raise UsageError(f"an address range cannot mix IPv4 and IPv6: {low} TO {high}", where="QUERY")
+    if not include_low and first is not None:
+        lowest += 1
+    if not include_high and last is not None:
+        highest -= 1
+    if lowest > highest:
+        return query.Or(())
+    blocks = [query.Cidr(name, str(net)) for net in ipaddress.summarize_address_range(lowest, highest)]
+    return blocks[0] if len(blocks) == 1 else query.Or(tuple(blocks))
+
+
+def _moment(text: str) -> datetime:
+    lowered = text.lower()
+    if lowered == "now":
+        return parse_moment("0s")
+    if lowered.startswith("now-"):
+        return parse_moment(lowered[4:])
+    return parse_moment(text)
+
+
+def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
+    match node:
+        case SearchField():
+            if name is not None:
+                raise UsageError(f"a field inside a field group: {node}", where="QUERY")
+            if node.name == "_exists_":
+                return query.Exists(_unescape(str(node.expr))[0])
+            if not ecs.is_known_field(node.name):
+                hunt.warnings.append(f"{node.name} is not an ECS field or a known vendor field")
+            return _convert(node.expr, node.name, hunt)
+        case Word():
+            if name is None:
+                return query.Text(_unescape(node.value)[0].strip("*"))
+            return _field_value(name, node.value, phrase=False)
+        case Phrase():
+            if name is None:
+                return query.Text(node.value[1:-1].replace('\\"', '"'))
+            return _field_value(name, node.value, phrase=True)
+        case Range():
+            if name is None:
+                raise UsageError(f"a range needs a field: {node}", where="QUERY")
+            low, high = _bound(name, node.low), _bound(name, node.high)
+            if _is_ip_field(name):
+                return _ip_range(name, low, high, node.include_low, node.include_high)
+            return query.Range(
+                name,
+                gte=low if node.include_low else None,
+                gt=None if node.include_low else low,
+                lte=high if node.include_high else None,
+                lt=None if node.include_high else high,
+            )
+        case From():
+            if name is None:
+                raise UsageError(f"a comparison needs a field: {node}", where="QUERY")
+            value = _bound(name, node.a)
+            if _is_ip_field(name):
+                return _ip_range(name, value, None, node.include, True)
+            return query.Range(name, gte=value) if node.include else query.Range(name, gt=value)
+        case To():
+            if name is None:
+                raise UsageError(f"a comparison needs a field: {node}", where="QUERY")
+            value = _bound(name, node.a)
+            if _is_ip_field(name):
+                return _ip_range(name, None, value, True, node.include)
+            return query.Range(name, lte=value) if node.include else query.Range(name, lt=value)
+        case AndOperation() | UnknownOperation():
+            return query.And(tuple(_convert(c, name, hunt) for c in node.children))
+        case OrOperation():
+            return query.Or(tuple(_convert(c, name, hunt) for c in node.children))
+        case Not() | Prohibit():
+            return query.Not(_convert(node.a, name, hunt))
+        case Plus():
+            return _convert(node.a, name, hunt)
+        case Group() | FieldGroup():
+            return _convert(node.expr, name, hunt)
+        case Boost():
+            return _convert(node.expr, name, hunt)
+        case Regex():
+            raise UsageError("regular expressions are not supported in hunts; use wildcards (* ?)", where="QUERY")
+        case Fuzzy() | Proximity():
+            raise UsageError(f"fuzzy and proximity searches are not supported: {node}", where="QUERY")
+    raise UsageError(f"unsupported query syntax: {node}", where="QUERY")
