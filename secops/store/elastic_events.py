@@ -45,16 +45,17 @@ from secops.store.base import EventStore, IngestBatch, Window
 from secops.store.catalog import CHECKPOINT_SCHEMA, upsert_checkpoints
 from secops.store.elastic_bulk import DEFAULT_POLICY, BulkResult, BulkWriter, DeadLetters, RetryPolicy
 from secops.store.elastic_client import Secrets, connect, translate
-from secops.store.elastic_query import exact, to_dsl, with_time
+from secops.store.elastic_query import exact, field_types, to_dsl, with_time
 from secops.store.elastic_spool import Spool
-from secops.store.sqlite import STATE_DB
+from secops.store.sqlite import STATE_DB, write_txn
 from secops.store.sqlite import connect as sqlite_connect
-from secops.store.sqlite import write_txn
 from secops.types import EcsField, Event
 
 log = logging.getLogger(__name__)
 
 PAGE = 5_000
+TYPES_TTL = 30.0
+"""Seconds the mapped field types are reused before they are read again (new fields appear with new data)."""
 PROBE_SECONDS = 5.0
 """While the cluster is down, batches go straight to the spool; a send is tried again after this long."""
 DEAD_LETTER_FILE = "es-dead-letter.ndjson"
@@ -92,6 +93,7 @@ class ElasticEventStore(EventStore):
         self._down_until = 0.0
         self._touched: set[str] = set()
         self._state: sqlite3.Connection | None = None
+        self._types: tuple[float, dict[str, str]] = (0.0, {})
 
     @classmethod
     def from_config(cls, config: Config, data_dir: Path) -> ElasticEventStore:
@@ -126,7 +128,9 @@ class ElasticEventStore(EventStore):
             return len(events)
         try:
             self.replay_spool()
-            return self._send(events).created
+            created = self._send(events).created
+            self._types = (0.0, {})  # new fields may have been mapped
+            return created
         except BackendUnavailable as exc:
             log.warning("%s; spooling %d events under %s", exc, len(events), self.spool.directory)
             self._down_until = time.monotonic() + PROBE_SECONDS
@@ -166,6 +170,18 @@ class ElasticEventStore(EventStore):
         self._call("refresh", lambda: self.client.indices.refresh(index=self.pattern, allow_no_indices=True))
 
     # -- reading ----------------------------------------------------------------------
+    def field_types(self) -> dict[str, str]:
+        """Mapped type of every event field, refreshed every ``TYPES_TTL`` seconds."""
+        read_at, types = self._types
+        if time.monotonic() - read_at > TYPES_TTL:
+            types = self._call("field types", lambda: field_types(self.client, self.pattern))
+            self._types = (time.monotonic(), types)
+        return types
+
+    def dsl(self, query: Query | None, window: Window = Window()) -> dict[str, Any]:
+        """A query tree and a ``@timestamp`` window as query DSL for this cluster's mapping."""
+        return with_time(to_dsl(query, self.field_types()), "@timestamp", window.since, window.until)
+
     def _search(self, where: str, **body: Any) -> dict[str, Any]:
         return self._call(
             where,
@@ -182,7 +198,7 @@ class ElasticEventStore(EventStore):
         limit: int | None = None,
         newest_first: bool = False,
     ) -> Iterator[Event]:
-        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        dsl = self.dsl(query, window)
         order = "desc" if newest_first else "asc"
         sort = [
             {"@timestamp": {"order": order, "unmapped_type": "date"}},
@@ -204,7 +220,7 @@ class ElasticEventStore(EventStore):
             after = page[-1]["sort"]
 
     def count(self, query: Query | None = None, window: Window = Window()) -> int:
-        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        dsl = self.dsl(query, window)
         found = self._call(
             "count",
             lambda: self.client.count(index=self.pattern, query=dsl, ignore_unavailable=True, allow_no_indices=True),
@@ -214,7 +230,7 @@ class ElasticEventStore(EventStore):
     def top(
         self, field: EcsField, query: Query | None = None, window: Window = Window(), *, size: int = 10
     ) -> list[tuple[Any, int]]:
-        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        dsl = self.dsl(query, window)
         aggs = {"top": {"terms": {"field": exact(field), "size": size}}}
         found = self._search("top", query=dsl, aggs=aggs, size=0, track_total_hits=False)
         return [(_key(b), int(b["doc_count"])) for b in found.get("aggregations", {}).get("top", {}).get("buckets", [])]
@@ -227,7 +243,7 @@ class ElasticEventStore(EventStore):
         *,
         split: EcsField | None = None,
     ) -> list[tuple[datetime, Any, int]]:
-        dsl = with_time(to_dsl(query), "@timestamp", window.since, window.until)
+        dsl = self.dsl(query, window)
         millis = max(1, int(interval.total_seconds() * 1000))
         hist: dict[str, Any] = {
             "date_histogram": {"field": "@timestamp", "fixed_interval": f"{millis}ms", "min_doc_count": 1}

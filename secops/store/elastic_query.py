@@ -5,14 +5,27 @@ when any element does (Elasticsearch's own rule), ``Text`` is a
 case-insensitive substring of the raw record or the message, ``Cidr`` is a
 term on an ``ip`` field. Fields mapped as ``text`` are compared through their
 exact ``.keyword`` sub-field, so ``Match`` means equality on every field.
+
+Elasticsearch refuses some comparisons the embedded store makes on text
+(a case-insensitive term on a number, a wildcard on an ``ip``), so the
+translation takes the mapped type of each field (``field_types``): values a
+typed field can never hold match nothing, an IPv4 prefix pattern on an ``ip``
+field becomes the equivalent CIDR, and what has no equivalent raises
+``UnsupportedQuery`` rather than answering wrongly.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from elasticsearch import Elasticsearch
+
 from secops import ecs
+from secops.errors import UsageError
 from secops.query import And, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
 
 EXACT_FIELD = {"message": "message.keyword", "error.message": "error.message.keyword"}
@@ -20,6 +33,27 @@ EXACT_FIELD = {"message": "message.keyword", "error.message": "error.message.key
 
 TEXT_FIELDS = ("event.original", "message.keyword")
 MATCH_ALL: dict[str, Any] = {"match_all": {}}
+MATCH_NONE: dict[str, Any] = {"match_none": {}}
+NUMERIC = frozenset(
+    {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
+)
+STRING = frozenset({"keyword", "text", "constant_keyword", "wildcard", "match_only_text", "flattened"})
+_IPV4_PREFIX = re.compile(r"^((?:\d{1,3}\.){1,3})\*$")
+
+
+class UnsupportedQuery(UsageError):
+    """A comparison Elasticsearch cannot make on the field's mapped type."""
+
+
+def field_types(client: Elasticsearch, index: str) -> dict[str, str]:
+    """Each mapped field's type across the indices (keyword wins a conflict, as the safest reading)."""
+    caps = client.field_caps(index=index, fields="*", ignore_unavailable=True, allow_no_indices=True)
+    types: dict[str, str] = {}
+    for name, by_type in caps.get("fields", {}).items():
+        kinds = [k for k in by_type if k not in ("object", "nested") and not k.startswith("_")]
+        if kinds:
+            types[name] = "keyword" if "keyword" in kinds else kinds[0]
+    return types
 
 
 def exact(field: str) -> str:
@@ -37,21 +71,16 @@ def escape_wildcard(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
 
 
-def to_dsl(node: Query | None) -> dict[str, Any]:
-    """The query DSL for a tree (``match_all`` for none)."""
+def to_dsl(node: Query | None, types: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The query DSL for a tree (``match_all`` for none); ``types`` from ``field_types``."""
     if node is None:
         return MATCH_ALL
+    kinds = types or {}
     match node:
         case Match(field, value, case_insensitive):
-            term: dict[str, Any] = {"value": _value(value)}
-            if case_insensitive and isinstance(value, str):
-                term["case_insensitive"] = True
-            return {"term": {exact(field): term}}
+            return _match(field, value, case_insensitive, kinds.get(exact(field)))
         case Wildcard(field, pattern, case_insensitive):
-            spec: dict[str, Any] = {"value": pattern}
-            if case_insensitive:
-                spec["case_insensitive"] = True
-            return {"wildcard": {exact(field): spec}}
+            return _wildcard(field, pattern, case_insensitive, kinds.get(exact(field)))
         case Range(field, gte, gt, lte, lt):
             bounds = {k: _value(v) for k, v in (("gte", gte), ("gt", gt), ("lte", lte), ("lt", lt)) if v is not None}
             return {"range": {exact(field): bounds}}
@@ -64,14 +93,60 @@ def to_dsl(node: Query | None) -> dict[str, Any]:
             should = [{"wildcard": {f: {"value": pattern, "case_insensitive": True}}} for f in TEXT_FIELDS]
             return {"bool": {"should": should, "minimum_should_match": 1}}
         case And(items):
-            return {"bool": {"filter": [to_dsl(i) for i in items]}} if items else MATCH_ALL
+            return {"bool": {"filter": [to_dsl(i, types) for i in items]}} if items else MATCH_ALL
         case Or(items):
             if not items:
-                return {"match_none": {}}
-            return {"bool": {"should": [to_dsl(i) for i in items], "minimum_should_match": 1}}
+                return MATCH_NONE
+            return {"bool": {"should": [to_dsl(i, types) for i in items], "minimum_should_match": 1}}
         case Not(item):
-            return {"bool": {"must_not": [to_dsl(item)]}}
+            return {"bool": {"must_not": [to_dsl(item, types)]}}
     raise TypeError(f"not a query node: {node!r}")
+
+
+def _match(field: str, value: Any, case_insensitive: bool, kind: str | None) -> dict[str, Any]:
+    value = _value(value)
+    if kind in NUMERIC or kind == "boolean" or kind == "ip":
+        value = _typed(value, kind)
+        return MATCH_NONE if value is None else {"term": {field: value}}
+    term: dict[str, Any] = {"value": value}
+    if case_insensitive and isinstance(value, str) and kind != "date":
+        term["case_insensitive"] = True
+    return {"term": {exact(field): term}}
+
+
+def _typed(value: Any, kind: str) -> Any:
+    """The value as the typed field holds it, or None when it can never be equal."""
+    text = str(value).strip()
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(text.lower()) if not isinstance(value, bool) else value
+    if kind == "ip":
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            return None
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _wildcard(field: str, pattern: str, case_insensitive: bool, kind: str | None) -> dict[str, Any]:
+    if kind is None or kind in STRING:
+        spec: dict[str, Any] = {"value": pattern}
+        if case_insensitive:
+            spec["case_insensitive"] = True
+        return {"wildcard": {exact(field): spec}}
+    if "*" not in pattern and "?" not in pattern:
+        return _match(field, pattern, case_insensitive, kind)
+    if kind == "ip" and (prefix := _IPV4_PREFIX.match(pattern)):
+        octets = prefix.group(1).rstrip(".").split(".")
+        if all(int(o) <= 255 for o in octets):
+            network = ".".join(octets + ["0"] * (4 - len(octets)))
+            return {"term": {field: f"{network}/{8 * len(octets)}"}}
+    raise UnsupportedQuery(f"a wildcard pattern on {field} (mapped as {kind}) has no Elasticsearch equivalent")
 
 
 def with_time(query: dict[str, Any], field: str, since: datetime | None, until: datetime | None) -> dict[str, Any]:
