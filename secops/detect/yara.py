@@ -14,15 +14,17 @@ a hash of the YARA version, the external variables and every source byte
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import yara
 
@@ -189,7 +191,8 @@ def _load_cached(cache_dir: Path, key: str) -> RulePack | None:
 
 def _save_cached(cache_dir: Path, pack: RulePack) -> None:
     """Write rules and their facts atomically (temp file, rename), rules first, facts last."""
-    assert pack.rules is not None
+    rules = pack.rules
+    assert rules is not None
     cache_dir.mkdir(parents=True, exist_ok=True)
     meta = {
         "files": pack.files,
@@ -198,15 +201,19 @@ def _save_cached(cache_dir: Path, pack: RulePack) -> None:
             {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in pack.problems
         ],
     }
-    for suffix, write in (
-        (".yarc", lambda fh: pack.rules.save(file=fh)),  # type: ignore[union-attr]
-        (".json", lambda fh: fh.write(json.dumps(meta).encode())),
-    ):
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, cache_dir / f"{pack.key}{suffix}")
-    compiled = sorted(cache_dir.glob("*.yarc"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in compiled[CACHE_KEEP:]:
+    _atomic(cache_dir / f"{pack.key}.yarc", lambda fh: rules.save(file=fh))
+    _atomic(cache_dir / f"{pack.key}.json", lambda fh: fh.write(json.dumps(meta).encode()))
+    compiled = []
+    for path in cache_dir.glob("*.yarc"):
+        with contextlib.suppress(FileNotFoundError):  # another process pruned it meanwhile
+            compiled.append((path.stat().st_mtime, path))
+    for _, old in sorted(compiled, reverse=True)[CACHE_KEEP:]:
         old.unlink(missing_ok=True)
         old.with_suffix(".json").unlink(missing_ok=True)
+
+
+def _atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        write(fh)
+    os.replace(tmp, path)
