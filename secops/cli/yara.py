@@ -15,7 +15,7 @@ from secops import escape
 from secops.cases.models import Alert
 from secops.cli.context import AppState, state
 from secops.cli.output import Column, emit, write_ndjson
-from secops.detect.yara import YARA_SUFFIXES, RulePack, bundled_yara_dir, load_pack
+from secops.detect.yara import RulePack, load_pack, pack_paths
 from secops.detect.yara_alerts import file_alerts
 from secops.detect.yara_files import Status
 from secops.detect.yara_scan import DEFAULT_TIMEOUT, FileResult, Scanner, ScanOptions
@@ -108,18 +108,8 @@ def parse_size(text: str) -> int:
     return int(found[1]) * 1024 ** " kmg".index((found[2] or " ").lower())
 
 
-def rule_paths(app_state: AppState, given: list[Path] | None, *, no_bundled: bool) -> list[Path]:
-    """Bundled rules, then ``--rules`` or (without it) the configured rule paths' YARA files."""
-    bundled = bundled_yara_dir()
-    chosen = [] if no_bundled or bundled is None else [bundled]
-    if given:
-        return chosen + list(given)
-    configured = app_state.config.rules
-    return chosen + [p for p in configured if p.is_dir() or p.suffix in YARA_SUFFIXES]
-
-
 def _load(app_state: AppState, given: list[Path] | None, *, no_bundled: bool, no_cache: bool) -> RulePack:
-    paths = rule_paths(app_state, given, no_bundled=no_bundled)
+    paths = pack_paths(app_state.config.rules, given or (), bundled=not no_bundled)
     if not paths:
         raise UsageError("no YARA rules: give --rules PATH or drop --no-bundled")
     pack = load_pack(paths, cache_dir=None if no_cache else app_state.data_dir / "cache" / "yara")

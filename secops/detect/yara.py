@@ -68,6 +68,16 @@ def bundled_yara_dir() -> Path | None:
     return bundled if bundled.is_dir() else None
 
 
+def pack_paths(configured: Iterable[Path], given: Iterable[Path] = (), *, bundled: bool = True) -> list[Path]:
+    """The bundled rules, then the paths given (or, with none, the YARA ones among the configured rule paths,
+    which also hold Sigma files)."""
+    chosen = [p for p in [bundled_yara_dir()] if p is not None and bundled]
+    explicit = list(given)
+    if explicit:
+        return chosen + explicit
+    return chosen + [p for p in configured if p.is_dir() or p.suffix in YARA_SUFFIXES]
+
+
 def yara_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Rule files named directly, and ``*.yar``/``*.yara`` under directories (sorted, no hidden)."""
     for raw in paths:

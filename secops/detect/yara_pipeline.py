@@ -10,11 +10,14 @@ Two kinds of event name a file worth scanning:
   when the event's ``host.name``/``host.hostname`` is this host (or absent):
   an event from another machine names a file this collector cannot see.
 
-``secops collect … --yara`` turns this on (the option name is ``YARA_OPTION``):
-the collector builds a ``Scanner`` from the configured rule paths and passes
-``yara_batch_hook(scanner, cases, data_dir=…)`` as the ``on_batch`` hook of
-``secops.ingest.ingest_files``; each stored batch is then scanned and its hits
-are added to the case store like Sigma alerts (same dedup rules).
+``secops collect … --yara`` turns this on (the option name is ``YARA_OPTION``)::
+
+    scanner, problems = collector_scanner(config.rules, data_dir)   # report problems, go on
+    hook = yara_batch_hook(scanner, cases, data_dir=data_dir)
+    ingest_files(..., on_batch=hook)          # chain it with the Sigma hook when both are on
+
+Each stored batch is then scanned and its hits are added to the case store
+like Sigma alerts (same dedup rules: one alert per rule and file content).
 """
 
 from __future__ import annotations
@@ -27,13 +30,25 @@ from typing import Any
 
 from secops import ecs
 from secops.cases.models import Alert, utcnow
+from secops.detect.rules import Problem
+from secops.detect.yara import load_pack, pack_paths
 from secops.detect.yara_alerts import file_alerts
 from secops.detect.yara_scan import Scanner
+from secops.errors import RuleError
 from secops.ingest import BatchHook
 from secops.store.base import CaseStore
 
 YARA_OPTION = "--yara"
 CARVE_DIR = "carve"
+
+
+def collector_scanner(rule_paths: Iterable[Path], data_dir: Path) -> tuple[Scanner, list[Problem]]:
+    """The bundled rules plus the YARA files among the configured rule paths, compiled through the cache."""
+    paths = pack_paths(rule_paths)
+    pack = load_pack(paths, cache_dir=data_dir / "cache" / "yara")
+    if pack.rules is None:
+        raise RuleError("no YARA rule file compiled", where=", ".join(str(p) for p in paths) or "no rule paths")
+    return Scanner(pack.rules), pack.problems
 
 
 def event_file(event: Mapping[str, Any], *, data_dir: Path, hostname: str | None = None) -> str | None:

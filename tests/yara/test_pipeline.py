@@ -6,7 +6,13 @@ import hashlib
 import socket
 from pathlib import Path
 
-from secops.detect.yara_pipeline import event_file, scan_event_file, scan_event_files, yara_batch_hook
+from secops.detect.yara_pipeline import (
+    collector_scanner,
+    event_file,
+    scan_event_file,
+    scan_event_files,
+    yara_batch_hook,
+)
 from secops.detect.yara_scan import Scanner
 from secops.store import STATE_DB
 from secops.store.cases_sqlite import SqliteCaseStore
@@ -83,3 +89,19 @@ def test_batch_hook_scans_each_file_once_and_stores_alerts(
         assert store.alerts()[0].events[0].id == "a"
     finally:
         store.close()
+
+
+def test_collector_scanner_takes_bundled_and_configured_yara_rules(data_dir: Path, tmp_path: Path) -> None:
+    sigma = tmp_path / "sigma.yml"
+    sigma.write_text("title: not yara\n")
+    mine = tmp_path / "mine.yar"
+    mine.write_text('rule Mine_Marker { strings: $m = "MARKER-7" condition: $m }')
+    broken = tmp_path / "broken.yar"
+    broken.write_text("rule Broken { condition: nope }")
+    scanner, problems = collector_scanner([sigma, mine, broken], data_dir)
+    assert [p.path for p in problems] == [str(broken)]
+    target = tmp_path / "drop.php"
+    target.write_text("<?php system($_GET['c']); // MARKER-7")
+    found = {m.rule for m in scanner.scan_file(target).matches}
+    assert found == {"Mine_Marker", "SECOPS_Webshell_PHP_Request_To_Exec"}
+    assert list((data_dir / "cache" / "yara").glob("*.yarc"))
