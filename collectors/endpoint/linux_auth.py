@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.endpoint import linux_auth_messages as msgs
-from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -60,6 +59,7 @@ _MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 _CACHE_SIZE = 65536
 _CACHE_SECONDS = 600.0
+_FRACTION = re.compile(r"\d+")
 
 
 class SyslogClock:
@@ -71,15 +71,26 @@ class SyslogClock:
 
     def __init__(self) -> None:
         self._cache: dict[str, str] = {}
+        self._dates: set[str] = set()
         self._zone: object = None
         self._year: int | None = None
         self._since = 0.0
 
     def timestamp(self, stamp: str, ctx: ParseContext) -> str:
+        fraction = ""
+        if len(stamp) > 20 and stamp[19] == "." and (digits := _FRACTION.match(stamp, 20)):
+            # Sub-second stamps are all different: cache the whole second, carry the fraction over.
+            fraction = digits[0][:6].ljust(6, "0")
+            fraction = fraction[:3] if fraction.endswith("000") else fraction
+            stamp = stamp[:19] + stamp[digits.end() :]
         cache = self._cache
         found = cache.get(stamp)
-        if found is not None and ctx.timezone is self._zone and ctx.year == self._year:
-            return found
+        if found is None or ctx.timezone is not self._zone or ctx.year != self._year:
+            found = self._fill(stamp, ctx)
+        return f"{found}.{fraction or '000'}Z"
+
+    def _fill(self, stamp: str, ctx: ParseContext) -> str:
+        cache = self._cache
         moment = time.monotonic()
         if (
             ctx.timezone is not self._zone
@@ -89,8 +100,24 @@ class SyslogClock:
         ):
             cache.clear()
             self._zone, self._year, self._since = ctx.timezone, ctx.year, moment
-        value = cache[stamp] = ecs.format_ts(self._convert(stamp, ctx))
+        if len(stamp) in (20, 25) and stamp.endswith(("Z", "+00:00")) and stamp[0].isdigit():
+            value = self._utc(stamp)  # already UTC: only check it, as rsyslog and journald mostly write
+        else:
+            value = self._convert(stamp, ctx).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        cache[stamp] = value
         return value
+
+    def _utc(self, stamp: str) -> str:
+        date, clock = stamp[:10], stamp[11:19]
+        if date not in self._dates:
+            try:
+                datetime.fromisoformat(date)
+            except ValueError as exc:
+                raise ParseError(f"bad date in {stamp!r}") from exc
+            self._dates.add(date)
+        if not (clock[:2] < "24" and clock[3:5] < "60" and clock[6:8] < "61"):
+            raise ParseError(f"bad time in {stamp!r}")
+        return f"{date}T{clock}"
 
     @staticmethod
     def _convert(stamp: str, ctx: ParseContext) -> datetime:

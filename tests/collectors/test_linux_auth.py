@@ -362,3 +362,19 @@ def test_loghub_linux_every_line_is_one_event(shared_data: Path) -> None:
             assert ecs.get(event, "process.name") == m[1]
             seen["failure"] += 1
     assert seen["opened"] > 100 and seen["failure"] > 400
+
+
+@pytest.mark.shared_data
+def test_sniffing_leaves_every_real_firewall_line_alone(shared_data: Path) -> None:
+    parser = get_parser("linux-auth")
+    files = sorted((shared_data / "firewall").rglob("*.log"))
+    lines = [line for path in files for line in path.read_text("utf-8", "replace").splitlines() if line.strip()]
+    assert len(lines) > 300
+    assert [line for line in lines if parser.sniff_line(line)] == []
+
+
+@pytest.mark.shared_data
+def test_sniffing_claims_the_auth_lines_of_loghub(shared_data: Path) -> None:
+    parser = get_parser("linux-auth")
+    lines = (shared_data / "endpoint/loghub/OpenSSH/OpenSSH_2k.log").read_text("utf-8").splitlines()
+    assert all(parser.sniff_line(line) for line in lines)

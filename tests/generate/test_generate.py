@@ -225,3 +225,13 @@ def test_cli_writes_files_and_reports_its_rate(tmp_path: Path) -> None:
     assert manifest["total_records"] == 4000
     assert manifest["span"]["end"].startswith("2026-11-02T12:00:00")
     assert f"{tmp_path / 'g' / 'panos.log'}\t" in run.stdout
+
+
+def test_auto_detection_keeps_linux_auth_and_firewall_lines_apart(sample: Path) -> None:
+    parser = parsers()["linux-auth"]
+    for fmt, name in FILE_NAMES.items():
+        if fmt == "winlog-json":
+            continue
+        lines = (sample / name).read_text("utf-8").splitlines()
+        claimed = sum(1 for line in lines if parser.sniff_line(line))
+        assert claimed == (len(lines) if fmt == "linux-auth" else 0), fmt
