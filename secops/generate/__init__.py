@@ -30,7 +30,7 @@ from secops.generate.flows import SiteTraffic
 from secops.generate.formats import FIREWALL_WRITERS
 from secops.generate.formats import netfilter as nf
 from secops.generate.linux_activity import HostFirewallTraffic, LinuxActivity
-from secops.generate.network import Network, build
+from secops.generate.network import DOMAIN, Network, build
 from secops.generate.scenarios import Scenarios
 from secops.generate.windows_activity import WindowsActivity
 
@@ -221,7 +221,7 @@ def _write(path: Path, lines: Iterator[str]) -> int:
 
 def _describe(network: Network) -> dict[str, Any]:
     return {
-        "domain": "AGENCY",
+        "domain": DOMAIN,
         "sites": [
             {
                 "name": s.name,

@@ -151,6 +151,7 @@ class HostFirewallTraffic:
         self.hosts = network.linux_servers()
         self.exposed = [h for h in self.hosts if h.role in ("bastion", "web")]
         self.admin_ws = [s.workstations[i].ip for s in network.sites[:2] for i in range(3)]
+        self.workstations = [h.ip for h in network.hosts if h.role == "workstation"]
         self.session = between(rng, 1, 60000)
 
     def flow(self, t: float) -> tuple[Flow, Site]:
@@ -159,10 +160,12 @@ class HostFirewallTraffic:
         roll = rng.random()
         host: Host = pick(rng, self.exposed) if roll < 0.5 else pick(rng, self.hosts)
         if roll < 0.8:
+            # Exposed hosts see the internet's scanners; internal ones, stray workstations probing them.
             port = pick(rng, (23, 25, 445, 1433, 3389, 5900, 6379, 8080, 8888, 9200))
+            exposed = roll < 0.5 or host in self.exposed
             flow = Flow(
                 t,
-                random_internet_ip(rng),
+                random_internet_ip(rng) if exposed else pick(rng, self.workstations),
                 between(rng, 1024, 65535),
                 host.ip,
                 port,
