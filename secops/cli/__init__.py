@@ -12,7 +12,7 @@ import click
 import typer
 
 from secops import escape
-from secops.cli import collect, config, es, generate, parse, pending, store, yara
+from secops.cli import alerts, audit, collect, config, es, generate, hunt, incidents, ioc, parse, pending, store, yara
 from secops.cli.context import AppState
 from secops.errors import SecopsError
 
@@ -54,6 +54,11 @@ app.add_typer(config.app, name="config")
 app.command("generate")(generate.generate)
 app.add_typer(yara.app, name="yara")
 app.add_typer(es.app, name="es")
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(incidents.app, name="incidents")
+app.command("hunt")(hunt.hunt)
+app.add_typer(ioc.app, name="ioc")
+app.add_typer(audit.app, name="audit")
 pending.register(app)
 
 

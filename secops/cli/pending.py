@@ -12,17 +12,9 @@ from secops.errors import NotAvailable
 PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
     "detect": ("Run Sigma detections: scheduled, looping, or over evidence files.", ["run", "schedule", "scan"]),
     "rules": ("List, check, add and test detection rules.", ["list", "check", "add", "test"]),
-    "alerts": ("Triage alerts.", ["list", "show", "ack", "assign", "close", "suppress"]),
-    "incidents": (
-        "Group alerts into incidents and follow them through their lifecycle.",
-        ["list", "show", "create", "add", "status", "note", "timeline", "merge"],
-    ),
-    "ioc": ("Import indicators of compromise and match them.", ["import", "list", "match"]),
     "report": ("Breach notifications and SOC summaries.", ["breach", "summary"]),
-    "audit": ("Read and verify the tamper-evident audit log.", ["log", "verify"]),
 }
 PENDING_COMMANDS: dict[str, str] = {
-    "hunt": "Search events with a Lucene-style query.",
     "dashboard": "Serve the local web console.",
     "demo": "Run the whole pipeline on sample data.",
 }
