@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from secops import escape
@@ -63,20 +61,9 @@ pending.register(app)
 
 
 def main() -> None:
-    """Console entry point: library errors become one line and an exit code."""
+    """Console entry point: library errors become one line and exit 2; Typer handles usage errors."""
     try:
-        code = app(standalone_mode=False)
+        app()
     except SecopsError as exc:
         print(f"secops: error: {escape.one_line(str(exc))}", file=sys.stderr)
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except (KeyboardInterrupt, click.Abort):
-        print("secops: interrupted", file=sys.stderr)
-        code = 130
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
-    sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(exc.exit_code)
