@@ -1,0 +1,168 @@
+"""From batches of packets to ECS events: flow table, slow path and application decoders together.
+
+``Engine.feed`` takes one ``Batch`` at a time and queues the events it
+causes in ``out``; ``finish`` ends the live flows at the end of the input.
+The fast path (``fastpath.run``) updates flows in bulk and calls back into
+``new_flow`` and ``app_packet``; the slow path (``decode.Decoder``) reports
+every transport-layer packet through ``l4``.
+"""
+
+from __future__ import annotations
+
+from collectors.packet import fastpath
+from collectors.packet.carve import CarveStore
+from collectors.packet.community import icmp_ports
+from collectors.packet.decode import Decoder
+from collectors.packet.dns import DNS_PORTS, DnsOverTcp, dns_event
+from collectors.packet.fastpath import flow_hash
+from collectors.packet.flows import ACK, FIN, MAX_FLOWS, RST, SYN, Flow, FlowKey, FlowTable
+from collectors.packet.http import HttpSession
+from collectors.packet.pcapio import Batch
+from collectors.packet.ssh import SshBanners
+from collectors.packet.tcp import Handler, attach, signature
+from collectors.packet.tls import TlsHandshake
+from secops.types import Event
+
+
+class Engine:
+    """Turns a stream of batches into flow and application events."""
+
+    def __init__(self, carve: CarveStore | None = None, max_flows: int = MAX_FLOWS) -> None:
+        self.out: list[tuple[Event, str]] = []
+        self.table = FlowTable(self.emit, self._ended, max_flows)
+        self.decoder = Decoder(self.l4)
+        self.interest: set[int] = set()
+        """Hashes of the flows whose TCP packets the application decoders read."""
+        self.carve = carve
+        self.packets = 0
+
+    def emit(self, event: Event, raw: str) -> None:
+        self.out.append((event, raw))
+
+    def feed(self, batch: Batch) -> None:
+        if not len(batch):
+            return
+        self.packets += len(batch)
+        fastpath.run(self, batch)
+        self.table.sweep(int(batch.ts.max()))
+
+    def finish(self) -> None:
+        self.table.finish()
+
+    def _ended(self, flow: Flow) -> None:
+        if flow.app is not None:
+            session, flow.app = flow.app, None
+            session.close(flow.last)
+            self.interest.discard(flow.hash)
+
+    def new_flow(
+        self,
+        key: FlowKey,
+        from_a: bool,
+        ts: int,
+        flags: int,
+        digest: int,
+        vlan: int | None,
+        icmp: tuple[int, int] | None,
+    ) -> Flow:
+        """Open a flow; the side that sent its first packet is the originator (a SYN-ACK says otherwise)."""
+        orig_a = from_a if flags & (SYN | ACK) != SYN | ACK else not from_a
+        flow = Flow(key, orig_a, ts, digest)
+        flow.vlan = vlan
+        flow.icmp = icmp
+        self.table.flows[key] = flow
+        return flow
+
+    def l4(
+        self,
+        ts: int,
+        wirelen: int,
+        ver: int,
+        proto: int,
+        src: bytes,
+        dst: bytes,
+        sport: int,
+        dport: int,
+        flags: int,
+        seq: int,
+        payload: bytes,
+        vlan: int | None,
+        icmp: tuple[int, int] | None,
+    ) -> None:
+        """One transport-layer packet from the slow path."""
+        a, b = int.from_bytes(src, "big"), int.from_bytes(dst, "big")
+        pa, pb = sport, dport
+        if icmp is not None:
+            pa, pb, _ = icmp_ports(proto, *icmp)
+        if a < b or (a == b and pa <= pb):
+            key, from_a = (ver, proto, a, b, pa, pb), True
+        else:
+            key, from_a = (ver, proto, b, a, pb, pa), False
+        table = self.table
+        flow = table.flows.get(key)
+        if flow is not None and key in table.closing and flags & (SYN | ACK) == SYN:
+            table.end(flow, "closed")
+            flow = None
+        if flow is None:
+            flow = self.new_flow(key, from_a, ts, flags, flow_hash(*key), vlan, icmp)
+        if from_a:
+            flow.pk_ab += 1
+            flow.by_ab += wirelen
+            flow.fl_ab |= flags
+        else:
+            flow.pk_ba += 1
+            flow.by_ba += wirelen
+            flow.fl_ba |= flags
+        if ts > flow.last:
+            flow.last = ts
+        if flags & (FIN | RST) and flow.closed():
+            table.mark_closing(flow)
+        if (proto == 6 and (payload or flags & (SYN | FIN | RST))) or (proto == 17 and payload):
+            self.app_packet(flow, from_a, ts, proto, sport, dport, flags, seq, payload)
+
+    def app_packet(
+        self,
+        flow: Flow,
+        from_a: bool,
+        ts: int,
+        proto: int,
+        sport: int,
+        dport: int,
+        flags: int,
+        seq: int,
+        payload: bytes,
+    ) -> None:
+        """Give a packet's payload to the application decoder its flow has, or opens."""
+        side = 0 if from_a else 1
+        if proto == 17:
+            if sport in DNS_PORTS or dport in DNS_PORTS:
+                found = dns_event(flow, side, ts, payload)
+                if found is not None:
+                    self.emit(*found)
+            return
+        session = flow.app
+        if session is None:
+            if not payload:
+                return
+            handler = self._handler(flow, side, sport, dport, payload)
+            if handler is None:
+                return
+            session = attach(flow, handler)
+            self.interest.add(flow.hash)
+        session.segment(side, ts, flags, seq, payload)
+        if session.handler.done:
+            flow.app = None
+            self.interest.discard(flow.hash)
+
+    def _handler(self, flow: Flow, side: int, sport: int, dport: int, payload: bytes) -> Handler | None:
+        kind = signature(payload)
+        if kind == "http":
+            client = 1 - side if payload.startswith(b"HTTP") else side
+            return HttpSession(flow, self.emit, self.carve, client)
+        if kind == "tls":
+            return TlsHandshake(flow, self.emit)
+        if kind == "ssh":
+            return SshBanners(flow, self.emit)
+        if 53 in (sport, dport):
+            return DnsOverTcp(flow, self.emit)
+        return None

@@ -1,0 +1,363 @@
+"""HTTP/1.x over reassembled TCP: one event per request/response pair, bodies carved.
+
+Each side of the connection is read as a sequence of messages: a start line
+and headers, then a body framed by ``Content-Length``, chunked transfer
+coding, or the end of the connection (RFC 9112 section 6). Requests queue up
+(pipelining) and each response pairs with the oldest unanswered request.
+Bodies stream through a ``PayloadSink``, gzip/deflate content coding
+undone, and become ``network_traffic.file`` events linked to the flow by
+``network.community_id``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import deque
+from urllib.parse import urlsplit
+
+from collectors.packet.carve import MAX_FILE, Carved, CarveStore, PayloadSink, sniff_mime
+from collectors.packet.flows import Emit, Flow
+from collectors.packet.netevent import app_event
+from collectors.packet.tcp import HTTP_METHODS
+from secops.types import Event
+
+MAX_HEAD = 64 << 10
+DECODE_STEP = 1 << 20
+MAX_DECODED = MAX_FILE
+MAX_QUEUE = 64
+HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, DEAD = range(8)
+
+
+class Message:
+    """One request or response: start line, headers, and its body as it streams."""
+
+    __slots__ = ("body_bytes", "broken", "decoder", "headers", "line", "sink", "ts")
+
+    def __init__(self, ts: int, line: str, headers: dict[str, str], sink: PayloadSink) -> None:
+        self.ts = ts
+        self.line = line
+        self.headers = headers
+        self.sink = sink
+        self.body_bytes = 0
+        self.broken = False
+        coding = headers.get("content-encoding", "").strip().lower()
+        self.decoder = zlib.decompressobj(47) if coding in ("gzip", "x-gzip", "deflate") else None
+
+    def body(self, chunk: bytes) -> None:
+        """Take body bytes as sent; the sink gets them with content coding undone."""
+        self.body_bytes += len(chunk)
+        if self.broken:
+            return
+        if self.decoder is None:
+            self.sink.write(chunk)
+            return
+        try:
+            self.sink.write(self.decoder.decompress(chunk, DECODE_STEP))
+            while self.decoder.unconsumed_tail and self.sink.size <= MAX_DECODED:
+                self.sink.write(self.decoder.decompress(self.decoder.unconsumed_tail, DECODE_STEP))
+        except zlib.error:
+            if self.sink.size == 0 and self.body_bytes == len(chunk):
+                # "deflate" is often sent without its zlib wrapper: retry the first bytes raw.
+                self.decoder = zlib.decompressobj(-15)
+                self.body_bytes = 0
+                self.body(chunk)
+                return
+            self.broken = True
+
+
+class Txn:
+    __slots__ = ("req_carved", "request", "resp_carved", "response")
+
+    def __init__(self, request: Message | None) -> None:
+        self.request = request
+        self.response: Message | None = None
+        self.req_carved: Carved | None = None
+        self.resp_carved: Carved | None = None
+
+
+def _head(raw: bytes) -> tuple[str, dict[str, str]]:
+    text = raw.decode("latin-1")
+    lines = text.replace("\r\n", "\n").split("\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            key = name.strip().lower()
+            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+    return lines[0], headers
+
+
+class HttpSession:
+    """Both sides of one HTTP/1.x connection."""
+
+    def __init__(self, flow: Flow, emit: Emit, carve: CarveStore | None, client_side: int) -> None:
+        self.flow = flow
+        self.emit = emit
+        self.carve = carve
+        self.client = client_side
+        self.state = [HEAD, HEAD]
+        self.buf = [b"", b""]
+        self.left = [0, 0]
+        self.current: list[Message | None] = [None, None]
+        self.queue: deque[Txn] = deque()
+        self.done = False
+
+    def data(self, side: int, ts: int, chunk: bytes) -> None:
+        buf = self.buf[side] + chunk if self.buf[side] else chunk
+        while buf and self.state[side] != DEAD:
+            buf = self._step(side, ts, buf)
+            if buf is None:
+                return
+        self.buf[side] = b""
+
+    def _step(self, side: int, ts: int, buf: bytes) -> bytes | None:
+        """Consume what one state can from ``buf``; None means 'wait for more bytes'."""
+        state = self.state[side]
+        if state == HEAD:
+            buf = buf.lstrip(b"\r\n")
+            end = buf.find(b"\r\n\r\n")
+            sep = 4
+            if end < 0:
+                end, sep = buf.find(b"\n\n"), 2
+            if end < 0:
+                if len(buf) > MAX_HEAD:
+                    self.state[side] = DEAD
+                    return b""
+                self.buf[side] = buf
+                return None
+            self._start(side, ts, buf[:end])
+            return buf[end + sep :]
+        msg = self.current[side]
+        assert msg is not None
+        if state in (LENGTH, CHUNK_DATA):
+            take = buf[: self.left[side]]
+            msg.body(take)
+            self.left[side] -= len(take)
+            if self.left[side] == 0:
+                if state == LENGTH:
+                    self._complete(side, ts)
+                else:
+                    self.state[side] = CHUNK_END
+            return buf[len(take) :]
+        if state == UNTIL_CLOSE:
+            msg.body(buf)
+            return b""
+        line_end = buf.find(b"\n")
+        if line_end < 0:
+            if len(buf) > 4096:
+                self.state[side] = DEAD
+                return b""
+            self.buf[side] = buf
+            return None
+        line, rest = buf[:line_end].strip(), buf[line_end + 1 :]
+        if state == CHUNK_END:
+            self.state[side] = CHUNK_SIZE
+            return rest if not line else buf
+        if state == CHUNK_SIZE:
+            try:
+                size = int(line.split(b";", 1)[0].strip() or b"x", 16)
+            except ValueError:
+                self.state[side] = DEAD
+                return b""
+            self.left[side] = size
+            self.state[side] = CHUNK_DATA if size else TRAILERS
+            return rest
+        if not line:
+            self._complete(side, ts)
+        return rest
+
+    def _start(self, side: int, ts: int, raw: bytes) -> None:
+        line, headers = _head(raw)
+        is_request = side == self.client
+        msg = Message(ts, line, headers, PayloadSink(self.carve))
+        word = line.split(" ", 1)[0]
+        if is_request:
+            if word.encode("latin-1") not in HTTP_METHODS:
+                self.state[side] = DEAD
+                return
+            if len(self.queue) >= MAX_QUEUE:
+                self._emit(self.queue.popleft())
+            self.queue.append(Txn(msg))
+            mode = self._framing(side, headers, request=True, bodyless=False)
+        else:
+            if not word.startswith("HTTP/"):
+                self.state[side] = DEAD
+                return
+            status = _status(line)
+            if 100 <= status < 200 and status != 101:
+                self.state[side] = HEAD
+                return
+            txn = next((t for t in self.queue if t.response is None), None)
+            if txn is None:
+                txn = Txn(None)
+                self.queue.append(txn)
+            txn.response = msg
+            method = txn.request.line.split(" ", 1)[0] if txn.request else ""
+            mode = self._framing(side, headers, request=False, bodyless=method == "HEAD" or status in (101, 204, 304))
+            if status == 101:
+                mode = DEAD
+        self.current[side] = msg
+        self.state[side] = mode
+        if mode in (HEAD, DEAD):
+            self._complete(side, ts, next_state=mode)
+
+    def _framing(self, side: int, headers: dict[str, str], *, request: bool, bodyless: bool) -> int:
+        if bodyless:
+            return HEAD
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            return CHUNK_SIZE
+        length = headers.get("content-length", "").split(",")[0].strip()
+        if length.isdigit():
+            self.left[side] = int(length)
+            return LENGTH if self.left[side] else HEAD
+        return HEAD if request else UNTIL_CLOSE
+
+    def _complete(self, side: int, ts: int, next_state: int = HEAD, *, whole: bool = True) -> None:
+        msg = self.current[side]
+        self.current[side] = None
+        self.state[side] = next_state
+        if msg is None:
+            return
+        carved = msg.sink.finish(complete=whole and not msg.broken)
+        txn = next((t for t in self.queue if t.request is msg or t.response is msg), None)
+        if txn is None:
+            return
+        if msg is txn.request:
+            txn.req_carved = carved
+        else:
+            txn.resp_carved = carved
+            while self.queue and self.queue[0].response is not None and self.queue[0].resp_carved is not None:
+                self._emit(self.queue.popleft())
+        if next_state == DEAD:
+            self.done = True
+
+    def gap(self, side: int) -> None:
+        if self.current[side] is not None:
+            self._complete(side, 0, DEAD, whole=False)
+        self.state[side] = DEAD
+
+    def close(self, ts: int) -> None:
+        for side in (0, 1):
+            if self.current[side] is not None:
+                self._complete(side, ts, DEAD, whole=self.state[side] == UNTIL_CLOSE)
+        while self.queue:
+            self._emit(self.queue.popleft())
+        self.done = True
+
+    def _emit(self, txn: Txn) -> None:
+        req, resp = txn.request, txn.response
+        ts = req.ts if req else resp.ts if resp else 0
+        event = app_event(self.flow, self.client, ts, "http", ["network", "web"], ["protocol"])
+        http: dict = {}
+        url: dict = {}
+        raw = []
+        if req is not None:
+            method, _, rest = req.line.partition(" ")
+            target, _, version = rest.rpartition(" ")
+            if not version.startswith("HTTP/"):
+                target, version = rest, ""
+            http["request"] = {"method": method, "body": {"bytes": req.body_bytes}}
+            if version:
+                http["version"] = version[5:]
+            host = req.headers.get("host", "")
+            url = _url(target, host, method)
+            _put(http["request"], "referrer", req.headers.get("referer"))
+            _put(http["request"], "mime_type", _mime(req.headers))
+            if "user-agent" in req.headers:
+                event["user_agent"] = {"original": req.headers["user-agent"]}
+            if url.get("domain"):
+                event["destination"]["domain"] = url["domain"]
+            raw.append(f"{req.line} host={host!r}")
+        if resp is not None:
+            status = _status(resp.line)
+            http["response"] = {"body": {"bytes": resp.body_bytes}}
+            if status:
+                http["response"]["status_code"] = status
+                event["event"]["outcome"] = "failure" if status >= 400 else "success"
+            _put(http["response"], "mime_type", _mime(resp.headers))
+            http.setdefault("version", resp.line.split(" ", 1)[0][5:])
+            raw.append(f"-> {resp.line}")
+        event["http"] = http
+        if url:
+            event["url"] = url
+        self.emit(event, "http " + " ".join(raw))
+        for carved, msg, direction in ((txn.req_carved, req, "request"), (txn.resp_carved, resp, "response")):
+            if carved is not None and carved.size and msg is not None:
+                self.emit(*self._file_event(carved, msg, direction, event))
+
+    def _file_event(self, carved: Carved, msg: Message, direction: str, http_event: Event) -> tuple[Event, str]:
+        event = app_event(self.flow, self.client, msg.ts, "http", ["file"], ["info"], dataset="file")
+        file: dict = {"size": carved.size, "hash": {"sha256": carved.sha256}}
+        mime = sniff_mime(carved.head) or _mime(msg.headers)
+        _put(file, "mime_type", mime)
+        if carved.path is not None:
+            file["path"] = str(carved.path)
+        name = _filename(msg.headers, http_event.get("url", {}).get("path", ""))
+        _put(file, "name", name)
+        event["file"] = file
+        for key in ("url", "user_agent"):
+            if key in http_event:
+                event[key] = http_event[key]
+        event["http"] = {k: v for k, v in http_event["http"].items() if k != "version"}
+        event["secops"] = {"carve": {"direction": direction, "complete": carved.complete, "stored": bool(carved.path)}}
+        raw = f"file {direction} sha256={carved.sha256} size={carved.size} stored={bool(carved.path)}"
+        return event, raw
+
+
+def _status(line: str) -> int:
+    parts = line.split(" ", 2)
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() and len(parts[1]) == 3 else 0
+
+
+def _mime(headers: dict[str, str]) -> str | None:
+    value = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return value or None
+
+
+def _put(target: dict, key: str, value: object) -> None:
+    if value:
+        target[key] = value
+
+
+def _filename(headers: dict[str, str], path: str) -> str | None:
+    disposition = headers.get("content-disposition", "")
+    if "filename=" in disposition:
+        return disposition.split("filename=", 1)[1].split(";", 1)[0].strip().strip('"') or None
+    tail = path.rsplit("/", 1)[-1]
+    return tail or None
+
+
+def _url(target: str, host: str, method: str) -> dict:
+    url: dict = {"original": target}
+    if method == "CONNECT":
+        domain, _, port = target.rpartition(":")
+        url["domain"] = domain or target
+        if port.isdigit():
+            url["port"] = int(port)
+        return url
+    try:
+        parts = urlsplit(target)
+        hostname, port = parts.hostname, parts.port
+    except ValueError:
+        parts, hostname, port = None, None, None
+    if parts is not None and parts.scheme and parts.netloc:
+        url["scheme"] = parts.scheme
+        url["domain"] = hostname or ""
+        if port:
+            url["port"] = port
+        path, query = parts.path, parts.query
+    else:
+        path, _, query = target.partition("?")
+        name, _, port_text = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+        url["scheme"] = "http"
+        if name:
+            url["domain"] = name
+        if port_text.isdigit():
+            url["port"] = int(port_text)
+    url["path"] = path
+    if query:
+        url["query"] = query
+    if url.get("domain"):
+        netloc = url["domain"] + (f":{url['port']}" if "port" in url else "")
+        url["full"] = f"{url['scheme']}://{netloc}{path}" + (f"?{query}" if query else "")
+    return url

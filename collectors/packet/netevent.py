@@ -1,0 +1,45 @@
+"""The common part of application-layer events (DNS, HTTP, TLS, SSH, files) from one flow."""
+
+from __future__ import annotations
+
+import socket
+
+from collectors.packet.flows import TRANSPORT, Flow
+from collectors.packet.timefmt import ns_to_ts
+from secops.types import Event
+
+
+def endpoints_text(flow: Flow, client_side: int) -> tuple[str, int, str, int]:
+    """Client address and port, server address and port; side 0 sends from ``a`` to ``b``."""
+    ver, _proto, a, b, pa, pb = flow.key
+    family, size = (socket.AF_INET, 4) if ver == 4 else (socket.AF_INET6, 16)
+    a_ip = socket.inet_ntop(family, a.to_bytes(size, "big"))
+    b_ip = socket.inet_ntop(family, b.to_bytes(size, "big"))
+    return (a_ip, pa, b_ip, pb) if client_side == 0 else (b_ip, pb, a_ip, pa)
+
+
+def app_event(
+    flow: Flow, client_side: int, ts: int, protocol: str, category: list[str], kind: list[str], dataset: str = ""
+) -> Event:
+    """An event skeleton: who talked to whom over which flow, and when."""
+    src_ip, sport, dst_ip, dport = endpoints_text(flow, client_side)
+    ver, proto = flow.key[0], flow.key[1]
+    return {
+        "@timestamp": ns_to_ts(ts),
+        "event": {
+            "kind": "event",
+            "category": category,
+            "type": kind,
+            "dataset": f"network_traffic.{dataset or protocol}",
+            "module": "network_traffic",
+        },
+        "source": {"ip": src_ip, "port": sport},
+        "destination": {"ip": dst_ip, "port": dport},
+        "network": {
+            "transport": TRANSPORT.get(proto, str(proto)),
+            "type": f"ipv{ver}",
+            "iana_number": str(proto),
+            "protocol": protocol,
+            "community_id": flow.community_id(),
+        },
+    }

@@ -1,0 +1,176 @@
+"""``zeek``: Zeek logs, TSV (with its ``#fields`` header) or JSON, mapped to ECS.
+
+TSV logs start with a header that gives the separator, the set separator,
+the unset and empty markers, the log's ``#path`` and its ``#fields`` and
+``#types``; every data line is then read against that header, so the
+header is state and this is a stream parser. JSON logs carry one object per
+line with the same field names (``"id.orig_h"``), ``ts`` as epoch seconds
+or ISO 8601, and the log type in ``_path`` when Zeek was told to write it
+(otherwise it is inferred from the fields, then from the file name).
+Sample::
+
+    #fields ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service ...
+    1300475167.096535 CHhAvVGS1DHFjwGM9 141.142.220.202 5353 224.0.0.251 5353 udp dns ...
+
+conn, dns, http, ssl, files, notice, x509 and weird get their ECS mapping
+(``zeek_map``), others keep their fields under ``zeek.<path>.*``.
+Reference: https://docs.zeek.org/en/master/logs/index.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from collectors.packet.zeek_map import infer_path, map_record
+from secops import ecs
+from secops.registry import ParseContext, Parsed, Source, StreamParser, register
+from secops.types import Event
+
+KNOWN_TYPES = {
+    "ts": "time", "id.orig_p": "port", "id.resp_p": "port", "duration": "interval", "rtt": "interval",
+    "orig_bytes": "count", "resp_bytes": "count", "orig_pkts": "count", "resp_pkts": "count",
+    "orig_ip_bytes": "count", "resp_ip_bytes": "count", "missed_bytes": "count", "trans_id": "count",
+    "trans_depth": "count", "request_body_len": "count", "response_body_len": "count", "status_code": "count",
+    "qtype": "count", "qclass": "count", "rcode": "count", "seen_bytes": "count", "total_bytes": "count",
+    "local_orig": "bool", "local_resp": "bool", "AA": "bool", "TC": "bool", "RD": "bool", "RA": "bool",
+    "rejected": "bool", "resumed": "bool", "established": "bool", "answers": "vector[string]",
+    "TTLs": "vector[interval]", "tunnel_parents": "set[string]",
+}  # fmt: skip
+
+
+class Header:
+    """The state a TSV log's ``#`` lines set."""
+
+    def __init__(self) -> None:
+        self.sep = "\t"
+        self.set_sep = ","
+        self.unset = "-"
+        self.empty = "(empty)"
+        self.path = ""
+        self.fields: list[str] = []
+        self.types: list[str] = []
+
+    def directive(self, line: str) -> None:
+        if line.startswith("#separator"):
+            value = line[len("#separator") :].strip()
+            self.sep = value.encode("ascii").decode("unicode_escape") if value else "\t"
+            return
+        name, _, value = line[1:].partition(self.sep)
+        if name == "set_separator":
+            self.set_sep = value
+        elif name == "unset_field":
+            self.unset = value
+        elif name == "empty_field":
+            self.empty = value
+        elif name == "path":
+            self.path = value
+        elif name == "fields":
+            self.fields = value.split(self.sep)
+        elif name == "types":
+            self.types = value.split(self.sep)
+
+    def columns(self, line: str) -> None:
+        """Take a plain line of field names; types come from what the standard logs declare."""
+        self.fields = line.split(self.sep)
+        self.types = [KNOWN_TYPES.get(name, "string") for name in self.fields]
+
+    def record(self, line: str) -> tuple[dict[str, Any], list[str]]:
+        """The line's fields by name, and the names of those whose value does not fit its type (kept as text)."""
+        values = line.split(self.sep)
+        if len(values) != len(self.fields):
+            raise ValueError(f"{len(values)} values for {len(self.fields)} fields")
+        out: dict[str, Any] = {}
+        odd: list[str] = []
+        for name, kind, value in zip(self.fields, self.types or ["string"] * len(values), values, strict=True):
+            if value == self.unset:
+                continue
+            try:
+                out[name] = self._convert(kind, value)
+            except ValueError:
+                out[name] = value
+                odd.append(name)
+        return out, odd
+
+    def _convert(self, kind: str, value: str) -> Any:
+        if kind.startswith(("set[", "vector[")):
+            if value == self.empty:
+                return []
+            inner = kind[kind.index("[") + 1 : -1]
+            return [_scalar(inner, v) for v in value.split(self.set_sep)]
+        if value == self.empty:
+            return ""
+        return _scalar(kind, value)
+
+
+def _scalar(kind: str, value: str) -> Any:
+    if kind in ("count", "int", "port"):
+        return int(value)
+    if kind in ("time", "interval", "double"):
+        return float(value)
+    if kind == "bool":
+        return value == "T"
+    return value
+
+
+def _json_record(line: str) -> dict[str, Any]:
+    record = orjson.loads(line)
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    return record
+
+
+def _looks_like_json_log(line: str) -> bool:
+    text = line.lstrip()
+    return text.startswith("{") and '"ts"' in text and ('"uid"' in text or '"fuid"' in text or '"fingerprint"' in text)
+
+
+@register
+class ZeekParser(StreamParser):
+    """Zeek TSV and JSON logs."""
+
+    name = "zeek"
+    dataset = "zeek.connection"
+    priority = 30
+
+    def sniff_file(self, head: bytes, path: Path | None) -> bool:
+        first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+        return first.startswith("#separator") or (_looks_like_json_log(first) and '"id.orig_h"' in first)
+
+    def sniff_line(self, line: str) -> bool:
+        return _looks_like_json_log(line) and '"id.orig_h"' in line
+
+    def stream(self, source: Source, ctx: ParseContext) -> Iterator[Parsed]:
+        header = Header()
+        from_name = Path(source.name.rsplit("!", 1)[-1]).name.split(".", 1)[0]
+        with source.open() as fh:
+            for number, raw in enumerate(fh):
+                line = raw.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+                if not line.strip():
+                    continue
+                if line.startswith("#"):
+                    header.directive(line)
+                    continue
+                if not header.fields and not line.startswith("{"):
+                    # zeek-cut output: a first line of column names instead of the # header.
+                    header.columns(line)
+                    continue
+                yield Parsed(self._event(line, header, from_name), line, number)
+
+    def _event(self, line: str, header: Header, from_name: str) -> Event:
+        try:
+            odd: list[str] = []
+            if header.fields and not line.startswith("{"):
+                record, odd = header.record(line)
+                path = header.path or infer_path(record) or from_name
+            else:
+                record = _json_record(line)
+                path = str(record.pop("_path", "")) or infer_path(record) or from_name
+            event = map_record(path, record, odd)
+        # A hostile or damaged line may fail in any way; it is kept as a failure event.
+        except Exception as exc:  # noqa: BLE001
+            return ecs.parse_failure(line, f"zeek: {type(exc).__name__}: {exc}", dataset="zeek.connection")
+        return event
