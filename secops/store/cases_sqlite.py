@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
 CREATE INDEX IF NOT EXISTS alerts_status_ts ON alerts (status, ts);
 CREATE INDEX IF NOT EXISTS alerts_severity_ts ON alerts (severity, ts);
+CREATE INDEX IF NOT EXISTS alerts_status_ts_id ON alerts (status, ts, id);
 CREATE TABLE IF NOT EXISTS alert_facets (
     kind TEXT NOT NULL, value TEXT NOT NULL, alert_id TEXT NOT NULL, PRIMARY KEY (kind, value, alert_id)
 ) WITHOUT ROWID;
@@ -219,7 +220,12 @@ class SqliteCaseStore(SqliteCasesMore, CaseStore):
         where, args = self._filter_sql(flt)
         direction = "DESC" if newest_first else "ASC"
         order = f"severity {direction}, ts {direction}" if sort == "severity" else f"ts {direction}"
-        sql = f"SELECT doc FROM alerts{where} ORDER BY {order}, id LIMIT ? OFFSET ?"
+        # Page on the narrow index first, then read only that page's documents: sorting whole
+        # documents of every match would cost 100s of ms with 100,000 alerts in the queue.
+        sql = (
+            f"SELECT doc FROM alerts WHERE rowid IN (SELECT rowid FROM alerts{where} ORDER BY {order}, id "
+            f"LIMIT ? OFFSET ?) ORDER BY {order}, id"
+        )
         rows = self.conn.execute(sql, [*args, -1 if limit is None else limit, offset])
         return [Alert.model_validate_json(r[0]) for r in rows]
 
