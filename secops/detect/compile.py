@@ -49,8 +49,8 @@ Literals = frozenset[str] | None
 """Lowercased literals of which at least one appears in any matching event; None: no such set."""
 Anchor = tuple[str, frozenset[str]]
 """A field that must equal (case-insensitively) one of the values."""
-EXCLUDED_FROM_KEYWORDS = ("event", "original")
-"""ECS marks ``event.original`` not indexed: keyword search, like Elasticsearch's, skips it."""
+MIN_LITERAL = 3
+"""Shorter literals occur in nearly every event: they would cost the prefilter more than they save."""
 
 
 @dataclass(slots=True)
@@ -60,6 +60,8 @@ class Node:
     test: Predicate
     literals: Literals = None
     anchors: list[Anchor] = field(default_factory=list)
+    equality: bool = False
+    """A plain equality on one field: what the anchor index checks better than literals."""
 
 
 def getter(name: str) -> Callable[[Event], Any]:
@@ -153,7 +155,9 @@ def _and(nodes: list[Node]) -> Node:
         test: Predicate = lambda ev: a(ev) and b(ev)  # noqa: E731
     else:
         test = lambda ev: all(t(ev) for t in tests)  # noqa: E731
-    gated = [n.literals for n in nodes if n.literals is not None]
+    # Equality conditions (logsource fields, event codes) are checked by the anchor index,
+    # better than by their literals: literals come only from the other parts.
+    gated = [n.literals for n in nodes if n.literals is not None and not n.equality]
     best = min(gated, key=literal_cost) if gated else None
     return Node(test, best, [a for n in nodes for a in n.anchors])
 
@@ -201,7 +205,7 @@ def _field(name: str, values: list[Any]) -> Node:
         lit: str | None = None
         if isinstance(value, SigmaString):
             pattern = m.string_pattern(value)
-            lit = pattern.longest or None
+            lit = pattern.longest if len(pattern.longest) >= MIN_LITERAL else None
             if pattern.cased or pattern.kind == "glob":
                 others.append(_on_text(pattern.test))
             else:
@@ -222,6 +226,7 @@ def _field(name: str, values: list[Any]) -> Node:
         test,
         frozenset(literals) if literals and not specials else None,
         [(name, frozenset(eq))] if plain_eq_only else [],
+        plain_eq_only,
     )
     if not specials:
         return node
@@ -328,14 +333,16 @@ def _keyword(value: Any) -> Node:
                 wrapped = wrapped + SigmaString("*")
             pattern = m.string_pattern(wrapped)
             tests.append(_on_text(pattern.test))
-            if literals is not None and pattern.longest:
+            if literals is not None and len(pattern.longest) >= MIN_LITERAL:
                 literals.add(pattern.longest)
             else:
                 literals = None
         elif isinstance(item, SigmaNumber):
             tests.append(_on_text(m.string_pattern(SigmaString(f"*{item.number}*")).test))
-            if literals is not None:
+            if literals is not None and len(str(item.number)) >= MIN_LITERAL:
                 literals.add(str(item.number))
+            else:
+                literals = None
         else:
             tests.append(_value_test(item))
             literals = None

@@ -21,6 +21,7 @@ from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
 from sigma.pipelines.elasticsearch import pipelines as es_pipelines
 from sigma.pipelines.sysmon import sysmon_pipeline
+from sigma.pipelines.windows import windows_logsource_pipeline
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import ValueListPlaceholderTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaDetections, SigmaLogSource, SigmaRule
@@ -28,16 +29,20 @@ from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaDetections, Sigm
 from secops.errors import RuleError
 
 PRODUCT_PIPELINES: dict[str, tuple[str, ...]] = {
-    "windows": ("sysmon", "secops-windows", "ecs_windows", "secops-ecs-plain"),
+    "windows": ("sysmon", "windows-logsources", "secops-windows", "ecs_windows", "secops-ecs-plain"),
     "zeek": ("ecs_zeek_beats",),
-    "macos": ("ecs_macos_esf", "secops-ecs-plain"),
+    "macos": ("secops-logsources", "ecs_macos_esf", "secops-ecs-plain"),
     "kubernetes": ("ecs_kubernetes",),
 }
 """Pipelines by Sigma logsource product; other products get ``DEFAULT_PIPELINES``."""
-DEFAULT_PIPELINES: tuple[str, ...] = ("secops-generic", "secops-ecs-plain")
+DEFAULT_PIPELINES: tuple[str, ...] = ("secops-logsources", "secops-generic", "secops-ecs-plain")
 ECS_TAXONOMY_PIPELINES: tuple[str, ...] = ("secops-ecs-plain",)
 
-_BUILTIN: dict[str, Callable[[], ProcessingPipeline]] = {**es_pipelines, "sysmon": sysmon_pipeline}
+_BUILTIN: dict[str, Callable[[], ProcessingPipeline]] = {
+    **es_pipelines,
+    "sysmon": sysmon_pipeline,
+    "windows-logsources": windows_logsource_pipeline,
+}
 
 
 def pipeline_dirs() -> list[Path]:

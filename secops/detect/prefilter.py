@@ -19,7 +19,6 @@ with neither are always candidates. Candidates are then evaluated fully.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,20 +52,16 @@ class Prefilter:
     """The rule index: anchors by field and value, literals in one automaton."""
 
     def __init__(self, literals: Sequence[frozenset[str] | None], anchors: Sequence[list[Anchor]]) -> None:
-        count = len(literals)
-        field_use = Counter(name for rule_anchors in anchors for name, _ in rule_anchors)
-        self.anchor_fields: list[str] = []
-        slots: dict[str, int] = {}
-        self.anchor: list[tuple[int, frozenset[str]] | None] = [None] * count
-        for i, rule_anchors in enumerate(anchors):
-            if not rule_anchors:
-                continue
-            name, values = max(rule_anchors, key=lambda a: (field_use[a[0]], -len(a[1])))
-            if name not in slots:
-                slots[name] = len(self.anchor_fields)
-                self.anchor_fields.append(name)
-            self.anchor[i] = (slots[name], values)
+        distinct: dict[str, set[str]] = {}
+        for rule_anchors in anchors:
+            for name, values in rule_anchors:
+                distinct.setdefault(name, set()).update(values)
+        self.anchor_fields = sorted(distinct)
+        slots = {name: i for i, name in enumerate(self.anchor_fields)}
         self._getters: list[Callable[[Event], Any]] = [getter(f) for f in self.anchor_fields]
+        self.anchors: list[tuple[tuple[int, frozenset[str]], ...]] = [
+            tuple((slots[name], values) for name, values in rule_anchors) for rule_anchors in anchors
+        ]
 
         self.automaton = ahocorasick.Automaton()
         keys: dict[str, int] = {}
@@ -77,12 +72,13 @@ class Prefilter:
         for i, lits in enumerate(literals):
             keyed = {literal_key(lit) for lit in lits} if lits else set()
             if not keyed or "" in keyed:
-                slot = self.anchor[i]
-                if slot is None:
+                if not anchors[i]:
                     self.always.append(i)
-                else:
-                    for value in slot[1]:
-                        self.ungated.setdefault((slot[0], value), []).append(i)
+                    continue
+                # Index by the anchor on the field with the most distinct values (event codes, say).
+                name, values = max(anchors[i], key=lambda a: (len(distinct[a[0]]), -len(a[1])))
+                for value in values:
+                    self.ungated.setdefault((slots[name], value), []).append(i)
                 continue
             self.gated.append(i)
             for key in keyed:
@@ -95,40 +91,36 @@ class Prefilter:
         if keys:
             self.automaton.make_automaton()
         self.has_literals = bool(keys)
+        self.index_slots = sorted({slot for slot, _ in self.ungated})
 
-    def _anchor_values(self, event: Event) -> list[set[str]]:
-        out = []
-        for get in self._getters:
-            v = get(event)
-            vals: set[str] = set()
-            for x in v if isinstance(v, list) else (v,):
-                t = text(x)
-                if t is not None:
-                    vals.add(t.lower())
-            out.append(vals)
-        return out
+    def _values(self, event: Event, slot: int, cache: dict[int, set[str]]) -> set[str]:
+        """Lowercased text values of an anchor field, read once per event."""
+        found = cache.get(slot)
+        if found is None:
+            v = self._getters[slot](event)
+            found = cache[slot] = {
+                t.lower() for x in (v if isinstance(v, list) else (v,)) if (t := text(x)) is not None
+            }
+        return found
 
     def candidates(self, event: Event) -> list[int]:
         """Indexes of the rules that may match, in rule order."""
-        values = self._anchor_values(event)
-        found: set[int] = set(self.always)
-        for slot, vals in enumerate(values):
-            for v in vals:
+        cache: dict[int, set[str]] = {}
+        seen: set[int] = set(self.always)
+        for slot in self.index_slots:
+            for v in self._values(event, slot, cache):
                 hit = self.ungated.get((slot, v))
                 if hit:
-                    found.update(hit)
+                    seen.update(hit)
         if self.has_literals:
             hay = haystack(event)
             if hay is None:
-                seen: set[int] = set(self.gated)
+                seen.update(self.gated)
             else:
                 by_literal = self.by_literal
-                seen = set()
                 for lid in {lid for _, lid in self.automaton.iter(hay)}:
                     seen.update(by_literal[lid])
-            anchor = self.anchor
-            for i in seen:
-                slot = anchor[i]
-                if slot is None or not values[slot[0]].isdisjoint(slot[1]):
-                    found.add(i)
-        return sorted(found)
+        anchors, values = self.anchors, self._values
+        return sorted(
+            i for i in seen if all(not values(event, slot, cache).isdisjoint(wanted) for slot, wanted in anchors[i])
+        )
