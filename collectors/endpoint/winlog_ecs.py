@@ -78,6 +78,25 @@ def _text(target: str) -> Op:
     return op
 
 
+def _fallback(target: str) -> Op:
+    """Set a field only when no other mapping has (e.g. the subject when a logon names no target)."""
+    *parents, leaf = target.split(".")
+    put = _setter(target)
+
+    def op(ev: Event, v: Any) -> None:
+        if v == "-" or not v:
+            return
+        node: Any = ev
+        for part in parents:
+            node = node.get(part)
+            if node is None:
+                break
+        if node is None or leaf not in node:
+            put(ev, v)
+
+    return op
+
+
 def _number(target: str, base: int) -> Op:
     put = _setter(target)
 
@@ -92,7 +111,7 @@ def _port(target: str) -> Op:
     put = _setter(target)
 
     def op(ev: Event, v: Any) -> None:
-        if v.isdigit() and v != "0":
+        if v.isdigit():
             put(ev, int(v))
 
     return op
@@ -340,6 +359,7 @@ def apply_powershell_details(ev: Event, pairs: Any, *, spaced: bool = False) -> 
 
 CONVERTERS: dict[str, Callable[[str], Op]] = {
     "text": _text,
+    "fallback": _fallback,
     "int": lambda target: _number(target, 10),
     "hex": lambda target: _number(target, 16),
     "port": _port,
@@ -368,35 +388,53 @@ CONVERTERS: dict[str, Callable[[str], Op]] = {
 _POWERSHELL_OPS = {key: CONVERTERS[kind](target) for key, (target, kind) in t.POWERSHELL_FIELDS.items()}
 
 
+def _both(first: Op, second: Op) -> Op:
+    def op(ev: Event, v: Any) -> None:
+        first(ev, v)
+        second(ev, v)
+
+    return op
+
+
 class Compiled:
-    """A compiled event spec: category, type, action and EventData name → setters."""
+    """A compiled event spec: category, type, action and EventData name → one setter.
+
+    Mappings come in layers (generic, then per family, then per event): a layer
+    that maps a name replaces what earlier layers did with it; several mappings
+    of one name within a layer all apply.
+    """
 
     __slots__ = ("action", "category", "ops", "types")
 
-    def __init__(self, category: tuple[str, ...], types: tuple[str, ...], action: str, maps: tuple) -> None:
+    def __init__(self, category: tuple[str, ...], types: tuple[str, ...], action: str, *layers: tuple) -> None:
         self.category, self.types, self.action = category, types, action
         ops: dict[str, Op] = {}
-        for name, target, kind in maps:
-            ops[name] = CONVERTERS[kind](target)  # later mappings override earlier ones
+        for layer in layers:
+            mine: dict[str, Op] = {}
+            for name, target, kind in layer:
+                op = CONVERTERS[kind](target)
+                mine[name] = _both(mine[name], op) if name in mine else op
+            ops.update(mine)
         self.ops = ops
 
 
 def _compile_all() -> tuple[dict[tuple[str, str], Compiled], dict[str, Compiled]]:
     specs: dict[tuple[str, str], Compiled] = {}
+    generic = t.GENERIC
     for eid, (category, types, action, maps) in t.SYSMON.items():
-        specs["sysmon", eid] = Compiled(category, types, action, t.SYSMON_COMMON + maps)
+        specs["sysmon", eid] = Compiled(category, types, action, generic, t.SYSMON_COMMON, maps)
     for eid, (category, types, action, users, maps) in t.SECURITY.items():
-        specs["security", eid] = Compiled(category, types, action, t.SECURITY_COMMON + users + maps)
+        specs["security", eid] = Compiled(category, types, action, generic, t.SECURITY_COMMON, users, maps)
     for eid, maps in t.POWERSHELL_OPERATIONAL.items():
-        specs["powershell", eid] = Compiled(("process",), ("info",), "", maps)
+        specs["powershell", eid] = Compiled(("process",), ("info",), "", generic, maps)
     for eid, (action, category, types) in t.POWERSHELL_CLASSIC_ACTIONS.items():
-        specs["powershell_classic", eid] = Compiled(category, types, action, ())
+        specs["powershell_classic", eid] = Compiled(category, types, action, generic)
     defaults = {
-        "sysmon": Compiled((), (), "", t.SYSMON_COMMON),
-        "security": Compiled((), (), "", t.SECURITY_COMMON + t.USER_SUBJECT),
-        "powershell": Compiled((), (), "", ()),
-        "powershell_classic": Compiled((), (), "", ()),
-        "": Compiled((), (), "", ()),
+        "sysmon": Compiled((), (), "", generic, t.SYSMON_COMMON),
+        "security": Compiled((), (), "", generic, t.SECURITY_COMMON, t.USER_SUBJECT),
+        "powershell": Compiled((), (), "", generic),
+        "powershell_classic": Compiled((), (), "", generic),
+        "": Compiled((), (), "", generic),
     }
     return specs, defaults
 

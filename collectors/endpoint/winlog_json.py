@@ -157,7 +157,7 @@ def _winlogbeat(doc: dict[str, Any]) -> Event:
             winlog[key] = source[key]
     data = source.get("event_data")
     if isinstance(data, dict):
-        event_data = {k: text for k, v in data.items() if (text := text_value(v)) is not None}
+        event_data = {k: text for k, v in data.items() if (text := _data_value(v)) is not None}
         if event_data:
             winlog["event_data"] = event_data
     stamp = doc.get("@timestamp")
@@ -165,6 +165,14 @@ def _winlogbeat(doc: dict[str, Any]) -> Event:
     level = ecs.get(doc, "log.level")
     message = doc.get("message")
     return to_ecs(winlog, timestamp, level if isinstance(level, str) else None, message or None)
+
+
+def _data_value(value: Any) -> Any:
+    """Winlogbeat values are strings; a list (unnamed ``Data``) stays a list of strings."""
+    if isinstance(value, list):
+        items = [text for item in value if (text := text_value(item)) is not None]
+        return items or None
+    return text_value(value)
 
 
 def _nxlog(doc: dict[str, Any], ctx: ParseContext) -> Event:

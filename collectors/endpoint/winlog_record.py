@@ -8,7 +8,8 @@ https://learn.microsoft.com/windows/win32/wes/eventschema-schema). The
 helpers here normalise all of that so that a record gives the same
 ``winlog`` dict from either rendering, and the same as Winlogbeat's:
 
-- unnamed ``<Data>`` elements become ``param1``, ``param2``, …;
+- unnamed ``<Data>`` elements become ``param1``, ``param2``, … (Winlogbeat's names) and,
+  as a list, ``Data`` (the name Sigma rules use for them);
 - values are strings, CR LF (and a lone CR) becomes LF as XML readers do,
   empty values are left out;
 - a repeated element name gets ``_1``, ``_2``… as the library's JSON does;
@@ -183,8 +184,8 @@ def _correlation(winlog: dict[str, Any], activity: Any, related: Any) -> None:
         winlog["related_activity_id"] = braced(str(related))
 
 
-def _event_data_json(data: dict[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _event_data_json(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name, value in data.items():
         # Fast path: most values are plain strings that need no normalising.
         if value.__class__ is str and value and "\r" not in value and (len(value) != 36 or value[8] != "-"):
@@ -194,10 +195,14 @@ def _event_data_json(data: dict[str, Any]) -> dict[str, str]:
             continue
         if name == "Data" and (value.__class__ is list or (value.__class__ is dict and "#text" in value)):
             items = value.get("#text") if value.__class__ is dict else value
+            unnamed = []
             for index, item in enumerate(items if items.__class__ is list else [items], 1):
                 text = text_value(item)
                 if text is not None:
                     out[f"param{index}"] = text
+                    unnamed.append(text)
+            if unnamed:
+                out["Data"] = unnamed
             continue
         text = text_value(value)
         if text is not None:
@@ -307,23 +312,26 @@ def from_xml(root: Any) -> tuple[dict[str, Any], str | None, str | None, str | N
     return winlog, timestamp, level, message
 
 
-def _event_data_xml(section: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    unnamed = 0
+def _event_data_xml(section: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    position = 0
+    unnamed = []
     for item in section:
         name = local_name(item.tag)
         if not name:
             continue
-        if name == "Data":
-            key = item.get("Name")
-            if key is None:
-                unnamed += 1
-                key = f"param{unnamed}"
-        else:
-            key = name
+        key = item.get("Name") if name == "Data" else name
+        if key is None:  # an unnamed <Data>: numbered by position, like the JSON rendering's list
+            position += 1
+            key = f"param{position}"
         text = xml_text(item.text)
-        if text is not None:
-            out[key] = text
+        if text is None:
+            continue
+        out[key] = text
+        if key == f"param{position}" and name == "Data" and item.get("Name") is None:
+            unnamed.append(text)
+    if unnamed:
+        out["Data"] = unnamed
     return out
 
 

@@ -93,6 +93,12 @@ FAILURE_REASONS = {  # the text Windows renders for these message ids
     "%%2304": "An Error occurred during Logon.",
 }
 
+GENERIC: tuple[Mapping, ...] = (
+    ("AccountName", "user.name", "fallback"),
+    ("AccountDomain", "user.domain", "fallback"),
+)
+"""Any provider's account fields (e.g. a service's account in System 7045), below specific mappings."""
+
 # --- Sysmon (Microsoft-Windows-Sysmon, and Linux-Sysmon for the events it shares) ---
 
 SYSMON_COMMON: tuple[Mapping, ...] = (
@@ -209,7 +215,12 @@ SYSMON: dict[str, Spec] = {
     "17": (("file",), ("creation",), "Pipe Created (rule: PipeEvent)", (("PipeName", "file.name", "text"),)),
     "18": (("file",), ("access",), "Pipe Connected (rule: PipeEvent)", (("PipeName", "file.name", "text"),)),
     "19": (("process",), ("change",), "WmiEventFilter activity detected (rule: WmiEvent)", ()),
-    "20": (("process",), ("change",), "WmiEventConsumer activity detected (rule: WmiEvent)", ()),
+    "20": (
+        ("process",),
+        ("change",),
+        "WmiEventConsumer activity detected (rule: WmiEvent)",
+        (("Destination", "process.executable", "text"),),  # as pySigma's ecs_windows expects
+    ),
     "21": (("process",), ("change",), "WmiEventConsumerToFilter activity detected (rule: WmiEvent)", ()),
     "22": (
         ("network",),
@@ -277,6 +288,7 @@ SECURITY_COMMON: tuple[Mapping, ...] = (
     ("ProcessId", "process.pid", "hex"),
     ("LogonType", "winlog.logon.type", "logon_type"),
     ("ServiceName", "service.name", "text"),
+    ("ParentProcessId", "process.parent.pid", "hex"),
 )
 
 USER_SUBJECT: tuple[Mapping, ...] = (
@@ -292,13 +304,16 @@ USER_SUBJECT: tuple[Mapping, ...] = (
 """The acting account is the subject; a target account is ``user.target``."""
 
 USER_TARGET: tuple[Mapping, ...] = (
+    ("SubjectLogonId", "winlog.logon.id", "fallback"),
     ("TargetUserSid", "user.id", "sid"),
     ("TargetSid", "user.id", "sid"),
     ("TargetUserName", "user.name", "text"),
     ("TargetDomainName", "user.domain", "text"),
     ("TargetLogonId", "winlog.logon.id", "text"),
 )
-"""Logon and Kerberos events: the account logging on is the target."""
+"""Logon and Kerberos events: the account logging on is the target. A target written ``-``
+leaves ``user.*`` empty rather than naming the subject (the service that asked); only the
+logon id falls back to the subject's, as 4625 has no ``TargetLogonId``."""
 
 USER_GROUP: tuple[Mapping, ...] = (
     *USER_SUBJECT[:4],
@@ -401,6 +416,7 @@ POWERSHELL_OPERATIONAL: dict[str, tuple[Mapping, ...]] = {
     "4103": (
         ("ContextInfo", "powershell", "powershell_context"),
         ("Payload", "powershell.command.invocation_details", "text"),
+        ("Payload", "powershell.file.script_block_text", "text"),  # where pySigma's ecs_windows looks
     ),
     "4104": (
         ("MessageNumber", "powershell.sequence", "int"),
