@@ -14,10 +14,12 @@ Addresses are ``udp://host:port``, ``tcp://host:port``, ``tls://host:port``
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -96,7 +98,7 @@ class Listener:
         self.address = address
         self.spool = spool
         self.max_message = max_message
-        self.tls = tls
+        self.tls = tls if address.transport == "tls" else None
         self.stop = threading.Event()
         self.connections = threading.BoundedSemaphore(max_connections)
         self.errors = 0
@@ -118,21 +120,33 @@ class Listener:
         serve = self._serve_udp if kind == socket.SOCK_DGRAM else self._serve_stream
         self.thread = threading.Thread(target=serve, name=f"listen-{self.bound}", daemon=True)
         self.workers: list[threading.Thread] = []
+        self._live: set[socket.socket] = set()
+        self._live_lock = threading.Lock()
 
     def start(self) -> None:
         self.thread.start()
 
-    def close(self) -> None:
-        """Stop accepting, let open connections finish what they have, close."""
+    def close(self, drain_timeout: float = 60.0) -> None:
+        """Stop accepting; let open connections deliver what they still have, then close.
+
+        A connection ends when its peer closes it or stays idle for half a
+        second; one that keeps sending past ``drain_timeout`` is cut off.
+        """
         self.stop.set()
         self.thread.join()
+        deadline = time.monotonic() + drain_timeout
         for worker in self.workers:
-            worker.join(timeout=5)
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
+        with self._live_lock:
+            for conn in self._live:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+        for worker in self.workers:
+            worker.join()
         self.sock.close()
 
     def _serve_udp(self) -> None:
         recv = self.sock.recvfrom
-        limit = self.max_message
         while not self.stop.is_set():
             try:
                 data, peer = recv(65535)
@@ -142,9 +156,20 @@ class Listener:
                 self.errors += 1
                 log.warning("%s: receive failed: %s", self.bound, exc)
                 continue
-            message = data.rstrip(b"\r\n\x00")
-            if message:
-                self.spool.append([(message[:limit], len(message) > limit)], _peer(peer), "udp")
+            self._datagram(data, peer)
+        self.sock.setblocking(False)  # what the kernel still holds is received too
+        while True:
+            try:
+                data, peer = recv(65535)
+            except OSError:
+                break
+            self._datagram(data, peer)
+
+    def _datagram(self, data: bytes, peer: tuple[str, int]) -> None:
+        message = data.rstrip(b"\r\n\x00")
+        if message:
+            limit = self.max_message
+            self.spool.append([(message[:limit], len(message) > limit)], _peer(peer), "udp")
 
     def _serve_stream(self) -> None:
         while not self.stop.is_set():
@@ -173,6 +198,8 @@ class Listener:
                 conn.settimeout(HANDSHAKE_TIMEOUT)
                 conn = self.tls.wrap_socket(conn, server_side=True)
             conn.settimeout(0.5)
+            with self._live_lock:
+                self._live.add(conn)
             while True:
                 try:
                     chunk = conn.recv(RECV_BYTES)
@@ -184,11 +211,16 @@ class Listener:
                     break
                 self.spool.append(framer.feed(chunk), peer, transport)
             self.spool.append(framer.close(), peer, transport)
+            if isinstance(conn, ssl.SSLSocket) and not self.stop.is_set():
+                with contextlib.suppress(OSError):
+                    conn.unwrap()  # answer the peer's close_notify
         except (OSError, ssl.SSLError) as exc:  # one peer's failure ends that connection only
             self.errors += 1
             log.warning("%s: connection from %s ended: %s", self.bound, peer, exc)
             self.spool.append(framer.close(), peer, transport)
         finally:
+            with self._live_lock:
+                self._live.discard(conn)
             conn.close()
             self.connections.release()
 

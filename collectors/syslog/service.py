@@ -42,7 +42,8 @@ class SyslogService:
         try:
             context = tls.context() if tls is not None and any(a.transport == "tls" for a in addresses) else None
             for address in addresses:
-                self.listeners.append(Listener(address, self.spool, max_message=max_message, tls=context))
+                secure = context if address.transport == "tls" else None
+                self.listeners.append(Listener(address, self.spool, max_message=max_message, tls=secure))
         except BaseException:
             for listener in self.listeners:
                 listener.sock.close()
