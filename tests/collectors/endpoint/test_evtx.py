@@ -171,3 +171,16 @@ def test_records_are_mapped_once_and_carry_the_winlogbeat_layout(evtx_files: lis
     assert sysmon["process"]["entity_id"].startswith("{") and sysmon["process"]["entity_id"].islower()
     parsed = orjson.loads(sysmon["event"]["original"])
     assert parsed["Event"]["System"]["EventRecordID"] == int(sysmon["winlog"]["record_id"])
+
+
+def test_every_emitted_field_is_ecs_or_a_vendor_namespace(evtx_files: list[Path], shared_data: Path) -> None:
+    from secops import ecs
+
+    endpoint = shared_data / "endpoint"
+    sources = [*evtx_files[::5], *sorted((endpoint / "otrf" / "datasets").rglob("*.zip"))[:1]]
+    sources += [*sorted((endpoint / "auditd").rglob("*.log")), endpoint / "osquery" / "test-osquery-excerpt.log"]
+    events, _ = run(sources)
+    allowed = {"file.code_signature.signed", "log.offset"}  # what ecs_windows expects; the pipeline's offset
+    unknown = {f for e in events for f in ecs.flatten(e) if not ecs.is_known_field(f) and f not in allowed}
+    assert not unknown
+    assert {e["event"]["module"] for e in events} >= {"windows", "system", "auditd", "osquery"}
