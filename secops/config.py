@@ -111,6 +111,32 @@ class IncidentsConfig(Section):
         return value
 
 
+class DetectException(Section):
+    """Events a rule must not alert on: ``field`` equal (case-insensitively, ``*`` wildcards) to a value."""
+
+    rule: str = "*"
+    """Rule id, name or title; ``*`` wildcards allowed."""
+    field: str
+    values: list[str]
+    reason: str = ""
+
+
+class DetectSuppression(Section):
+    """One alert per rule and ``by`` values per ``window``; later matches join it."""
+
+    rule: str = "*"
+    by: list[str] = Field(default_factory=list)
+    window: str = "1h"
+
+
+class DetectConfig(Section):
+    """Sigma detection: exceptions, suppression windows, placeholder values for ``|expand``."""
+
+    exceptions: list[DetectException] = Field(default_factory=list)
+    suppress: list[DetectSuppression] = Field(default_factory=list)
+    placeholders: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class Config(Section):
     """Everything secops can be told; defaults make a zero-setup embedded install."""
 
@@ -123,6 +149,7 @@ class Config(Section):
     batch_size: int = 20_000
     es: EsConfig = Field(default_factory=EsConfig)
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
+    detect: DetectConfig = Field(default_factory=DetectConfig)
     source: Path | None = Field(default=None, exclude=True)
     """The file this configuration was read from, if any."""
 

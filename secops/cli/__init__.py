@@ -10,7 +10,23 @@ from typing import Annotated
 import typer
 
 from secops import escape
-from secops.cli import alerts, audit, collect, config, es, generate, hunt, incidents, ioc, parse, pending, store, yara
+from secops.cli import (
+    alerts,
+    audit,
+    collect,
+    config,
+    detect,
+    es,
+    generate,
+    hunt,
+    incidents,
+    ioc,
+    parse,
+    pending,
+    rules,
+    store,
+    yara,
+)
 from secops.cli.context import AppState
 from secops.errors import SecopsError
 
@@ -51,6 +67,8 @@ app.add_typer(store.app, name="store")
 app.add_typer(config.app, name="config")
 app.command("generate")(generate.generate)
 app.add_typer(yara.app, name="yara")
+app.add_typer(detect.app, name="detect")
+app.add_typer(rules.app, name="rules")
 app.add_typer(es.app, name="es")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(incidents.app, name="incidents")

@@ -10,8 +10,6 @@ import typer
 from secops.errors import NotAvailable
 
 PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
-    "detect": ("Run Sigma detections: scheduled, looping, or over evidence files.", ["run", "schedule", "scan"]),
-    "rules": ("List, check, add and test detection rules.", ["list", "check", "add", "test"]),
     "report": ("Breach notifications and SOC summaries.", ["breach", "summary"]),
 }
 PENDING_COMMANDS: dict[str, str] = {

@@ -216,3 +216,21 @@ def _offset(text: str, line: int) -> int:
         if pos == 0:
             return len(text)
     return pos
+
+
+def bundled_sigma_dir() -> Path | None:
+    """``rules/sigma`` of a checkout, or the copy bundled in the wheel."""
+    here = Path(__file__).resolve().parents[2] / "rules" / "sigma"
+    if here.is_dir():
+        return here
+    from importlib import resources
+
+    bundled = Path(str(resources.files("secops").joinpath("_bundled/rules/sigma")))
+    return bundled if bundled.is_dir() else None
+
+
+def sigma_paths(configured: Iterable[Path], given: Iterable[Path] = (), *, bundled: bool = True) -> list[Path]:
+    """The rule paths of a command: those given (``--rules``), else the configured ones, plus the bundled pack."""
+    chosen = list(given) or [p for p in configured if p.is_dir() or p.suffix in RULE_SUFFIXES]
+    own = bundled_sigma_dir() if bundled else None
+    return ([own] if own is not None and own not in chosen else []) + chosen

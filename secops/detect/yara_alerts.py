@@ -12,6 +12,7 @@ content is hostile: it is never shown raw).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -35,7 +36,9 @@ _LEVELS = {s.value: s for s in Severity} | {"info": Severity.INFORMATIONAL, "mod
 def file_alerts(
     result: FileResult, *, when: datetime | None = None, event: Mapping[str, Any] | None = None
 ) -> list[Alert]:
-    """The alerts of one scanned file; ``event`` is the ECS event that named the file, if any."""
+    """The alerts of one scanned file; ``event`` is the ECS event that named the file, if any.
+
+    The alert's time is the event's ``@timestamp`` when there is an event, else the scan time."""
     if not result.matches:
         return []
     moment = when or utcnow()
@@ -44,9 +47,12 @@ def file_alerts(
         file_facts["scan_status"] = str(result.status)
     matched, hosts = [], []
     if event is not None:
-        event_id = ecs.get(event, "event.id")
+        event_id, stamp = ecs.get(event, "event.id"), ecs.get(event, "@timestamp")
         if event_id:
-            matched.append(MatchedEvent(id=str(event_id), timestamp=ecs.get(event, "@timestamp")))
+            matched.append(MatchedEvent(id=str(event_id), timestamp=stamp))
+        if isinstance(stamp, str):
+            with contextlib.suppress(ValueError):  # an unparsable time leaves the scan time
+                moment = ecs.parse_ts(stamp)
         host = ecs.get(event, "host.name") or ecs.get(event, "host.hostname")
         hosts = [str(host)] if host else []
     return [
