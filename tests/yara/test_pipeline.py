@@ -6,6 +6,7 @@ import hashlib
 import socket
 from pathlib import Path
 
+from secops.cases.models import utcnow
 from secops.detect.yara_pipeline import (
     collector_scanner,
     event_file,
@@ -42,11 +43,13 @@ def test_carved_payload_is_scanned_from_any_host(data_dir: Path, bundled_scanner
     carved = _carve(data_dir, eicar())
     event = {"event": {"id": "pkt-9", "category": ["network"], "type": ["info"]}, "host": {"name": "elsewhere"}}
     event["file"] = {"path": str(carved)}
+    before = utcnow()
     alerts = scan_event_file(event, bundled_scanner, data_dir=data_dir)
     assert [a.rule.name for a in alerts] == ["SECOPS_EICAR_Test_File"]
     assert [e.id for e in alerts[0].events] == ["pkt-9"]
     assert alerts[0].details["file"]["hash"]["sha256"] == carved.name
     assert alerts[0].entities.hosts == ["elsewhere"]
+    assert before <= alerts[0].timestamp <= utcnow()  # no event time: the scan time
 
 
 def test_endpoint_file_creation_on_this_host(data_dir: Path, tmp_path: Path, bundled_scanner: Scanner) -> None:
@@ -57,6 +60,7 @@ def test_endpoint_file_creation_on_this_host(data_dir: Path, tmp_path: Path, bun
     assert event_file(_created(dropped), data_dir=data_dir) == str(dropped)
     alerts = scan_event_file(_created(dropped, here), bundled_scanner, data_dir=data_dir)
     assert [a.rule.name for a in alerts] == ["SECOPS_Webshell_PHP_Request_To_Exec"]
+    assert alerts[0].timestamp.isoformat() == "2026-11-25T10:00:00+00:00"  # the event's time
     # Another host's event names a file this collector cannot see; other event kinds name no new file.
     assert event_file(_created(dropped, "not-" + here), data_dir=data_dir) is None
     opened = _created(dropped, here)
