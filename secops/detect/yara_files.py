@@ -47,6 +47,8 @@ class Target:
 
     path: str
     open_path: str
+    size: int = 0
+    """The size the walk saw, so that the scanner can start large files first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,7 @@ def walk(roots: Iterable[str | os.PathLike[str]], *, follow_symlinks: bool = Fal
         if stat.S_ISDIR(info.st_mode):
             yield from _walk_dir(root, os.path.realpath(root), visited, followed, follow_symlinks)
         elif stat.S_ISREG(info.st_mode):
-            yield Target(root, os.path.realpath(root))
+            yield Target(root, os.path.realpath(root), info.st_size)
         else:
             yield Skip(root, Status.SPECIAL, _kind(info.st_mode))
 
@@ -108,30 +110,32 @@ def _walk_dir(
                 continue
             visited.add((info.st_dev, info.st_ino))
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name, reverse=True)
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             yield _os_skip(folder, exc, "cannot list directory")
             continue
+        subdirs: list[tuple[str, bool]] = []
         for entry in entries:
             try:
                 if entry.is_symlink():
-                    yield from _symlink(entry.path, boundary, followed, follow, stack)
+                    yield from _symlink(entry.path, boundary, followed, follow, subdirs)
                 elif entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, outside))
+                    subdirs.append((entry.path, outside))
                 elif entry.is_file(follow_symlinks=False):
-                    yield (
-                        _target(entry.path, os.path.realpath(entry.path), followed)
-                        if outside
-                        else Target(entry.path, entry.path)
-                    )
+                    size = entry.stat(follow_symlinks=False).st_size
+                    if outside:
+                        yield _target(entry.path, os.path.realpath(entry.path), followed, size)
+                    else:
+                        yield Target(entry.path, entry.path, size)
                 else:
                     yield Skip(entry.path, Status.SPECIAL, _kind(entry.stat(follow_symlinks=False).st_mode))
             except OSError as exc:
                 yield _os_skip(entry.path, exc, "stat")
+        stack.extend(reversed(subdirs))
 
 
 def _symlink(
-    path: str, boundary: str, followed: set[str], follow: bool, stack: list[tuple[str, bool]]
+    path: str, boundary: str, followed: set[str], follow: bool, subdirs: list[tuple[str, bool]]
 ) -> Iterator[Target | Skip]:
     try:
         target = os.path.realpath(path, strict=True)
@@ -144,19 +148,19 @@ def _symlink(
     elif not follow:
         yield Skip(path, Status.SYMLINK, f"points out of the tree to {target} (not followed unless asked)")
     elif stat.S_ISDIR(info.st_mode):
-        stack.append((path, True))
+        subdirs.append((path, True))
     elif not stat.S_ISREG(info.st_mode):
         yield Skip(path, Status.SPECIAL, _kind(info.st_mode))
     else:
-        yield _target(path, target, followed)
+        yield _target(path, target, followed, info.st_size)
 
 
-def _target(path: str, real: str, followed: set[str]) -> Target | Skip:
+def _target(path: str, real: str, followed: set[str], size: int) -> Target | Skip:
     """A file reached through a followed link, unless another path reached it first."""
     if real in followed:
         return Skip(path, Status.SYMLINK, f"{real} already scanned through another link")
     followed.add(real)
-    return Target(path, real)
+    return Target(path, real, size)
 
 
 def read_once(target: Target, max_size: int) -> Content:

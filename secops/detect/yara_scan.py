@@ -15,6 +15,7 @@ because signature-base's rules test them: ``filename`` (base name),
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 import pwd
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,8 @@ from secops.detect.yara_files import ReadFailed, Skip, Status, Target, read_once
 
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
 DEFAULT_TIMEOUT = 60
+LOOKAHEAD = 256
+"""Files the walk may run ahead of the scan (paths only; no file is read before its turn)."""
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"MZ", "EXE"),
@@ -91,18 +94,32 @@ class Scanner:
         self.options = options or ScanOptions()
 
     def scan(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[FileResult]:
-        """One result per path under ``paths``, in completion order."""
+        """One result per path under ``paths``, in completion order.
+
+        The walk runs up to ``LOOKAHEAD`` files ahead and the largest of those starts first, so a
+        large file met late does not keep one core busy alone at the end.
+        """
         opts = self.options
+        waiting: list[tuple[int, int, Target]] = []
         in_flight: set[Future[FileResult]] = set()
         with ThreadPoolExecutor(max(1, opts.threads), thread_name_prefix="yara") as pool:
-            for item in walk(paths, follow_symlinks=opts.follow_symlinks):
+
+            def submit_largest() -> Iterator[FileResult]:
+                nonlocal in_flight
+                in_flight.add(pool.submit(self.scan_target, heapq.heappop(waiting)[2]))
+                if len(in_flight) >= 2 * opts.threads:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    yield from (f.result() for f in done)
+
+            for seq, item in enumerate(walk(paths, follow_symlinks=opts.follow_symlinks)):
                 if isinstance(item, Skip):
                     yield FileResult(item.path, item.status, item.reason)
                     continue
-                in_flight.add(pool.submit(self.scan_target, item))
-                if len(in_flight) >= 4 * opts.threads:
-                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in done)
+                heapq.heappush(waiting, (-item.size, seq, item))
+                if len(waiting) >= LOOKAHEAD:
+                    yield from submit_largest()
+            while waiting:
+                yield from submit_largest()
             while in_flight:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 yield from (f.result() for f in done)

@@ -233,3 +233,13 @@ def test_parallel_scan_finds_the_same_as_serial(tmp_path: Path, bundled_scanner:
     scanner = Scanner(bundled_scanner.rules, ScanOptions(threads=threads))
     hits = sorted(r.path for r in scanner.scan([tree]) if r.matches)
     assert hits == sorted(str(tree / f"d{i % 7}" / f"f{i}.bin") for i in range(0, 40, 5))
+
+
+def test_large_files_start_first(tmp_path: Path, bundled_scanner: Scanner) -> None:
+    """A large file met late would keep one core busy alone at the end of a scan."""
+    for i in range(10):
+        (tmp_path / f"a{i}.txt").write_bytes(b"small")
+    (tmp_path / "zz-large.bin").write_bytes(os.urandom(1 << 20))
+    scanner = Scanner(bundled_scanner.rules, ScanOptions(threads=1))
+    order = [Path(r.path).name for r in scanner.scan([tmp_path])]
+    assert order[0] == "zz-large.bin" and sorted(order[1:]) == [f"a{i}.txt" for i in range(10)]
