@@ -26,17 +26,22 @@ L4 = Callable[..., None]
 ETH, NULL, RAW, LOOP, PPP, FDDI, SLL, SLL2, NFLOG, IEEE80211, RADIOTAP = 1, 0, 101, 108, 9, 10, 113, 276, 239, 105, 127
 RAW_ALIASES = {12: RAW, 14: RAW, 228: RAW, 229: RAW}
 VLAN_TYPES = frozenset((0x8100, 0x88A8, 0x9100))
+ETHERTYPES_DECODED = VLAN_TYPES | {0x0800, 0x86DD, 0x6558, 0x8847, 0x8848, 0x8864, 0x88E7, 0x8926}
 PPP_IP = {0x0021: 0x0800, 0x0057: 0x86DD}
 IPV6_EXT = frozenset((0, 43, 60, 135, 139, 140, 253, 254))
 TUNNEL_UDP = frozenset((4789, 8472, 6081, 3544, 2152, 5072, 4754))
 MAX_DEPTH = 8
+ICMP_ERRORS = frozenset((3, 4, 5, 11, 12))
+ICMP6_ERRORS = frozenset((1, 2, 3, 4))
 
 
 class Decoder:
     """Decodes one packet at a time and reports its transport-layer parts."""
 
-    def __init__(self, on_l4: L4) -> None:
+    def __init__(self, on_l4: L4, on_quoted: Callable[..., None] | None = None) -> None:
         self.on_l4 = on_l4
+        self.on_quoted = on_quoted
+        """Told of UDP packets quoted inside ICMP errors: ``(ts, version, src, dst, sport, dport, payload)``."""
         self.defrag = Defragmenter()
 
     def packet(self, linktype: int, data: bytes, ts: int, wirelen: int) -> None:
@@ -232,6 +237,8 @@ class Decoder:
                 self.udp_tunnel(sport, dport, body, ts, wirelen, vlan, depth + 1)
         elif proto in (1, 58) and size >= 4:
             self.on_l4(ts, wirelen, ver, proto, src, dst, 0, 0, 0, 0, payload[4:], vlan, (payload[0], payload[1]))
+            if payload[0] in (ICMP6_ERRORS if proto == 58 else ICMP_ERRORS) and self.on_quoted is not None:
+                self.quoted(payload[8:], ts)
         elif proto == 132 and size >= 4:
             sport, dport = int.from_bytes(payload[0:2], "big"), int.from_bytes(payload[2:4], "big")
             self.on_l4(ts, wirelen, ver, 132, src, dst, sport, dport, 0, 0, payload[12:], vlan, None)
@@ -243,6 +250,21 @@ class Decoder:
                 self.ip(payload, 0, ts, wirelen, vlan, depth + 1)
             elif proto == 47:
                 self.gre(payload, ts, wirelen, vlan, depth + 1)
+
+    def quoted(self, inner: bytes, ts: int) -> None:
+        """The start of the packet an ICMP error quotes: report a quoted UDP datagram."""
+        if len(inner) < 28:
+            return
+        if inner[0] >> 4 == 4:
+            ihl = (inner[0] & 0x0F) * 4
+            proto, src, dst, ver, l4 = inner[9], inner[12:16], inner[16:20], 4, ihl
+        elif inner[0] >> 4 == 6 and len(inner) >= 48:
+            proto, src, dst, ver, l4 = inner[6], inner[8:24], inner[24:40], 6, 40
+        else:
+            return
+        if proto == 17 and len(inner) >= l4 + 8 and self.on_quoted is not None:
+            sport, dport = int.from_bytes(inner[l4 : l4 + 2], "big"), int.from_bytes(inner[l4 + 2 : l4 + 4], "big")
+            self.on_quoted(ts, ver, src, dst, sport, dport, inner[l4 + 8 :])
 
     def gre(self, data: bytes, ts: int, wirelen: int, vlan: int | None, depth: int) -> None:
         if len(data) < 4:

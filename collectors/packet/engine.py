@@ -16,24 +16,29 @@ from collectors.packet.decode import Decoder
 from collectors.packet.dns import DNS_PORTS, DnsOverTcp, dns_event
 from collectors.packet.fastpath import flow_hash
 from collectors.packet.flows import ACK, FIN, MAX_FLOWS, RST, SYN, Flow, FlowKey, FlowTable
-from collectors.packet.http import HttpSession
+from collectors.packet.http import HttpSession, datagram_events
 from collectors.packet.pcapio import Batch
 from collectors.packet.ssh import SshBanners
 from collectors.packet.tcp import Handler, attach, signature
 from collectors.packet.tls import TlsHandshake
 from secops.types import Event
 
+SSDP_PORT = 1900
+UDP_APP_PORTS = DNS_PORTS | {SSDP_PORT}
+"""UDP ports whose datagrams an application decoder reads."""
+
 
 class Engine:
     """Turns a stream of batches into flow and application events."""
 
-    def __init__(self, carve: CarveStore | None = None, max_flows: int = MAX_FLOWS) -> None:
+    def __init__(self, carve: CarveStore | None = None, max_flows: int = MAX_FLOWS, seed: int = 0) -> None:
         self.out: list[tuple[Event, str]] = []
         self.table = FlowTable(self.emit, self._ended, max_flows)
-        self.decoder = Decoder(self.l4)
+        self.decoder = Decoder(self.l4, self.quoted)
         self.interest: set[int] = set()
         """Hashes of the flows whose TCP packets the application decoders read."""
         self.carve = carve
+        self.seed = seed
         self.packets = 0
 
     def emit(self, event: Event, raw: str) -> None:
@@ -70,6 +75,7 @@ class Engine:
         flow = Flow(key, orig_a, ts, digest)
         flow.vlan = vlan
         flow.icmp = icmp
+        flow.seed = self.seed
         self.table.flows[key] = flow
         return flow
 
@@ -120,6 +126,22 @@ class Engine:
         if (proto == 6 and (payload or flags & (SYN | FIN | RST))) or (proto == 17 and payload):
             self.app_packet(flow, from_a, ts, proto, sport, dport, flags, seq, payload)
 
+    def quoted(self, ts: int, ver: int, src: bytes, dst: bytes, sport: int, dport: int, payload: bytes) -> None:
+        """A UDP packet quoted in an ICMP error: its DNS message is still evidence of the query."""
+        if sport not in DNS_PORTS and dport not in DNS_PORTS:
+            return
+        a, b = int.from_bytes(src, "big"), int.from_bytes(dst, "big")
+        key, side = (
+            ((ver, 17, a, b, sport, dport), 0) if (a, sport) <= (b, dport) else ((ver, 17, b, a, dport, sport), 1)
+        )
+        flow = Flow(key, side == 0, ts, 0)
+        flow.seed = self.seed
+        found = dns_event(flow, side, ts, payload)
+        if found is not None:
+            event, raw = found
+            event.setdefault("secops", {}).setdefault("dns", {})["quoted_in_icmp_error"] = True
+            self.emit(event, "(quoted in an ICMP error) " + raw)
+
     def app_packet(
         self,
         flow: Flow,
@@ -139,6 +161,9 @@ class Engine:
                 found = dns_event(flow, side, ts, payload)
                 if found is not None:
                     self.emit(*found)
+            elif SSDP_PORT in (sport, dport):
+                for event, raw in datagram_events(flow, side, ts, payload):
+                    self.emit(event, raw)
             return
         session = flow.app
         if session is None:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from collectors.packet import decode
 from collectors.packet.community import ICMP6_PAIRS, ICMP_PAIRS
-from collectors.packet.decode import RAW_ALIASES, TUNNEL_UDP
+from collectors.packet.decode import ETHERTYPES_DECODED, RAW_ALIASES, TUNNEL_UDP
 from collectors.packet.dns import DNS_PORTS
 from collectors.packet.flows import FIN, RST, SYN
 from collectors.packet.pcapio import Batch
@@ -41,8 +42,12 @@ K1, K2, K3, K4, K5 = (
 )
 MASK64 = (1 << 64) - 1
 VLAN_TYPES = np.array([0x8100, 0x88A8, 0x9100])
+SLOW_ETHERTYPES = np.array(sorted(ETHERTYPES_DECODED))
+"""Ethertypes worth the slow path; other frames (ARP, LLDP, ...) carry no flow and are skipped here."""
 TUNNEL_PORTS = np.array(sorted(TUNNEL_UDP))
-DNS_PORT_ARRAY = np.array(sorted(DNS_PORTS))
+UDP_APP_PORTS = np.array(sorted(DNS_PORTS | {1900}))
+ICMP_ERRORS = np.array(sorted(decode.ICMP_ERRORS))
+ICMP6_ERRORS = np.array(sorted(decode.ICMP6_ERRORS))
 METHOD_WORDS = np.array(sorted(int.from_bytes(m, "big") for m in METHOD_PREFIXES), dtype=np.int64)
 HTTP_WORD, SSH_WORD = int.from_bytes(b"HTTP", "big"), int.from_bytes(b"SSH-", "big")
 
@@ -136,10 +141,12 @@ def run(engine: Engine, batch: Batch) -> None:
     ok &= (tcp | udp | icmp) & (l4 + np.where(tcp, 20, np.where(udp, 8, 4)) <= end)
     sport, dport = g.u16(l4), g.u16(l4 + 2)
     ok &= ~(udp & (np.isin(sport, TUNNEL_PORTS) | np.isin(dport, TUNNEL_PORTS)))
+    kind = sport >> 8
+    ok &= ~(icmp & np.where(v6, np.isin(kind, ICMP6_ERRORS), np.isin(kind, ICMP_ERRORS)))
     doff = (g.u8(l4 + 12) >> 4) * 4
     ok &= ~tcp | ((doff >= 20) & (l4 + doff <= end))
     fast = np.nonzero(ok)[0]
-    slow = np.nonzero(~ok)[0]
+    slow = np.nonzero(~ok & ((etype < 0x0600) | np.isin(etype, SLOW_ETHERTYPES)))[0]
     if len(fast) == 0:
         _python(engine, batch, slow, None)
         return
@@ -254,14 +261,14 @@ def _route(engine: Engine, g: Gather, uniq: np.ndarray, inv: np.ndarray, cols: d
     b0, b1, b2, b5 = g.u8(start), g.u8(start + 1), g.u8(start + 2), g.u8(start + 5)
     tls = (size >= 6) & (b0 == 0x16) & (b1 == 3) & (b2 <= 4) & ((b5 == 1) | (b5 == 2))
     text = (size >= 4) & (np.isin(word, METHOD_WORDS) | (word == HTTP_WORD) | (word == SSH_WORD))
-    dns_port = np.isin(sport, DNS_PORT_ARRAY) | np.isin(dport, DNS_PORT_ARRAY)
+    udp_app = np.isin(sport, UDP_APP_PORTS) | np.isin(dport, UDP_APP_PORTS)
     opens = tcp & (size > 0) & (tls | text | (sport == 53) | (dport == 53))
     wanted = np.zeros(len(uniq), dtype=bool)
     wanted[inv[opens]] = True
     if engine.interest:
         wanted |= np.isin(uniq, np.fromiter(engine.interest, dtype=U64, count=len(engine.interest)))
     route = tcp & wanted[inv] & ((size > 0) | ((flags & (FIN | RST | SYN)) != 0))
-    route |= udp & dns_port & (size > 0)
+    route |= udp & udp_app & (size > 0)
     return np.nonzero(route)[0]
 
 

@@ -54,6 +54,7 @@ class Flow:
         "orig_a",
         "pk_ab",
         "pk_ba",
+        "seed",
         "vlan",
     )
 
@@ -69,6 +70,8 @@ class Flow:
         self.app: Any = None
         """The TCP session that decodes this flow's application protocol, if one does."""
         self.cid: str | None = None
+        self.seed = 0
+        """Community ID seed (0 unless the sensors that this data joins with use another)."""
 
     def community_id(self) -> str:
         """The flow's Community ID, computed once from the originator's side."""
@@ -77,7 +80,7 @@ class Flow:
             one_way = False
             if self.icmp is not None:
                 sport, dport, one_way = icmp_ports(self.key[1], *self.icmp)
-            self.cid = community_id(self.key[1], src, dst, sport, dport, one_way=one_way)
+            self.cid = community_id(self.key[1], src, dst, sport, dport, one_way=one_way, seed=self.seed)
         return self.cid
 
     def closed(self) -> bool:

@@ -11,6 +11,7 @@ undone, and become ``network_traffic.file`` events linked to the flow by
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections import deque
 from urllib.parse import urlsplit
@@ -25,7 +26,9 @@ MAX_HEAD = 64 << 10
 DECODE_STEP = 1 << 20
 MAX_DECODED = MAX_FILE
 MAX_QUEUE = 64
-HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, DEAD = range(8)
+HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, DEAD, RESYNC = range(9)
+REQUEST_START = re.compile(rb"(?:^|\n)(?:" + b"|".join(sorted(HTTP_METHODS)) + rb") \S")
+RESPONSE_START = re.compile(rb"(?:^|\n)HTTP/\d", re.IGNORECASE)
 
 
 class Message:
@@ -113,8 +116,12 @@ class HttpSession:
     def _step(self, side: int, ts: int, buf: bytes) -> bytes | None:
         """Consume what one state can from ``buf``; None means 'wait for more bytes'."""
         state = self.state[side]
+        if state == RESYNC:
+            return self._resync(side, buf)
         if state == HEAD:
             buf = buf.lstrip(b"\r\n")
+            if not buf:
+                return b""
             end = buf.find(b"\r\n\r\n")
             sep = 4
             if end < 0:
@@ -180,7 +187,7 @@ class HttpSession:
             self.queue.append(Txn(msg))
             mode = self._framing(side, headers, request=True, bodyless=False)
         else:
-            if not word.startswith("HTTP/"):
+            if not word.upper().startswith("HTTP/"):
                 self.state[side] = DEAD
                 return
             status = _status(line)
@@ -206,7 +213,8 @@ class HttpSession:
             return HEAD
         if "chunked" in headers.get("transfer-encoding", "").lower():
             return CHUNK_SIZE
-        length = headers.get("content-length", "").split(",")[0].strip()
+        # Several Content-Length values are a smuggling attempt; the last one counts, as Wireshark reads it.
+        length = headers.get("content-length", "").split(",")[-1].strip()
         if length.isdigit():
             self.left[side] = int(length)
             return LENGTH if self.left[side] else HEAD
@@ -231,13 +239,28 @@ class HttpSession:
         if next_state == DEAD:
             self.done = True
 
+    def _resync(self, side: int, buf: bytes) -> bytes | None:
+        """After lost bytes, skip to the next line that starts a request (or a response)."""
+        found = (REQUEST_START if side == self.client else RESPONSE_START).search(buf)
+        if found is None:
+            self.buf[side] = buf[-32:]
+            return None
+        self.state[side] = HEAD
+        return buf[found.start() :]
+
     def gap(self, side: int) -> None:
         if self.current[side] is not None:
-            self._complete(side, 0, DEAD, whole=False)
-        self.state[side] = DEAD
+            self._complete(side, 0, RESYNC, whole=False)
+        self.state[side] = RESYNC
+        self.buf[side] = b""
 
     def close(self, ts: int) -> None:
         for side in (0, 1):
+            head = self.buf[side].lstrip(b"\r\n")
+            if self.state[side] == HEAD and _partial_head(head, request=side == self.client):
+                # A head cut short (snap length, capture end): keep what arrived.
+                self.buf[side] = b""
+                self._start(side, ts, head)
             if self.current[side] is not None:
                 self._complete(side, ts, DEAD, whole=self.state[side] == UNTIL_CLOSE)
         while self.queue:
@@ -253,9 +276,10 @@ class HttpSession:
         raw = []
         if req is not None:
             method, _, rest = req.line.partition(" ")
-            target, _, version = rest.rpartition(" ")
-            if not version.startswith("HTTP/"):
-                target, version = rest, ""
+            target, _, version = rest.partition(" ")
+            version = version.rpartition(" ")[2]
+            if not version.upper().startswith("HTTP/"):
+                version = ""
             http["request"] = {"method": method, "body": {"bytes": req.body_bytes}}
             if version:
                 http["version"] = version[5:]
@@ -265,7 +289,9 @@ class HttpSession:
             _put(http["request"], "mime_type", _mime(req.headers))
             if "user-agent" in req.headers:
                 event["user_agent"] = {"original": req.headers["user-agent"]}
-            if url.get("domain"):
+            if method == "CONNECT":
+                event["destination"]["domain"] = target.rpartition(":")[0] or target
+            elif url.get("domain"):
                 event["destination"]["domain"] = url["domain"]
             raw.append(f"{req.line} host={host!r}")
         if resp is not None:
@@ -304,6 +330,27 @@ class HttpSession:
         return event, raw
 
 
+def _partial_head(head: bytes, *, request: bool) -> bool:
+    """A head cut short that still shows a whole request or status line (or the version's start)."""
+    words = head.split(b"\n", 1)[0].rstrip(b"\r").split(b" ")
+    if request:
+        return len(words) >= 3 and words[0] in HTTP_METHODS and b"HTTP/"[: len(words[2])] == words[2][:5].upper()
+    return bool(words) and words[0].upper().startswith(b"HTTP/") and len(words) >= 2
+
+
+def datagram_events(flow: Flow, side: int, ts: int, payload: bytes) -> list[tuple[Event, str]]:
+    """HTTP carried in one UDP datagram (SSDP, port 1900): the same decoding, one message."""
+    word = payload[:16].split(b" ", 1)[0]
+    if word not in HTTP_METHODS and not word.upper().startswith(b"HTTP/"):
+        return []
+    found: list[tuple[Event, str]] = []
+    client = side if word in HTTP_METHODS else 1 - side
+    session = HttpSession(flow, lambda event, raw: found.append((event, raw)), None, client)
+    session.data(side, ts, payload if b"\r\n\r\n" in payload else payload + b"\r\n\r\n")
+    session.close(ts)
+    return found
+
+
 def _status(line: str) -> int:
     parts = line.split(" ", 2)
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() and len(parts[1]) == 3 else 0
@@ -330,10 +377,10 @@ def _filename(headers: dict[str, str], path: str) -> str | None:
 def _url(target: str, host: str, method: str) -> dict:
     url: dict = {"original": target}
     if method == "CONNECT":
-        domain, _, port = target.rpartition(":")
-        url["domain"] = domain or target
-        if port.isdigit():
-            url["port"] = int(port)
+        # The target names the tunnel's far end (destination.domain); url.domain stays the Host header's.
+        name = host.rpartition(":")[0] if host.count(":") == 1 else host
+        if name:
+            url["domain"] = name
         return url
     try:
         parts = urlsplit(target)

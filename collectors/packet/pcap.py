@@ -10,7 +10,8 @@ Events: ``network_traffic.flow`` (one per bidirectional flow, with Community
 ID), ``network_traffic.dns``, ``.http``, ``.tls``, ``.ssh`` and ``.file``
 (carved HTTP bodies). Carving stores payloads when the parse context names a
 carve directory (option ``carve_dir``, set by ``secops collect pcap``);
-otherwise file events carry hashes and sizes only.
+otherwise file events carry hashes and sizes only. Option ``community_id_seed``
+matches sensors configured with a non-zero Community ID seed.
 
 References: draft-ietf-opsawg-pcap, draft-ietf-opsawg-pcapng, the Community
 ID spec, and the protocol RFCs named in each decoder module.
@@ -54,7 +55,7 @@ class PcapParser(StreamParser):
         return is_capture(head)
 
     def stream(self, source: Source, ctx: ParseContext) -> Iterator[Parsed]:
-        engine = Engine(carve_store(ctx))
+        engine = Engine(carve_store(ctx), seed=int(ctx.options.get("community_id_seed", 0)))
         position = 0
         problems: list[str] = []
         with source.open() as fh:
@@ -69,8 +70,7 @@ class PcapParser(StreamParser):
             yield Parsed(event, raw, position)
             position += 1
         for problem in problems:
-            message = f"{source.name}: {problem}"
-            failed = ecs.parse_failure(message, message, dataset=DATASET)
+            failed = ecs.parse_failure(problem, problem, dataset=DATASET)
             ecs.put(failed, "secops.pcap.packets_read", engine.packets)
-            yield Parsed(failed, message, position)
+            yield Parsed(failed, problem, position)
             position += 1

@@ -16,6 +16,7 @@ References: the pcap file format (draft-ietf-opsawg-pcap) and pcapng
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -64,6 +65,13 @@ Warn = Callable[[str], None]
 
 def read_batches(fh: IO[bytes], warn: Warn) -> Iterator[Batch]:
     """Batches of a pcap or pcapng stream; damage is reported through ``warn``."""
+    try:
+        yield from _batches(fh, warn)
+    except (EOFError, OSError, zlib.error) as exc:
+        warn(f"stream ends in damage ({type(exc).__name__}: {exc}); packets before it are kept")
+
+
+def _batches(fh: IO[bytes], warn: Warn) -> Iterator[Batch]:
     head = _read_exact(fh, 4)
     if not head:
         warn("empty file: no capture header")

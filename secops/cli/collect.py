@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from secops.cli import collect_syslog
+from secops.cli import collect_pcap, collect_syslog
 from secops.cli.context import state
 from secops.cli.output import stderr_console
 from secops.cli.parse import FormatOption, TimezoneOption, report_stats
@@ -62,3 +62,4 @@ def collect_file(
 
 
 app.command("syslog")(collect_syslog.syslog)
+app.command("pcap")(collect_pcap.collect_pcap)

@@ -18,7 +18,14 @@ import yaml
 from secops import ecs
 from secops.types import Event
 
-FIELDS = ("dns.qry.name", "http.host", "http.request.uri", "tls.handshake.extensions_server_name")
+FIELDS = (
+    "dns.qry.name",
+    "http.host",
+    "http.request.uri",
+    "tls.handshake.extensions_server_name",
+    "tls.handshake.ja3",
+    "tls.handshake.ja3s",
+)
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz")
 
 Items = set[tuple[str, str]]
@@ -30,7 +37,7 @@ def captures(root: Path) -> list[Path]:
 
 
 def tshark_items(path: Path) -> Items:
-    """(kind, value) items tshark reports for a capture: dns, http (host + URI) and tls names."""
+    """(kind, value) items tshark reports for a capture: DNS names, HTTP host + URI, TLS SNI, JA3, JA3S."""
     # Heuristic dissectors first: tshark then recognises protocols by content, as we do, not by port alone.
     cmd = ["tshark", "-n", "-o", "tcp.try_heuristic_first:TRUE", "-r", str(path), "-T", "ek"]
     for field in FIELDS:
@@ -41,11 +48,13 @@ def tshark_items(path: Path) -> Items:
         layers = json.loads(line).get("layers")
         if not layers:
             continue
-        dns, hosts, uris, sni = (layers.get(f.replace(".", "_"), []) for f in FIELDS)
+        dns, hosts, uris, sni, ja3, ja3s = (layers.get(f.replace(".", "_"), []) for f in FIELDS)
         items.update(("dns", _dns_name(n)) for n in dns if not _annotation(n))
         hosts += [""] * (len(uris) - len(hosts))
         items.update(("http", f"{_host(h)} {u}") for h, u in zip(hosts, uris, strict=False))
         items.update(("tls", s) for s in sni)
+        items.update(("ja3", h) for h in ja3)
+        items.update(("ja3s", h) for h in ja3s)
     return items
 
 
@@ -73,8 +82,14 @@ def our_items(events: Iterable[Event]) -> Items:
         elif dataset == "network_traffic.http" and ecs.get(event, "http.request.method"):
             host = ecs.get(event, "url.domain", "")
             items.add(("http", f"{host} {ecs.get(event, 'url.original')}"))
-        elif dataset == "network_traffic.tls" and ecs.get(event, "tls.client.server_name") is not None:
-            items.add(("tls", ecs.get(event, "tls.client.server_name")))
+        elif dataset == "network_traffic.tls":
+            for kind, field in (
+                ("tls", "tls.client.server_name"),
+                ("ja3", "tls.client.ja3"),
+                ("ja3s", "tls.server.ja3s"),
+            ):
+                if ecs.get(event, field) is not None:
+                    items.add((kind, ecs.get(event, field)))
     return items
 
 
