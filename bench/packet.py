@@ -165,7 +165,8 @@ def main() -> None:
                   f"{count / res['wall']:,.0f} packets/s wall ({res['wall']:.2f} s), {res['events']:,} events, "
                   f"peak RSS {res['rss_kb'] / 1024:.0f} MB, at most {res['peak_flows']:,} live flows")  # fmt: skip
         print(f"tshark -T fields (5-tuple): {count / theirs['cpu']:,.0f} packets/s per core "
-              f"(CPU {theirs['cpu']:.2f} s), {count / theirs['wall']:,.0f} packets/s wall ({theirs['wall']:.2f} s)")  # fmt: skip
+              f"(CPU {theirs['cpu']:.2f} s), {count / theirs['wall']:,.0f} packets/s wall "
+              f"({theirs['wall']:.2f} s)")  # fmt: skip
         cpu_ratio, wall_ratio = theirs["cpu"] / ours["cpu"], theirs["wall"] / ours["wall"]
         print(f"ratio secops/tshark: {cpu_ratio:.2f}x per core, {wall_ratio:.2f}x wall")
         verdict = "met" if count / ours["cpu"] >= 300_000 and ours["cpu"] < theirs["cpu"] else "NOT met"
