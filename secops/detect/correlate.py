@@ -109,12 +109,15 @@ class Correlator:
                 self.compiled.append(self._compile(corr))
             except RuleError as exc:
                 ruleset.problem(corr, f"cannot evaluate correlation {corr.title!r}: {exc.message}")
+        self.compiled.sort(key=lambda c: _depth(c.rule))
         for comp in self.compiled:
             for position, ref in enumerate(comp.refs):
                 self.wanted[id(ref)].append((comp, position))
         self.hits: dict[int, list[Hit]] = defaultdict(list)
         referenced = {id(ref) for comp in self.compiled for ref in comp.refs}
         self.outer = [c for c in self.compiled if id(c.rule) not in referenced or c.rule.generate]
+        self.firings: list[Firing] = []
+        """Every firing of the last ``finish``, inner correlations included."""
 
     def _compile(self, corr: SigmaCorrelationRule) -> _Compiled:
         if not isinstance(corr.condition, SigmaCorrelationCondition):
@@ -151,14 +154,23 @@ class Correlator:
     def finish(self) -> list[Firing]:
         """Evaluate every correlation; inner ones feed outer ones. Returns the outer firings."""
         out: list[Firing] = []
-        for comp in self.compiled:  # pySigma orders referenced rules before referencing ones
+        self.firings = []
+        for comp in self.compiled:  # sorted: referenced correlations before those that reference them
             firings = evaluate(comp.rule, self.hits.pop(id(comp), []))
+            self.firings.extend(firings)
             for firing in firings:
                 for outer, position in self.wanted.get(id(comp.rule), ()):
                     self._record(outer, position, comp.rule, firing.end, firing.events)
             if comp in self.outer:
                 out.extend(firings)
         return out
+
+
+def _depth(rule: Any, seen: int = 0) -> int:
+    """How deep a correlation chain goes below a rule (detection rules are 0)."""
+    if not isinstance(rule, SigmaCorrelationRule) or seen > 20:
+        return 0
+    return 1 + max((_depth(ref.rule, seen + 1) for ref in rule.rules or []), default=0)
 
 
 def _one(value: Any) -> str:
