@@ -80,8 +80,9 @@ class Grouper:
                     keys.append((kind, folded))
         return keys
 
-    def _linked(self, span: Span, moment: datetime) -> bool:
-        return span.first - self.window <= moment <= span.last + self.window
+    def _linked(self, span: Span, first: datetime, last: datetime) -> bool:
+        """Do the two stretches of time come within ``window`` of each other?"""
+        return span.first - self.window <= last and first <= span.last + self.window
 
     def _mark(self, g: int, keys: list[tuple[str, str]], first: datetime, last: datetime) -> None:
         """Record that a group holds these values over this time; a value moves to the newest group using it."""
@@ -100,10 +101,11 @@ class Grouper:
 
     def add(self, alert: Alert) -> None:
         keys = self._keys(alert.entities)
+        first, last = ops.alert_span(alert)
         linked = {
             self._find(span.group)
             for key in keys
-            if (span := self.spans.get(key)) is not None and self._linked(span, alert.timestamp)
+            if (span := self.spans.get(key)) is not None and self._linked(span, first, last)
         }
         incidents = sorted(
             (incident.created, incident.id, g) for g in linked if (incident := self.groups[g].incident) is not None
@@ -115,7 +117,7 @@ class Grouper:
                 self.groups[target].alerts.extend(self.groups[g].alerts)
                 self.groups[g].alerts = []
         self.groups[target].alerts.append(alert)
-        self._mark(target, keys, alert.timestamp, alert.timestamp)
+        self._mark(target, keys, first, last)
 
     def roots(self) -> list[Group]:
         return [self.groups[g] for g in range(len(self.groups)) if self._find(g) == g]

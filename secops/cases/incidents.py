@@ -38,13 +38,26 @@ def union(entities: Iterable[Entities]) -> Entities:
     return Entities(**{kind: list(dict.fromkeys(values)) for kind, values in merged.items()})
 
 
+def alert_span(alert: Alert) -> tuple[datetime, datetime]:
+    """When an alert's activity began and ended: its time to the latest matched event it lists."""
+    last = alert.timestamp
+    for matched in alert.events:
+        if matched.timestamp:
+            try:
+                last = max(last, datetime.fromisoformat(matched.timestamp.replace("Z", "+00:00")))
+            except ValueError:
+                continue
+    return alert.timestamp, last
+
+
 def summarised(incident: Incident, alerts: Sequence[Alert], *, raise_severity: bool = True) -> Incident:
     """The incident with entities, first/last seen (and, rising only, severity) taken from its alerts."""
+    spans = [alert_span(a) for a in alerts]
     update: dict[str, object] = {
         "alert_ids": [a.id for a in alerts],
         "entities": union(a.entities for a in alerts),
-        "first_seen": min((a.timestamp for a in alerts), default=None),
-        "last_seen": max((a.timestamp for a in alerts), default=None),
+        "first_seen": min((first for first, _ in spans), default=None),
+        "last_seen": max((last for _, last in spans), default=None),
         "updated": now(),
     }
     top = max((a.severity for a in alerts), key=lambda s: s.rank, default=None)

@@ -58,6 +58,21 @@ def test_grouping_links_shared_entities_within_the_window(stores: Stores) -> Non
     assert entry.actor == "dana" and len(entry.after["alert_ids"]) == 5
 
 
+def test_grouping_measures_an_alert_to_its_last_matched_event(stores: Stores) -> None:
+    """A spray that ran from 12:00 to 12:50 links to lateral movement at 13:40, though its alert says 12:00."""
+    cases = stores.cases
+    cases.add_alerts(
+        [
+            alert(0, ips=("10.30.10.27",), hosts=("dc-01",), last_event_at=T0 + timedelta(minutes=50)),
+            alert(100, ips=("10.30.10.27",), hosts=("file-01",), rule="lateral"),
+            alert(300, ips=("10.30.10.27",), hosts=("file-02",), rule="late"),
+        ]
+    )
+    created = group_alerts(cases, IncidentsConfig(window="1h"), actor="dana").created
+    assert [len(i.alert_ids) for i in created] == [2]
+    assert created[0].last_seen == T0 + timedelta(minutes=100)
+
+
 def test_incident_lifecycle_operations(stores: Stores) -> None:
     cases = stores.cases
     stored = cases.add_alerts([alert(n, hosts=(f"h{n}",)) for n in range(5)])

@@ -58,6 +58,7 @@ def alert(
     events: tuple[str, ...] = (),
     techniques: tuple[str, ...] = ("T1110.003",),
     tactics: tuple[str, ...] = ("credential-access",),
+    last_event_at: datetime | None = None,
 ) -> Alert:
     key = f"{rule}|{n}"
     return Alert(
@@ -76,6 +77,7 @@ def alert(
         severity=severity,
         techniques=list(techniques),
         tactics=list(tactics),
-        events=[MatchedEvent(id=e) for e in events],
+        events=[MatchedEvent(id=e) for e in events]
+        + ([MatchedEvent(id=f"{key}-last", timestamp=stamp(last_event_at))] if last_event_at else []),
         entities=Entities(hosts=list(hosts), users=list(users), ips=list(ips)),
     )
