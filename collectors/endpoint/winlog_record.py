@@ -25,8 +25,8 @@ from typing import Any
 from collectors.endpoint.winlog_tables import KEYWORD_BITS, KNOWN_CHANNELS, LEVELS, OPCODES
 from secops import ecs
 
-_KEYWORDS: dict[Any, list[str]] = {}
-"""Keyword masks repeat endlessly: their names are computed once."""
+_COMMON: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
+"""(Version, Opcode, Keywords) repeat endlessly: what they give is computed once."""
 _GUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\Z")
 
 Record = tuple[dict[str, Any], str | None, str | None]
@@ -151,20 +151,28 @@ def from_evtx(event: dict[str, Any]) -> Record:
 
 
 def _common(winlog: dict[str, Any], version: Any, opcode: Any, keywords: Any) -> None:
-    if version is not None and (version.__class__ is int or str(version).isdigit()):
-        winlog["version"] = int(version)
-    if opcode is not None:
-        name = OPCODES.get(str(opcode))
-        if name:
-            winlog["opcode"] = name
-    if keywords:
-        names = _KEYWORDS.get(keywords)
-        if names is None:
-            if len(_KEYWORDS) > 4096:  # hostile files could hold endless distinct masks
-                _KEYWORDS.clear()
-            names = _KEYWORDS[keywords] = keywords_from_hex(str(keywords))
-        if names:
-            winlog["keywords"] = list(names)
+    key = (version, opcode, keywords)
+    found = _COMMON.get(key)
+    if found is None:
+        if len(_COMMON) > 4096:  # hostile files could hold endless distinct combinations
+            _COMMON.clear()
+        found = _COMMON[key] = _common_fields(version, opcode, keywords)
+    if found:
+        winlog.update(found)
+        if "keywords" in found:
+            winlog["keywords"] = list(found["keywords"])
+
+
+def _common_fields(version: Any, opcode: Any, keywords: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if version is not None and str(version).isdigit():
+        out["version"] = int(version)
+    if opcode is not None and OPCODES.get(str(opcode)):
+        out["opcode"] = OPCODES[str(opcode)]
+    names = keywords_from_hex(str(keywords)) if keywords else []
+    if names:
+        out["keywords"] = names
+    return out
 
 
 def _execution(winlog: dict[str, Any], pid: Any, tid: Any) -> None:
