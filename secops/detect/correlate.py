@@ -9,7 +9,7 @@ The evaluator hands every match of a referenced rule to ``Correlator.feed``;
   soon as they hold; the window's matches are then used up and the next
   window starts after them;
 - the others (``lt``, ``lte``, ``eq``, ``neq``, value_avg, value_percentile)
-  are judged on the whole window.
+  are judged on the whole window, and the next window starts after it.
 
 Both window edges are inclusive: an event exactly ``timespan`` after the first
 one is inside. Group-by fields, aliases and the value field are mapped through
@@ -227,10 +227,12 @@ def _windows(
                     i, fired = j, True
                     break
         else:
+            # Judged on the whole window, which is then used up whether it held or not:
+            # otherwise the shrinking tail of every window would satisfy "fewer than".
             window = series[i:k]
             if holds(window):
                 out.append((window[0].time, window[-1].time, window, measure(window)))
-                i, fired = k, True
+            i, fired = k, True
         if not fired:
             i += 1
     return out

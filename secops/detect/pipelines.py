@@ -144,7 +144,8 @@ def correlation_fields(correlation: SigmaCorrelationRule, rule: SigmaRule, names
     for name in names:
         alias = correlation.aliases.aliases.get(name) if correlation.aliases else None
         if alias is not None:
-            mapped = next((f for ref, f in alias.mapping.items() if ref.rule is rule), name)
+            keys = {rule.name, str(rule.id) if rule.id else None} - {None}
+            mapped = next((f for ref, f in alias.mapping.items() if ref.reference in keys), name)
             out.append(map_field(mapped, rule))
         else:
             out.append(map_field(name, rule))
