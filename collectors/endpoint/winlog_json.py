@@ -31,6 +31,7 @@ from collectors.endpoint.winlog_record import (
     canonical_channel,
     from_evtx,
     keyword_names,
+    keywords_from_hex,
     system_time,
     text_value,
 )
@@ -109,8 +110,8 @@ class WinlogJsonParser(LineParser):
     def sniff_line(self, line: str) -> bool:
         if not line.startswith("{"):
             return False
-        if '"winlog"' in line:
-            return '"event_id"' in line or '"channel"' in line
+        if '"winlog' in line:  # nested ("winlog": {…}) or flat dotted ("winlog.channel": …)
+            return 'event_id"' in line or 'channel"' in line
         if '"Event"' in line and '"System"' in line:
             return True
         return '"EventID"' in line and ('"SourceName"' in line or '"Channel"' in line)
@@ -125,6 +126,8 @@ class WinlogJsonParser(LineParser):
         source = doc.get("_source")
         if isinstance(source, dict):
             doc = source
+        if any(key.startswith("winlog.") for key in doc):
+            doc = ecs.unflatten(doc)  # exports that keep Elasticsearch's dotted names flat
         if isinstance(doc.get("winlog"), dict):
             return _winlogbeat(doc)
         if isinstance(doc.get("Event"), dict):
@@ -191,10 +194,13 @@ def _nxlog(doc: dict[str, Any], ctx: ParseContext) -> Event:
     opcode = doc.get("Opcode") or OPCODES.get(str(doc.get("OpcodeValue")))
     if opcode:
         winlog["opcode"] = opcode
-    if isinstance(doc.get("Keywords"), int):
-        names = keyword_names(doc["Keywords"] & 0xFFFFFFFFFFFFFFFF)
-        if names:
-            winlog["keywords"] = names
+    keywords = doc.get("Keywords")
+    if isinstance(keywords, int):  # NXLog writes the mask as a signed 64-bit number …
+        names = keyword_names(keywords & 0xFFFFFFFFFFFFFFFF)
+    else:  # … or, in some versions, as hex text
+        names = keywords_from_hex(keywords) if isinstance(keywords, str) else []
+    if names:
+        winlog["keywords"] = names
     _nxlog_process(winlog, doc)
     user = {
         name: str(doc[key])

@@ -191,3 +191,51 @@ def test_nxlog_local_time_follows_the_timezone_option(shared_data: Path) -> None
     eastern, _ = run([archive], ctx=ParseContext(timezone=ZoneInfo("America/New_York")))
     assert utc[0]["@timestamp"] == "2020-08-05T02:09:26.000Z"
     assert eastern[0]["@timestamp"] == "2020-08-05T06:09:26.000Z"  # EDT: NXLog wrote local time
+
+
+def test_a_winlogbeat_document_nested_or_flat(tmp_path: Path) -> None:
+    """A Winlogbeat 8 document as Kibana exports it: Sysmon network connection, written here."""
+    doc = {
+        "@timestamp": "2024-06-11T07:45:12.345Z",
+        "agent": {"type": "winlogbeat", "version": "8.13.0"},
+        "log": {"level": "information"},
+        "message": "Network connection detected: …",
+        "winlog": {
+            "channel": "Microsoft-Windows-Sysmon/Operational",
+            "provider_name": "Microsoft-Windows-Sysmon",
+            "provider_guid": "{5770385f-c22a-43e0-bf4c-06f5698ffbd9}",
+            "event_id": "3",
+            "record_id": 90210,
+            "computer_name": "ws12.corp.example",
+            "process": {"pid": 3340, "thread": {"id": 4120}},
+            "user": {"identifier": "S-1-5-18", "name": "SYSTEM", "domain": "NT AUTHORITY", "type": "User"},
+            "event_data": {
+                "Image": "C:\\Users\\bob\\AppData\\Local\\Temp\\upd.exe",
+                "User": "CORP\\bob",
+                "Protocol": "tcp",
+                "Initiated": "true",
+                "SourceIsIpv6": "false",
+                "SourceIp": "10.20.30.40",
+                "SourcePort": "50123",
+                "DestinationIp": "203.0.113.80",
+                "DestinationHostname": "-",
+                "DestinationPort": "443",
+                "DestinationPortName": "https",
+            },
+        },
+    }
+    flat = {k: v for k, v in doc.items() if k != "winlog"} | {f"winlog.{k}": v for k, v in doc["winlog"].items()}
+    path = tmp_path / "winlogbeat.ndjson"
+    path.write_bytes(orjson.dumps(doc) + b"\n" + orjson.dumps(flat) + b"\n")
+    events, stats = run([path])
+    assert stats.failures == 0 and len(events) == 2
+    nested, dotted = events
+    assert content(nested) == content(dotted)
+    assert nested["@timestamp"] == "2024-06-11T07:45:12.345Z" and nested["message"].startswith("Network")
+    assert nested["event"]["code"] == "3" and nested["event"]["category"] == ["network"]
+    assert nested["winlog"]["record_id"] == "90210" and nested["host"]["name"] == "ws12.corp.example"
+    assert nested["process"] == {"executable": "C:\\Users\\bob\\AppData\\Local\\Temp\\upd.exe", "name": "upd.exe"}
+    assert nested["user"] == {"domain": "CORP", "name": "bob"}
+    assert nested["destination"] == {"ip": "203.0.113.80", "port": 443}
+    assert nested["network"] == {"transport": "tcp", "direction": "egress", "type": "ipv4", "protocol": "https"}
+    assert "domain" not in nested["destination"]  # "-" is no value
