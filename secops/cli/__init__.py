@@ -15,6 +15,7 @@ from secops.cli import (
     audit,
     collect,
     config,
+    demo,
     detect,
     es,
     generate,
@@ -66,6 +67,7 @@ app.add_typer(collect.app, name="collect")
 app.add_typer(store.app, name="store")
 app.add_typer(config.app, name="config")
 app.command("generate")(generate.generate)
+app.command("demo")(demo.demo)
 app.add_typer(yara.app, name="yara")
 app.add_typer(detect.app, name="detect")
 app.add_typer(rules.app, name="rules")

@@ -14,7 +14,6 @@ PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
 }
 PENDING_COMMANDS: dict[str, str] = {
     "dashboard": "Serve the local web console.",
-    "demo": "Run the whole pipeline on sample data.",
 }
 
 
