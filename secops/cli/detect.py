@@ -111,6 +111,7 @@ def run(
     rules: RulesOption = None,
     no_bundled: NoBundled = False,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for a run already in progress.")] = 0.0,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Events per batch (watermark step).")] = 50_000,
 ) -> None:
     """One run over everything ingested since the last run (by ingest order)."""
     from secops.detect.jobs import run_once
@@ -123,6 +124,7 @@ def run(
         app_state.data_dir,
         config=app_state.config.detect,
         wait=wait,
+        batch_size=batch_size,
     )
     report_problems(result.problems)
     print(

@@ -1,0 +1,148 @@
+"""Scheduled detection over the embedded store: ingest order, the lock, and crashes.
+
+Real store, real processes: overlapping ``secops detect run`` invocations and a
+SIGKILL in the middle of a run must neither lose nor duplicate an alert.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from secops.detect.jobs import WATERMARK, job_lock, run_once
+from secops.store.cases_sqlite import SqliteCaseStore
+from secops.store.embedded import EmbeddedEventStore
+from secops.store.sqlite import STATE_DB
+
+RULE = """
+title: Marked event
+id: 66666666-6666-4666-8666-666666666666
+taxonomy: ecs
+logsource: {product: test}
+detection:
+  s: {process.command_line|contains: 'evil-marker'}
+  condition: s
+level: high
+"""
+
+
+def events(start: int, count: int, every: int = 3) -> list[dict]:
+    out = []
+    for i in range(start, start + count):
+        cmd = f"run evil-marker {i}" if i % every == 0 else f"run job {i}"
+        out.append(
+            {
+                "@timestamp": f"2026-02-01T00:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+                "event": {
+                    "id": f"ev-{i}",
+                    "kind": "event",
+                    "category": ["process"],
+                    "type": ["start"],
+                    "dataset": "t.t",
+                },
+                "process": {"command_line": cmd},
+                "host": {"name": "h1"},
+            }
+        )
+    return out
+
+
+@pytest.fixture
+def stores(tmp_path: Path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.yml").write_text(RULE, "utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    ev, cases = EmbeddedEventStore(data), SqliteCaseStore(data / STATE_DB)
+    yield ev, cases, rules, data
+    ev.close()
+    cases.close()
+
+
+def marked(cases: SqliteCaseStore) -> list[str]:
+    return sorted(e.id for a in cases.alerts() for e in a.events)
+
+
+def test_runs_follow_ingest_order_and_pick_up_what_arrived_later(stores) -> None:
+    ev, cases, rules, data = stores
+    ev.write(events(0, 30))
+    first = run_once(ev, cases, [rules], data)
+    assert (first.events, first.new_alerts) == (30, 10)
+    again = run_once(ev, cases, [rules], data)
+    assert (again.events, again.new_alerts) == (0, 0)
+    ev.write(events(30, 6))
+    late = run_once(ev, cases, [rules], data)
+    assert (late.events, late.new_alerts) == (6, 2)
+    assert marked(cases) == sorted(f"ev-{i}" for i in range(0, 36, 3))
+
+
+def test_lock_refuses_an_overlapping_run(stores) -> None:
+    ev, cases, rules, data = stores
+    ev.write(events(0, 3))
+    env = {**os.environ, "SECOPS_DATA_DIR": str(data)}
+    with job_lock(data):
+        done = subprocess.run(
+            [sys.executable, "-m", "secops", "detect", "run", "--rules", str(rules), "--no-bundled"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+    assert done.returncode == 2 and "another detection run" in done.stderr
+    assert cases.alerts() == []
+
+
+def cli_run(rules: Path, data: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "SECOPS_DATA_DIR": str(data)}
+    command = [sys.executable, "-m", "secops", "detect", "run", "--rules", str(rules), "--no-bundled", *extra]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_two_overlapping_runs_give_each_alert_once(stores) -> None:
+    ev, cases, rules, data = stores
+    for start in range(0, 30_000, 10_000):
+        ev.write(events(start, 10_000))
+    a = cli_run(rules, data, "--wait", "120", "--batch-size", "2000")
+    b = cli_run(rules, data, "--wait", "120", "--batch-size", "2000")
+    (_, err_a), (_, err_b) = a.communicate(timeout=300), b.communicate(timeout=300)
+    assert a.returncode == 0 and b.returncode == 0, (err_a, err_b)
+    ids = marked(cases)
+    assert ids == sorted(f"ev-{i}" for i in range(0, 30_000, 3))
+    assert len(cases.alerts()) == 10_000
+
+
+def watermark(data: Path) -> str | None:
+    with sqlite3.connect(data / STATE_DB) as db:
+        try:
+            row = db.execute("select cursor from watermarks where name = ?", (WATERMARK,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+    return row[0] if row else None
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_loses_and_duplicates_nothing(stores) -> None:
+    ev, cases, rules, data = stores
+    for start in range(0, 60_000, 10_000):
+        ev.write(events(start, 10_000))
+    victim = cli_run(rules, data, "--batch-size", "1000")
+    deadline = time.monotonic() + 120
+    while watermark(data) is None and time.monotonic() < deadline and victim.poll() is None:
+        time.sleep(0.01)
+    assert victim.poll() is None, "the run finished before it could be killed"
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate(timeout=30)
+    assert watermark(data) is not None
+    survivor = cli_run(rules, data)
+    _, err = survivor.communicate(timeout=300)
+    assert survivor.returncode == 0, err
+    assert marked(cases) == sorted(f"ev-{i}" for i in range(0, 60_000, 3))
+    assert len(cases.alerts()) == 20_000
