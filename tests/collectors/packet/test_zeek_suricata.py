@@ -55,7 +55,7 @@ def source_records(path: Path) -> list[dict]:
 
 def same(source: object, ours: object) -> bool:
     if isinstance(source, str) and not isinstance(ours, str):
-        return source in ("-", "(empty)") and ours is None or str(ours) == source or _num(source) == ours
+        return (source in ("-", "(empty)") and ours is None) or str(ours) == source or _num(source) == ours
     return source == ours
 
 
@@ -163,8 +163,14 @@ def test_suricata_eve_parses_and_maps(shared_data: Path) -> None:
 
 
 def test_suricata_anomaly_and_bad_line(tmp_path: Path) -> None:
-    anomaly = {"timestamp": "2021-01-01T00:00:00.000001+0000", "event_type": "anomaly", "src_ip": "10.0.0.1",
-               "dest_ip": "10.0.0.2", "proto": "UDP", "anomaly": {"type": "decode", "event": "ipv4.trunc_pkt"}}  # fmt: skip
+    anomaly = {
+        "timestamp": "2021-01-01T00:00:00.000001+0000",
+        "event_type": "anomaly",
+        "src_ip": "10.0.0.1",
+        "dest_ip": "10.0.0.2",
+        "proto": "UDP",
+        "anomaly": {"type": "decode", "event": "ipv4.trunc_pkt"},
+    }
     log = tmp_path / "eve.json"
     log.write_bytes(orjson.dumps(anomaly) + b"\n" + b'{"timestamp": "2021-01-01T00:00:00Z", "event_type": 5, broken\n')
     stats = Stats()
