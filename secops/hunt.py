@@ -147,18 +147,17 @@ def _ip_range(name: str, low: object, high: object, include_low: bool, include_h
     except ValueError:
         raise UsageError(f"an address range on {name} needs IP addresses: {low} TO {high}", where="QUERY") from None
     version = (first or last or ipaddress.IPv4Address(0)).version
-    kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
-    lowest = first or kind(0)
-    highest = last or kind((1 << (32 if version == 4 else 128)) - 1)
-    if lowest.version != highest.version:
+    bits = 32 if version == 4 else 128
+    lowest = int(first) if first is not None else 0
+    highest = int(last) if last is not None else (1 << bits) - 1
+    if first is not None and last is not None and first.version != last.version:
         raise UsageError(f"an address range cannot mix IPv4 and IPv6: {low} TO {high}", where="QUERY")
-    if not include_low and first is not None:
-        lowest += 1
-    if not include_high and last is not None:
-        highest -= 1
+    lowest += 0 if include_low or first is None else 1
+    highest -= 0 if include_high or last is None else 1
     if lowest > highest:
         return query.Or(())
-    blocks = [query.Cidr(name, str(net)) for net in ipaddress.summarize_address_range(lowest, highest)]
+    kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    blocks = [query.Cidr(name, str(net)) for net in ipaddress.summarize_address_range(kind(lowest), kind(highest))]
     return blocks[0] if len(blocks) == 1 else query.Or(tuple(blocks))
 
 

@@ -117,11 +117,13 @@ def related(cases: CaseStore, alert: Alert, *, around: timedelta = RELATED_WINDO
     """Other alerts about the same hosts, users or IPs within ``around`` of this one, newest first."""
     window = Window(alert.timestamp - around, alert.timestamp + around)
     seen: dict[str, Alert] = {}
-    for kind, values in (("host", alert.entities.hosts), ("user", alert.entities.users), ("ip", alert.entities.ips)):
-        for value in values[:10]:
-            for other in cases.alerts(AlertFilter(window=window, **{kind: value}), limit=limit):
-                if other.id != alert.id:
-                    seen.setdefault(other.id, other)
+    selections = [AlertFilter(window=window, host=v) for v in alert.entities.hosts[:10]]
+    selections += [AlertFilter(window=window, user=v) for v in alert.entities.users[:10]]
+    selections += [AlertFilter(window=window, ip=v) for v in alert.entities.ips[:10]]
+    for selection in selections:
+        for other in cases.alerts(selection, limit=limit):
+            if other.id != alert.id:
+                seen.setdefault(other.id, other)
     return sorted(seen.values(), key=lambda a: a.timestamp, reverse=True)[:limit]
 
 

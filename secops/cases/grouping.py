@@ -72,7 +72,7 @@ class Grouper:
         return len(self.groups) - 1
 
     def _keys(self, entities: Entities) -> list[tuple[str, str]]:
-        keys = []
+        keys: list[tuple[str, str]] = []
         for kind in self.kinds:
             for value in getattr(entities, kind):
                 folded = fold(kind, value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -46,6 +46,7 @@ SinceOpt = Annotated[str | None, typer.Option("--since", help="From this time: 2
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this time (exclusive).")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Act on every alert the (possibly empty) filter selects.")]
 
+SORTS: dict[str, Literal["time", "severity"]] = {"time": "time", "severity": "severity"}
 COLUMNS: list[Column] = [
     ("id", "id"),
     ("time", "time"),
@@ -175,15 +176,10 @@ def list_alerts(
         counts = cases.alert_counts(flt, group_by, size=limit)  # type: ignore[arg-type]
         emit([{group_by: value, "count": n} for value, n in counts], fmt, [(group_by, group_by), ("count", "count")])
         return
-    if sort not in ("time", "severity"):
+    order = SORTS.get(sort)
+    if order is None:
         raise UsageError(f"cannot sort by {sort!r} (time or severity)", where="--sort")
-    found = cases.alerts(
-        flt,
-        limit=limit,
-        offset=(page - 1) * limit,
-        sort=sort,
-        newest_first=not oldest_first,  # type: ignore[arg-type]
-    )
+    found = cases.alerts(flt, limit=limit, offset=(page - 1) * limit, sort=order, newest_first=not oldest_first)
     render_alerts(found, fmt)
     if fmt is OutputFormat.TABLE and sys.stderr.isatty():
         total = cases.count_alerts(flt)

@@ -154,7 +154,7 @@ class ElasticCasesMore:
                 return None
             return Incident.model_validate_json(found["_source"]["doc"])
 
-        return self._call("get_incident", get)  # type: ignore[no-any-return]
+        return self._call("get_incident", get)
 
     @staticmethod
     def _incident_query(flt: IncidentFilter) -> dict[str, Any]:
@@ -239,7 +239,7 @@ class ElasticCasesMore:
                 self.client.delete(index=index, id=suppression_id, refresh="wait_for")
             except NotFoundError:
                 return None
-            return orjson.loads(found["_source"]["doc"])  # type: ignore[no-any-return]
+            return orjson.loads(found["_source"]["doc"])
 
         before = self._call("remove_suppression", remove)
         if before is None:
