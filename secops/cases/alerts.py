@@ -8,7 +8,7 @@ writes it to the audit log with the alert's state before and after.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,12 +32,7 @@ def selected_ids(cases: CaseStore, ids: Sequence[str], flt: AlertFilter | None) 
         return list(dict.fromkeys(ids))
     if flt is None:
         raise UsageError("name alerts by id or select them with a filter (e.g. --rule, --host, --status)")
-    found: list[str] = []
-    offset = 0
-    while page := cases.alerts(flt, limit=CHUNK * 4, offset=offset, newest_first=False):
-        found.extend(a.id for a in page)
-        offset += len(page)
-    return found
+    return [a.id for a in cases.scan_alerts(flt)]
 
 
 def _apply(
@@ -153,11 +148,3 @@ def detail(cases: CaseStore, events: EventStore, alert_id: str, *, max_events: i
     found = events.get(wanted) if wanted else []
     have = {str((e.get("event") or {}).get("id")) for e in found}
     return AlertDetail(alert, found, [i for i in wanted if i not in have], related(cases, alert))
-
-
-def iter_alerts(cases: CaseStore, flt: AlertFilter, *, chunk: int = CHUNK) -> Iterator[Alert]:
-    """Every alert a filter selects, oldest first, page by page."""
-    offset = 0
-    while page := cases.alerts(flt, limit=chunk, offset=offset, newest_first=False):
-        yield from page
-        offset += len(page)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from secops.cases import incidents as ops
-from secops.cases.alerts import iter_alerts
 from secops.cases.entities import fold
 from secops.cases.models import Alert, AlertStatus, Entities, Incident, IncidentState
 from secops.config import IncidentsConfig
@@ -139,7 +138,7 @@ def group_alerts(
     selection = AlertFilter(
         status=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED), ungrouped=True, window=Window(since=since)
     )
-    for alert in iter_alerts(cases, selection):
+    for alert in cases.scan_alerts(selection):
         grouper.add(alert)
     result = GroupingResult()
     for group in grouper.roots():

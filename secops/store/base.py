@@ -217,6 +217,13 @@ class CaseStore(ABC):
     def update_alert(self, alert: Alert, *, actor: str, action: str) -> None:
         """Replace an alert's state and record the change in the audit log."""
 
+    def scan_alerts(self, flt: AlertFilter = AlertFilter()) -> Iterator[Alert]:
+        """Every matching alert, oldest first, streamed (for bulk actions and grouping over large queues)."""
+        offset = 0
+        while page := self.alerts(flt, limit=1_000, offset=offset, newest_first=False):
+            yield from page
+            offset += len(page)
+
     def update_alerts(self, alerts: Sequence[Alert], *, actor: str, action: str) -> None:
         """Several ``update_alert`` calls; backends that can do them in one transaction do."""
         for alert in alerts:

@@ -229,6 +229,12 @@ class SqliteCaseStore(SqliteCasesMore, CaseStore):
         rows = self.conn.execute(sql, [*args, -1 if limit is None else limit, offset])
         return [Alert.model_validate_json(r[0]) for r in rows]
 
+    def scan_alerts(self, flt: AlertFilter = AlertFilter()) -> Iterator[Alert]:
+        where, args = self._filter_sql(flt)
+        cursor = self.conn.execute(f"SELECT doc FROM alerts{where} ORDER BY ts, id", args)
+        while rows := cursor.fetchmany(1_000):
+            yield from (Alert.model_validate_json(r[0]) for r in rows)
+
     def count_alerts(self, flt: AlertFilter = AlertFilter()) -> int:
         where, args = self._filter_sql(flt)
         return int(self.conn.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0])
@@ -243,8 +249,7 @@ class SqliteCaseStore(SqliteCasesMore, CaseStore):
             rows = self.conn.execute(sql, [*args, _FACET_OF[by], size]).fetchall()
         else:
             sql = (
-                f"SELECT {_COLUMN_OF[by]} AS v, count(*) AS n FROM alerts{where} "
-                "GROUP BY v ORDER BY n DESC, v LIMIT ?"
+                f"SELECT {_COLUMN_OF[by]} AS v, count(*) AS n FROM alerts{where} GROUP BY v ORDER BY n DESC, v LIMIT ?"
             )
             rows = self.conn.execute(sql, [*args, size]).fetchall()
         if by == "severity":

@@ -106,6 +106,13 @@ class ElasticCasesMore:
             return [(list(Severity)[int(b["key"])].value, int(b["doc_count"])) for b in buckets]
         return [(str(b["key"]), int(b["doc_count"])) for b in buckets]
 
+    def scan_alerts(self, flt: AlertFilter = AlertFilter()) -> Iterator[Alert]:
+        """One ``search_after`` walk instead of re-reading every earlier page."""
+        from secops.store.elastic_cases import _filter_dsl
+
+        for source in self._scan(self.alerts_index, _filter_dsl(flt), [{"timestamp": "asc"}, {"id": "asc"}]):
+            yield Alert.model_validate_json(source["doc"])
+
     # -- incidents ------------------------------------------------------------------
     @property
     def incidents_index(self) -> str:

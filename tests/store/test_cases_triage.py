@@ -33,6 +33,12 @@ def test_alert_counts_by_group(stores: Stores) -> None:
     assert cases.alert_counts(AlertFilter(), "incident") == [("", 3)]
 
 
+def test_scan_alerts_streams_oldest_first(stores: Stores) -> None:
+    stores.cases.add_alerts([alert(n, hosts=("ws-01" if n % 3 else "ws-02",)) for n in reversed(range(30))])
+    scanned = list(stores.cases.scan_alerts(AlertFilter(host="ws-01")))
+    assert [a.timestamp.minute for a in scanned] == [n for n in range(30) if n % 3]
+
+
 def test_assignee_and_ungrouped_filters_and_bulk_update(stores: Stores) -> None:
     cases = stores.cases
     stored = cases.add_alerts([alert(n) for n in range(4)])
