@@ -2,7 +2,8 @@
 
 libyara releases the GIL while it scans, so a pool of threads keeps every core
 busy with one process and one copy of the rules; the walk runs in the calling
-thread and at most a few files per thread are in memory at once. Every path
+thread, and each scanning thread holds one file in memory at a time (so memory
+stays under threads × the size limit). Every path
 gives one ``FileResult``: hits, or the documented reason it was not scanned
 (see ``yara_files.Status``).
 
