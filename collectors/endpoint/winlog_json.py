@@ -110,11 +110,14 @@ class WinlogJsonParser(LineParser):
     def sniff_line(self, line: str) -> bool:
         if not line.startswith("{"):
             return False
-        if '"winlog' in line:  # nested ("winlog": {…}) or flat dotted ("winlog.channel": …)
-            return 'event_id"' in line or 'channel"' in line
-        if '"Event"' in line and '"System"' in line:
+        # Keys, not values: a command line may well mention winlogon.exe.
+        if ('"winlog":' in line or '"winlog.channel":' in line or '"winlog.event_id":' in line) and (
+            '"event_id":' in line or '"channel":' in line or '"winlog.event_id":' in line
+        ):
             return True
-        return '"EventID"' in line and ('"SourceName"' in line or '"Channel"' in line)
+        if '"Event":' in line and '"System":' in line:
+            return True
+        return '"EventID":' in line and ('"SourceName":' in line or '"Channel":' in line)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         try:

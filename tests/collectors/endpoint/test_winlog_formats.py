@@ -239,3 +239,13 @@ def test_a_winlogbeat_document_nested_or_flat(tmp_path: Path) -> None:
     assert nested["destination"] == {"ip": "203.0.113.80", "port": 443}
     assert nested["network"] == {"transport": "tcp", "direction": "egress", "type": "ipv4", "protocol": "https"}
     assert "domain" not in nested["destination"]  # "-" is no value
+
+
+def test_sniffing_looks_at_keys_not_values() -> None:
+    from collectors.endpoint.winlog_json import WinlogJsonParser
+
+    sniff = WinlogJsonParser().sniff_line
+    dump = '{"Event":{"System":{"EventID":1},"EventData":{"ParentImage":"C:\\\\Windows\\\\System32\\\\winlogon.exe"}}}'
+    assert sniff(dump)
+    assert sniff('{"@timestamp": "2024-01-01T00:00:00Z", "winlog": {"channel": "Security", "event_id": "4624"}}')
+    assert not sniff('{"message": "\\"winlog\\" event_id channel", "EventIDs": 3}')
