@@ -110,9 +110,11 @@ def _alpn(data: bytes) -> list[str]:
 def server_hello(body: bytes) -> dict:
     version = int.from_bytes(body[0:2], "big")
     pos = 34
-    pos += 1 + body[pos]
+    if not 0x7F00 <= version < 0x7F16:
+        # TLS 1.3 drafts before 22 had no session id echo in the ServerHello.
+        pos += 1 + body[pos]
     cipher = int.from_bytes(body[pos : pos + 2], "big")
-    exts = _extensions(body, pos + 3)
+    exts = _extensions(body, pos + (2 if 0x7F00 <= version < 0x7F16 else 3))
     out: dict = {"version": version, "cipher": cipher}
     for etype, data in exts:
         if etype == 43 and len(data) == 2:

@@ -36,10 +36,10 @@ def captures(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(CAPTURE_SUFFIXES))
 
 
-def tshark_items(path: Path) -> Items:
+def tshark_items(path: Path, *options: str) -> Items:
     """(kind, value) items tshark reports for a capture: DNS names, HTTP host + URI, TLS SNI, JA3, JA3S."""
     # Heuristic dissectors first: tshark then recognises protocols by content, as we do, not by port alone.
-    cmd = ["tshark", "-n", "-o", "tcp.try_heuristic_first:TRUE", "-r", str(path), "-T", "ek"]
+    cmd = ["tshark", "-n", "-o", "tcp.try_heuristic_first:TRUE", *options, "-r", str(path), "-T", "ek"]
     for field in FIELDS:
         cmd += ["-e", field]
     done = subprocess.run(cmd, capture_output=True, check=False, timeout=600)
