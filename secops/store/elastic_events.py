@@ -83,6 +83,7 @@ class ElasticEventStore(EventStore):
         self.prefix = prefix
         self.secrets = secrets or Secrets(())
         self.read_lag = read_lag
+        self.timeout = timeout
         self.dead_letters = DeadLetters(data_dir / DEAD_LETTER_FILE)
         self.spool = Spool(data_dir / SPOOL_DIR)
         self.writer = BulkWriter(
@@ -190,6 +191,12 @@ class ElasticEventStore(EventStore):
             ),
         )
 
+    def msearch(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Several searches in one request (header, body, header, body, …); one answer each."""
+        slow = self.client.options(request_timeout=max(self.timeout, 600.0))
+        found = self._call("msearch", lambda: slow.msearch(searches=searches))
+        return list(found["responses"])
+
     def search(
         self,
         query: Query | None = None,
@@ -271,29 +278,63 @@ class ElasticEventStore(EventStore):
         return [found[i] for i in wanted if i in found]
 
     def read_since(self, cursor: str | None, *, batch_size: int = 50_000) -> Iterator[IngestBatch]:
-        upper = int((time.time() - self.read_lag) * 1000)
-        after = _decode_cursor(cursor)
-        bounds: dict[str, Any] = {"lt": upper, "format": "epoch_millis"}
-        if after is not None:
-            bounds["gte"] = after[0]
-        dsl = {"bool": {"filter": [{"range": {"event.ingested": bounds}}]}}
-        sort = [{"event.ingested": {"order": "asc", "unmapped_type": "date"}}, {"event.id": {"order": "asc"}}]
         batch: list[Event] = []
-        last: list[Any] | None = list(after) if after else None
-        while True:
-            size = min(PAGE * 2, batch_size)
-            extra = {"search_after": last} if last else {}
-            hits = self._search("read_since", query=dsl, sort=sort, size=size, track_total_hits=False, **extra)
-            page = hits["hits"]["hits"]
-            batch.extend(hit["_source"] for hit in page)
-            if page:
-                last = page[-1]["sort"]
-            if len(batch) >= batch_size or (len(page) < size and batch):
-                assert last is not None
-                yield IngestBatch(batch, _encode_cursor(last))
+        last: list[Any] = []
+        for event, sort in self.scan_ingested(self.ingest_window(cursor, self.read_upper())):
+            batch.append(event)
+            last = sort
+            if len(batch) >= batch_size:
+                yield IngestBatch(batch, encode_cursor(last))
                 batch = []
-            if len(page) < size:
+        if batch:
+            yield IngestBatch(batch, encode_cursor(last))
+
+    def read_upper(self) -> int:
+        """The exclusive upper bound of a scheduled read, in epoch milliseconds: now minus the lag."""
+        return int((time.time() - self.read_lag) * 1000)
+
+    @staticmethod
+    def ingest_window(cursor: str | None, upper: int) -> dict[str, Any]:
+        """Events stored after ``cursor`` (by ``event.ingested``, then ``event.id``) and before ``upper``."""
+        clauses: list[dict[str, Any]] = [{"range": {"event.ingested": {"lt": upper, "format": "epoch_millis"}}}]
+        after = _decode_cursor(cursor)
+        if after is not None:
+            millis, event_id = after
+            same_ms = {"range": {"event.ingested": {"gte": millis, "lte": millis, "format": "epoch_millis"}}}
+            clauses.append(
+                {
+                    "bool": {
+                        "should": [
+                            {"range": {"event.ingested": {"gt": millis, "format": "epoch_millis"}}},
+                            {"bool": {"filter": [same_ms, {"range": {"event.id": {"gt": event_id}}}]}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                }
+            )
+        return {"bool": {"filter": clauses}}
+
+    def scan_ingested(
+        self, dsl: dict[str, Any], *, newest_first: bool = False, page_size: int = PAGE * 2
+    ) -> Iterator[tuple[Event, list[Any]]]:
+        """Matching events in ingest order, each with its sort key (``encode_cursor`` makes it a cursor)."""
+        order = "desc" if newest_first else "asc"
+        sort = [{"event.ingested": {"order": order, "unmapped_type": "date"}}, {"event.id": {"order": order}}]
+        after: list[Any] | None = None
+        while True:
+            extra = {"search_after": after} if after else {}
+            hits = self._search("read", query=dsl, sort=sort, size=page_size, track_total_hits=False, **extra)
+            page = hits["hits"]["hits"]
+            for hit in page:
+                yield hit["_source"], hit["sort"]
+            if len(page) < page_size:
                 return
+            after = page[-1]["sort"]
+
+    def window_end(self, cursor: str | None, upper: int) -> str | None:
+        """The cursor after the last event of a window, or None when the window is empty."""
+        newest = next(self.scan_ingested(self.ingest_window(cursor, upper), newest_first=True, page_size=1), None)
+        return encode_cursor(newest[1]) if newest else None
 
     # -- housekeeping -----------------------------------------------------------------
     def info(self) -> dict[str, Any]:
@@ -362,7 +403,8 @@ def _key(bucket: dict[str, Any]) -> Any:
     return text if text is not None else bucket["key"]
 
 
-def _encode_cursor(sort_values: list[Any]) -> str:
+def encode_cursor(sort_values: list[Any]) -> str:
+    """An opaque ingest cursor from a ``(event.ingested, event.id)`` sort key."""
     return f"es1:{int(sort_values[0])}:{sort_values[1]}"
 
 

@@ -78,7 +78,7 @@ def to_dsl(node: Query | None, types: Mapping[str, str] | None = None) -> dict[s
     kinds = types or {}
     match node:
         case Match(field, value, case_insensitive):
-            return _match(field, value, case_insensitive, kinds.get(exact(field)))
+            return match_value(field, value, case_insensitive, kinds.get(exact(field)))
         case Wildcard(field, pattern, case_insensitive):
             return _wildcard(field, pattern, case_insensitive, kinds.get(exact(field)))
         case Range(field, gte, gt, lte, lt):
@@ -103,7 +103,8 @@ def to_dsl(node: Query | None, types: Mapping[str, str] | None = None) -> dict[s
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _match(field: str, value: Any, case_insensitive: bool, kind: str | None) -> dict[str, Any]:
+def match_value(field: str, value: Any, case_insensitive: bool, kind: str | None) -> dict[str, Any]:
+    """Equality on a field of the given mapped type (None: unmapped, or a string field)."""
     value = _value(value)
     if kind in NUMERIC or kind == "boolean" or kind == "ip":
         value = _typed(value, kind)
@@ -140,7 +141,7 @@ def _wildcard(field: str, pattern: str, case_insensitive: bool, kind: str | None
             spec["case_insensitive"] = True
         return {"wildcard": {exact(field): spec}}
     if "*" not in pattern and "?" not in pattern:
-        return _match(field, pattern, case_insensitive, kind)
+        return match_value(field, pattern, case_insensitive, kind)
     if kind == "ip" and (prefix := _IPV4_PREFIX.match(pattern)):
         octets = prefix.group(1).rstrip(".").split(".")
         if all(int(o) <= 255 for o in octets):

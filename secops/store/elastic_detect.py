@@ -1,0 +1,156 @@
+"""Sigma detection pushed down to Elasticsearch, over the events stored since the last run.
+
+Each compiled rule (``secops.detect.evaluate.compile_rules``) is converted by
+pySigma's Elasticsearch Lucene backend through the same ECS processing
+pipeline the native engine applies (``secops.detect.pipelines.pipeline_for``),
+and the Lucene text is rebuilt as query DSL with Sigma's semantics
+(``elastic_lucene``). The cluster then answers one query per rule, restricted
+to the ingest window ``(cursor, now − read_lag)``, so the work scales with the
+cluster. A rule the backend or the DSL cannot express faithfully — Sigma
+keywords, ``|cased``, field references, regular expressions beyond Lucene's
+syntax, wildcards on typed fields — is evaluated by the native engine over
+the same window instead, so the alerts are the same either way; ``Plan``
+says which rules went which way and why.
+
+The caller (``secops detect run``) turns matches into alerts and advances its
+watermark to ``WindowResult.cursor`` only after storing them.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sigma.backends.elasticsearch import LuceneBackend
+from sigma.exceptions import SigmaError
+
+from secops.detect.evaluate import CompiledRule, Engine
+from secops.detect.pipelines import pipeline_for
+from secops.store.elastic_events import ElasticEventStore
+from secops.store.elastic_lucene import lucene_to_dsl
+from secops.store.elastic_query import UnsupportedQuery
+from secops.types import Event
+
+log = logging.getLogger(__name__)
+
+MSEARCH_RULES = 20
+"""Rules sent to the cluster in one multi-search request."""
+FIRST_PAGE = 1_000
+
+
+@dataclass(slots=True)
+class PushedRule:
+    """A rule and its query DSL, or the reason it is evaluated natively."""
+
+    rule: CompiledRule
+    query: dict[str, Any] | None
+    lucene: str | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    pushed: list[PushedRule] = field(default_factory=list)
+    native: list[PushedRule] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class WindowResult:
+    """Matched events per rule id (ingest order) and the cursor the next run starts from."""
+
+    matches: dict[str, list[Event]]
+    cursor: str | None
+    plan: Plan
+
+
+def convert(rule: CompiledRule, types: dict[str, str], placeholders: dict[str, list[str]] | None = None) -> PushedRule:
+    """One rule through pySigma's Lucene backend and into DSL."""
+    backend = LuceneBackend(processing_pipeline=pipeline_for(rule.rule, placeholders))
+    try:
+        queries = backend.convert_rule(copy.deepcopy(rule.rule))
+    except (SigmaError, NotImplementedError) as exc:
+        return PushedRule(rule, None, reason=f"pySigma backend: {exc}")
+    text = queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)
+    try:
+        return PushedRule(rule, lucene_to_dsl(str(text), types), lucene=str(text))
+    except UnsupportedQuery as exc:
+        return PushedRule(rule, None, lucene=str(text), reason=exc.message)
+
+
+def plan(
+    store: ElasticEventStore, rules: Sequence[CompiledRule], placeholders: dict[str, list[str]] | None = None
+) -> Plan:
+    """Which rules run in the cluster and which natively (with the reason)."""
+    types = store.field_types()
+    result = Plan()
+    for rule in rules:
+        converted = convert(rule, types, placeholders)
+        (result.pushed if converted.query is not None else result.native).append(converted)
+    return result
+
+
+def run_since(
+    store: ElasticEventStore,
+    rules: Sequence[CompiledRule],
+    cursor: str | None,
+    *,
+    placeholders: dict[str, list[str]] | None = None,
+    upper: int | None = None,
+) -> WindowResult:
+    """Every rule over the events ingested after ``cursor`` and before ``upper`` (default: now − lag)."""
+    bound = store.read_upper() if upper is None else upper
+    end = store.window_end(cursor, bound)
+    chosen = plan(store, rules, placeholders)
+    matches: dict[str, list[Event]] = {}
+    if end is None:
+        return WindowResult(matches, None, chosen)
+    # After the cursor and up to the last event seen now: a late-visible event waits for the next run.
+    window = {"bool": {"filter": [store.ingest_window(cursor, bound)], "must_not": [store.ingest_window(end, bound)]}}
+    refused: list[PushedRule] = []
+    for start in range(0, len(chosen.pushed), MSEARCH_RULES):
+        refused += _run_pushed(store, chosen.pushed[start : start + MSEARCH_RULES], window, matches)
+    for pushed in refused:
+        chosen.pushed.remove(pushed)
+        chosen.native.append(pushed)
+    if chosen.native:
+        engine = Engine([p.rule for p in chosen.native])
+        for event, _ in store.scan_ingested(window):
+            for rule in engine.match(event):
+                matches.setdefault(rule.id, []).append(event)
+        log.info("%d of %d rules evaluated natively over the window", len(chosen.native), len(rules))
+    return WindowResult(matches, end, chosen)
+
+
+def _run_pushed(
+    store: ElasticEventStore, rules: Sequence[PushedRule], window: dict[str, Any], matches: dict[str, list[Event]]
+) -> list[PushedRule]:
+    """One multi-search for a group of rules; a rule with more hits than the first page is paged alone.
+
+    Returns the rules whose query the cluster refused (a regular expression its
+    parser rejects, an automaton too large): they go to the native engine.
+    """
+    sort = [{"event.ingested": "asc"}, {"event.id": "asc"}]
+    searches: list[dict[str, Any]] = []
+    for pushed in rules:
+        searches.append({"index": store.pattern, "ignore_unavailable": True, "allow_no_indices": True})
+        body = {"query": {"bool": {"filter": [window, pushed.query]}}, "sort": sort, "size": FIRST_PAGE}
+        searches.append({**body, "track_total_hits": False})
+    answers = store.msearch(searches)
+    refused: list[PushedRule] = []
+    for pushed, answer in zip(rules, answers, strict=True):
+        if "error" in answer:
+            cause = answer["error"].get("root_cause", [answer["error"]])[0]
+            pushed.reason = f"the cluster refused the query: {cause.get('reason', cause.get('type'))}"
+            refused.append(pushed)
+            continue
+        hits = answer["hits"]["hits"]
+        found = [hit["_source"] for hit in hits]
+        if len(hits) == FIRST_PAGE:
+            query = {"bool": {"filter": [window, pushed.query]}}
+            found = [event for event, _ in store.scan_ingested(query)]
+        if found:
+            matches.setdefault(pushed.rule.id, []).extend(found)
+    return refused
