@@ -11,6 +11,7 @@ Reference: RFC 1035 section 4, RFC 6891 (EDNS), RFC 6762 (mDNS).
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 
@@ -32,6 +33,8 @@ OPCODES = {0: "QUERY", 1: "IQUERY", 2: "STATUS", 4: "NOTIFY", 5: "UPDATE"}
 CLASSES = {1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
 FLAG_BITS = ((0x0400, "AA"), (0x0200, "TC"), (0x0100, "RD"), (0x0080, "RA"), (0x0020, "AD"), (0x0010, "CD"))
 MAX_HOPS = 64
+NEEDS_ESCAPE = re.compile(rb"[^!-\-/-\[\]-~]")
+"""Bytes a label cannot show as they are: outside printable ASCII, the dot and the backslash."""
 MAX_RECORDS = 256
 
 
@@ -40,7 +43,7 @@ class Truncated(Exception):
 
 
 def _label_text(raw: bytes) -> str:
-    if raw.isascii() and all(33 <= c < 127 and c not in (0x2E, 0x5C) for c in raw):
+    if not NEEDS_ESCAPE.search(raw):
         return raw.decode("ascii")
     return "".join(chr(c) if 33 <= c < 127 and c not in (0x2E, 0x5C) else f"\\{c:03d}" for c in raw)
 

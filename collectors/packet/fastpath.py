@@ -174,8 +174,8 @@ def run(engine: Engine, batch: Batch) -> None:
         cols = {name: arr[keep] for name, arr in cols.items()}
         inv, swap = inv[keep], swap[keep]
     flows = _aggregate(engine, uniq, inv, swap, cols, heads)
-    routed = _route(engine, g, uniq, inv, cols)
-    _python(engine, batch, slow, (routed, flows, inv, swap, cols, g))
+    routed, opener = _route(engine, g, uniq, inv, cols)
+    _python(engine, batch, slow, (routed, flows, inv, swap, cols, g, opener))
 
 
 def _keys(g: Gather, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -252,8 +252,8 @@ def _aggregate(engine: Engine, uniq: np.ndarray, inv: np.ndarray, swap: np.ndarr
     return flows
 
 
-def _route(engine: Engine, g: Gather, uniq: np.ndarray, inv: np.ndarray, cols: dict) -> np.ndarray:
-    """Indices (into the plain packets) of those whose payload Python must read."""
+def _route(engine: Engine, g: Gather, uniq: np.ndarray, inv: np.ndarray, cols: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (into the plain packets) of those whose payload Python must read, and which of them open a message."""
     tcp, udp, sport, dport, flags = cols["tcp"], cols["udp"], cols["sport"], cols["dport"], cols["flags"]
     start = cols["start"]
     size = cols["end"] - start
@@ -269,7 +269,8 @@ def _route(engine: Engine, g: Gather, uniq: np.ndarray, inv: np.ndarray, cols: d
         wanted |= np.isin(uniq, np.fromiter(engine.interest, dtype=U64, count=len(engine.interest)))
     route = tcp & wanted[inv] & ((size > 0) | ((flags & (FIN | RST | SYN)) != 0))
     route |= udp & udp_app & (size > 0)
-    return np.nonzero(route)[0]
+    routed = np.nonzero(route)[0]
+    return routed, (opens | udp)[routed]
 
 
 def _python(engine: Engine, batch: Batch, slow: np.ndarray, plain: tuple | None) -> None:
@@ -283,24 +284,27 @@ def _python(engine: Engine, batch: Batch, slow: np.ndarray, plain: tuple | None)
         return
     is_plain = np.arange(len(order)) >= len(slow)
     sort = np.argsort(order, kind="stable")
-    order, is_plain = order[sort].tolist(), is_plain[sort].tolist()
+    is_plain = is_plain[sort].tolist()
+    slow_rows = zip(data[slow].tolist(), caplen[slow].tolist(), ts_all[slow].tolist(), wire[slow].tolist(), strict=True)
     routed_info = _routed_lists(plain) if plain is not None and len(plain[0]) else iter(())
     decode = engine.decoder.packet
     app = engine.app_packet
-    for index, from_plain in zip(order, is_plain, strict=True):
+    for from_plain in is_plain:
         if from_plain:
-            flow, from_a, ts, proto, sport, dport, flags, seq, start, end = next(routed_info)
+            flow, from_a, ts, proto, sport, dport, flags, seq, start, end, opener = next(routed_info)
+            if flow.app is None and not opener:
+                continue  # the flow's decoder let go of it earlier in this batch
             app(flow, from_a, ts, proto, sport, dport, flags, seq, buf[start:end])
         else:
-            at = int(data[index])
-            decode(linktype, buf[at : at + int(caplen[index])], int(ts_all[index]), int(wire[index]))
+            at, size, ts, wirelen = next(slow_rows)
+            decode(linktype, buf[at : at + size], ts, wirelen)
 
 
 def _routed_lists(plain: tuple):
-    routed, flows, inv, swap, cols, g = plain
+    routed, flows, inv, swap, cols, g, opener = plain
     pick = {name: cols[name][routed].tolist() for name in ("ts", "proto", "sport", "dport", "flags", "start", "end")}
     seq = g.u32(cols["l4"][routed] + 4).tolist()
-    flow_ids, from_b = inv[routed].tolist(), swap[routed].tolist()
+    flow_ids, from_b, opens = inv[routed].tolist(), swap[routed].tolist(), opener.tolist()
     for k in range(len(routed)):
         yield (flows[flow_ids[k]], not from_b[k], pick["ts"][k], pick["proto"][k], pick["sport"][k], pick["dport"][k],
-               pick["flags"][k], seq[k], pick["start"][k], pick["end"][k])  # fmt: skip
+               pick["flags"][k], seq[k], pick["start"][k], pick["end"][k], opens[k])  # fmt: skip

@@ -144,6 +144,21 @@ class FlowTable:
         self.emit(*flow_event(flow, reason))
 
 
+_ip_cache: dict[tuple[int, int], str] = {}
+
+
+def ip_text(ver: int, value: int) -> str:
+    """An address (as the integer in a flow key) as text; recent ones are remembered."""
+    key = (ver, value)
+    text = _ip_cache.get(key)
+    if text is None:
+        if len(_ip_cache) > 65536:
+            _ip_cache.clear()
+        family, size = (socket.AF_INET, 4) if ver == 4 else (socket.AF_INET6, 16)
+        text = _ip_cache[key] = socket.inet_ntop(family, value.to_bytes(size, "big"))
+    return text
+
+
 def _age(flow: Flow) -> tuple[int, int]:
     return flow.last, flow.first
 
@@ -154,10 +169,10 @@ def _flags_hex(flags: int) -> str:
 
 def flow_event(flow: Flow, reason: str) -> tuple[Event, str]:
     """The ECS event (and its one-line description) of an ended flow."""
-    ver, proto, *_ = flow.key
-    src, dst, sport, dport = flow.endpoints()
-    family = socket.AF_INET if ver == 4 else socket.AF_INET6
-    src_ip, dst_ip = socket.inet_ntop(family, src), socket.inet_ntop(family, dst)
+    ver, proto, a, b, pa, pb = flow.key
+    src_ip, dst_ip, sport, dport = (
+        (ip_text(ver, a), ip_text(ver, b), pa, pb) if flow.orig_a else (ip_text(ver, b), ip_text(ver, a), pb, pa)
+    )
     if flow.orig_a:
         spk, sby, sfl, dpk, dby, dfl = flow.pk_ab, flow.by_ab, flow.fl_ab, flow.pk_ba, flow.by_ba, flow.fl_ba
     else:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-
-from collectors.packet.flows import TRANSPORT, Flow
+from collectors.packet.flows import TRANSPORT, Flow, ip_text
 from collectors.packet.timefmt import ns_to_ts
 from secops.types import Event
 
@@ -12,9 +10,7 @@ from secops.types import Event
 def endpoints_text(flow: Flow, client_side: int) -> tuple[str, int, str, int]:
     """Client address and port, server address and port; side 0 sends from ``a`` to ``b``."""
     ver, _proto, a, b, pa, pb = flow.key
-    family, size = (socket.AF_INET, 4) if ver == 4 else (socket.AF_INET6, 16)
-    a_ip = socket.inet_ntop(family, a.to_bytes(size, "big"))
-    b_ip = socket.inet_ntop(family, b.to_bytes(size, "big"))
+    a_ip, b_ip = ip_text(ver, a), ip_text(ver, b)
     return (a_ip, pa, b_ip, pb) if client_side == 0 else (b_ip, pb, a_ip, pa)
 
 
