@@ -43,6 +43,8 @@ SMALL_SEGMENT_ROWS = 500_000
 """Segments below this size are merged by compaction ..."""
 TARGET_SEGMENT_ROWS = 2_000_000
 """... into segments of about this size."""
+PAGE_ROWS = 10_000
+"""Searches limited to this many events read their documents in a second, targeted pass (``_page``)."""
 _NAME = re.compile(r"^b(\d{12})-\d+\.parquet$")
 
 
@@ -209,6 +211,9 @@ class EmbeddedEventStore(EventStore):
         if not segments:
             return
         order = "DESC" if newest_first else "ASC"
+        if limit is not None and limit <= PAGE_ROWS:
+            yield from self._page(query, window, segments, limit, order)
+            return
         sql = f"SELECT doc FROM {self._source(segments)} WHERE {self._where(query, window)} ORDER BY ts {order}, id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
@@ -216,6 +221,36 @@ class EmbeddedEventStore(EventStore):
         while rows := cursor.fetchmany(2048):
             for (doc,) in rows:
                 yield orjson.loads(doc)
+
+    def _page(
+        self, query: Query | None, window: Window, segments: Sequence[Segment], limit: int, order: str
+    ) -> Iterator[Event]:
+        """A page of results in two reads: where the page's rows are (narrow columns), then only their documents.
+
+        Decoding ``doc`` is most of a query's cost; a hunt's 100 newest hits in a day of
+        300,000 events then decode the pages holding those documents, not every document
+        of the day (issue 9: about 2x faster on 10M events).
+        """
+        files = ", ".join(literal(str(self.root / s.path)) for s in segments)
+        source = f"read_parquet([{files}], filename=true, file_row_number=true)"
+        hits = self._run(
+            f"SELECT filename, file_row_number FROM {source} WHERE {self._where(query, window)} "
+            f"ORDER BY ts {order}, id LIMIT {int(limit)}",
+            segments,
+        ).fetchall()
+        rows_of: dict[str, list[int]] = {}
+        for name, row in hits:
+            rows_of.setdefault(name, []).append(int(row))
+        docs: dict[tuple[str, int], str] = {}
+        for name, rows in rows_of.items():
+            found = self._run(
+                f"SELECT file_row_number, doc FROM read_parquet({literal(name)}, file_row_number=true) "
+                f"WHERE file_row_number IN ({', '.join(map(str, rows))})",
+                segments,
+            ).fetchall()
+            docs.update(((name, int(row)), doc) for row, doc in found)
+        for name, row in hits:
+            yield orjson.loads(docs[(name, int(row))])
 
     def count(self, query: Query | None = None, window: Window = Window()) -> int:
         segments = self._segments(window)
