@@ -21,9 +21,11 @@ from secops.cli import (
     generate,
     hunt,
     incidents,
+    incidents_breach,
     ioc,
     parse,
     pending,
+    report,
     rules,
     store,
     yara,
@@ -74,9 +76,11 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(es.app, name="es")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(incidents.app, name="incidents")
+incidents_breach.register(incidents.app)
 app.command("hunt")(hunt.hunt)
 app.add_typer(ioc.app, name="ioc")
 app.add_typer(audit.app, name="audit")
+app.add_typer(report.app, name="report")
 pending.register(app)
 
 

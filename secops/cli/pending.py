@@ -10,7 +10,6 @@ import typer
 from secops.errors import NotAvailable
 
 PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
-    "report": ("Breach notifications and SOC summaries.", ["breach", "summary"]),
 }
 PENDING_COMMANDS: dict[str, str] = {
     "dashboard": "Serve the local web console.",

@@ -10,6 +10,7 @@ Charts are the same SVG as in the HTML reports, drawn as vector graphics.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from fpdf import FPDF
@@ -17,6 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from secops import escape
 
+_SIZE = re.compile(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"')
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
@@ -37,9 +39,9 @@ class Document:
         for folder in FONT_DIRS:
             regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
             if regular.is_file() and bold.is_file():
-                self.pdf.add_font("DejaVu", "", str(regular))
-                self.pdf.add_font("DejaVu", "B", str(bold))
-                return "DejaVu"
+                self.pdf.add_font("DejaVu Sans", "", str(regular))
+                self.pdf.add_font("DejaVu Sans", "B", str(bold))
+                return "DejaVu Sans"
         return "helvetica"
 
     @staticmethod
@@ -102,12 +104,13 @@ class Document:
     def svg(self, svg: str, width_mm: float | None = None) -> None:
         """An SVG chart as vector graphics, on a new page if it would not fit."""
         width = width_mm or self.width
-        image = io.BytesIO(svg.encode("utf-8"))
-        info = self.pdf.image(image, x=self.pdf.l_margin, w=width, dry_run=True)
-        if self.pdf.get_y() + info.rendered_height > self.pdf.page_break_trigger:
+        size = _SIZE.search(svg)
+        height = width * float(size.group(2)) / float(size.group(1)) if size else width / 2
+        if self.pdf.get_y() + height > self.pdf.page_break_trigger:
             self.pdf.add_page()
-        image.seek(0)
-        self.pdf.image(image, x=self.pdf.l_margin, w=width)
+        if self.family == "helvetica":
+            svg = "".join(c if ord(c) < 256 else f"\\u{ord(c):04x}" for c in svg)
+        self.pdf.image(io.BytesIO(svg.encode("utf-8")), x=self.pdf.l_margin, w=width, h=height)
         self.pdf.ln(3)
 
     def output(self) -> bytes:
