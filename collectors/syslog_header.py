@@ -206,12 +206,14 @@ _CACHE_SECONDS = 600.0
 
 
 class SyslogClock:
-    """Header timestamps → ECS ``@timestamp`` strings, cached per setting.
+    """Header timestamps → ECS ``@timestamp`` strings, cached per minute and setting.
 
-    Consecutive lines share their second, and building datetimes dominates
-    header cost, so results are memoised. The cache belongs to one zone and
-    year setting and is dropped every few minutes so an inferred year follows
-    the calendar in long-running listeners.
+    Building and formatting datetimes dominates header cost, and a log's lines
+    share their minute: the UTC form of each minute (zone, DST and inferred
+    year applied) is computed once, seconds and fractions are appended as
+    written (every zone's offset is whole minutes). The cache belongs to one
+    zone and year setting and is dropped every few minutes so an inferred
+    year follows the calendar in long-running listeners.
     """
 
     def __init__(self) -> None:
@@ -222,18 +224,30 @@ class SyslogClock:
 
     def bsd(self, stamp: str, zone: str | None, ctx: ParseContext) -> str:
         """``Mmm dd [yyyy] hh:mm:ss[.fff]``; ``zone`` is set when the header names UTC."""
-        key = stamp if zone is None else stamp + "Z"
-        found = self._lookup(key, ctx)
-        if found is None:
-            found = self._cache[key] = ecs.format_ts(_bsd_datetime(stamp, zone, ctx))
-        return found
+        parts = _BSD_PARTS.match(stamp)
+        if parts is None:
+            return ecs.format_ts(_bsd_datetime(stamp, zone, ctx))  # raises a ParseError with the reason
+        minute, second, fraction = parts.groups()
+        key = minute if zone is None else minute + "Z"
+        prefix = self._lookup(key, ctx)
+        if prefix is None:
+            prefix = self._cache[key] = ecs.format_ts(_bsd_datetime(minute + ":00", zone, ctx))[:17]
+        return prefix + second + _fraction(fraction)
 
     def iso(self, stamp: str, ctx: ParseContext) -> str:
         """RFC 3339 / ISO 8601, with the context's zone when the stamp has none."""
-        found = self._lookup(stamp, ctx)
-        if found is None:
-            found = self._cache[stamp] = ecs.format_ts(iso_datetime(stamp, ctx))
-        return found
+        parts = _ISO_PARTS.match(stamp)
+        if parts is None:
+            found = self._lookup(stamp, ctx)  # unusual shapes: cached whole
+            if found is None:
+                found = self._cache[stamp] = ecs.format_ts(iso_datetime(stamp, ctx))
+            return found
+        date, minute, second, fraction, offset = parts.groups()
+        key = f"{date}T{minute}{offset or ''}"
+        prefix = self._lookup(key, ctx)
+        if prefix is None:
+            prefix = self._cache[key] = ecs.format_ts(iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx))[:17]
+        return prefix + second + _fraction(fraction)
 
     def _lookup(self, key: str, ctx: ParseContext) -> str | None:
         found = self._cache.get(key)
@@ -249,6 +263,18 @@ class SyslogClock:
             self._cache.clear()
             self._zone, self._year, self._since = ctx.timezone, ctx.year, moment
         return None
+
+
+_BSD_PARTS = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d):([0-5]\d)(?:\.(\d{1,9}))?$")
+_ISO_PARTS = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d):([0-5]\d)(?:\.(\d{1,9}))?(Z|z|[+-]\d\d:?\d\d)?$")
+
+
+def _fraction(digits: str | None) -> str:
+    """Seconds' fraction as ``ecs.format_ts`` writes it: milliseconds, or microseconds when finer."""
+    if not digits:
+        return ".000Z"
+    micro = (digits + "00000")[:6]
+    return f".{micro[:3]}Z" if micro.endswith("000") else f".{micro}Z"
 
 
 DEFAULT_CLOCK = SyslogClock()

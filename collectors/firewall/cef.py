@@ -69,7 +69,7 @@ ECS_FIELDS: dict[str, str] = {
 _INTEGER = frozenset(("source.port", "destination.port", "source.nat.port", "destination.nat.port", "source.bytes"))
 _INTEGER |= {"destination.bytes", "file.size"}
 _IP = frozenset(("source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip", "observer.ip"))
-_KEY = re.compile(r"(?:^|(?<=\s))([\w.\[\]-]+)=")
+_KEY = re.compile(r"[\w.\[\]-]+")
 _HEADER_SPLIT = re.compile(r"(?<!\\)\|")
 _UNESCAPE = re.compile(r"\\(.)")
 _SEVERITY = {"low": 3, "medium": 6, "high": 8, "very-high": 10, "unknown": 0}
@@ -127,23 +127,40 @@ class CefParser(LineParser):
 
 
 def extensions(text: str) -> dict[str, str]:
-    """The extension's pairs with short keys expanded and custom fields labelled."""
-    keys = list(_KEY.finditer(text))
+    """The extension's pairs with short keys expanded and custom fields labelled.
+
+    A key is a word followed by ``=`` at the start of a space-separated
+    token; everything up to the next key is the value (values may hold
+    spaces, and ``\\=``).
+    """
     raw: dict[str, str] = {}
-    for index, found in enumerate(keys):
-        end = keys[index + 1].start() if index + 1 < len(keys) else len(text)
-        value = text[found.end() : end].rstrip()
-        raw[found.group(1)] = _unescape(value) if "\\" in value else value
+    key: str | None = None
+    value: list[str] = []
+    for token in text.split(" "):
+        name, sep, rest = token.partition("=")
+        if sep and name and (name.isalnum() or _KEY.fullmatch(name)):
+            if key is not None:
+                raw[key] = _clean(value)
+            key, value = name, [rest]
+        elif key is not None:
+            value.append(token)
+    if key is not None:
+        raw[key] = _clean(value)
     out: dict[str, str] = {}
-    for key, value in raw.items():
-        if key.endswith("Label") and key[:-5] in raw:
+    for name, found in raw.items():
+        if name.endswith("Label") and name[:-5] in raw:
             continue
-        label = raw.get(key + "Label")
-        name = FULL_NAMES.get(key, key)
-        out[name] = value
+        label = raw.get(name + "Label")
+        full = FULL_NAMES.get(name, name)
+        out[full] = found
         if label:
-            out[name + "Label"] = label
+            out[full + "Label"] = label
     return out
+
+
+def _clean(parts: list[str]) -> str:
+    value = " ".join(parts).rstrip()
+    return _unescape(value) if "\\" in value else value
 
 
 def _unescape(value: str) -> str:

@@ -68,6 +68,8 @@ _ECS_TAKEN = frozenset(
     )
 )  # fmt: skip
 
+_NOT_VENDOR = _ECS_TAKEN | {name for names in FIELDS.values() for name in names if name.startswith("future_use")}
+
 
 @register
 class PanosParser(LineParser):
@@ -109,7 +111,7 @@ class PanosParser(LineParser):
             observer["hostname"] = hostname
         if header.priority is not None:
             event["log"] = {"syslog": header.log_fields()}
-        extra = {k: v for k, v in record.items() if k not in _ECS_TAKEN and not k.startswith("future_use")}
+        extra = {k: v for k, v in record.items() if k not in _NOT_VENDOR}
         event.setdefault("panw", {"panos": {}})["panos"].update(extra)
         return event
 
