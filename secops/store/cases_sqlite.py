@@ -247,11 +247,12 @@ class SqliteCaseStore(SqliteCasesMore, CaseStore):
     def alert_counts(self, flt: AlertFilter, by: AlertGroup, *, size: int = 50) -> list[tuple[str, int]]:
         where, args = self._filter_sql(flt)
         if by in _FACET_OF:
+            selected = f" AND alert_id IN (SELECT id FROM alerts{where})" if where else ""
             sql = (
-                f"SELECT f.value, count(*) AS n FROM alert_facets f JOIN (SELECT id FROM alerts{where}) a "
-                "ON a.id = f.alert_id WHERE f.kind = ? GROUP BY f.value ORDER BY n DESC, f.value LIMIT ?"
+                f"SELECT value, count(*) AS n FROM alert_facets WHERE kind = ?{selected} "
+                "GROUP BY value ORDER BY n DESC, value LIMIT ?"
             )
-            rows = self.conn.execute(sql, [*args, _FACET_OF[by], size]).fetchall()
+            rows = self.conn.execute(sql, [_FACET_OF[by], *args, size]).fetchall()
         else:
             sql = (
                 f"SELECT {_COLUMN_OF[by]} AS v, count(*) AS n FROM alerts{where} GROUP BY v ORDER BY n DESC, v LIMIT ?"
