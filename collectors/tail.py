@@ -44,6 +44,7 @@ from typing import IO
 
 from secops import ecs
 from secops.cases.models import Checkpoint
+from secops.errors import UsageError
 from secops.ingest import Batcher, BatchHook, IngestResult
 from secops.inputs import MAX_RECORD_BYTES, TEXT_FINGERPRINT_BYTES, fingerprint
 from secops.pipeline import AutoLineParser, Stats, parse_line
@@ -105,7 +106,7 @@ class Follower:
         if fmt != "auto":
             chosen = get_parser(fmt)
             if not isinstance(chosen, LineParser):
-                raise ValueError(f"format {fmt!r} reads whole files and cannot be followed")
+                raise UsageError(f"format {fmt!r} reads whole files and cannot be followed", where="--format")
             self.parser = chosen
         self.auto = AutoLineParser()
         self.open: dict[tuple[int, int], Tailed] = {}

@@ -21,6 +21,7 @@ from pathlib import Path
 from collectors.syslog.spool import Record, SpoolWriter, read_records, segments
 from secops import ecs
 from secops.cases.models import Checkpoint
+from secops.errors import UsageError
 from secops.ingest import Batcher, BatchHook, IngestResult
 from secops.pipeline import AutoLineParser, Stats, parse_line
 from secops.registry import LineParser, ParseContext, get_parser
@@ -55,7 +56,7 @@ class SpoolDrain:
         if fmt != "auto":
             chosen = get_parser(fmt)
             if not isinstance(chosen, LineParser):
-                raise ValueError(f"format {fmt!r} reads whole files, not messages")
+                raise UsageError(f"format {fmt!r} reads whole files, not syslog messages", where="--format")
             self.parser = chosen
         self.auto = AutoLineParser()
         self.positions: dict[str, int] = {}

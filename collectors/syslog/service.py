@@ -37,6 +37,9 @@ class SyslogService:
         on_batch: BatchHook | None = None,
     ) -> None:
         folder = spool_dir(data_dir)
+        self.drain = SpoolDrain(  # first: it checks the format before anything is bound or locked
+            folder, None, fmt, ctx, events, cases, stats, batch_size=batch_size, on_batch=on_batch
+        )
         self.spool = SpoolWriter(folder, segment_bytes=segment_bytes, fsync_interval=fsync_interval)
         self.listeners: list[Listener] = []
         try:
@@ -49,9 +52,7 @@ class SyslogService:
                 listener.sock.close()
             self.spool.close()
             raise
-        self.drain = SpoolDrain(
-            folder, self.spool, fmt, ctx, events, cases, stats, batch_size=batch_size, on_batch=on_batch
-        )
+        self.drain.writer = self.spool
         self.flush_interval = flush_interval
 
     @property
