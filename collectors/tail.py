@@ -197,7 +197,12 @@ class Follower:
                 tailed.path = live[ident]
 
     def _start(self, path: str, ident: tuple[int, int], info: os.stat_result) -> None:
-        compressed = _is_gzip(path)
+        magic = _magic(path)
+        if magic == b"PK\x03\x04":  # an archive is read once with `collect file`, not followed
+            self.stats.warn(f"{path}: a zip archive cannot be followed; ingest it without --follow")
+            self.finished[(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)] = ""
+            return
+        compressed = magic[:2] == b"\x1f\x8b"
         try:
             handle: IO[bytes] = gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115
         except OSError as exc:
@@ -360,12 +365,12 @@ class Follower:
         self.open.pop(ident, None)
 
 
-def _is_gzip(path: str) -> bool:
+def _magic(path: str) -> bytes:
     try:
         with open(path, "rb") as fh:
-            return fh.read(2) == b"\x1f\x8b"
+            return fh.read(4)
     except OSError:
-        return False
+        return b""
 
 
 def _seek(handle: IO[bytes], offset: int) -> None:
