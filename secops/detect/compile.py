@@ -62,6 +62,8 @@ class Node:
     anchors: list[Anchor] = field(default_factory=list)
     equality: bool = False
     """A plain equality on one field: what the anchor index checks better than literals."""
+    logsource: bool = False
+    """Added by a pipeline's logsource condition (``_cond_*`` detections): true of a whole event class."""
 
 
 def getter(name: str) -> Callable[[Event], Any]:
@@ -127,7 +129,9 @@ def _node(item: Any) -> Node:
         inner = _node(item.args[0]).test
         return Node(lambda ev: not inner(ev))
     if isinstance(item, ConditionFieldEqualsValueExpression):
-        return _field(item.field, [item.value])
+        node = _field(item.field, [item.value])
+        node.logsource = _from_pipeline(item)
+        return node
     if isinstance(item, ConditionValueExpression):
         return _keyword(item.value)
     if isinstance(item, ConditionItem):
@@ -138,13 +142,18 @@ def _node(item: Any) -> Node:
 def _or_items(args: list[Any]) -> Node:
     """OR of items; values tested on the same field become one merged test."""
     by_field: dict[str, list[Any]] = {}
+    added: dict[str, bool] = {}
     others: list[Node] = []
     for arg in args:
         if isinstance(arg, ConditionFieldEqualsValueExpression):
             by_field.setdefault(arg.field, []).append(arg.value)
+            added[arg.field] = added.get(arg.field, True) and _from_pipeline(arg)
         else:
             others.append(_node(arg))
-    nodes = [_field(name, values) for name, values in by_field.items()] + others
+    nodes = [_field(name, values) for name, values in by_field.items()]
+    for node, name in zip(nodes, by_field, strict=True):
+        node.logsource = added[name]
+    nodes += others
     return nodes[0] if len(nodes) == 1 else _or(nodes)
 
 
@@ -158,6 +167,8 @@ def _and(nodes: list[Node]) -> Node:
     # Equality conditions (logsource fields, event codes) are checked by the anchor index,
     # better than by their literals: literals come only from the other parts.
     gated = [n.literals for n in nodes if n.literals is not None and not n.equality]
+    if not gated:  # only equalities: their values still beat nothing, unless they only name the logsource
+        gated = [n.literals for n in nodes if n.literals is not None and not n.logsource]
     best = min(gated, key=literal_cost) if gated else None
     return Node(test, best, [a for n in nodes for a in n.anchors])
 
@@ -173,6 +184,19 @@ def _or(nodes: list[Node]) -> Node:
     if all(n.literals is not None for n in nodes):
         lits = frozenset().union(*(n.literals for n in nodes if n.literals is not None))
     return Node(test, lits, [])
+
+
+def _from_pipeline(item: Any) -> bool:
+    """Whether a condition element comes from a detection a pipeline added (pySigma names them ``_cond_*``)."""
+    node = getattr(item, "parent", None)
+    for _ in range(8):
+        if node is None:
+            return False
+        identifier = getattr(node, "identifier", None)
+        if isinstance(identifier, str):
+            return identifier.startswith("_cond_")
+        node = getattr(node, "parent", None)
+    return False
 
 
 _LITERAL_ODDS = {0: 1.0, 1: 1.0, 2: 0.6, 3: 0.25, 4: 0.1, 5: 0.05, 6: 0.03, 7: 0.02}
@@ -216,6 +240,9 @@ def _field(name: str, values: list[Any]) -> Node:
             specials.append(_special(name, get, value))
         else:
             others.append(_value_test(value))
+            if isinstance(value, SigmaRegularExpression):
+                needed = m.regex_literal(value)
+                lit = needed if len(needed) >= MIN_LITERAL else None
         if lit is None:
             literals = None
         elif literals is not None:

@@ -20,12 +20,20 @@ match semantics:
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import re2
+
+try:  # Python's own regex parser, used read-only to find literals a regex needs
+    import re._constants as sre_constants
+    import re._parser as sre_parse
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
 from sigma.types import (
     CompareOperators,
     Placeholder,
@@ -148,6 +156,29 @@ def _glob(parts: list[str | SpecialChars], cased: bool) -> Callable[[str], bool]
     flags = "(?s)" if cased else "(?si)"
     compiled = re2.compile(flags + "".join(out), _RE2_OPTIONS)
     return lambda t: compiled.fullmatch(t) is not None
+
+
+def regex_literal(value: SigmaRegularExpression) -> str:
+    """The longest run of plain characters every match of the regex must contain ("" if none).
+
+    Only top-level, mandatory literals count: anything under an alternation or an
+    optional repeat is skipped, so the run is a necessary condition for a match.
+    """
+    try:
+        parsed = sre_parse.parse(str(value.regexp))
+    except (re.error, OverflowError, RecursionError):
+        return ""
+    best, run = "", []
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        if len(run) > len(best):
+            best = "".join(run)
+        run = []
+    if len(run) > len(best):
+        best = "".join(run)
+    return best
 
 
 def regex_test(value: SigmaRegularExpression) -> ValueTest:

@@ -48,8 +48,32 @@ def haystack(event: Event) -> str | None:
         return None
 
 
+class _Group:
+    """The rules sharing one anchor value (say ``event.code`` 4688): their literals, one automaton."""
+
+    def __init__(self) -> None:
+        self.ungated: list[int] = []
+        self.words: dict[str, list[int]] = {}
+        self.automaton: Any = None
+        self.by_literal: list[tuple[int, ...]] = []
+
+    def build(self) -> None:
+        if not self.words:
+            return
+        self.automaton = ahocorasick.Automaton()
+        for lid, (key, rules) in enumerate(self.words.items()):
+            self.automaton.add_word(key, lid)
+            self.by_literal.append(tuple(rules))
+        self.automaton.make_automaton()
+
+
 class Prefilter:
-    """The rule index: anchors by field and value, literals in one automaton."""
+    """Rules grouped by their most selective anchor value; within a group, literals in one automaton.
+
+    An event visits the groups of its own anchor values (and the group of rules
+    without anchors): only the literals of rules that could apply to this kind
+    of event are searched, and the other anchors of a candidate are checked last.
+    """
 
     def __init__(self, literals: Sequence[frozenset[str] | None], anchors: Sequence[list[Anchor]]) -> None:
         distinct: dict[str, set[str]] = {}
@@ -62,36 +86,25 @@ class Prefilter:
         self.anchors: list[tuple[tuple[int, frozenset[str]], ...]] = [
             tuple((slots[name], values) for name, values in rule_anchors) for rule_anchors in anchors
         ]
-
-        self.automaton = ahocorasick.Automaton()
-        keys: dict[str, int] = {}
-        by_literal: list[list[int]] = []
-        self.ungated: dict[tuple[int, str], list[int]] = {}
-        self.always: list[int] = []
-        self.gated: list[int] = []
+        self.unanchored = _Group()
+        self.groups: dict[tuple[int, str], _Group] = {}
         for i, lits in enumerate(literals):
             keyed = {literal_key(lit) for lit in lits} if lits else set()
-            if not keyed or "" in keyed:
-                if not anchors[i]:
-                    self.always.append(i)
-                    continue
-                # Index by the anchor on the field with the most distinct values (event codes, say).
+            if anchors[i]:
+                # The anchor on the field with the most distinct values (event codes, say) splits finest.
                 name, values = max(anchors[i], key=lambda a: (len(distinct[a[0]]), -len(a[1])))
-                for value in values:
-                    self.ungated.setdefault((slots[name], value), []).append(i)
-                continue
-            self.gated.append(i)
-            for key in keyed:
-                if key not in keys:
-                    keys[key] = len(by_literal)
-                    by_literal.append([])
-                    self.automaton.add_word(key, keys[key])
-                by_literal[keys[key]].append(i)
-        self.by_literal: list[tuple[int, ...]] = [tuple(r) for r in by_literal]
-        if keys:
-            self.automaton.make_automaton()
-        self.has_literals = bool(keys)
-        self.index_slots = sorted({slot for slot, _ in self.ungated})
+                homes = [self.groups.setdefault((slots[name], v), _Group()) for v in values]
+            else:
+                homes = [self.unanchored]
+            for group in homes:
+                if not keyed or "" in keyed:
+                    group.ungated.append(i)
+                else:
+                    for key in keyed:
+                        group.words.setdefault(key, []).append(i)
+        for group in [self.unanchored, *self.groups.values()]:
+            group.build()
+        self.index_slots = sorted({slot for slot, _ in self.groups})
 
     def _values(self, event: Event, slot: int, cache: dict[int, set[str]]) -> set[str]:
         """Lowercased text values of an anchor field, read once per event."""
@@ -106,20 +119,29 @@ class Prefilter:
     def candidates(self, event: Event) -> list[int]:
         """Indexes of the rules that may match, in rule order."""
         cache: dict[int, set[str]] = {}
-        seen: set[int] = set(self.always)
+        groups = [self.unanchored]
         for slot in self.index_slots:
             for v in self._values(event, slot, cache):
-                hit = self.ungated.get((slot, v))
-                if hit:
-                    seen.update(hit)
-        if self.has_literals:
-            hay = haystack(event)
-            if hay is None:
-                seen.update(self.gated)
-            else:
-                by_literal = self.by_literal
-                for lid in {lid for _, lid in self.automaton.iter(hay)}:
-                    seen.update(by_literal[lid])
+                group = self.groups.get((slot, v))
+                if group is not None:
+                    groups.append(group)
+        seen: set[int] = set()
+        hay: str | None = None
+        unreadable = False
+        for group in groups:
+            seen.update(group.ungated)
+            if group.automaton is None:
+                continue
+            if hay is None and not unreadable:
+                hay = haystack(event)
+                unreadable = hay is None
+            if hay is None:  # not serialisable: every rule of the group stays a candidate
+                for rules in group.by_literal:
+                    seen.update(rules)
+                continue
+            by_literal = group.by_literal
+            for lid in {lid for _, lid in group.automaton.iter(hay)}:
+                seen.update(by_literal[lid])
         anchors, values = self.anchors, self._values
         return sorted(
             i for i in seen if all(not values(event, slot, cache).isdisjoint(wanted) for slot, wanted in anchors[i])

@@ -1,0 +1,72 @@
+"""An independent Sigma implementation for the differential test: pySigma's SQLite backend.
+
+The same rules, through the same pipelines, converted to SQL by pySigma's
+SQLite backend and run by SQLite over a table of flattened events, the way
+Zircolite does it: one TEXT column per field, ``COLLATE NOCASE`` for Sigma's
+case-insensitive matching, ``REGEXP`` bound to Python's ``re``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from sigma.backends.sqlite import sqliteBackend
+from sigma.exceptions import SigmaError
+
+from secops import ecs
+from secops.detect.pipelines import pipeline_for
+
+FIELD = re.compile(r"`([^`]+)`")
+
+
+def convert(rule: Any) -> str:
+    """The rule as one SQL statement selecting matching event ids (raises SigmaError when unsupported)."""
+    backend = sqliteBackend(processing_pipeline=pipeline_for(rule))
+    queries = backend.convert_rule(copy.deepcopy(rule))
+    if len(queries) != 1:
+        raise SigmaError(f"{len(queries)} queries")
+    return queries[0].replace("SELECT * FROM logs", "SELECT _eid FROM logs", 1)
+
+
+def _regexp(pattern: str, value: Any) -> bool:
+    return value is not None and re.search(pattern, str(value)) is not None
+
+
+def cell(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return orjson.dumps(value).decode()
+
+
+def load(events: Iterable[dict[str, Any]], extra_fields: Iterable[str]) -> sqlite3.Connection:
+    """An in-memory table of flattened events; every referenced field exists as a column."""
+    rows = [(ecs.get(e, "event.id"), ecs.flatten(e)) for e in events]
+    columns = sorted({k for _, flat in rows for k in flat} | set(extra_fields) - {"_eid"})
+    db = sqlite3.connect(":memory:")
+    db.create_function("REGEXP", 2, _regexp, deterministic=True)
+    defs = ", ".join(f'"{c}" TEXT COLLATE NOCASE' for c in columns)
+    db.execute(f"CREATE TABLE logs (_eid TEXT, {defs})")
+    index = {c: i + 1 for i, c in enumerate(columns)}
+    marks = ", ".join("?" * (len(columns) + 1))
+    for eid, flat in rows:
+        row: list[Any] = [eid] + [None] * len(columns)
+        for k, v in flat.items():
+            row[index[k]] = cell(v)
+        db.execute(f"INSERT INTO logs VALUES ({marks})", row)
+    for name in ("winlog.channel", "event.code"):
+        if name in index:
+            db.execute(f'CREATE INDEX "i_{name}" ON logs ("{name}" COLLATE NOCASE)')
+    return db
+
+
+def fields_of(sql: str) -> set[str]:
+    return set(FIELD.findall(sql))
