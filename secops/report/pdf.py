@@ -74,25 +74,18 @@ class Document:
         self.pdf.set_text_color(0, 0, 0)
 
     def row(self, key: str, value: str, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
-        """A label on the left third, its value (wrapping) on the right."""
+        """A label, then its value indented below it (one column, so text extraction keeps the order)."""
         pdf = self.pdf
-        left = self.width * 0.36
         if pdf.get_y() + 9 > pdf.page_break_trigger:
             pdf.add_page()
-        y, page = pdf.get_y(), pdf.page
         self._font(8.5, bold=True)
-        pdf.multi_cell(left, 4.3, self.safe(key), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        key_end, key_page = pdf.get_y(), pdf.page
-        if key_page == page:
-            pdf.set_xy(pdf.l_margin + left, y)
-        else:
-            pdf.set_x(pdf.l_margin + left)
+        pdf.multi_cell(self.width, 4.2, self.safe(key), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self._font(8.5)
         pdf.set_text_color(*colour)
-        pdf.multi_cell(self.width - left, 4.3, self.safe(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_x(pdf.l_margin + 6)
+        pdf.multi_cell(self.width - 6, 4.2, self.safe(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
-        end = pdf.get_y() if pdf.page != key_page else max(pdf.get_y(), key_end)
-        pdf.set_y(end + 0.8)
+        pdf.ln(0.8)
 
     def bullet(self, text: str, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
         self._font(8.5)
