@@ -137,8 +137,10 @@ class ZeekParser(StreamParser):
     priority = 30
 
     def sniff_file(self, head: bytes, path: Path | None) -> bool:
+        if head.startswith(b"#separator") or b"\n#separator " in head[:4096] or b"\n#fields\t" in head[:4096]:
+            return True
         first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
-        return first.startswith("#separator") or (_looks_like_json_log(first) and '"id.orig_h"' in first)
+        return _looks_like_json_log(first) and '"id.orig_h"' in first
 
     def sniff_line(self, line: str) -> bool:
         return _looks_like_json_log(line) and '"id.orig_h"' in line

@@ -45,6 +45,7 @@ def all_events(shared_data: Path) -> dict[Path, list]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # tshark starts once per capture: ~3 minutes on an idle machine, far more on a busy one
 def test_names_hosts_and_snis_equal_tshark(all_events: dict[Path, list]) -> None:
     require(shutil.which("tshark") is not None, "tshark is not installed")
     files = sorted(all_events)
