@@ -36,6 +36,7 @@ from sigma.rule import SigmaRule
 
 from secops import ecs
 from secops.detect.alerts import event_time
+from secops.detect.evaluate import quiet_rules
 from secops.detect.modifiers import number, text
 from secops.detect.pipelines import correlation_fields
 from secops.detect.rules import RuleSet
@@ -114,8 +115,8 @@ class Correlator:
             for position, ref in enumerate(comp.refs):
                 self.wanted[id(ref)].append((comp, position))
         self.hits: dict[int, list[Hit]] = defaultdict(list)
-        referenced = {id(ref) for comp in self.compiled for ref in comp.refs}
-        self.outer = [c for c in self.compiled if id(c.rule) not in referenced or c.rule.generate]
+        quiet = quiet_rules(ruleset)
+        self.outer = [c for c in self.compiled if id(c.rule) not in quiet]
         self.firings: list[Firing] = []
         """Every firing of the last ``finish``, inner correlations included."""
 

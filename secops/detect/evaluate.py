@@ -49,15 +49,23 @@ class CompiledRule:
         return str(self.rule.title)
 
 
+def quiet_rules(ruleset: RuleSet) -> set[int]:
+    """``id()`` of the rules that only feed correlations: referenced, and by no correlation with ``generate``."""
+    referenced: set[int] = set()
+    loud: set[int] = set()
+    for corr in ruleset.correlations:
+        for ref in corr.rules or []:
+            target = getattr(ref, "rule", None)
+            if target is not None:
+                referenced.add(id(target))
+                if corr.generate:
+                    loud.add(id(target))
+    return referenced - loud
+
+
 def compile_rules(ruleset: RuleSet, placeholders: dict[str, list[str]] | None = None) -> list[CompiledRule]:
     """Compile every detection rule; failures are added to ``ruleset.problems`` as 'cannot evaluate'."""
-    quiet = {
-        id(ref.rule)
-        for corr in ruleset.correlations
-        if not corr.generate
-        for ref in corr.rules or []
-        if getattr(ref, "rule", None) is not None
-    }
+    quiet = quiet_rules(ruleset)
     compiled: list[CompiledRule] = []
     for rule in ruleset.rules:
         origin = ruleset.origin(rule)

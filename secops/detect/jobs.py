@@ -103,3 +103,26 @@ def _store(cases: CaseStore, alerts: list, result: RunResult) -> None:
     if alerts:
         result.alerts += len(alerts)
         result.new_alerts += len(cases.add_alerts(alerts))
+
+
+class IngestDetection:
+    """``collect --detect``: evaluate each stored batch at once and store its alerts.
+
+    The batch is already durable when the hook runs; a later ``detect run``
+    over the same events builds the same dedup keys, so nothing is doubled.
+    """
+
+    def __init__(self, cases: CaseStore, rule_paths: Iterable[str | Path], config: DetectConfig | None = None) -> None:
+        self.cases = cases
+        self.detector = Detector(load_rules(rule_paths), config)
+        self.result = RunResult(problems=self.detector.ruleset.problems)
+
+    def __call__(self, batch: list) -> None:
+        for event in batch:
+            self.detector.process(event)
+        self.result.events += len(batch)
+        _store(self.cases, self.detector.take(), self.result)
+
+    def finish(self) -> RunResult:
+        _store(self.cases, self.detector.finish(), self.result)
+        return self.result

@@ -146,3 +146,45 @@ def test_sigkill_mid_run_loses_and_duplicates_nothing(stores) -> None:
     assert survivor.returncode == 0, err
     assert marked(cases) == sorted(f"ev-{i}" for i in range(0, 60_000, 3))
     assert len(cases.alerts()) == 20_000
+
+
+SSH_RULE = """
+title: Failed SSH password
+id: 77777777-7777-4777-8777-777777777777
+taxonomy: ecs
+logsource: {product: linux, service: auth}
+detection:
+  s: {event.outcome: failure, event.action: ssh_login}
+  condition: s
+level: low
+"""
+
+
+def test_collect_with_detect_stores_alerts_and_a_later_run_adds_none(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "r.yml").write_text(SSH_RULE, "utf-8")
+    lines = []
+    for i in range(9):
+        what = (
+            f"Failed password for alice from 198.51.100.{i} port 4{i}22 ssh2"
+            if i % 3 == 0
+            else (f"Accepted password for bob from 10.0.0.{i} port 5{i}22 ssh2")
+        )
+        lines.append(f"Mar  2 10:00:0{i} web01 sshd[10{i}]: {what}\n")
+    log = tmp_path / "auth.log"
+    log.write_text("".join(lines), "utf-8")
+    data = tmp_path / "data"
+    env = {**os.environ, "SECOPS_DATA_DIR": str(data), "SECOPS_RULES": str(rules)}
+    secops = [sys.executable, "-m", "secops"]
+    done = subprocess.run([*secops, "collect", "file", str(log), "--detect"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "3 new alerts" in done.stderr, done.stderr
+    cases = SqliteCaseStore(data / STATE_DB)
+    try:
+        assert len(cases.alerts()) == 3
+        again = subprocess.run([*secops, "detect", "run"], capture_output=True, text=True, env=env)
+        assert again.returncode == 0 and "0 new alerts" in again.stderr, again.stderr
+        assert len(cases.alerts()) == 3
+    finally:
+        cases.close()
