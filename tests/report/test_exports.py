@@ -13,7 +13,6 @@ from pathlib import Path
 from stix2validator import ValidationOptions, validate_string
 
 from secops.errors import UsageError
-
 from tests.report.conftest import ATTACKER_IP, HOSTILE, Run, breach_record, first_page_ink, pdf_text, set_breach
 
 
@@ -139,8 +138,6 @@ def test_redaction_removes_every_listed_identifier(populated: Path, cli: Run, tm
 
 
 def test_summary_reports_in_every_format(populated: Path, cli: Run, tmp_path: Path) -> None:
-    from secops.cases.models import AlertStatus  # noqa: F401 - the commands below exercise the audit path
-
     ids = [a["id"] for a in json.loads(cli("alerts", "list", "--format", "json").stdout)]
     cli("alerts", "ack", ids[0])
     cli("alerts", "close", ids[1], "--reason", "false_positive")
