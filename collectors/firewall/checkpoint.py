@@ -135,9 +135,7 @@ def _fields(header: Any, line: str) -> dict[str, Any]:
     if start < 0:
         return {}
     out: dict[str, Any] = {}
-    for key, value in _PAIR.findall(text, start):
-        if "\\" in value:
-            value = _ESCAPE.sub(r"\1", value)
+    for key, value in _pairs(text, start):
         if value == "":
             continue
         if key in out:
@@ -146,6 +144,19 @@ def _fields(header: Any, line: str) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def _pairs(text: str, start: int) -> list[tuple[str, str]]:
+    """``key:"value";`` pairs: a plain split when nothing is escaped, the full grammar otherwise."""
+    if "\\" in text:
+        return [(k, _ESCAPE.sub(r"\1", v) if "\\" in v else v) for k, v in _PAIR.findall(text, start)]
+    body = text[start + 1 : text.rfind("]")]
+    pairs = []
+    for item in body.split('"; '):
+        key, sep, value = item.partition(':"')
+        if sep:
+            pairs.append((key.strip(), value[:-1] if value.endswith('"') else value))
+    return pairs
 
 
 def _first(value: Any) -> str | None:

@@ -121,7 +121,8 @@ class CiscoAsaParser(LineParser):
     priority = 10
 
     def sniff_line(self, line: str) -> bool:
-        return ("%ASA" in line or "%FTD" in line or "%PIX" in line) and _MARKER.search(line) is not None
+        at = line.find("%")
+        return at >= 0 and _MARKER.search(line, at) is not None
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         marker = _MARKER.search(line)
