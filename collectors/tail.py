@@ -40,7 +40,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from secops import ecs
 from secops.cases.models import Checkpoint
@@ -204,7 +204,7 @@ class Follower:
             return
         compressed = magic[:2] == b"\x1f\x8b"
         try:
-            handle: IO[bytes] = gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115
+            handle = cast(IO[bytes], gzip.open(path, "rb") if compressed else open(path, "rb"))  # noqa: SIM115
         except OSError as exc:
             self.stats.warn(f"{path}: cannot open: {exc.strerror or exc}")
             return

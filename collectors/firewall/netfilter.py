@@ -99,7 +99,7 @@ class NetfilterParser(LineParser):
         if fragment:
             iptables["fragment_flags"] = fragment
         if proto_fields or (transport == "tcp" and flags):
-            block = {k.lower(): v for k, v in proto_fields.items()}
+            block: dict[str, Any] = {k.lower(): v for k, v in proto_fields.items()}
             if transport == "tcp":
                 block["flags"] = [flag for flag in flags if flag not in _FRAGMENT_FLAGS]
             iptables[transport or "protocol"] = block

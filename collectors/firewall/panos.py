@@ -182,8 +182,8 @@ def _session(record: dict[str, str], kind: str) -> Event:
         source["user"] = {"name": record["srcuser"]}
     if "dstuser" in record:
         destination["user"] = {"name": record["dstuser"]}
-    ingress = {"interface": {"name": record["inbound_if"]}} if "inbound_if" in record else {}
-    egress = {"interface": {"name": record["outbound_if"]}} if "outbound_if" in record else {}
+    ingress: dict[str, Any] = {"interface": {"name": record["inbound_if"]}} if "inbound_if" in record else {}
+    egress: dict[str, Any] = {"interface": {"name": record["outbound_if"]}} if "outbound_if" in record else {}
     if "from" in record:
         ingress["zone"] = record["from"]
     if "to" in record:

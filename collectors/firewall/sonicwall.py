@@ -191,14 +191,14 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
         addresses += [address, nat_address]
         sides[side] = found
     source, destination = sides["source"], sides["destination"]
-    for side, key in ((source, "sent"), (destination, "rcvd")):
+    for target, key in ((source, "sent"), (destination, "rcvd")):
         count = net.integer(rec.get(key))
         if count is not None:
-            side["bytes"] = count
-    for side, key in ((source, "spkt"), (destination, "rpkt")):
+            target["bytes"] = count
+    for target, key in ((source, "spkt"), (destination, "rpkt")):
         count = net.integer(rec.get(key))
         if count is not None:
-            side["packets"] = count
+            target["packets"] = count
     if source:
         event["source"] = source
     if destination:
