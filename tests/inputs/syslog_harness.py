@@ -40,7 +40,7 @@ class Collector:
     ports: dict[str, int]
     log: Path
 
-    def stop(self, timeout: float = 300) -> str:
+    def stop(self, timeout: float = 500) -> str:
         """SIGTERM, wait for the collector to store everything and exit; returns its stderr."""
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=timeout)
