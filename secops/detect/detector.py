@@ -50,11 +50,15 @@ class Detector:
         """Evaluate one event; alerts accumulate until ``take``/``finish``."""
         self.events += 1
         for rule in self.engine.match(event):
-            self.matches += 1
-            if self.correlator.interested(rule.rule):
-                self.correlator.feed(rule.rule, event)
-            if rule.emit:
-                self.builder.add(self.refs[rule.index], [event])
+            self.record(rule, event)
+
+    def record(self, rule: CompiledRule, event: Event) -> None:
+        """Take one match, found here or by the Elasticsearch pushdown, into correlations and alerts."""
+        self.matches += 1
+        if self.correlator.interested(rule.rule):
+            self.correlator.feed(rule.rule, event)
+        if rule.emit:
+            self.builder.add(self.refs[rule.index], [event])
 
     def run(self, events: Iterable[Event]) -> list[Alert]:
         for event in events:

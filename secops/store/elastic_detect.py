@@ -27,6 +27,9 @@ from typing import Any
 from sigma.backends.elasticsearch import LuceneBackend
 from sigma.exceptions import SigmaError
 
+from secops import ecs
+from secops.cases.models import Alert
+from secops.detect.detector import Detector
 from secops.detect.evaluate import CompiledRule, Engine
 from secops.detect.pipelines import pipeline_for
 from secops.store.elastic_events import ElasticEventStore
@@ -64,6 +67,8 @@ class WindowResult:
     matches: dict[str, list[Event]]
     cursor: str | None
     plan: Plan
+    events: int = 0
+    """How many events the window held."""
 
 
 def convert(rule: CompiledRule, types: dict[str, str], placeholders: dict[str, list[str]] | None = None) -> PushedRule:
@@ -109,6 +114,7 @@ def run_since(
         return WindowResult(matches, None, chosen)
     # After the cursor and up to the last event seen now: a late-visible event waits for the next run.
     window = {"bool": {"filter": [store.ingest_window(cursor, bound)], "must_not": [store.ingest_window(end, bound)]}}
+    total = store.count_dsl(window)
     refused: list[PushedRule] = []
     for start in range(0, len(chosen.pushed), MSEARCH_RULES):
         refused += _run_pushed(store, chosen.pushed[start : start + MSEARCH_RULES], window, matches)
@@ -121,7 +127,7 @@ def run_since(
             for rule in engine.match(event):
                 matches.setdefault(rule.id, []).append(event)
         log.info("%d of %d rules evaluated natively over the window", len(chosen.native), len(rules))
-    return WindowResult(matches, end, chosen)
+    return WindowResult(matches, end, chosen, total)
 
 
 def _run_pushed(
@@ -154,3 +160,33 @@ def _run_pushed(
         if found:
             matches.setdefault(pushed.rule.id, []).extend(found)
     return refused
+
+
+def detect(store: ElasticEventStore, detector: Detector, cursor: str | None) -> tuple[list[Alert], str | None, int]:
+    """``secops detect run`` on this backend: matches from the cluster, fed to the detector in ingest order.
+
+    The detector sees each matched event with its rules in rule order, exactly
+    as ``Detector.process`` would have over ``read_since``, so alerts, dedup
+    keys and correlation input are the same; correlations are evaluated in
+    Python over the matches when the caller calls ``detector.finish()``.
+    Returns the single-event alerts, the cursor to store, and how many events
+    the window held.
+    """
+    bound = store.read_upper()
+    outcome = run_since(store, detector.rules, cursor, placeholders=detector.config.placeholders, upper=bound)
+    if outcome.cursor is None:
+        return [], None, 0
+    by_event: dict[str, tuple[tuple[int, str], Event, list[CompiledRule]]] = {}
+    for rule in detector.rules:
+        for event in outcome.matches.get(rule.id, ()):
+            key = event["event"]["id"]
+            entry = by_event.get(key)
+            if entry is None:
+                stamp = ecs.parse_ts(event["event"]["ingested"])
+                order = (int(stamp.timestamp()) * 1000 + stamp.microsecond // 1000, key)
+                entry = by_event[key] = (order, event, [])
+            entry[2].append(rule)
+    for _, event, rules in sorted(by_event.values(), key=lambda item: item[0]):
+        for rule in rules:
+            detector.record(rule, event)
+    return detector.take(), outcome.cursor, outcome.events

@@ -31,12 +31,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
-from secops.cases.models import Checkpoint
+from secops.cases.models import Alert, Checkpoint
 from secops.config import Config, EsConfig
 from secops.errors import BackendUnavailable, StoreError
 from secops.query import Query
@@ -50,6 +50,9 @@ from secops.store.elastic_spool import Spool
 from secops.store.sqlite import STATE_DB, write_txn
 from secops.store.sqlite import connect as sqlite_connect
 from secops.types import EcsField, Event
+
+if TYPE_CHECKING:
+    from secops.detect.detector import Detector
 
 log = logging.getLogger(__name__)
 
@@ -226,8 +229,16 @@ class ElasticEventStore(EventStore):
                 return
             after = page[-1]["sort"]
 
+    def detect_pushdown(self, detector: Detector, cursor: str | None) -> tuple[list[Alert], str | None, int]:
+        """Scheduled detection in the cluster (the hook ``secops.detect.jobs.run_once`` calls)."""
+        from secops.store.elastic_detect import detect
+
+        return detect(self, detector, cursor)
+
     def count(self, query: Query | None = None, window: Window = Window()) -> int:
-        dsl = self.dsl(query, window)
+        return self.count_dsl(self.dsl(query, window))
+
+    def count_dsl(self, dsl: dict[str, Any]) -> int:
         found = self._call(
             "count",
             lambda: self.client.count(index=self.pattern, query=dsl, ignore_unavailable=True, allow_no_indices=True),
