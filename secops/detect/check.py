@@ -1,7 +1,8 @@
 """``secops rules check``: loading, compilation and pySigma's validators, in one list of problems.
 
 Validators come from pySigma's plugin discovery (the core ones and, when
-installed, the SigmaHQ ones). Some of them fetch reference data over the
+installed, the SigmaHQ ones); their findings are warnings (conventions), while rules that
+cannot be loaded or evaluated are errors. Some of them fetch reference data over the
 network; offline they are pointed at a local copy (``--validator-data``, e.g.
 ``../shared/data/sigma/validator-data``) or, without one, skipped with a
 warning that says so, never silently.
@@ -19,11 +20,12 @@ from secops.detect.evaluate import compile_rules
 from secops.detect.rules import Problem, RuleSet
 
 DATA_FILES = {
-    "sigmahq_filename.json": "data_filename",
-    "sigmahq_taxonomy.json": "data_taxonomy",
-    "sigmahq_windows_validator.json": "data_windows_provider",
+    "data_filename": "sigmahq_filename.json",
+    "data_taxonomy": "sigmahq_taxonomy.json",
+    "data_windows_provider": "sigmahq_windows_validator.json",
+    "data_windows_eventid": "sigmahq_windows_validator.json",
 }
-SEVERITY = {"HIGH": "error", "MEDIUM": "warning", "LOW": "warning", "INFORMATIONAL": "warning"}
+"""SigmaHQ validator data modules and the local file each reads (names as in ../shared/data/sigma/validator-data)."""
 
 
 def point_validators_at(folder: Path) -> None:
@@ -32,21 +34,11 @@ def point_validators_at(folder: Path) -> None:
         from sigma.validators.sigmahq import data as sigmahq_data
     except ImportError:
         return
-    for filename, module_name in DATA_FILES.items():
+    for module_name, filename in DATA_FILES.items():
         path = folder / filename
         module = getattr(sigmahq_data, module_name, None)
-        if module is None or not path.is_file():
-            continue
-        for value in vars(module).values():
-            if hasattr(value, "_custom_url") and hasattr(value, "_load_cached"):
-                value._custom_url = str(path)
-    # The Windows validator file also carries the event id table.
-    eventid = getattr(sigmahq_data, "data_windows_eventid", None)
-    windows = folder / "sigmahq_windows_validator.json"
-    if eventid is not None and windows.is_file():
-        for value in vars(eventid).values():
-            if hasattr(value, "_custom_url"):
-                value._custom_url = str(windows)
+        if module is not None and path.is_file():
+            module.set_url(str(path))
 
 
 def validate(ruleset: RuleSet, validator_data: Path | None = None) -> list[Problem]:
@@ -64,15 +56,14 @@ def validate(ruleset: RuleSet, validator_data: Path | None = None) -> list[Probl
             problems.append(Problem("<validators>", None, "warning", f"validator {name} skipped: {exc}"))
             continue
         for issue in issues:
-            severity = SEVERITY.get(getattr(issue.severity, "name", "MEDIUM"), "warning")
             for rule in issue.rules:
                 where = ruleset.origin(rule)
                 problems.append(
                     Problem(
                         where.path if where else "<unknown>",
                         where.line if where else None,
-                        severity,  # type: ignore[arg-type]
-                        f"{name}: {issue.description}",
+                        "warning",
+                        f"{name} ({getattr(issue.severity, 'name', '?').lower()}): {issue.description}",
                     )
                 )
     return ruleset.problems + problems

@@ -155,13 +155,16 @@ def _load_document(doc: dict[str, Any], name: str, line: int, ruleset: RuleSet, 
     except SigmaError as exc:
         ruleset.problems.append(Problem(name, line, "error", _message(exc)))
         return
-    for error in parsed.errors:
-        ruleset.problems.append(Problem(name, _line_of(error, text, line), "error", _message(error)))
-    for item in [*parsed.rules, *parsed.filters]:
+    seen: set[Problem] = set()
+    items = [*parsed.rules, *parsed.filters]
+    for error in [*parsed.errors, *(e for item in items for e in item.errors)]:
+        found = Problem(name, _line_of(error, text, line), "error", _message(error))
+        if found not in seen:
+            seen.add(found)
+            ruleset.problems.append(found)
+    for item in items:
         ruleset.origins[id(item)] = Origin(name, line)
         if item.errors:
-            for error in item.errors:
-                ruleset.problems.append(Problem(name, _line_of(error, text, line), "error", _message(error)))
             continue
         if isinstance(item, SigmaFilter):
             ruleset.filters.append(item)
@@ -192,8 +195,8 @@ def _link(ruleset: RuleSet) -> None:
 
 def _message(error: Exception) -> str:
     """A pySigma error without its own location prefix (we print ours)."""
-    text = str(error)
-    return re.sub(r"\s*in file .*$", "", text.split("\n", 1)[0])
+    text = str(error).split("\n", 1)[0]
+    return re.sub(r"\s+in (file )?\S+?(:\d+)?$", "", text)
 
 
 def _line_of(error: Exception, text: str, default: int) -> int:
@@ -201,11 +204,11 @@ def _line_of(error: Exception, text: str, default: int) -> int:
     source = getattr(error, "source", None)
     if source is not None and getattr(source, "line", None) and source.line != default:
         return int(source.line)
-    for quoted in re.findall(r"'([^']{1,80})'", str(error)):
-        key = re.escape(quoted.split("|", 1)[0])
-        found = re.search(rf"^[ \t-]*{key}(\|[\w|]*)?\s*:", text[_offset(text, default) :], re.MULTILINE)
+    start = _offset(text, default)
+    for quoted in re.findall(r"'([^'\n]{1,80})'", str(error)):
+        found = re.search(rf"^.*{re.escape(quoted)}", text[start:], re.MULTILINE)
         if found:
-            return default + text[_offset(text, default) : _offset(text, default) + found.start()].count("\n")
+            return default + text[start : start + found.start()].count("\n")
     return default
 
 
