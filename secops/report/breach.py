@@ -200,7 +200,9 @@ def build(
 ) -> BreachReport:
     """The report of one incident under one regime, at ``now``, for a reader in ``where``."""
     facts = Facts(incident, alerts)
-    sections, checklist, optional = [], [], []
+    sections: list[SectionOut] = []
+    checklist: list[Missing] = []
+    optional: list[Missing] = []
     for section in regime.sections:
         items = []
         for spec in section.fields:

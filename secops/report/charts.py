@@ -100,9 +100,9 @@ def _bar(panel: Panel, rows: Sequence[Mapping[str, Any]]) -> str:
     plot_w, plot_h = panel.width - left - right, panel.height - top_pad - bottom
     body = []
     for i, name in enumerate(names):
-        x = left + i * 120
-        body.append(f'<rect x="{x}" y="27" width="10" height="10" fill="{_colour(panel, name, i)}"/>')
-        body.append(f'<text x="{x + 14}" y="36" font-family="{FONT}" font-size="10" fill="#333">{_t(name)}</text>')
+        key_x = left + i * 120
+        body.append(f'<rect x="{key_x}" y="27" width="10" height="10" fill="{_colour(panel, name, i)}"/>')
+        body.append(f'<text x="{key_x + 14}" y="36" font-family="{FONT}" font-size="10" fill="#333">{_t(name)}</text>')
     for k in range(5):
         value = top * k / 4
         y = top_pad + plot_h - plot_h * k / 4
@@ -118,7 +118,7 @@ def _bar(panel: Panel, rows: Sequence[Mapping[str, Any]]) -> str:
     label_every = max(1, len(categories) // 12)
     for c_index, category in enumerate(categories):
         x = left + c_index * slot + (slot - width) / 2
-        base = top_pad + plot_h
+        base = float(top_pad + plot_h)
         for i, name in enumerate(names):
             value = stacks[category].get(name, 0)
             if value <= 0:
