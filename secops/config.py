@@ -137,6 +137,23 @@ class DetectConfig(Section):
     placeholders: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class DashboardConfig(Section):
+    """The local web console (``secops dashboard``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+    token: SecretStr | None = None
+    """A fixed console token (else a new one is made and printed at each start); ``SECOPS_DASHBOARD_TOKEN``."""
+    token_file: Path | None = None
+    dashboards: Path | None = None
+    """A folder of dashboard definitions to serve instead of the project's own."""
+
+    def secret(self) -> str | None:
+        if self.token is not None:
+            return self.token.get_secret_value()
+        return read_secret_file(self.token_file) if self.token_file else None
+
+
 class Config(Section):
     """Everything secops can be told; defaults make a zero-setup embedded install."""
 
@@ -150,6 +167,7 @@ class Config(Section):
     es: EsConfig = Field(default_factory=EsConfig)
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
     detect: DetectConfig = Field(default_factory=DetectConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     source: Path | None = Field(default=None, exclude=True)
     """The file this configuration was read from, if any."""
 

@@ -15,6 +15,7 @@ from secops.cli import (
     audit,
     collect,
     config,
+    dashboard,
     demo,
     detect,
     es,
@@ -81,6 +82,8 @@ app.command("hunt")(hunt.hunt)
 app.add_typer(ioc.app, name="ioc")
 app.add_typer(audit.app, name="audit")
 app.add_typer(report.app, name="report")
+app.command("dashboard")(dashboard.dashboard)
+app.add_typer(dashboard.app, name="dashboards")
 pending.register(app)
 
 

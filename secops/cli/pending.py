@@ -11,9 +11,7 @@ from secops.errors import NotAvailable
 
 PENDING_GROUPS: dict[str, tuple[str, list[str]]] = {
 }
-PENDING_COMMANDS: dict[str, str] = {
-    "dashboard": "Serve the local web console.",
-}
+PENDING_COMMANDS: dict[str, str] = {}
 
 
 def _unavailable(name: str) -> typer.models.CommandFunctionType:

@@ -1,0 +1,1 @@
+"""The local web console served by ``secops dashboard``: server, security checks, static assets."""
