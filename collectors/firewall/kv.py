@@ -15,11 +15,8 @@ _PAIR = re.compile(r"""([A-Za-z_][\w.\-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|'([^']*
 
 def pairs(text: str) -> dict[str, str]:
     """Every ``key=value`` in ``text``; quotes removed, first occurrence wins."""
-    out: dict[str, str] = {}
-    for key, double, single, bare in _PAIR.findall(text):
-        if key not in out:
-            if double:
-                out[key] = double.replace('\\"', '"') if "\\" in double else double
-            else:
-                out[key] = single or bare
-    return out
+    found = _PAIR.findall(text)
+    found.reverse()  # later items overwrite earlier ones in a dict: reversed, the first occurrence wins
+    if "\\" not in text:
+        return {key: double or single or bare for key, double, single, bare in found}
+    return {key: double.replace('\\"', '"') or single or bare for key, double, single, bare in found}
