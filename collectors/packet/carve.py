@@ -50,6 +50,14 @@ def sniff_mime(head: bytes) -> str | None:
     return None
 
 
+def carved_file(event: dict) -> Path | None:
+    """The stored copy an event points to, for scanners: ``network_traffic.file`` events with ``file.path``."""
+    if event.get("event", {}).get("dataset") != "network_traffic.file":
+        return None
+    path = event.get("file", {}).get("path")
+    return Path(path) if path else None
+
+
 def carve_path(root: Path, sha256: str) -> Path:
     """Where the payload with this SHA-256 lives in a carve directory."""
     return root / sha256[:2] / sha256

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from packet_support import of, parse_capture
 
-from collectors.packet.carve import CarveStore, carve_path
+from collectors.packet.carve import CarveStore, carve_path, carved_file
 from secops import ecs
 from tests.conftest import require
 
@@ -39,6 +39,7 @@ def test_carved_bodies_equal_tshark_exports(shared_data: Path, tmp_path: Path) -
         stored = {ecs.get(e, "file.hash.sha256") for e in events if ecs.get(e, "file.path")}
         for event in events:
             path = ecs.get(event, "file.path")
+            assert carved_file(event) == (Path(path) if path else None)
             if path:
                 data = Path(path).read_bytes()
                 assert hashlib.sha256(data).hexdigest() == ecs.get(event, "file.hash.sha256")
