@@ -129,7 +129,7 @@ def sqlite_approach(base: Path, count: int, rule_paths: list[Path]) -> dict[str,
     convert_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     rows = [ecs.flatten(e) for e in replay(base, count)]
-    fields = set(re.findall(r"`([^`]+)`", " ".join(queries)))
+    fields = set(re.findall(r"`([\w@.\-]+)`", " ".join(queries)))
     columns = sorted({k for r in rows for k in r} | fields)
     db = sqlite3.connect(":memory:")
     db.create_function("REGEXP", 2, _regexp, deterministic=True)

@@ -21,7 +21,7 @@ from sigma.exceptions import SigmaError
 from secops import ecs
 from secops.detect.pipelines import pipeline_for
 
-FIELD = re.compile(r"`([^`]+)`")
+FIELD = re.compile(r"`([\w@.\-]+)`")
 
 
 def convert(rule: Any) -> str:
