@@ -8,7 +8,8 @@ the same on the embedded store and on Elasticsearch.
 Row shapes, by aggregation:
 
 - count: ``{"key": label, "count": n}``
-- histogram: ``{"time": bucket start (RFC 3339), "series": value or "all", "count": n}`` for every
+- histogram: ``{"time": bucket start (RFC 3339), "label": "MM-DD HH:MM" (UTC), "series": value or "all",
+  "count": n}`` for every
   bucket of the window and every series, zeros included, so lines do not skip empty hours
 - top: ``{"key": value, "count": n}``, most first
 - table: one dict per alert or incident (``secops.dashboards.rows``)
@@ -149,7 +150,12 @@ def _series_rows(
     else:
         starts = sorted({start for start, _ in folded})
     return [
-        {"time": ecs.format_ts(start), "series": name, "count": folded.get((start, name), 0)}
+        {
+            "time": ecs.format_ts(start),
+            "label": f"{start:%m-%d %H:%M}",
+            "series": name,
+            "count": folded.get((start, name), 0),
+        }
         for start in starts
         for name in names
     ]

@@ -161,7 +161,7 @@ class Panel(Strict):
     def as_report_panel(self) -> dict[str, Any]:
         """This panel in the shape ``secops.report.charts.Panel`` takes, for drawing it in a report.
 
-        Rows from ``evaluate`` use the keys named here (``time``/``key``,
+        Rows from ``evaluate`` use the keys named here (``label``/``key``,
         ``count``, ``series``). Tables and the matrix have no chart form there.
         """
         kind = self.aggregation.kind
@@ -173,7 +173,7 @@ class Panel(Strict):
             "id": self.id,
             "title": self.title,
             "type": chart,
-            "x": "time" if kind == "histogram" else "key",
+            "x": "label" if kind == "histogram" else "key",
             "y": "count",
             "series": "series" if split else None,
             "series_order": ["critical", "high", "medium", "low", "informational"] if split else [],
