@@ -107,8 +107,6 @@ def bundle(events: EventStore, incident: Incident, alerts: Sequence[Alert]) -> s
         else None,
     )
     objects: list[Any] = [org]
-    tactics = sorted({t for a in alerts for t in a.tactics})
-    phases = [{"kill_chain_name": "mitre-attack", "phase_name": t} for t in tactics]
     core: dict[str, Any] = {
         "extension_type": "property-extension",
         "investigation_status": "closed" if incident.state.value == "closed" else "open",
@@ -126,7 +124,6 @@ def bundle(events: EventStore, incident: Incident, alerts: Sequence[Alert]) -> s
         created_by_ref=org.id,
         name=incident.title,
         description=b.narrative,
-        kill_chain_phases=phases or None,
         external_references=[{"source_name": "secops", "external_id": incident.id}],
         extensions={INCIDENT_CORE: core},
         allow_custom=True,
@@ -164,6 +161,7 @@ def bundle(events: EventStore, incident: Incident, alerts: Sequence[Alert]) -> s
             id=_id("indicator", incident, f"{kind}:{value}"),
             created_by_ref=org.id,
             name=f"{kind} {value}",
+            description=f"Indicator of compromise of {incident.id}, recorded or matched by secops.",
             indicator_types=["malicious-activity"],
             pattern=f"[{path} = '{_quote(value)}']",
             pattern_type="stix",
