@@ -130,7 +130,7 @@ def sqlite_approach(base: Path, count: int, rule_paths: list[Path]) -> dict[str,
     t1 = time.perf_counter()
     rows = [ecs.flatten(e) for e in replay(base, count)]
     fields = set(re.findall(r"`([\w@.\-]+)`", " ".join(queries)))
-    columns = sorted({k for r in rows for k in r} | fields)
+    columns = sorted({k.lower() for r in rows for k in r} | {f.lower() for f in fields})  # SQLite: case-blind names
     db = sqlite3.connect(":memory:")
     db.create_function("REGEXP", 2, _regexp, deterministic=True)
     db.execute("CREATE TABLE logs (" + ", ".join(f'"{c}" TEXT COLLATE NOCASE' for c in columns) + ")")
@@ -139,7 +139,7 @@ def sqlite_approach(base: Path, count: int, rule_paths: list[Path]) -> dict[str,
     for flat in rows:
         row: list[Any] = [None] * len(columns)
         for k, v in flat.items():
-            row[index[k]] = v if v is None or isinstance(v, str) else orjson.dumps(v).decode()
+            row[index[k.lower()]] = v if v is None or isinstance(v, str) else orjson.dumps(v).decode()
         db.execute(f"INSERT INTO logs VALUES ({marks})", row)
     del rows
     load_s = time.perf_counter() - t1

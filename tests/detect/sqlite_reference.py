@@ -50,7 +50,8 @@ def cell(value: Any) -> Any:
 def load(events: Iterable[dict[str, Any]], extra_fields: Iterable[str]) -> sqlite3.Connection:
     """An in-memory table of flattened events; every referenced field exists as a column."""
     rows = [(ecs.get(e, "event.id"), ecs.flatten(e)) for e in events]
-    columns = sorted({k for _, flat in rows for k in flat} | set(extra_fields) - {"_eid"})
+    # SQLite column names are case-insensitive: fields differing only in case share a column.
+    columns = sorted({k.lower() for _, flat in rows for k in flat} | {f.lower() for f in extra_fields} - {"_eid"})
     db = sqlite3.connect(":memory:")
     db.create_function("REGEXP", 2, _regexp, deterministic=True)
     defs = ", ".join(f'"{c}" TEXT COLLATE NOCASE' for c in columns)
@@ -60,9 +61,9 @@ def load(events: Iterable[dict[str, Any]], extra_fields: Iterable[str]) -> sqlit
     for eid, flat in rows:
         row: list[Any] = [eid] + [None] * len(columns)
         for k, v in flat.items():
-            row[index[k]] = cell(v)
+            row[index[k.lower()]] = cell(v)
         db.execute(f"INSERT INTO logs VALUES ({marks})", row)
-    for name in ("winlog.channel", "event.code"):
+    for name in ("winlog.channel", "event.code"):  # speed only; Zircolite has no index
         if name in index:
             db.execute(f'CREATE INDEX "i_{name}" ON logs ("{name}" COLLATE NOCASE)')
     return db
