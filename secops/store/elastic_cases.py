@@ -35,9 +35,8 @@ from secops.store.cases_sqlite import GENESIS, SqliteCaseStore, audit_hash, sort
 from secops.store.catalog import CHECKPOINT_SCHEMA, read_checkpoint, upsert_checkpoints
 from secops.store.elastic_client import Secrets, connect, translate
 from secops.store.elastic_incidents import ElasticCasesMore
-from secops.store.sqlite import STATE_DB
+from secops.store.sqlite import STATE_DB, write_txn
 from secops.store.sqlite import connect as sqlite_connect
-from secops.store.sqlite import write_txn
 
 PAGE = 1_000
 T = TypeVar("T")
