@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from elastic_transport import TransportError
@@ -48,7 +48,8 @@ def status(
     try:
         health = client.cluster.health()
         nodes = client.nodes.info(filter_path="nodes.*.version")
-        rows = client.cat.indices(index=f"{es.index_prefix}-*", format="json", bytes="b", s="index")
+        found = client.cat.indices(index=f"{es.index_prefix}-*", format="json", bytes="b", s="index")
+        rows = cast(list[dict[str, Any]], found.body)
     except (ApiError, TransportError) as exc:
         raise translate(exc, secrets, "es status") from None
     finally:

@@ -147,7 +147,8 @@ class BulkWriter:
             event["event"]["ingested"] = stamp
             parts.append(op + orjson.dumps({"_index": index, "_id": event["event"]["id"]}) + b"}\n")
             parts.append(orjson.dumps(event) + b"\n")
-        response = self.client.bulk(operations=b"".join(parts), filter_path=FILTER, refresh=self.refresh)
+        body = b"".join(parts)  # pre-serialised NDJSON: the client sends bytes as they are
+        response = self.client.bulk(operations=body, filter_path=FILTER, refresh=self.refresh)  # type: ignore[arg-type]
         return dict(response.body)
 
     def _settle(
