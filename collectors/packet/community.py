@@ -9,7 +9,7 @@ one ID; types without a counterpart are one-way and never reordered.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import struct
 
@@ -33,6 +33,11 @@ ICMP6_PAIRS = {
 }
 
 
+_SEED = struct.Struct("!H").pack
+_PROTO = struct.Struct("!BB").pack
+_PROTO_PORTS = struct.Struct("!BBHH").pack
+
+
 def icmp_ports(proto: int, mtype: int, code: int) -> tuple[int, int, bool]:
     """Port equivalents of an ICMP message and whether the flow is one-way."""
     pairs = ICMP_PAIRS if proto == ICMP else ICMP6_PAIRS
@@ -49,7 +54,8 @@ def community_id(
     has_ports = proto in PORT_PROTOCOLS
     if not one_way and (src > dst or (src == dst and has_ports and sport > dport)):
         src, dst, sport, dport = dst, src, dport, sport
-    data = struct.pack("!H", seed) + src + dst + struct.pack("!BB", proto, 0)
-    if has_ports:
-        data += struct.pack("!HH", sport, dport)
-    return "1:" + base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode("ascii")
+    digest = hashlib.sha1(_SEED(seed), usedforsecurity=False)
+    digest.update(src)
+    digest.update(dst)
+    digest.update(_PROTO_PORTS(proto, 0, sport, dport) if has_ports else _PROTO(proto, 0))
+    return "1:" + binascii.b2a_base64(digest.digest(), newline=False).decode("ascii")

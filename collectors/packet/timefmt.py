@@ -19,4 +19,4 @@ def ns_to_ts(ns: int) -> str:
         if len(_cache) > 4096:
             _cache.clear()
         _cache[sec] = head
-    return f"{head}.{frac // 1000:06d}Z"
+    return "%s.%06dZ" % (head, frac // 1000)  # noqa: UP031 - the fastest way on this hot path
