@@ -34,7 +34,7 @@ RESPONSE_START = re.compile(rb"(?:^|\n)HTTP/\d", re.IGNORECASE)
 class Message:
     """One request or response: start line, headers, and its body as it streams."""
 
-    __slots__ = ("body_bytes", "broken", "decoder", "headers", "line", "sink", "ts")
+    __slots__ = ("body_bytes", "broken", "decoder", "headers", "line", "raw_retry", "sink", "ts")
 
     def __init__(self, ts: int, line: str, headers: dict[str, str], sink: PayloadSink) -> None:
         self.ts = ts
@@ -43,6 +43,7 @@ class Message:
         self.sink = sink
         self.body_bytes = 0
         self.broken = False
+        self.raw_retry = True
         coding = headers.get("content-encoding", "").strip().lower()
         self.decoder = zlib.decompressobj(47) if coding in ("gzip", "x-gzip", "deflate") else None
 
@@ -59,8 +60,9 @@ class Message:
             while self.decoder.unconsumed_tail and self.sink.size <= MAX_DECODED:
                 self.sink.write(self.decoder.decompress(self.decoder.unconsumed_tail, DECODE_STEP))
         except zlib.error:
-            if self.sink.size == 0 and self.body_bytes == len(chunk):
-                # "deflate" is often sent without its zlib wrapper: retry the first bytes raw.
+            if self.raw_retry and self.sink.size == 0 and self.body_bytes == len(chunk):
+                # "deflate" is often sent without its zlib wrapper: retry the first bytes raw, once.
+                self.raw_retry = False
                 self.decoder = zlib.decompressobj(-15)
                 self.body_bytes = 0
                 self.body(chunk)

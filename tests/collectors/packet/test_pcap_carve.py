@@ -98,3 +98,25 @@ def test_cut_payload_is_hashed_but_not_kept(tmp_path: Path) -> None:
     sink.write(b"partial body")
     carved = sink.finish(complete=False)
     assert carved.path is None and carved.size == 12 and not carved.complete
+
+
+def test_content_coding_is_undone_or_marked_broken() -> None:
+    """gzip and raw deflate bodies are decoded for the carve; a body that is not what it claims is marked."""
+    import gzip
+    import zlib
+
+    from collectors.packet.carve import PayloadSink
+    from collectors.packet.http import Message
+
+    text = b"carved body " * 500
+    raw = zlib.compressobj(wbits=-15)
+    cases = [("gzip", gzip.compress(text), False), ("deflate", raw.compress(text) + raw.flush(), False),
+             ("gzip", b"not compressed at all" * 20, True)]  # fmt: skip
+    for coding, body, broken in cases:
+        msg = Message(0, "HTTP/1.1 200 OK", {"content-encoding": coding}, PayloadSink(None))
+        for start in range(0, len(body), 100):
+            msg.body(body[start : start + 100])
+        carved = msg.sink.finish()
+        assert msg.broken is broken and msg.body_bytes == len(body)
+        if not broken:
+            assert carved.sha256 == hashlib.sha256(text).hexdigest()
