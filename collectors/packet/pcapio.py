@@ -27,6 +27,7 @@ BLOCK_BYTES = 4 << 20
 MAX_PACKET = 256 << 10
 """Larger record lengths are taken as corruption (Wireshark's limit for normal link types)."""
 
+MAX_TS = 1 << 62
 PCAP_MAGICS = {
     b"\xd4\xc3\xb2\xa1": ("<", 1000),
     b"\xa1\xb2\xc3\xd4": (">", 1000),
@@ -265,4 +266,5 @@ def _packet_block(
     iface = ifaces[iface_id]
     ticks = (hi << 32) | lo
     ts = ticks * iface.tick_num // iface.tick_den + iface.offset_s * 1_000_000_000
+    ts = min(max(ts, 0), MAX_TS)  # a damaged resolution or offset must not overflow the int64 column
     out.add(iface.linktype, data, caplen, wirelen, ts)

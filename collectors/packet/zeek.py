@@ -57,7 +57,9 @@ class Header:
     def directive(self, line: str) -> None:
         if line.startswith("#separator"):
             value = line[len("#separator") :].strip()
-            self.sep = value.encode("ascii").decode("unicode_escape") if value else "\t"
+            if value.startswith("\\x") and len(value) == 4 and all(c in "0123456789abcdefABCDEF" for c in value[2:]):
+                value = chr(int(value[2:], 16))
+            self.sep = value if len(value) == 1 else "\t"
             return
         name, _, value = line[1:].partition(self.sep)
         if name == "set_separator":
