@@ -118,3 +118,27 @@ def test_truncated_packets_inside_a_good_file(shared_data: Path) -> None:
         events = parse_capture(path, stats)
         assert stats.failures == 0, (path, stats.warnings)
         assert all("@timestamp" in e for e in events)
+
+
+def test_mutated_captures_never_escape_the_parser(shared_data: Path) -> None:
+    """Seeded byte mutations of shared captures (headers and payloads): the parser ends every one cleanly."""
+    import io
+    import random
+
+    from collectors.packet.pcap import PcapParser
+    from secops.registry import ParseContext, Source
+
+    root = shared_data / "packet"
+    files = sorted(root.glob("zeek-traces/*/*.pcap"))[::5] + sorted(root.glob("zeek-traces/*.pcapng"))
+    rnd = random.Random(20261125)
+    total = 0
+    for _ in range(300):
+        data = bytearray(rnd.choice(files).read_bytes())
+        for _ in range(rnd.randint(1, 60)):
+            data[rnd.randrange(8, len(data))] = rnd.randrange(256)
+        blob = bytes(data)
+        source = Source("mutated", lambda blob=blob: io.BytesIO(blob))
+        events = list(PcapParser().stream(source, ParseContext()))
+        total += len(events)
+        assert all("@timestamp" in e.event or "_parse_failure" in e.event.get("tags", []) for e in events)
+    assert total > 1000, "the mutated captures should still yield most of their events"
