@@ -4,7 +4,8 @@
 minute); then a small Suricata EVE file and an auth log carrying
 ``<script>``, ``<img onerror>`` and ``javascript:`` values are collected into
 the same store and the detections run again, so the hostile values reach the
-DNS and TLS panels and the alert queue. ``secops dashboard --port 0`` serves
+DNS and TLS panels; an alert on each hostile auth event (entities taken from
+the event, as detection does) puts them in the alert queue. ``secops dashboard --port 0`` serves
 it on loopback as a subprocess, exactly as a user starts it.
 """
 
@@ -23,6 +24,13 @@ from pathlib import Path
 import orjson
 import pytest
 
+from secops import ecs
+from secops.cases.models import Alert, Entities, MatchedEvent, RuleRef
+from secops.query import Match
+from secops.store.cases_sqlite import SqliteCaseStore
+from secops.store.embedded import EmbeddedEventStore
+from secops.store.sqlite import STATE_DB
+from secops.types import Severity
 from tests.conftest import REPO
 
 DEMO_EVENTS = 20_000
@@ -76,6 +84,36 @@ def hostile_inputs(folder: Path) -> list[Path]:
     return [auth, eve]
 
 
+def raise_hostile_alerts(data: Path) -> None:
+    """An alert on each hostile auth event, stored as detection stores them (entities from the event)."""
+    events = EmbeddedEventStore(data)
+    cases = SqliteCaseStore(data / STATE_DB)
+    try:
+        alerts = []
+        for user in (HOSTILE_USER, HOSTILE_USER_IMG):
+            found = list(events.search(Match("user.name", user)))
+            assert len(found) == 1, user
+            event_id = found[0]["event"]["id"]
+            key = f"web-test:{event_id}"
+            alerts.append(
+                Alert(
+                    id=Alert.make_id(key),
+                    dedup_key=key,
+                    timestamp=ecs.parse_ts(found[0]["@timestamp"]),
+                    rule=RuleRef(id="web-test-ssh", name="Failed SSH login (console test)", author="secops tests"),
+                    severity=Severity.MEDIUM,
+                    techniques=["T1110.001"],
+                    tactics=["credential-access"],
+                    events=[MatchedEvent(id=event_id, timestamp=found[0]["@timestamp"])],
+                    entities=Entities(hosts=["web01-hq"], users=[user], ips=["203.0.113.66"]),
+                )
+            )
+        assert len(cases.add_alerts(alerts)) == 2
+    finally:
+        events.close()
+        cases.close()
+
+
 @dataclass
 class Site:
     data: Path
@@ -93,6 +131,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     secops(env, "collect", "file", str(auth), "--format", "linux-auth")
     secops(env, "collect", "file", str(eve), "--format", "suricata-eve")
     secops(env, "detect", "run")
+    raise_hostile_alerts(data)
     print(f"console data built in {time.monotonic() - started:.0f} s at {data}")
     return Site(data, env)
 
