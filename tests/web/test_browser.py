@@ -136,7 +136,8 @@ def test_hostile_values_render_as_text(tab: Tab) -> None:
     tab.show("network")
     texts = tab.page.evaluate(
         """() => Object.fromEntries(['dns_names', 'tls_sni'].map(id => [id,
-            [...document.querySelectorAll(`article[data-panel=${id}] svg text`)].map(t => t.childNodes[0].nodeValue)]))"""
+            [...document.querySelectorAll(`article[data-panel=${id}] svg text`)]
+                .map(t => t.childNodes[0].nodeValue)]))"""
     )
     assert HOSTILE_DNS in texts["dns_names"]
     assert HOSTILE_SNI in texts["tls_sni"]
