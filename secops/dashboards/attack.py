@@ -47,8 +47,8 @@ def matrix(cases: CaseStore, flt: AlertFilter) -> list[dict[str, Any]]:
         if tid in known.techniques:
             continue
         sample = cases.alerts(AlertFilter(technique=tid, window=flt.window), limit=1)
-        tactics = (sample[0].tactics if sample else []) or [UNKNOWN_TACTIC[1]]
-        for tactic in tactics:
+        seen = (sample[0].tactics if sample else []) or [UNKNOWN_TACTIC[1]]
+        for tactic in seen:
             cells.setdefault(tactic, []).append((tid, tid))
     names = {short: name for _, short, name in known.tactics}
     names[UNKNOWN_TACTIC[1]] = UNKNOWN_TACTIC[2]

@@ -167,12 +167,14 @@ def _top(panel: Panel, agg: Top, events: EventStore, cases: CaseStore, window: W
     if panel.source == "alerts":
         flt = filters.alert_filter(panel.query, window)
         return list(cases.alert_counts(flt, agg.field, size=agg.size))  # type: ignore[arg-type]
-    flt = filters.incident_filter(panel.query)
+    iflt = filters.incident_filter(panel.query)
     if agg.field == "state":
-        states = flt.states or tuple(IncidentState)
-        found = [(s.value, cases.count_incidents(IncidentFilter((s,), flt.assignee, flt.min_severity))) for s in states]
+        states = iflt.states or tuple(IncidentState)
+        found = [
+            (s.value, cases.count_incidents(IncidentFilter((s,), iflt.assignee, iflt.min_severity))) for s in states
+        ]
         return sorted(((k, n) for k, n in found if n), key=lambda kv: -kv[1])[: agg.size]
-    counts = Counter(rows.incident_value(i, agg.field) for i in cases.incidents(flt))
+    counts = Counter(rows.incident_value(i, agg.field) for i in cases.incidents(iflt))
     return counts.most_common(agg.size)
 
 

@@ -122,7 +122,7 @@ def alert_filter(text: str, window: Window = Window()) -> AlertFilter:
         elif term == Not(Exists("incident")):
             flt = replace(flt, ungrouped=True)
         elif isinstance(term, Match) and term.field in ALERT_TERMS:
-            flt = replace(flt, **{ALERT_ATTRS.get(term.field, term.field): str(term.value)})
+            flt = replace(flt, **{ALERT_ATTRS.get(term.field, term.field): str(term.value)})  # type: ignore[arg-type]
         else:
             raise UsageError(f"alerts cannot be selected by {_describe(term)}; see secops.dashboards.filters")
     return flt

@@ -163,6 +163,7 @@ def _lens_state(panel: Panel, types: dict[str, str]) -> tuple[str, dict[str, Any
     """(visualization type, visualization state, columns) of a chart panel."""
     agg = panel.aggregation
     columns: dict[str, Any] = {}
+    visual: dict[str, Any]
     if isinstance(agg, Count):
         columns[COUNT] = _count_column()
         return "lnsMetric", {"layerId": LAYER, "layerType": "data", "metricAccessor": COUNT}, columns

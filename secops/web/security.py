@@ -23,8 +23,8 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from http.cookies import CookieError, SimpleCookie
 from typing import Literal
 
@@ -86,8 +86,8 @@ class Guard:
     def token_ok(self, candidate: str | None) -> bool:
         return candidate is not None and hmac.compare_digest(candidate.encode(), self.token.encode())
 
-    def credential(self, headers: Mapping[str, str]) -> Credential | None:
-        """How the request proved it holds the token, if it did."""
+    def credential(self, headers: Message) -> Credential | None:
+        """How the request proved it holds the token, if it did (header names compare without case)."""
         auth = headers.get("Authorization") or ""
         if auth.startswith("Bearer ") and self.token_ok(auth[7:].strip()):
             return "header"
@@ -108,7 +108,7 @@ class Guard:
     def set_cookie(self) -> str:
         return f"{self.cookie_name}={self.token}; HttpOnly; SameSite=Strict; Path=/"
 
-    def refuse_change(self, headers: Mapping[str, str], credential: Credential) -> str | None:
+    def refuse_change(self, headers: Message, credential: Credential) -> str | None:
         """Why a state-changing request must be refused (None: it may go on)."""
         origin = headers.get("Origin")
         site = headers.get("Sec-Fetch-Site")

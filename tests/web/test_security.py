@@ -131,6 +131,7 @@ def test_foreign_origin_cannot_change_state(console: Console, site: Site) -> Non
         {"Cookie": jar, "X-CSRF-Token": csrf, "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
         {"Cookie": jar, "X-CSRF-Token": csrf, "Origin": "http://evil.example"},
         {"Cookie": jar, "X-CSRF-Token": csrf, "Origin": "null"},
+        {"Cookie": jar, "x-csrf-token": csrf, "origin": "http://evil.example"},  # header names have no case
         {"Cookie": jar, "X-CSRF-Token": csrf, "Sec-Fetch-Site": "same-site"},
         {"Cookie": jar, "X-CSRF-Token": csrf},  # a browser always says where it comes from
         {"Cookie": jar, "Origin": own},  # no CSRF token
