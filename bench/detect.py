@@ -146,10 +146,15 @@ def sqlite_approach(base: Path, count: int, rule_paths: list[Path]) -> dict[str,
     t2 = time.perf_counter()
     hits = 0
     for sql in queries:
-        try:
-            hits += len(db.execute(sql).fetchall())
-        except sqlite3.Error:
-            continue
+        while True:
+            try:
+                hits += len(db.execute(sql).fetchall())
+                break
+            except sqlite3.OperationalError as exc:
+                missing = re.search(r"no such column: (\S+)", str(exc))
+                if missing is None:
+                    break
+                db.execute(f'ALTER TABLE logs ADD COLUMN "{missing[1]}" TEXT COLLATE NOCASE')
     query_s = time.perf_counter() - t2
     return {
         "queries": len(queries),

@@ -71,3 +71,18 @@ def load(events: Iterable[dict[str, Any]], extra_fields: Iterable[str]) -> sqlit
 
 def fields_of(sql: str) -> set[str]:
     return set(FIELD.findall(sql))
+
+
+MISSING = re.compile(r"no such column: (\S+)")
+
+
+def query(db: sqlite3.Connection, sql: str) -> set[str]:
+    """Event ids a query selects; fields no event has (unquoted names) become empty columns first."""
+    while True:
+        try:
+            return {row[0] for row in db.execute(sql)}
+        except sqlite3.OperationalError as exc:
+            missing = MISSING.search(str(exc))
+            if missing is None:
+                raise
+            db.execute(f'ALTER TABLE logs ADD COLUMN "{missing[1]}" TEXT COLLATE NOCASE')

@@ -31,7 +31,7 @@ from sigma.exceptions import SigmaError
 
 from secops.detect.detector import Detector
 from secops.detect.rules import load_rules
-from tests.detect.sqlite_reference import convert, fields_of, load
+from tests.detect.sqlite_reference import convert, fields_of, load, query
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow, pytest.mark.timeout(3600)]
 MIN_EVENTS = 100_000
@@ -94,7 +94,7 @@ def test_native_equals_sqlite_backend_rule_by_rule(shared_data: Path, tmp_path: 
     db = load(events, set().union(*(fields_of(q) for q in queries.values())))
     differences, explained = [], 0
     for rule_id, sql in queries.items():
-        theirs = {row[0] for row in db.execute(sql)}
+        theirs = query(db, sql)
         ours = native.get(rule_id, set())
         if theirs == ours:
             continue
