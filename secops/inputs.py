@@ -16,6 +16,7 @@ import hashlib
 import io
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +26,8 @@ from typing import IO
 from secops.errors import InputError
 from secops.registry import Source
 
+DAMAGED_STREAM = (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile)
+"""What reading a cut or corrupt .gz/.zip raises; readers keep what came before and report it."""
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 """Longer lines are cut here (and flagged) so one hostile line cannot exhaust memory."""
 HEAD_BYTES = 64 * 1024
@@ -45,9 +48,15 @@ class InputFile:
         return self.opener()
 
     def head(self) -> bytes:
-        """The first bytes, for sniffing and fingerprints."""
+        """The first bytes, for sniffing and fingerprints (fewer if a compressed stream is cut short)."""
+        chunks: list[bytes] = []
         with self.open() as fh:
-            return fh.read(HEAD_BYTES)
+            try:
+                while (got := sum(map(len, chunks))) < HEAD_BYTES and (chunk := fh.read(HEAD_BYTES - got)):
+                    chunks.append(chunk)
+            except DAMAGED_STREAM:
+                pass  # the reader that follows meets the damage again and reports it with the record number
+        return b"".join(chunks)
 
     def source(self) -> Source:
         return Source(self.name, self.opener)

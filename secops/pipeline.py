@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from secops import ecs
 from secops.errors import InputError
-from secops.inputs import InputFile, fingerprint, iter_lines
+from secops.inputs import DAMAGED_STREAM, InputFile, fingerprint, iter_lines
 from secops.registry import (
     LineParser,
     ParseContext,
@@ -118,39 +118,40 @@ def _read_lines(
 ) -> Iterator[Item]:
     auto = AutoLineParser() if parser is None else None
     name = source.name
+    end = start
     with source.open() as fh:
-        for number, line in enumerate(iter_lines(fh, start), 1):
-            chosen = auto.pick(line.text) if auto else parser
-            event = _parse_line(chosen, line.text, ctx, stats, name, line.offset, number)
-            if line.truncated:
-                _fail(event, stats, name, line.offset, f"record longer than {len(line.text)} bytes, cut")
-            ev = ecs.envelope(
-                event,
-                raw=line.text,
-                identity=f"{key}:{line.offset}",
-                dataset=chosen.dataset if chosen else "secops.unparsed",
-                ingested=ingested,
+        try:
+            for number, line in enumerate(iter_lines(fh, start), 1):
+                chosen = auto.pick(line.text) if auto else parser
+                event = parse_line(chosen, line.text, ctx, stats, name, line.offset, number)
+                if line.truncated:
+                    _fail(event, stats, name, line.offset, f"record longer than {len(line.text)} bytes, cut")
+                ev = ecs.envelope(
+                    event,
+                    raw=line.text,
+                    identity=f"{key}:{line.offset}",
+                    dataset=chosen.dataset if chosen else "secops.unparsed",
+                    ingested=ingested,
+                )
+                log_fields = ev.setdefault("log", {})  # keep what the parser set (log.level, log.syslog)
+                log_fields["file"] = {"path": name}
+                log_fields["offset"] = line.offset
+                stats.events += 1
+                yield Item(ev, key, line.end)
+                end = line.end
+        except DAMAGED_STREAM as exc:
+            stats.warn(
+                f"{name}: compressed input is cut short or damaged after offset {end} ({exc}); kept what came before"
             )
-            log_fields = ev.setdefault("log", {})  # keep what the parser set (log.level, log.syslog)
-            log_fields["file"] = {"path": name}
-            log_fields["offset"] = line.offset
-            stats.events += 1
-            yield Item(ev, key, line.end)
 
 
 def parse_line(
     parser: Parser | None, text: str, ctx: ParseContext, stats: Stats, name: str, offset: int, number: int
 ) -> Event:
-    """One record through its parser, for inputs that read lines themselves (tailing, syslog listeners).
+    """One record through its parser; also used by inputs that read lines themselves (tail, syslog).
 
     A parser's failure becomes a counted warning and a kept ``_parse_failure`` event.
     """
-    return _parse_line(parser, text, ctx, stats, name, offset, number)
-
-
-def _parse_line(
-    parser: Parser | None, text: str, ctx: ParseContext, stats: Stats, name: str, offset: int, number: int
-) -> Event:
     if parser is None:
         stats.warn(f"{name}: record {number} (offset {offset}): no parser recognises this record")
         return ecs.parse_failure(text, "no parser recognises this record")
