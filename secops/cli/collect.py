@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from secops.cli import collect_pcap, collect_syslog
+from secops.cli.collect_hooks import DetectOption, YaraOption, batch_hooks
 from secops.cli.context import state
 from secops.cli.output import stderr_console
 from secops.cli.parse import FormatOption, TimezoneOption, report_stats
@@ -30,24 +31,18 @@ def collect_file(
     follow: Annotated[
         bool, typer.Option("--follow", "-F", help="Keep reading as files grow and rotate, until interrupted.")
     ] = False,
-    detect: Annotated[
-        bool, typer.Option("--detect", help="Run the Sigma rules on each stored batch (alerts to the case store).")
-    ] = False,
+    detect: DetectOption = False,
+    yara: YaraOption = False,
 ) -> None:
     """Ingest files once, resuming each from its checkpoint (or follow them with --follow)."""
     app_state = state(ctx)
+    hooks = batch_hooks(app_state, detect=detect, yara=yara)
     if follow:
-        collect_syslog.follow(app_state, list(paths), fmt, timezone, batch_size)
+        collect_syslog.follow(app_state, list(paths), fmt, timezone, batch_size, hooks)
         return
     stats = Stats()
     files = expand(list(paths))
     size = batch_size or app_state.config.batch_size
-    hook = None
-    if detect:
-        from secops.cli.detect import rule_paths
-        from secops.detect.jobs import IngestDetection
-
-        hook = IngestDetection(app_state.cases, rule_paths(app_state, None, False), app_state.config.detect)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -64,14 +59,13 @@ def collect_file(
             app_state.cases,
             stats,
             batch_size=size,
-            on_batch=hook,
+            on_batch=hooks,
             on_progress=lambda n: progress.update(task, description=f"ingesting: {n:,} events"),
         )
     report_stats(stats)
     print(f"secops: stored {result.stored:,} of {result.read:,} events read", file=sys.stderr)
-    if hook is not None:
-        found = hook.finish()
-        print(f"secops: {found.new_alerts} new alerts from {found.events:,} events", file=sys.stderr)
+    for line in hooks.finish():
+        print(f"secops: {line}", file=sys.stderr)
 
 
 app.command("syslog")(collect_syslog.syslog)

@@ -21,10 +21,11 @@ from typing import Annotated
 
 import typer
 
+from secops.cli.collect_hooks import DetectOption, YaraOption, batch_hooks
 from secops.cli.context import AppState, state
 from secops.cli.parse import TimezoneOption, report_stats
 from secops.errors import UsageError
-from secops.ingest import IngestResult, ingest_files
+from secops.ingest import BatchHook, IngestResult, ingest_files
 from secops.inputs import expand
 from secops.pipeline import Stats
 from secops.registry import ParseContext
@@ -44,6 +45,8 @@ def collect_pcap(
     carve_max_file_mb: Annotated[int, typer.Option(help="Largest payload kept (MB).")] = 32,
     carve_max_total_mb: Annotated[int, typer.Option(help="Carve directory size cap (MB); oldest go first.")] = 1024,
     timezone: TimezoneOption = None,
+    detect: DetectOption = False,
+    yara: YaraOption = False,
 ) -> None:
     """Ingest capture files, or capture live from an interface (needs capture privilege)."""
     app = state(ctx)
@@ -59,19 +62,29 @@ def collect_pcap(
     base = app.parse_context(timezone)
     parse_ctx = ParseContext(timezone=base.timezone, year=base.year, options=options)
     stats = Stats()
+    hooks = batch_hooks(app, detect=detect, yara=yara)
     if paths:
-        result = _ingest(app, list(paths), parse_ctx, stats)
+        result = _ingest(app, list(paths), parse_ctx, stats, hooks)
     else:
         assert interface is not None
         spool = app.data_dir / "spool" / "pcap" / re.sub(r"[^A-Za-z0-9_.-]", "_", interface)
-        result = live(app, interface, bpf, spool, rotate_mb, rotate_files, duration, parse_ctx, stats)
+        result = live(app, interface, bpf, spool, rotate_mb, rotate_files, duration, parse_ctx, stats, hooks)
     report_stats(stats)
+    for line in hooks.finish():
+        print(f"secops: {line}", file=sys.stderr)
     print(f"secops: stored {result.stored:,} of {result.read:,} events read", file=sys.stderr)
 
 
-def _ingest(app: AppState, paths: list[Path], ctx: ParseContext, stats: Stats) -> IngestResult:
+def _ingest(app: AppState, paths: list[Path], ctx: ParseContext, stats: Stats, hooks: BatchHook) -> IngestResult:
     return ingest_files(
-        expand(list(paths)), "pcap", ctx, app.events, app.cases, stats, batch_size=app.config.batch_size
+        expand(list(paths)),
+        "pcap",
+        ctx,
+        app.events,
+        app.cases,
+        stats,
+        batch_size=app.config.batch_size,
+        on_batch=hooks,
     )
 
 
@@ -97,6 +110,7 @@ def live(
     duration: float | None,
     ctx: ParseContext,
     stats: Stats,
+    hooks: BatchHook,
 ) -> IngestResult:
     """Capture until stopped (Ctrl-C, or ``duration``), ingesting each closed file."""
     spool.mkdir(parents=True, exist_ok=True)
@@ -108,7 +122,7 @@ def live(
         try:
             while proc.poll() is None and (stop_at is None or time.monotonic() < stop_at):
                 time.sleep(0.5)
-                _add(total, _ingest_closed(app, spool, ctx, stats, done, keep_last=True))
+                _add(total, _ingest_closed(app, spool, ctx, stats, hooks, done, keep_last=True))
         except KeyboardInterrupt:
             pass
         finally:
@@ -118,7 +132,7 @@ def live(
         error = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     if proc.returncode not in (0, -15, 143) and not _captures(spool):
         raise UsageError(_explain(interface, error))
-    _add(total, _ingest_closed(app, spool, ctx, stats, done, keep_last=False))
+    _add(total, _ingest_closed(app, spool, ctx, stats, hooks, done, keep_last=False))
     return total
 
 
@@ -137,7 +151,7 @@ def _captures(spool: Path) -> list[Path]:
 
 
 def _ingest_closed(
-    app: AppState, spool: Path, ctx: ParseContext, stats: Stats, done: set[Path], *, keep_last: bool
+    app: AppState, spool: Path, ctx: ParseContext, stats: Stats, hooks: BatchHook, done: set[Path], *, keep_last: bool
 ) -> IngestResult:
     """Ingest the ring files this run has not ingested yet (all but the one being written, unless stopping)."""
     files = _captures(spool)
@@ -147,7 +161,7 @@ def _ingest_closed(
     if not files:
         return IngestResult()
     done.update(files)
-    return _ingest(app, files, ctx, stats)
+    return _ingest(app, files, ctx, stats, hooks)
 
 
 def _add(total: IngestResult, part: IngestResult) -> None:

@@ -20,6 +20,7 @@ import typer
 from collectors.syslog.listen import TlsSettings, parse_address
 from collectors.syslog.service import SyslogService
 from collectors.tail import Follower
+from secops.cli.collect_hooks import BatchHooks, DetectOption, YaraOption, batch_hooks
 from secops.cli.context import AppState, state
 from secops.cli.parse import FormatOption, TimezoneOption, report_stats
 from secops.config import SyslogConfig, read_secret_file
@@ -53,6 +54,8 @@ def syslog(
     fmt: FormatOption = "auto",
     timezone: TimezoneOption = None,
     batch_size: Annotated[int | None, typer.Option(help="Events per stored batch.")] = None,
+    detect: DetectOption = False,
+    yara: YaraOption = False,
 ) -> None:
     """Receive syslog on UDP, TCP (octet-counted or line framed) and TLS; spool, parse and store it."""
     app = state(ctx)
@@ -61,6 +64,7 @@ def syslog(
     if not addresses:
         raise UsageError("nothing to listen on: give --listen or set [syslog] listen", where="secops collect syslog")
     stats = Stats()
+    hooks = batch_hooks(app, detect=detect, yara=yara)
     service = SyslogService(
         addresses,
         app.data_dir,
@@ -75,11 +79,14 @@ def syslog(
         flush_interval=config.flush_interval,
         fsync_interval=config.fsync_interval,
         segment_bytes=config.spool_segment_bytes,
+        on_batch=hooks,
     )
     for address in service.bound:
         print(f"secops: listening on {address}", file=sys.stderr, flush=True)
     result = service.run(_Stop())
     report_stats(stats)
+    for line in hooks.finish():
+        print(f"secops: {line}", file=sys.stderr)
     print(
         f"secops: received {service.received:,} messages, stored {result.stored:,} events",
         file=sys.stderr,
@@ -99,7 +106,9 @@ def _tls(config: SyslogConfig) -> TlsSettings:
     )
 
 
-def follow(app: AppState, paths: list[Path], fmt: str, timezone: str | None, batch_size: int | None) -> None:
+def follow(
+    app: AppState, paths: list[Path], fmt: str, timezone: str | None, batch_size: int | None, hooks: BatchHooks
+) -> None:
     """``collect file --follow``: tail files (and their rotations) until stopped."""
     stats = Stats()
     follower = Follower(
@@ -111,12 +120,15 @@ def follow(app: AppState, paths: list[Path], fmt: str, timezone: str | None, bat
         stats,
         batch_size=batch_size or app.config.batch_size,
         flush_interval=app.config.syslog.flush_interval,
+        on_batch=hooks,
     )
     stop = _Stop()
     print(f"secops: following {', '.join(str(p) for p in paths)}", file=sys.stderr, flush=True)
     started = time.monotonic()
     result = follower.run(stop)
     report_stats(stats)
+    for line in hooks.finish():
+        print(f"secops: {line}", file=sys.stderr)
     if follower.postponed:
         waiting = ", ".join(sorted(follower.postponed))
         print(f"secops: not yet identified (shorter than 1 KiB, may still grow): {waiting}", file=sys.stderr)
