@@ -193,7 +193,7 @@ class LinuxAuthParser(LineParser):
         event: dict[str, Any] = {
             "@timestamp": self._clock.timestamp(stamp, ctx),
             "event": {"kind": "event", "category": [], "type": [], "dataset": DATASET, "module": "system"},
-            "host": {"hostname": host},
+            "host": {"hostname": host, "name": host},
             "message": message,
         }
         if program is not None:
