@@ -13,8 +13,7 @@ segment, an index) so an analyst can go and look.
     ├── StoreError                  the event or case store failed
     │   ├── CorruptSegmentError     a segment file of the embedded store is damaged
     │   └── BackendUnavailable      the Elasticsearch cluster cannot be reached
-    ├── LockHeld                    another process holds a job lock
-    └── NotAvailable                a command that a later release will provide
+    └── LockHeld                    another process holds a job lock
 """
 
 from __future__ import annotations
@@ -65,7 +64,3 @@ class BackendUnavailable(StoreError):
 
 class LockHeld(SecopsError):
     """Another process is already running this job."""
-
-
-class NotAvailable(SecopsError):
-    """A command that later issues will fill in."""

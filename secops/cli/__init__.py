@@ -1,38 +1,84 @@
-"""The ``secops`` command line, assembled in one place from one module per command group."""
+"""The ``secops`` command line, assembled in one place from one module per command group.
+
+Command modules are imported only when their command runs (``LazyGroup``), so
+``secops alerts list`` does not pay for PDF fonts, the Elasticsearch client or
+the Sigma engine; the table below is the whole command surface.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from secops import escape
-from secops.cli import (
-    alerts,
-    audit,
-    collect,
-    config,
-    dashboard,
-    demo,
-    detect,
-    es,
-    generate,
-    hunt,
-    incidents,
-    incidents_breach,
-    ioc,
-    parse,
-    pending,
-    report,
-    rules,
-    store,
-    yara,
-)
 from secops.cli.context import AppState
 from secops.errors import SecopsError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: ("module:attribute", one-line help for the listing)
+    "demo": ("secops.cli.demo:demo", "Simulate a day of an agency's logs, ingest, detect, and show what to triage."),
+    "parse": ("secops.cli.parse:parse", "Parse log files into ECS events and print them as NDJSON (nothing stored)."),
+    "collect": ("secops.cli.collect:app", "Ingest logs into the configured store: files, syslog, packet captures."),
+    "detect": ("secops.cli.detect:app", "Run Sigma detections: scheduled, looping, or over evidence files."),
+    "yara": ("secops.cli.yara:app", "Scan files and directories with YARA rules."),
+    "rules": ("secops.cli.rules:app", "List, check, add and test detection rules."),
+    "alerts": ("secops.cli.alerts:app", "Triage alerts: list, show, acknowledge, assign, close, suppress."),
+    "incidents": ("secops.cli.incidents:app", "Group alerts into incidents and follow them through their lifecycle."),
+    "hunt": ("secops.cli.hunt:hunt", "Search events with a Kibana-style query."),
+    "ioc": ("secops.cli.ioc:app", "Import indicators of compromise and match them."),
+    "report": ("secops.cli.report:app", "Breach notifications, deadlines, evidence exports and SOC summaries."),
+    "dashboard": ("secops.cli.dashboard:dashboard", "Serve the local web console."),
+    "dashboards": ("secops.cli.dashboard:app", "Dashboard definitions: list, check, export to Kibana."),
+    "store": ("secops.cli.store:app", "Inspect, compact and prune the event store."),
+    "es": ("secops.cli.es:app", "Set up and inspect the Elasticsearch backend."),
+    "audit": ("secops.cli.audit:app", "Read and verify the tamper-evident audit log."),
+    "config": ("secops.cli.config:app", "Show or create the configuration."),
+    "generate": ("secops.cli.generate:generate", "Write a seeded synthetic agency network's raw logs."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists commands from ``COMMANDS`` and imports a module only to run it."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attribute = spec[0].split(":")
+        target = getattr(importlib.import_module(module_name), attribute)
+        if isinstance(target, typer.Typer):
+            command = typer.main.get_group(target)
+        else:  # a single command function
+            single = typer.Typer(context_settings=CONTEXT)
+            single.command(cmd_name)(target)
+            command = typer.main.get_command(single)
+        command.name = cmd_name
+        _plain_help(command)
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_text) for name, (_, help_text) in COMMANDS.items()])
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _plain_help(command: Any) -> None:
+    """Every level's help in the same plain layout as the root (no Rich panels)."""
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
 
 app = typer.Typer(
     name="secops",
@@ -41,7 +87,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=CONTEXT,
+    cls=LazyGroup,
 )
 
 
@@ -63,28 +110,6 @@ def root(
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
     ctx.obj = AppState(config_file, data_dir, analyst)
     ctx.call_on_close(ctx.obj.close)
-
-
-app.command("parse")(parse.parse)
-app.add_typer(collect.app, name="collect")
-app.add_typer(store.app, name="store")
-app.add_typer(config.app, name="config")
-app.command("generate")(generate.generate)
-app.command("demo")(demo.demo)
-app.add_typer(yara.app, name="yara")
-app.add_typer(detect.app, name="detect")
-app.add_typer(rules.app, name="rules")
-app.add_typer(es.app, name="es")
-app.add_typer(alerts.app, name="alerts")
-app.add_typer(incidents.app, name="incidents")
-incidents_breach.register(incidents.app)
-app.command("hunt")(hunt.hunt)
-app.add_typer(ioc.app, name="ioc")
-app.add_typer(audit.app, name="audit")
-app.add_typer(report.app, name="report")
-app.command("dashboard")(dashboard.dashboard)
-app.add_typer(dashboard.app, name="dashboards")
-pending.register(app)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from secops.cases import incidents as ops
 from secops.cases.grouping import group_alerts
 from secops.cases.models import Entities, Incident, IncidentState
 from secops.cases.timeline import timeline as build_timeline
+from secops.cli import incidents_breach
 from secops.cli.alerts import render_alerts
 from secops.cli.context import state
 from secops.cli.output import emit, key_values
@@ -358,3 +359,7 @@ def timeline(
         emit(rows, fmt, columns)
     else:
         emit(rows, fmt, columns, title=f"timeline of {incident.id}")
+
+
+# The breach-facts commands (``set``, ``breach``, ``edit-breach``, ``action``, ``notified``) belong here too.
+incidents_breach.register(app)
