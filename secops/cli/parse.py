@@ -40,7 +40,11 @@ def parse(
     """Parse log files into ECS events and print them as NDJSON."""
     if formats:
         rows = [
-            {"format": name, "dataset": p.dataset, "about": (type(p).__doc__ or "").strip().splitlines()[0]}
+            {
+                "format": name,
+                "dataset": p.dataset,
+                "about": (type(p).__doc__ or "").strip().splitlines()[0].replace("``", ""),
+            }
             for name, p in sorted(parsers().items())
         ]
         emit(rows, OutputFormat.TABLE, [("format", "format"), ("dataset", "dataset"), ("about", "about")])
