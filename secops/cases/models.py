@@ -59,6 +59,9 @@ class MatchedEvent(BaseModel):
     timestamp: str | None = None
     file: str | None = None
     offset: int | None = None
+    """Byte offset of the record in a text file."""
+    record: int | None = None
+    """Record number in a file without byte offsets (the EVTX record id)."""
 
 
 class Entities(BaseModel):

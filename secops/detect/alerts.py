@@ -114,12 +114,15 @@ def event_key(event: Event) -> str:
 
 
 def matched(event: Event) -> MatchedEvent:
+    """Where a matched event came from: its id, and for file input the file and the record's position."""
     offset = ecs.get(event, "log.offset")
+    record = ecs.get(event, "winlog.record_id")
     return MatchedEvent(
         id=event_key(event),
         timestamp=ecs.get(event, "@timestamp"),
         file=ecs.get(event, "log.file.path"),
         offset=offset if isinstance(offset, int) else None,
+        record=int(record) if isinstance(record, int | str) and str(record).isdigit() else None,
     )
 
 
