@@ -23,7 +23,7 @@ from typing import Any
 from secops import ecs, hunt
 from secops.cases.models import AlertStatus, IncidentState
 from secops.errors import UsageError
-from secops.query import And, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
+from secops.query import And, AnyOf, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
 from secops.store.base import AlertFilter, IncidentFilter, Window
 from secops.types import Severity
 
@@ -42,7 +42,7 @@ def fields(tree: Query | None) -> Iterator[str]:
     match tree:
         case None | Text():
             return
-        case Match() | Wildcard() | Range() | Cidr() | Exists():
+        case Match() | AnyOf() | Wildcard() | Range() | Cidr() | Exists():
             yield tree.field
         case And() | Or():
             for item in tree.items:

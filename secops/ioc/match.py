@@ -27,7 +27,7 @@ from secops.cases.entities import entities_of
 from secops.cases.models import Alert, MatchedEvent, RuleRef
 from secops.cases.suppress import Suppressor
 from secops.ioc.model import Indicator, IndicatorType
-from secops.query import Cidr, Exists, Match, Or, Query, Wildcard
+from secops.query import AnyOf, Cidr, Exists, Match, Or, Query, Wildcard
 from secops.store.base import CaseStore, EventStore, Window
 from secops.store.cases_sqlite import MAX_EVENTS_PER_ALERT
 from secops.types import Event
@@ -286,6 +286,7 @@ def _pushdown(indicators: Sequence[Indicator]) -> Iterator[Query]:
     """Store queries that together find every event an indicator could match (chunked)."""
     for start in range(0, len(indicators), CHUNK):
         items: list[Query] = []
+        exact: dict[tuple[str, bool], list[str]] = {}
         for ind in indicators[start : start + CHUNK]:
             for name in FIELDS[ind.type]:
                 if ind.type is IndicatorType.NETWORK:
@@ -293,7 +294,8 @@ def _pushdown(indicators: Sequence[Indicator]) -> Iterator[Query]:
                 elif ind.type is IndicatorType.DOMAIN:
                     items += [Match(name, ind.value, case_insensitive=True), Wildcard(name, f"*.{ind.value}", True)]
                 else:
-                    items.append(Match(name, ind.value, case_insensitive=ind.type is not IndicatorType.URL))
+                    exact.setdefault((name, ind.type is not IndicatorType.URL), []).append(ind.value)
+        items += [AnyOf(name, tuple(values), caseless) for (name, caseless), values in exact.items()]
         yield Or(tuple(items))
 
 

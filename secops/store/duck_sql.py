@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from secops.query import And, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
+from secops.query import And, AnyOf, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
 from secops.store.columns import COLUMN_OF, PROMOTED
 
 Predicate = Callable[[str], str]
@@ -120,6 +120,21 @@ def _cidr(node: Cidr) -> str:
     return _on_values(node.field, lambda x: f"secops_in_cidr({x}, {literal(str(network))})")
 
 
+def _any_of(field: str, values: tuple[Any, ...], case_insensitive: bool) -> str:
+    if not values:
+        return "FALSE"
+    column = COLUMN_OF.get(field)
+    numbers = [_numeric(v) for v in values]
+    if column in _INT_COLUMNS and all(n is not None for n in numbers):
+        return f"coalesce({column} IN ({', '.join(literal(n) for n in numbers)}), FALSE)"
+    texts = [text_of(v) for v in values]
+    if case_insensitive:
+        wanted = ", ".join(literal(t.lower()) for t in dict.fromkeys(texts))
+        return _on_values(field, lambda x: f"lower({x}) IN ({wanted})")
+    wanted = ", ".join(literal(t) for t in dict.fromkeys(texts))
+    return _on_values(field, lambda x: f"{x} IN ({wanted})")
+
+
 def to_sql(node: Query) -> str:
     """A boolean SQL expression for a query tree."""
     match node:
@@ -133,6 +148,8 @@ def to_sql(node: Query) -> str:
             if case_insensitive:
                 return _on_values(field, lambda x: f"lower({x}) = lower({wanted})")
             return _on_values(field, lambda x: f"{x} = {wanted}")
+        case AnyOf(field, values, case_insensitive):
+            return _any_of(field, values, case_insensitive)
         case Wildcard(field, pattern, case_insensitive):
             op = "ILIKE" if case_insensitive else "LIKE"
             pattern_sql = _like(pattern)

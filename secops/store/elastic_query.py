@@ -26,7 +26,7 @@ from elasticsearch import Elasticsearch
 
 from secops import ecs
 from secops.errors import UsageError
-from secops.query import And, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
+from secops.query import And, AnyOf, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
 
 EXACT_FIELD = {"message": "message.keyword", "error.message": "error.message.keyword"}
 """Text fields and the keyword sub-field the events template gives them for exact and wildcard matching."""
@@ -79,6 +79,8 @@ def to_dsl(node: Query | None, types: Mapping[str, str] | None = None) -> dict[s
     match node:
         case Match(field, value, case_insensitive):
             return match_value(field, value, case_insensitive, kinds.get(exact(field)))
+        case AnyOf(field, values, case_insensitive):
+            return any_of(field, values, case_insensitive, kinds.get(exact(field)))
         case Wildcard(field, pattern, case_insensitive):
             return _wildcard(field, pattern, case_insensitive, kinds.get(exact(field)))
         case Range(field, gte, gt, lte, lt):
@@ -101,6 +103,17 @@ def to_dsl(node: Query | None, types: Mapping[str, str] | None = None) -> dict[s
         case Not(item):
             return {"bool": {"must_not": [to_dsl(item, types)]}}
     raise TypeError(f"not a query node: {node!r}")
+
+
+def any_of(field: str, values: tuple[Any, ...], case_insensitive: bool, kind: str | None) -> dict[str, Any]:
+    """Set membership: one ``terms`` query, or per-value terms where case must be ignored (``terms`` cannot)."""
+    if case_insensitive and kind not in NUMERIC and kind not in ("boolean", "ip", "date"):
+        should = [match_value(field, v, True, kind) for v in values]
+        return {"bool": {"should": should, "minimum_should_match": 1}} if should else MATCH_NONE
+    if kind in NUMERIC or kind == "boolean" or kind == "ip":
+        typed = [t for t in (_typed(_value(v), kind) for v in values) if t is not None]
+        return {"terms": {field: typed}} if typed else MATCH_NONE
+    return {"terms": {exact(field): [_value(v) for v in values]}} if values else MATCH_NONE
 
 
 def match_value(field: str, value: Any, case_insensitive: bool, kind: str | None) -> dict[str, Any]:
