@@ -96,6 +96,9 @@ class IncidentsConfig(Section):
         default_factory=lambda: ["SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE", "localhost", "127.0.0.1", "::1"]
     )
     """Values too common to mean anything (they would chain everything together); compared without case."""
+    common_after: int = Field(default=50, ge=1)
+    """A value found on more alerts than this in one grouping run (a public resolver, a scanner's
+    target) links none of them: it is background, not a thread through one story."""
     auto: bool = True
     """Group new alerts after each detection run."""
 

@@ -13,15 +13,20 @@ from typing import Any
 
 from secops import ecs
 from secops.cases.models import Entities
-from secops.query import Match, Or, Query
+from secops.query import AnyOf, Or, Query
 
 ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
-    "hosts": ("host.name", "host.hostname"),
-    "users": ("user.name",),
+    "hosts": ("host.name", "host.hostname", "winlog.computer_name"),
+    "users": ("user.name", "source.user.name", "destination.user.name", "user.target.name"),
     "ips": ("source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"),
-    "processes": ("process.name",),
+    "processes": ("process.executable", "process.name", "process.parent.executable"),
     "files": ("file.path",),
 }
+"""Where each kind of entity is read from an ECS event, in order of preference.
+
+``observer.hostname`` is left out on purpose: the firewall that logged a
+connection is not a party to it, and as an entity it would tie every alert it
+ever saw into one incident."""
 CASELESS = frozenset({"hosts", "users"})
 GROUPING_KINDS = ("hosts", "users", "ips")
 """The kinds that tie alerts together into incidents and timelines."""
@@ -52,9 +57,9 @@ def entity_query(entities: Entities, kinds: Iterable[str] = GROUPING_KINDS) -> Q
     """Events that carry any of the given entities (None when there are none)."""
     items: list[Query] = []
     for kind in kinds:
-        values: list[str] = getattr(entities, kind)
-        for field in ENTITY_FIELDS[kind]:
-            items.extend(Match(field, v, case_insensitive=kind in CASELESS) for v in values)
+        values: tuple[str, ...] = tuple(getattr(entities, kind))
+        if values:
+            items.extend(AnyOf(field, values, case_insensitive=kind in CASELESS) for field in ENTITY_FIELDS[kind])
     if not items:
         return None
     return items[0] if len(items) == 1 else Or(tuple(items))

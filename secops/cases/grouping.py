@@ -7,11 +7,14 @@ linked groups without an incident are joined (union-find), so a chain
 a new alert about an incident's host joins that incident. Two incidents are
 never merged automatically (that is an analyst's decision, ``incidents
 merge``): an alert linked to both joins the older one. A group with no
-incident becomes one when it has ``min_alerts`` alerts.
+incident becomes one when it has ``min_alerts`` alerts. A value carried by
+more than ``common_after`` of the alerts being grouped links nothing: chaining
+through a public resolver or a busy server would make one incident of a day.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,6 +50,8 @@ class GroupingResult:
     """Incident id → alerts added to it."""
     left_alone: int = 0
     """Ungrouped alerts that linked to too few others to make an incident."""
+    common: dict[str, int] = field(default_factory=dict)
+    """Values too common to link alerts (``kind:value`` → alerts carrying it)."""
 
 
 class Grouper:
@@ -55,6 +60,7 @@ class Grouper:
         self.kinds = list(settings.entities)
         self.ignore = {v.casefold() for v in settings.ignore}
         self.min_alerts = settings.min_alerts
+        self.common: set[tuple[str, str]] = set()
         self.groups: list[Group] = []
         self.parent: list[int] = []
         self.spans: dict[tuple[str, str], Span] = {}
@@ -70,12 +76,12 @@ class Grouper:
         self.parent.append(len(self.parent))
         return len(self.groups) - 1
 
-    def _keys(self, entities: Entities) -> list[tuple[str, str]]:
+    def keys(self, entities: Entities) -> list[tuple[str, str]]:
         keys: list[tuple[str, str]] = []
         for kind in self.kinds:
             for value in getattr(entities, kind):
                 folded = fold(kind, value)
-                if folded and folded.casefold() not in self.ignore:
+                if folded and folded.casefold() not in self.ignore and (kind, folded) not in self.common:
                     keys.append((kind, folded))
         return keys
 
@@ -96,10 +102,10 @@ class Grouper:
         if incident.first_seen is None or incident.last_seen is None:
             return
         g = self._new(incident)
-        self._mark(g, self._keys(incident.entities), incident.first_seen, incident.last_seen)
+        self._mark(g, self.keys(incident.entities), incident.first_seen, incident.last_seen)
 
     def add(self, alert: Alert) -> None:
-        keys = self._keys(alert.entities)
+        keys = self.keys(alert.entities)
         first, last = ops.alert_span(alert)
         linked = {
             self._find(span.group)
@@ -132,15 +138,17 @@ def group_alerts(
 ) -> GroupingResult:
     """Group open, ungrouped alerts (optionally only those since a moment) into incidents."""
     grouper = Grouper(settings)
-    for incident in reversed(cases.incidents(IncidentFilter(states=OPEN_STATES))):
-        if incident.merged_into is None:
-            grouper.seed(incident)
     selection = AlertFilter(
         status=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED), ungrouped=True, window=Window(since=since)
     )
+    seen = Counter(key for alert in cases.scan_alerts(selection) for key in set(grouper.keys(alert.entities)))
+    grouper.common = {key for key, count in seen.items() if count > settings.common_after}
+    for incident in reversed(cases.incidents(IncidentFilter(states=OPEN_STATES))):
+        if incident.merged_into is None:
+            grouper.seed(incident)
     for alert in cases.scan_alerts(selection):
         grouper.add(alert)
-    result = GroupingResult()
+    result = GroupingResult(common={f"{kind}:{value}": seen[kind, value] for kind, value in sorted(grouper.common)})
     for group in grouper.roots():
         if not group.alerts:
             continue

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from secops import ecs
+from secops import ecs, escape
 from secops.cases import incidents as ops
 from secops.cases.grouping import group_alerts
 from secops.cases.models import Entities, Incident, IncidentState
@@ -321,6 +321,9 @@ def group(
     emit(rows, fmt, [(k, k) for k in ("incident", "change", "alerts", "title")])
     if fmt is OutputFormat.TABLE:
         print(f"secops: {result.left_alone} alert(s) linked to too few others, left in the queue", file=sys.stderr)
+        if result.common:
+            listed = ", ".join(f"{escape.one_line(k)} ({n})" for k, n in result.common.items())
+            print(f"secops: too common to link alerts (over {settings.common_after}): {listed}", file=sys.stderr)
 
 
 @app.command("timeline")

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from secops import ecs
+from secops.cases.entities import ENTITY_FIELDS, values_of
 from secops.cases.models import Alert, Entities, MatchedEvent, RuleRef
 from secops.config import DetectConfig, DetectException, DetectSuppression
 from secops.detect.modifiers import text
@@ -47,15 +48,6 @@ TACTICS = frozenset(
     ]
 )
 """ATT&CK enterprise tactic short names (Sigma writes them as ``attack.<name>``)."""
-
-ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
-    "hosts": ("host.name", "host.hostname", "winlog.computer_name", "observer.hostname"),
-    "users": ("user.name", "source.user.name", "destination.user.name", "user.target.name"),
-    "ips": ("source.ip", "destination.ip", "client.ip", "server.ip", "host.ip"),
-    "processes": ("process.executable", "process.name", "process.parent.executable"),
-    "files": ("file.path",),
-}
-"""Where each kind of entity is read from an ECS event, in order of preference."""
 
 
 def attack(tags: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -94,13 +86,10 @@ def rule_ref(rule: Any, rule_id: str, origin: Origin | None) -> RuleRef:
 def entities(events: Sequence[Event]) -> Entities:
     found: dict[str, list[str]] = {kind: [] for kind in ENTITY_FIELDS}
     for event in events:
-        for kind, fields in ENTITY_FIELDS.items():
-            for name in fields:
-                value = ecs.get(event, name)
-                for item in value if isinstance(value, list) else [value]:
-                    t = text(item)
-                    if t and t not in found[kind]:
-                        found[kind].append(t)
+        for kind in ENTITY_FIELDS:
+            for value in values_of(event, kind):
+                if value not in found[kind]:
+                    found[kind].append(value)
     return Entities(**found)
 
 
