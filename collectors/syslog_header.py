@@ -33,6 +33,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import repeat
 
 from secops import ecs
 from secops.errors import ParseError
@@ -42,17 +43,25 @@ MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
 }
 
+_MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+# One match reads a whole RFC 3164 header: priority, either timestamp form (split into the parts the
+# per-minute cache needs), then the first of tag / host + tag / host that fits, in that order.
 _BSD = re.compile(
     r"(?:<(\d{1,3})>)?:?\s*"
-    r"(?:((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d:\d\d(?:\.\d{1,9})?)"
+    rf"(?:(({_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d):(\d\d)(?:\.(\d{{1,9}}))?)"
     r"(?: (UTC|GMT|Z))?"
-    r"|(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?))?"
-    r":? ?"
+    r"|((\d{4}-\d\d-\d\d)[T ](\d\d:\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?))?"
+    r":? ?()"
+    r"(?:([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)"
+    r"|([^\s:]+) +([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)"
+    r"|([^\s:\[]+) +)?"
 )
-_5424 = re.compile(r"<(\d{1,3})>(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+) ?")
-_TAG = re.compile(r"([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)")
-_HOST_THEN_TAG = re.compile(r"([^\s:]+) +([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)")
-_HOST = re.compile(r"([^\s:\[]+) +")
+_BSD_STAMP_END = 13
+_5424 = re.compile(
+    r"<(\d{1,3})>(\d{1,2}) "
+    r"(?:((\d{4}-\d\d-\d\d)T(\d\d:\d\d):([0-5]\d)(?:\.(\d{1,9}))?(Z|z|[+-]\d\d:?\d\d)?)|(\S+)) "
+    r"(\S+) (\S+) (\S+) (\S+) ?"
+)
 _SD_ID = re.compile(r'\[([^\s\]"=:;]+)(?= |\])')
 _SD_PARAM = re.compile(r'([^\s="\]]+)="([^"\\]*(?:\\.[^"\\]*)*)"')
 _SD_ESCAPE = re.compile(r"\\([\"\\\]])")
@@ -110,38 +119,36 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
     found = _BSD.match(line)
     if found is None:  # pragma: no cover - every part of the pattern is optional
         return SyslogHeader(line)
-    pri, bsd, zone, iso = found.groups()
-    rest = line[found.end() :]
-    header = SyslogHeader(rest, int(pri) if pri else None)
+    pri, bsd, minute, second, fraction, zone, iso, date, iso_minute, iso_second, iso_fraction, offset, _, *tags = (
+        found.groups()
+    )
+    priority = int(pri) if pri else None
     if bsd:
-        header.timestamp = clock.bsd(bsd, "UTC" if zone else None, ctx)
+        timestamp = clock.bsd_parts(bsd, minute, second, fraction, "UTC" if zone else None, ctx)
     elif iso:
-        header.timestamp = clock.iso(iso, ctx)
+        timestamp = clock.iso_parts(iso, date, iso_minute, iso_second, iso_fraction, offset, ctx)
     else:
-        return header
-    tag = _TAG.match(rest)
-    if tag is not None:
-        header.app, header.procid = tag.group(1), tag.group(2)
-        header.message = rest[tag.end() :]
-        return header
-    both = _HOST_THEN_TAG.match(rest)
-    if both is not None:
-        header.hostname, header.app, header.procid = both.groups()
-        header.message = rest[both.end() :]
-        return header
-    host = _HOST.match(rest)
-    if host is not None:
-        header.hostname = host.group(1)
-        header.message = rest[host.end() :]
-    return header
+        return SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority)
+    app, procid, host, app2, procid2, host_only = tags
+    if app is not None:
+        return SyslogHeader(line[found.end() :], priority, timestamp, None, app, procid)
+    if app2 is not None:
+        return SyslogHeader(line[found.end() :], priority, timestamp, host, app2, procid2)
+    if host_only is not None:
+        return SyslogHeader(line[found.end() :], priority, timestamp, host_only)
+    return SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority, timestamp)
 
 
 def _rfc5424(line: str, found: re.Match[str], ctx: ParseContext, clock: SyslogClock) -> SyslogHeader:
-    pri, version, stamp, host, app, procid, msgid = found.groups()
+    pri, version, iso, date, minute, second, fraction, offset, stamp, host, app, procid, msgid = found.groups()
+    if iso:
+        timestamp = clock.iso_parts(iso, date, minute, second, fraction, offset, ctx)
+    else:
+        timestamp = None if stamp == "-" else clock.iso(stamp, ctx)
     header = SyslogHeader(
         "",
         int(pri),
-        None if stamp == "-" else clock.iso(stamp, ctx),
+        timestamp,
         None if host == "-" else host,
         None if app == "-" else app,
         None if procid == "-" else procid,
@@ -185,8 +192,18 @@ def parse_structured_data(text: str) -> tuple[dict[str, dict[str, str]] | None, 
 
 def _params(text: str) -> dict[str, str]:
     """``name="value"`` pairs; a plain split when nothing is escaped, the full grammar otherwise."""
+    if "\\" not in text and '"" ' not in text:
+        # One C-level pass for the common shape: every item is `name="value` with a bare name.
+        names, seps, values = zip(*map(str.partition, text.split('" '), repeat('="')), strict=True)
+        joined = "".join(names)
+        if all(seps) and "=" not in joined and joined.split() == [joined]:
+            out = dict(zip(names, values, strict=True))
+            last = values[-1]
+            if last.endswith('"'):
+                out[names[-1]] = last[:-1]
+            return out
     if "\\" not in text:
-        out: dict[str, str] = {}
+        out = {}
         for item in text.split('" '):
             name, sep, value = item.partition('="')
             if not sep or " " in name.strip() or "=" in name:
@@ -228,11 +245,21 @@ class SyslogClock:
         if parts is None:
             return ecs.format_ts(_bsd_datetime(stamp, zone, ctx))  # raises a ParseError with the reason
         minute, second, fraction = parts.groups()
+        return self.bsd_parts(stamp, minute, second, fraction, zone, ctx)
+
+    def bsd_parts(
+        self, stamp: str, minute: str, second: str, fraction: str | None, zone: str | None, ctx: ParseContext
+    ) -> str:
+        """``bsd`` for a stamp a pattern has already split: ``minute`` is ``Mmm dd [yyyy] hh:mm``."""
+        if second[0] not in "012345":
+            return self.bsd(stamp, zone, ctx)  # not a clock second: the general path says why
         key = minute if zone is None else minute + "Z"
-        prefix = self._lookup(key, ctx)
-        if prefix is None:
-            prefix = self._cache[key] = ecs.format_ts(_bsd_datetime(minute + ":00", zone, ctx))[:17]
-        return prefix + second + _fraction(fraction)
+        prefix = self._cache.get(key)
+        if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
+            prefix = self._lookup(key, ctx)
+            if prefix is None:
+                prefix = self._cache[key] = ecs.format_ts(_bsd_datetime(minute + ":00", zone, ctx))[:17]
+        return prefix + second + (_fraction(fraction) if fraction else ".000Z")
 
     def iso(self, stamp: str, ctx: ParseContext) -> str:
         """RFC 3339 / ISO 8601, with the context's zone when the stamp has none."""
@@ -243,11 +270,29 @@ class SyslogClock:
                 found = self._cache[stamp] = ecs.format_ts(iso_datetime(stamp, ctx))
             return found
         date, minute, second, fraction, offset = parts.groups()
-        key = f"{date}T{minute}{offset or ''}"
-        prefix = self._lookup(key, ctx)
-        if prefix is None:
-            prefix = self._cache[key] = ecs.format_ts(iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx))[:17]
-        return prefix + second + _fraction(fraction)
+        return self.iso_parts(stamp, date, minute, second, fraction, offset, ctx)
+
+    def iso_parts(
+        self,
+        stamp: str,
+        date: str,
+        minute: str,
+        second: str,
+        fraction: str | None,
+        offset: str | None,
+        ctx: ParseContext,
+    ) -> str:
+        """``iso`` for a stamp a pattern has already split: ``date`` ``YYYY-MM-DD``, ``minute`` ``hh:mm``."""
+        if second[0] not in "012345":
+            return self.iso(stamp, ctx)  # not a clock second: the general path says why
+        key = f"{date}T{minute}{offset}" if offset else f"{date}T{minute}"
+        prefix = self._cache.get(key)
+        if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
+            prefix = self._lookup(key, ctx)
+            if prefix is None:
+                moment = iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx)
+                prefix = self._cache[key] = ecs.format_ts(moment)[:17]
+        return prefix + second + (_fraction(fraction) if fraction else ".000Z")
 
     def _lookup(self, key: str, ctx: ParseContext) -> str | None:
         found = self._cache.get(key)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from collectors.firewall import net
 from collectors.firewall.cisco_asa_messages import MESSAGES, Message
@@ -107,9 +107,44 @@ def _literal(text: str) -> str:
     return " +".join(re.escape(part) for part in text.split(" ")).replace(" + +", " +")
 
 
-COMPILED: dict[str, tuple[Message, tuple[re.Pattern[str], ...]]] = {
-    msgid: (message, tuple(compile_pattern(p) for p in message.patterns)) for msgid, message in MESSAGES.items()
+_SIDE = ("ip", "port", "if", "user", "nat_ip", "nat_port", "nat_user")
+FIELDS = (*(f"src_{n}" for n in _SIDE), *(f"dst_{n}" for n in _SIDE))
+FIELDS += ("direction", "transport", "rule", "user", "verdict", "bytes", "duration")
+"""The names ``_apply`` maps to ECS, in the order it unpacks them (the source side first)."""
+_DIRECTION = FIELDS.index("direction")
+
+
+class Plan(NamedTuple):
+    """One table pattern, ready to read: every name of ``FIELDS`` exists in it (unset when absent)."""
+
+    regex: re.Pattern[str]
+    spec: tuple[str, ...]
+    """``FIELDS`` then the pattern's own names, for one ``Match.group(*spec)`` call."""
+    extras: tuple[str, ...]
+    extras_swapped: tuple[str, ...]
+
+
+def _plan(pattern: str) -> Plan:
+    regex = compile_pattern(pattern)
+    extras = tuple(name for name in regex.groupindex if name not in _TAKEN)
+    missing = "".join(f"(?P<{name}>(?!))?" for name in FIELDS if name not in regex.groupindex)
+    if missing:  # never-matching optional groups: the match is unchanged, the names read as None
+        regex = re.compile(regex.pattern + missing)
+    return Plan(regex, (*FIELDS, *extras), extras, tuple(_swap_name(name) for name in extras))
+
+
+def _swap_name(name: str) -> str:
+    if name.startswith("src_"):
+        return "dst_" + name[4:]
+    if name.startswith("dst_"):
+        return "src_" + name[4:]
+    return name
+
+
+COMPILED: dict[str, tuple[Message, tuple[Plan, ...]]] = {
+    msgid: (message, tuple(_plan(p) for p in message.patterns)) for msgid, message in MESSAGES.items()
 }
+_KINDS = {namespace: (f"cisco_{namespace}.log", f"cisco_{namespace}") for namespace in ("asa", "ftd")}
 
 
 @register
@@ -134,6 +169,9 @@ class CiscoAsaParser(LineParser):
         header = parse_header(line[: marker.start()], ctx)
         text = line[marker.end() :].strip()
         severity = int(level)
+        dataset, module = _KINDS[namespace]
+        observer = {"vendor": "Cisco", "product": namespace, "type": "firewall"}
+        log: dict[str, Any] = {"level": _LEVELS[severity]}
         event: Event = {
             "event": {
                 "kind": "event",
@@ -141,21 +179,21 @@ class CiscoAsaParser(LineParser):
                 "type": ["info"],
                 "code": msgid,
                 "severity": severity,
-                "dataset": f"cisco_{namespace}.log",
-                "module": f"cisco_{namespace}",
+                "dataset": dataset,
+                "module": module,
             },
-            "log": {"level": _LEVELS[severity]},
-            "observer": {"vendor": "Cisco", "product": namespace, "type": "firewall"},
+            "log": log,
+            "observer": observer,
             "message": text,
         }
         if header.timestamp:
             event["@timestamp"] = header.timestamp
         hostname = _hostname(header.hostname, header.app, header.message)
         if hostname:
-            event["observer"]["hostname"] = hostname
+            observer["hostname"] = hostname
             event["host"] = {"hostname": hostname}
         if header.priority is not None:
-            event["log"]["syslog"] = header.log_fields()
+            log["syslog"] = header.log_fields()
         vendor: dict[str, Any] = {}
         special = _SPECIAL.get(msgid)
         if special is not None:
@@ -180,7 +218,7 @@ def _from_table(event: Event, msgid: str, text: str, vendor: dict[str, Any], ftd
     found = COMPILED.get(msgid)
     if found is None:
         return
-    message, patterns = found
+    message, plans = found
     ev = event["event"]
     ev["action"] = message.action
     if ftd and message.action == "firewall-rule":
@@ -189,84 +227,96 @@ def _from_table(event: Event, msgid: str, text: str, vendor: dict[str, Any], ftd
         ev["category"], ev["type"] = list(message.category), list(message.type) or ["info"]
         if message.outcome:
             ev["outcome"] = message.outcome
-    for pattern in patterns:
-        match = pattern.match(text)
+    for plan in plans:
+        match = plan.regex.match(text)
         if match is not None:
-            groups = {k: v for k, v in match.groupdict().items() if v}
-            _apply(event, groups, vendor, message.swap)
+            values = match.group(*plan.spec)
+            direction = values[_DIRECTION]
+            if message.swap and direction and direction.lower() == "outbound":
+                # Written from the firewall's side: the "for" endpoint is the destination.
+                _apply(event, vendor, values[7:14] + values[:7] + values[14:], plan.extras_swapped)
+            else:
+                _apply(event, vendor, values, plan.extras)
             return
 
 
-def _apply(event: Event, g: dict[str, str], vendor: dict[str, Any], swap: bool) -> None:
-    direction = g.get("direction", "").lower()
-    if swap and direction == "outbound":
-        g = {_swap_name(k): v for k, v in g.items()}
-    source = net.endpoint(g.get("src_ip"), g.get("src_port"))
-    destination = net.endpoint(g.get("dst_ip"), g.get("dst_port"))
-    for side, p in ((source, "src"), (destination, "dst")):
-        nat_ip, nat_port = net.ip(g.get(f"{p}_nat_ip")), net.port(g.get(f"{p}_nat_port"))
-        if nat_ip:
-            side["nat"] = {"ip": nat_ip}
-            vendor[f"mapped_{'source' if p == 'src' else 'destination'}_ip"] = nat_ip
-        if nat_port is not None:
-            side.setdefault("nat", {})["port"] = nat_port
-            vendor[f"mapped_{'source' if p == 'src' else 'destination'}_port"] = nat_port
-        user = g.get(f"{p}_user") or g.get(f"{p}_nat_user")
-        if user:
-            side["user"] = {"name": user.rsplit("\\", 1)[-1]}
-            vendor[f"{'source' if p == 'src' else 'destination'}_username"] = user
+def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...], extras: tuple[str, ...]) -> None:
+    """Map one message's values (``FIELDS`` order, then ``extras``' values) to ECS; empty means absent."""
+    (
+        src_ip, src_port, src_if, src_user, src_nat_ip, src_nat_port, src_nat_user,
+        dst_ip, dst_port, dst_if, dst_user, dst_nat_ip, dst_nat_port, dst_nat_user,
+        direction, transport, rule, user, verdict, count, duration,
+    ) = values[:21]  # fmt: skip
+    source = net.endpoint(src_ip, src_port or None)
+    destination = net.endpoint(dst_ip, dst_port or None)
+    nat_ip = net.ip(src_nat_ip)
+    if nat_ip:
+        source["nat"] = {"ip": nat_ip}
+        vendor["mapped_source_ip"] = nat_ip
+    nat_port = net.port(src_nat_port or None)
+    if nat_port is not None:
+        source.setdefault("nat", {})["port"] = nat_port
+        vendor["mapped_source_port"] = nat_port
+    name = src_user or src_nat_user
+    if name:
+        source["user"] = {"name": name.rsplit("\\", 1)[-1]}
+        vendor["source_username"] = name
+    nat_ip = net.ip(dst_nat_ip)
+    if nat_ip:
+        destination["nat"] = {"ip": nat_ip}
+        vendor["mapped_destination_ip"] = nat_ip
+    nat_port = net.port(dst_nat_port or None)
+    if nat_port is not None:
+        destination.setdefault("nat", {})["port"] = nat_port
+        vendor["mapped_destination_port"] = nat_port
+    name = dst_user or dst_nat_user
+    if name:
+        destination["user"] = {"name": name.rsplit("\\", 1)[-1]}
+        vendor["destination_username"] = name
     if source:
         event["source"] = source
     if destination:
         event["destination"] = destination
     observer = event["observer"]
-    if "src_if" in g:
-        observer["ingress"] = {"interface": {"name": g["src_if"]}}
-        vendor["source_interface"] = g["src_if"]
-    if "dst_if" in g:
-        observer["egress"] = {"interface": {"name": g["dst_if"]}}
-        vendor["destination_interface"] = g["dst_if"]
+    if src_if:
+        observer["ingress"] = {"interface": {"name": src_if}}
+        vendor["source_interface"] = src_if
+    if dst_if:
+        observer["egress"] = {"interface": {"name": dst_if}}
+        vendor["destination_interface"] = dst_if
     network: dict[str, Any] = {}
+    direction = direction.lower() if direction else ""
     if direction in ("inbound", "outbound"):
         network["direction"] = direction
-    transport = net.transport(g.get("transport"))
+    transport = net.transport(transport)
     if transport:
         network["transport"] = transport
         number = net.PROTOCOL_NUMBERS.get(transport)
         if number:
             network["iana_number"] = number
-    if "bytes" in g and g["bytes"].isdigit():
-        network["bytes"] = int(g["bytes"])
+    if count and count.isdigit():
+        network["bytes"] = int(count)
     if network:
         event["network"] = network
-    if "rule" in g:
-        event["rule"] = {"name": g["rule"]}
-        vendor["rule_name"] = g["rule"]
-    if "user" in g:
-        event["user"] = {"name": g["user"]}
-    verdict = g.get("verdict", "").lower()
+    if rule:
+        event["rule"] = {"name": rule}
+        vendor["rule_name"] = rule
+    if user:
+        event["user"] = {"name": user}
     if verdict:
-        allowed = verdict.startswith(("permit", "allow", "est-allow"))
+        allowed = verdict.lower().startswith(("permit", "allow", "est-allow"))
         said = "allowed" if allowed else "denied"
         event["event"]["type"] = [said if t in ("allowed", "denied") else t for t in event["event"]["type"]]
-    if "duration" in g:
-        seconds = _duration(g["duration"])
+    if duration:
+        seconds = _duration(duration)
         if seconds is not None:
             event["event"]["duration"] = seconds * 1_000_000_000
-    for key, value in g.items():
-        if key not in _TAKEN:
+    for key, value in zip(extras, values[21:], strict=False):
+        if value:
             vendor[key] = int(value) if key in ("icmp_type", "icmp_code") and value.isdigit() else value
-    related = net.related_ips(g.get("src_ip"), g.get("dst_ip"), g.get("src_nat_ip"), g.get("dst_nat_ip"))
+    related = net.related_ips(src_ip, dst_ip, src_nat_ip, dst_nat_ip)
     if related:
         event["related"] = {"ip": related}
-
-
-def _swap_name(name: str) -> str:
-    if name.startswith("src_"):
-        return "dst_" + name[4:]
-    if name.startswith("dst_"):
-        return "src_" + name[4:]
-    return name
 
 
 def _duration(value: str) -> int | None:
@@ -335,7 +385,7 @@ def _firepower(msgid: str) -> Callable[[Event, str, dict[str, Any]], None]:
         g = {name: pairs[key] for key, name in _FIREPOWER_FIELDS.items() if key in pairs}
         if g.get("user", "").lower() in ("no authentication required", "not found", "unknown"):
             g.pop("user")
-        _apply(event, g, vendor, swap=False)
+        _apply(event, vendor, tuple(g.get(name) for name in FIELDS), ())
         for key, target in (("InitiatorBytes", "source"), ("ResponderBytes", "destination")):
             if pairs.get(key, "").isdigit() and target in event:
                 event[target]["bytes"] = int(pairs[key])
