@@ -105,40 +105,58 @@ def _parse_one(value: Any, fallback: datetime) -> datetime:
     return fallback
 
 
-def build_table(events: Sequence[Event], seq: int, ingested: str, ingested_at: datetime) -> pa.Table:
-    """One Arrow table for a batch: stamps ``event.ingested`` into each event and serialises it."""
-    count = len(events)
-    columns: list[list[Any]] = [[None] * count for _ in PROMOTED]
-    stamps: list[Any] = [None] * count
-    docs: list[bytes] = [b""] * count
+def _serialise(events: Sequence[Event], ingested: str) -> list[bytes]:
+    """Stamp ``event.ingested`` into each event and serialise it."""
     dumps = orjson.dumps
-    for row, event in enumerate(events):
+    docs: list[bytes] = []
+    append = docs.append
+    for event in events:
         meta = event.get("event")
-        if type(meta) is not dict:
+        if meta.__class__ is not dict:
             meta = event["event"] = {}
         meta["ingested"] = ingested
-        stamps[row] = event.get("@timestamp")
         try:
-            docs[row] = dumps(event, default=str)
+            append(dumps(event, default=str))
         except (orjson.JSONEncodeError, TypeError):
             # Lone surrogates or integers past 64 bits: the slower encoder escapes them.
-            docs[row] = json.dumps(event, default=str).encode()
-        for top, fields in _PLAN:
-            node = event.get(top)
-            if node is None:
-                continue
-            for index, rest in fields:
-                value: Any = node
-                for part in rest:
-                    value = value.get(part) if type(value) is dict else None
-                    if value is None:
-                        break
-                columns[index][row] = value
+            append(json.dumps(event, default=str).encode())
+    return docs
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _dicts(values: list[Any]) -> list[dict[str, Any]]:
+    """Values with anything that is not a dict replaced by an empty one, so lookups need no checks."""
+    return [v if v.__class__ is dict else _EMPTY for v in values]
+
+
+def _column(nodes: list[dict[str, Any]], rest: tuple[str, ...]) -> list[Any]:
+    """One promoted field of every event, from the events' top-level sub-dicts (one pass per field)."""
+    *path, last = rest
+    for part in path:
+        nodes = _dicts([n.get(part) for n in nodes])
+    return [n.get(last) for n in nodes]
+
+
+def build_table(events: Sequence[Event], seq: int, ingested: str, ingested_at: datetime) -> pa.Table:
+    """One Arrow table for a batch: stamps ``event.ingested`` into each event and serialises it.
+
+    Columns are filled field by field with comprehensions rather than event by
+    event: the same work in far fewer interpreter steps on this hot path.
+    """
+    count = len(events)
+    docs = _serialise(events, ingested)
+    columns: list[list[Any]] = [[]] * len(PROMOTED)
+    for top, fields in _PLAN:
+        nodes = _dicts([event.get(top) for event in events])
+        for index, rest in fields:
+            columns[index] = _column(nodes, rest)
     arrays = [
         pa.repeat(pa.scalar(seq, pa.int64()), count),
-        _timestamps(stamps, ingested_at),
+        _timestamps([event.get("@timestamp") for event in events], ingested_at),
         pa.repeat(pa.scalar(ingested_at, TS_TYPE), count),
         *(_coerce(values, kind) for values, kind in zip(columns, _KINDS, strict=True)),
-        pa.array(docs, type=pa.binary()).cast(pa.string()),
+        pa.array(docs, type=pa.binary()).view(pa.string()),  # orjson writes valid UTF-8: no need to re-check
     ]
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
