@@ -1,12 +1,13 @@
-"""A processed Sigma detection compiled once into a predicate over plain ECS dicts.
+"""A rule's plan (see ``plan``) compiled into a predicate over one plain ECS dict.
 
-The pySigma condition tree (after the rule's pipeline) becomes nested closures.
-Values of one field under an OR are merged into one test that lowercases the
-event value once and checks a set, tuples of prefixes and suffixes, and a list
-of substrings. Alongside the predicate, compilation derives what the
-prefilter needs: the literals a rule cannot match without (a disjunction) and
-the equality *anchors* (a field that must hold one of a few values, such as
-``winlog.channel`` or ``event.code`` added by the logsource pipelines).
+The per-event evaluator: nested closures. Values of one field are tested
+together: the event value is lowercased once and checked against a set,
+tuples of prefixes and suffixes, and a list of substrings. Alongside the
+predicate, compilation derives what the prefilter needs: the literals a rule
+cannot match without (a disjunction) and the equality *anchors* (a field that
+must hold one of a few values, such as ``winlog.channel`` or ``event.code``
+added by the logsource pipelines). The batch evaluator (``batch``) reuses the
+anchors and falls back to these closures for what it cannot vectorise.
 """
 
 from __future__ import annotations
@@ -15,33 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sigma.conditions import (
-    ConditionAND,
-    ConditionFieldEqualsValueExpression,
-    ConditionItem,
-    ConditionNOT,
-    ConditionOR,
-    ConditionValueExpression,
-)
-from sigma.exceptions import SigmaError
-from sigma.rule import SigmaRule
-from sigma.types import (
-    SigmaBool,
-    SigmaCIDRExpression,
-    SigmaCompareExpression,
-    SigmaExists,
-    SigmaExpansion,
-    SigmaFieldReference,
-    SigmaNull,
-    SigmaNumber,
-    SigmaRegularExpression,
-    SigmaString,
-    SigmaTimestampPart,
-    SpecialChars,
-)
-
 from secops.detect import modifiers as m
-from secops.errors import RuleError
+from secops.detect.plan import SPECIALS, Plan
 from secops.types import Event
 
 Predicate = Callable[[Event], bool]
@@ -108,53 +84,23 @@ def leaves(node: Any, skip_original: bool = True) -> Iterator[Any]:
         yield node
 
 
-def compile_condition(rule: SigmaRule) -> Node:
-    """The rule's condition(s) as one node (several conditions are OR-ed, as Sigma says)."""
-    try:
-        trees = [cond.parsed for cond in rule.detection.parsed_condition]
-    except SigmaError as exc:
-        raise RuleError(f"condition cannot be parsed: {exc}") from exc
-    nodes = [_node(tree) for tree in trees if tree is not None]
-    if not nodes:
-        raise RuleError("rule has no condition")
-    return nodes[0] if len(nodes) == 1 else _or(nodes)
-
-
-def _node(item: Any) -> Node:
-    if isinstance(item, ConditionAND):
-        return _and([_node(a) for a in item.args])
-    if isinstance(item, ConditionOR):
-        return _or_items(item.args)
-    if isinstance(item, ConditionNOT):
-        inner = _node(item.args[0]).test
+def compile_plan(plan: Plan) -> Node:
+    """A plan node as a predicate with its prefilter facts."""
+    kind = plan[0]
+    if kind == "and":
+        return _and([compile_plan(p) for p in plan[1]])
+    if kind == "or":
+        return _or([compile_plan(p) for p in plan[1]])
+    if kind == "not":
+        inner = compile_plan(plan[1]).test
         return Node(lambda ev: not inner(ev))
-    if isinstance(item, ConditionFieldEqualsValueExpression):
-        node = _field(item.field, [item.value])
-        node.logsource = _from_pipeline(item)
+    if kind == "field":
+        node = _field(plan[1], plan[2])
+        node.logsource = bool(plan[3])
         return node
-    if isinstance(item, ConditionValueExpression):
-        return _keyword(item.value)
-    if isinstance(item, ConditionItem):
-        raise RuleError(f"unsupported condition element {type(item).__name__}")
-    raise RuleError(f"unsupported condition element {type(item).__name__}")
-
-
-def _or_items(args: list[Any]) -> Node:
-    """OR of items; values tested on the same field become one merged test."""
-    by_field: dict[str, list[Any]] = {}
-    added: dict[str, bool] = {}
-    others: list[Node] = []
-    for arg in args:
-        if isinstance(arg, ConditionFieldEqualsValueExpression):
-            by_field.setdefault(arg.field, []).append(arg.value)
-            added[arg.field] = added.get(arg.field, True) and _from_pipeline(arg)
-        else:
-            others.append(_node(arg))
-    nodes = [_field(name, values) for name, values in by_field.items()]
-    for node, name in zip(nodes, by_field, strict=True):
-        node.logsource = added[name]
-    nodes += others
-    return nodes[0] if len(nodes) == 1 else _or(nodes)
+    if kind == "kw":
+        return _keyword(plan[1])
+    raise ValueError(f"unknown plan node {kind!r}")
 
 
 def _and(nodes: list[Node]) -> Node:
@@ -186,19 +132,6 @@ def _or(nodes: list[Node]) -> Node:
     return Node(test, lits, [])
 
 
-def _from_pipeline(item: Any) -> bool:
-    """Whether a condition element comes from a detection a pipeline added (pySigma names them ``_cond_*``)."""
-    node = getattr(item, "parent", None)
-    for _ in range(8):
-        if node is None:
-            return False
-        identifier = getattr(node, "identifier", None)
-        if isinstance(identifier, str):
-            return identifier.startswith("_cond_")
-        node = getattr(node, "parent", None)
-    return False
-
-
 _LITERAL_ODDS = {0: 1.0, 1: 1.0, 2: 0.6, 3: 0.25, 4: 0.1, 5: 0.05, 6: 0.03, 7: 0.02}
 
 
@@ -207,52 +140,35 @@ def literal_cost(literals: frozenset[str]) -> float:
     return min(1.0, sum(_LITERAL_ODDS.get(len(lit), 0.01) for lit in literals))
 
 
-def _expand(values: list[Any]) -> Iterator[Any]:
-    for value in values:
-        if isinstance(value, SigmaExpansion):
-            yield from _expand(value.values)
-        else:
-            yield value
-
-
-def _field(name: str, values: list[Any]) -> Node:
+def _field(name: str, specs: list[list[Any]]) -> Node:
     """Values OR-ed on one field."""
     get = getter(name)
-    eq: set[str] = set()
-    prefixes: list[str] = []
-    suffixes: list[str] = []
-    contains: list[str] = []
+    buckets: dict[str, list[str]] = {"eq": [], "prefix": [], "suffix": [], "contains": []}
     others: list[m.ValueTest] = []
     specials: list[Node] = []
     literals: set[str] | None = set()
-    for value in _expand(values):
-        lit: str | None = None
-        if isinstance(value, SigmaString):
-            pattern = m.string_pattern(value)
-            lit = pattern.longest if len(pattern.longest) >= MIN_LITERAL else None
-            if pattern.cased or pattern.kind == "glob":
-                others.append(_on_text(pattern.test))
-            else:
-                {"eq": eq.add, "prefix": prefixes.append, "suffix": suffixes.append, "contains": contains.append}[
-                    pattern.kind
-                ](pattern.literal)
-        elif isinstance(value, SigmaNull | SigmaExists | SigmaFieldReference):
-            specials.append(_special(name, get, value))
+    for spec in specs:
+        kind = spec[0]
+        if kind in SPECIALS:
+            specials.append(_special(name, get, spec))
+            continue
+        if kind in m.STRING_KINDS:
+            buckets[kind].append(spec[1])
         else:
-            others.append(_value_test(value))
-            if isinstance(value, SigmaRegularExpression):
-                needed = m.regex_literal(value)
-                lit = needed if len(needed) >= MIN_LITERAL else None
-        if lit is None:
+            others.append(m.value_test(spec))
+        lit = m.spec_literal(spec)
+        if len(lit) < MIN_LITERAL:
             literals = None
         elif literals is not None:
             literals.add(lit)
-    test = _merged(get, frozenset(eq), tuple(prefixes), tuple(suffixes), tuple(contains), tuple(others))
+    eq = frozenset(buckets["eq"])
+    prefixes, suffixes, contains = tuple(buckets["prefix"]), tuple(buckets["suffix"]), tuple(buckets["contains"])
+    test = _merged(get, eq, prefixes, suffixes, contains, tuple(others))
     plain_eq_only = bool(eq) and not (prefixes or suffixes or contains or others or specials)
     node = Node(
         test,
         frozenset(literals) if literals and not specials else None,
-        [(name, frozenset(eq))] if plain_eq_only else [],
+        [(name, eq)] if plain_eq_only else [],
         plain_eq_only,
     )
     if not specials:
@@ -294,43 +210,22 @@ def _merged(
     return test
 
 
-def _on_text(fn: Callable[[str], bool]) -> m.ValueTest:
-    def test(v: Any) -> bool:
-        t = m.text(v)
-        return t is not None and fn(t)
-
-    return test
-
-
-def _value_test(value: Any) -> m.ValueTest:
-    if isinstance(value, SigmaTimestampPart):
-        return m.timestamp_part_test(value)
-    if isinstance(value, SigmaNumber):
-        return m.number_test(value)
-    if isinstance(value, SigmaBool):
-        return m.bool_test(value)
-    if isinstance(value, SigmaRegularExpression):
-        return m.regex_test(value)
-    if isinstance(value, SigmaCIDRExpression):
-        return m.cidr_test(value)
-    if isinstance(value, SigmaCompareExpression):
-        return m.compare_test(value)
-    raise RuleError(f"value type {type(value).__name__} cannot be evaluated natively")
-
-
-def _present(v: Any) -> bool:
+def present(v: Any) -> bool:
+    """What ``exists`` and ``null`` ask: a value other than nothing or an empty list."""
     return v is not None and v != []
 
 
-def _special(name: str, get: Callable[[Event], Any], value: Any) -> Node:
-    """Tests on the field as a whole: null, exists, and references to another field."""
-    if isinstance(value, SigmaNull):
-        return Node(lambda ev: not _present(get(ev)))
-    if isinstance(value, SigmaExists):
-        want = value.exists
-        return Node(lambda ev: _present(get(ev)) is want)
-    other = getter(value.field)
-    starts, ends = value.starts_with, value.ends_with
+def special_test(name: str, spec: list[Any]) -> Predicate:
+    """Tests on a field as a whole: null, exists, and references to another field."""
+    get = getter(name)
+    kind = spec[0]
+    if kind == "null":
+        return lambda ev: not present(get(ev))
+    if kind == "exists":
+        want = spec[1]
+        return lambda ev: present(get(ev)) is want
+    other = getter(spec[1])
+    starts, ends = spec[2], spec[3]
 
     def fieldref(ev: Event) -> bool:
         mine, theirs = get(ev), other(ev)
@@ -344,38 +239,30 @@ def _special(name: str, get: Callable[[Event], Any], value: Any) -> Node:
                     return True
         return False
 
-    return Node(fieldref)
+    return fieldref
 
 
-def _keyword(value: Any) -> Node:
-    """A value without a field: substring search over every value of the event, as Elasticsearch does."""
-    tests: list[m.ValueTest] = []
-    literals: set[str] | None = set()
-    for item in _expand([value]):
-        if isinstance(item, SigmaString):
-            wrapped = item
-            if not (item.s and item.s[0] is SpecialChars.WILDCARD_MULTI):
-                wrapped = SigmaString("*") + wrapped
-            if not (item.s and item.s[-1] is SpecialChars.WILDCARD_MULTI):
-                wrapped = wrapped + SigmaString("*")
-            pattern = m.string_pattern(wrapped)
-            tests.append(_on_text(pattern.test))
-            if literals is not None and len(pattern.longest) >= MIN_LITERAL:
-                literals.add(pattern.longest)
-            else:
-                literals = None
-        elif isinstance(item, SigmaNumber):
-            tests.append(_on_text(m.string_pattern(SigmaString(f"*{item.number}*")).test))
-            if literals is not None and len(str(item.number)) >= MIN_LITERAL:
-                literals.add(str(item.number))
-            else:
-                literals = None
-        else:
-            tests.append(_value_test(item))
-            literals = None
+def _special(name: str, get: Callable[[Event], Any], spec: list[Any]) -> Node:
+    return Node(special_test(name, spec))
+
+
+def keyword_test(specs: list[list[Any]]) -> Predicate:
+    """Keywords: any value of the event (``event.original`` left out) satisfies one of the specs."""
+    tests = [m.value_test(spec) for spec in specs]
     one = tests[0] if len(tests) == 1 else (lambda v: any(t(v) for t in tests))
 
     def test(ev: Event) -> bool:
         return any(one(v) for v in leaves(ev))
 
-    return Node(test, frozenset(literals) if literals else None)
+    return test
+
+
+def _keyword(specs: list[list[Any]]) -> Node:
+    literals: set[str] | None = set()
+    for spec in specs:
+        lit = m.spec_literal(spec) if spec[0] != "re" else ""
+        if literals is not None and len(lit) >= MIN_LITERAL:
+            literals.add(lit)
+        else:
+            literals = None
+    return Node(keyword_test(specs), frozenset(literals) if literals else None)

@@ -1,8 +1,12 @@
 """Sigma correlation rules over the matches of the rules they reference.
 
-The evaluator hands every match of a referenced rule to ``Correlator.feed``;
-``finish`` evaluates each correlation (inner ones first, so chains work) per
-``group-by`` value, over time windows of ``timespan`` that start at a match:
+Correlations are compiled into ``CorrelationPlan``s (plain data, cached with
+the rules): type, condition, timespan, and per referenced rule the
+``group-by`` and value fields mapped through that rule's pipeline, so they
+name the same ECS fields as the rules' own conditions. The evaluator hands
+every match of a referenced rule to ``Correlator.feed``; ``step`` evaluates
+each correlation (inner ones first, so chains work) per group, over time
+windows of ``timespan`` that start at a match:
 
 - conditions that can only become true as matches are added (``gt``/``gte`` on
   event_count, value_count, value_sum, and temporal / temporal_ordered) fire as
@@ -12,51 +16,81 @@ The evaluator hands every match of a referenced rule to ``Correlator.feed``;
   are judged on the whole window, and the next window starts after it.
 
 Both window edges are inclusive: an event exactly ``timespan`` after the first
-one is inside. Group-by fields, aliases and the value field are mapped through
-the pipeline of each referenced rule, so they name the same ECS fields as the
-rules' own conditions.
+one is inside.
+
+Windows can span scheduled runs. ``step(final=False)`` judges only what is
+settled: a window that fired, or one whose end is before the latest match
+seen (the *clock*); the matches of the first unsettled window onwards are
+kept, and they are all within one timespan of the clock. ``state`` /
+``resume`` carry them to the next run, so a run sees the same windows as one
+long run over all the events would. ``finish`` (``final=True``) judges
+everything, for scans that have no next run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sigma.correlations import (
-    SigmaCorrelationCondition,
-    SigmaCorrelationConditionOperator,
-    SigmaCorrelationRule,
-    SigmaCorrelationType,
-)
+import orjson
+from sigma.correlations import SigmaCorrelationCondition, SigmaCorrelationRule
 from sigma.rule import SigmaRule
 
 from secops import ecs
-from secops.detect.alerts import event_time
-from secops.detect.evaluate import quiet_rules
+from secops.cases.models import RuleRef
+from secops.detect.alerts import event_time, rule_ref
 from secops.detect.modifiers import number, text
 from secops.detect.pipelines import correlation_fields
 from secops.detect.rules import RuleSet
 from secops.errors import RuleError
 from secops.types import Event
 
-OPS: dict[SigmaCorrelationConditionOperator, Callable[[float, float], bool]] = {
-    SigmaCorrelationConditionOperator.LT: operator.lt,
-    SigmaCorrelationConditionOperator.LTE: operator.le,
-    SigmaCorrelationConditionOperator.GT: operator.gt,
-    SigmaCorrelationConditionOperator.GTE: operator.ge,
-    SigmaCorrelationConditionOperator.EQ: operator.eq,
-    SigmaCorrelationConditionOperator.NEQ: operator.ne,
+OPS: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "eq": operator.eq,
+    "neq": operator.ne,
 }
-GROWING = {SigmaCorrelationConditionOperator.GT, SigmaCorrelationConditionOperator.GTE}
-MONOTONE_TYPES = {
-    SigmaCorrelationType.EVENT_COUNT,
-    SigmaCorrelationType.VALUE_COUNT,
-    SigmaCorrelationType.VALUE_SUM,
-}
+GROWING_TYPES = {"event_count", "value_count", "value_sum", "temporal", "temporal_ordered"}
+
+
+@dataclass(slots=True)
+class CorrelationPlan:
+    """A correlation rule as plain data; ``refs`` name what it counts: ``["rule", index]`` or ``["corr", position]``."""
+
+    id: str
+    type: str
+    op: str
+    count: float
+    span: float
+    group_by: list[str]
+    refs: list[list[Any]]
+    ref_ids: list[str]
+    fields: list[list[Any]]
+    """Per reference: the mapped group-by fields and the mapped value field (or None)."""
+    ref: RuleRef
+    emit: bool = True
+    percentile: int | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """What carried state must agree with: the same definition over the same rules."""
+        body = {k: v for k, v in asdict(self).items() if k not in ("ref", "refs", "emit")}
+        return hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
+
+    def to_data(self) -> dict[str, Any]:
+        return {**{k: getattr(self, k) for k in self.__slots__ if k != "ref"}, "ref": self.ref.model_dump(mode="json")}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CorrelationPlan:
+        return cls(**{**data, "ref": RuleRef.model_validate(data["ref"])})
 
 
 @dataclass(slots=True)
@@ -65,7 +99,7 @@ class Hit:
 
     time: float
     ref: int
-    """Position of the referenced rule in the correlation's ``rules`` list."""
+    """Position of the referenced rule in the correlation's ``refs``."""
     group: tuple[str, ...]
     value: Any
     events: list[Event]
@@ -75,20 +109,12 @@ class Hit:
 class Firing:
     """A correlation that held: its window, group and events."""
 
-    correlation: SigmaCorrelationRule
+    correlation: CorrelationPlan
     start: float
     end: float
     group: dict[str, str]
     events: list[Event]
     measure: float
-
-
-@dataclass
-class _Compiled:
-    rule: SigmaCorrelationRule
-    refs: list[Any]
-    fields: dict[int, tuple[list[str], str | None]] = field(default_factory=dict)
-    """Per referenced object (``id()``): group-by fields and the value field, mapped."""
 
 
 def _base_rule(obj: Any) -> SigmaRule:
@@ -99,79 +125,154 @@ def _base_rule(obj: Any) -> SigmaRule:
     return obj
 
 
-class Correlator:
-    """Collects matches of referenced rules and evaluates correlations at ``finish``."""
-
-    def __init__(self, ruleset: RuleSet) -> None:
-        self.compiled: list[_Compiled] = []
-        self.wanted: dict[int, list[tuple[_Compiled, int]]] = defaultdict(list)
-        for corr in ruleset.correlations:
-            try:
-                self.compiled.append(self._compile(corr))
-            except RuleError as exc:
-                ruleset.problem(corr, f"cannot evaluate correlation {corr.title!r}: {exc.message}")
-        self.compiled.sort(key=lambda c: _depth(c.rule))
-        for comp in self.compiled:
-            for position, ref in enumerate(comp.refs):
-                self.wanted[id(ref)].append((comp, position))
-        self.hits: dict[int, list[Hit]] = defaultdict(list)
-        quiet = quiet_rules(ruleset)
-        self.outer = [c for c in self.compiled if id(c.rule) not in quiet]
-        self.firings: list[Firing] = []
-        """Every firing of the last ``finish``, inner correlations included."""
-
-    def _compile(self, corr: SigmaCorrelationRule) -> _Compiled:
-        if not isinstance(corr.condition, SigmaCorrelationCondition):
-            raise RuleError("extended (boolean) correlation conditions are not supported")
-        refs = [ref.rule for ref in corr.rules or []]
-        if not refs:
-            raise RuleError("correlation references no rules")
-        comp = _Compiled(corr, refs)
-        value_field = corr.condition.fieldref
-        if isinstance(value_field, list):
-            value_field = value_field[0] if value_field else None
-        for ref in refs:
-            base = _base_rule(ref)
-            group = correlation_fields(corr, base, corr.group_by or [])
-            value = correlation_fields(corr, base, [value_field])[0] if value_field else None
-            comp.fields[id(ref)] = (group, value)
-        return comp
-
-    def interested(self, rule: Any) -> bool:
-        return id(rule) in self.wanted
-
-    def feed(self, rule: Any, event: Event) -> None:
-        """Record a match of a detection rule that some correlation references."""
-        for comp, position in self.wanted.get(id(rule), ()):
-            self._record(comp, position, rule, event_time(event).timestamp(), [event])
-
-    def _record(self, comp: _Compiled, position: int, ref: Any, moment: float, events: list[Event]) -> None:
-        group_fields, value_field = comp.fields[id(ref)]
-        last = events[-1]
-        group = tuple(_one(ecs.get(last, f)) for f in group_fields)
-        value = ecs.get(last, value_field) if value_field else None
-        self.hits[id(comp)].append(Hit(moment, position, group, value, events))
-
-    def finish(self) -> list[Firing]:
-        """Evaluate every correlation; inner ones feed outer ones. Returns the outer firings."""
-        out: list[Firing] = []
-        self.firings = []
-        for comp in self.compiled:  # sorted: referenced correlations before those that reference them
-            firings = evaluate(comp.rule, self.hits.pop(id(comp), []))
-            self.firings.extend(firings)
-            for firing in firings:
-                for outer, position in self.wanted.get(id(comp.rule), ()):
-                    self._record(outer, position, comp.rule, firing.end, firing.events)
-            if comp in self.outer:
-                out.extend(firings)
-        return out
-
-
 def _depth(rule: Any, seen: int = 0) -> int:
     """How deep a correlation chain goes below a rule (detection rules are 0)."""
     if not isinstance(rule, SigmaCorrelationRule) or seen > 20:
         return 0
     return 1 + max((_depth(ref.rule, seen + 1) for ref in rule.rules or []), default=0)
+
+
+def plan_correlations(ruleset: RuleSet, rule_index: dict[int, int], quiet: set[int]) -> list[CorrelationPlan]:
+    """Every correlation of the rule set, inner ones first; those that cannot be evaluated become problems.
+
+    ``rule_index`` maps ``id()`` of a loaded detection rule to its compiled index;
+    ``quiet`` holds ``id()`` of the correlations that only feed other correlations.
+    """
+    from secops.detect.evaluate import rule_id
+
+    kept: list[tuple[SigmaCorrelationRule, CorrelationPlan]] = []
+    for corr in sorted(ruleset.correlations, key=_depth):  # inner correlations first
+        origin = ruleset.origin(corr)
+        try:
+            plan = _plan(corr, rule_id(corr, origin), rule_ref(corr, rule_id(corr, origin), origin), ruleset)
+        except RuleError as exc:
+            ruleset.problem(corr, f"cannot evaluate correlation {corr.title!r}: {exc.message}")
+            continue
+        plan.emit = id(corr) not in quiet
+        kept.append((corr, plan))
+    position = {id(corr): i for i, (corr, _) in enumerate(kept)}
+    for corr, plan in kept:
+        for ref, target in zip(plan.refs, (r.rule for r in corr.rules), strict=True):
+            ref[1] = (position if ref[0] == "corr" else rule_index).get(id(target), -1)
+    return [plan for _, plan in kept]
+
+
+def _plan(corr: SigmaCorrelationRule, ident: str, ref: RuleRef, ruleset: RuleSet) -> CorrelationPlan:
+    from secops.detect.evaluate import rule_id
+
+    condition = corr.condition
+    if not isinstance(condition, SigmaCorrelationCondition):
+        raise RuleError("extended (boolean) correlation conditions are not supported")
+    if not corr.rules:
+        raise RuleError("correlation references no rules")
+    value_field = condition.fieldref
+    if isinstance(value_field, list):
+        value_field = value_field[0] if value_field else None
+    refs: list[list[Any]] = []
+    ref_ids: list[str] = []
+    fields: list[list[Any]] = []
+    for reference in corr.rules:
+        target = reference.rule
+        base = _base_rule(target)
+        refs.append(["corr" if isinstance(target, SigmaCorrelationRule) else "rule", -1])
+        ref_ids.append(rule_id(target, ruleset.origin(target)))
+        group = correlation_fields(corr, base, corr.group_by or [])
+        value = correlation_fields(corr, base, [value_field])[0] if value_field else None
+        fields.append([group, value])
+    plan = CorrelationPlan(
+        id=ident,
+        type=corr.type.name.lower(),
+        op=condition.op.name.lower(),
+        count=condition.count,
+        span=float(corr.timespan.seconds),
+        group_by=list(corr.group_by or []),
+        refs=refs,
+        ref_ids=ref_ids,
+        fields=fields,
+        ref=ref,
+        percentile=getattr(condition, "percentile", None),
+    )
+    _measure(plan)  # refuses unsupported types now rather than at the first firing
+    return plan
+
+
+class Correlator:
+    """Collects matches of referenced rules and evaluates the correlations over them."""
+
+    def __init__(self, plans: Sequence[CorrelationPlan]) -> None:
+        self.plans = list(plans)
+        self.wanted: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+        for number_, plan in enumerate(self.plans):
+            for position, (kind, target) in enumerate(plan.refs):
+                if target >= 0:
+                    self.wanted[(kind, target)].append((number_, position))
+        self.rules = frozenset(target for kind, target in self.wanted if kind == "rule")
+        self.fresh: dict[int, list[Hit]] = defaultdict(list)
+        self.carried: dict[int, list[Hit]] = {}
+        self.clock = -math.inf
+        """The latest match time seen: windows ending before it are settled."""
+        self.firings: list[Firing] = []
+        """Every firing of the last step, inner correlations included."""
+
+    def interested(self, index: int) -> bool:
+        return index in self.rules
+
+    def feed(self, index: int, event: Event) -> None:
+        """Record a match of the compiled rule ``index``, which some correlation references."""
+        moment = event_time(event).timestamp()
+        for number_, position in self.wanted.get(("rule", index), ()):
+            self._record(number_, position, moment, [event])
+
+    def _record(self, number_: int, position: int, moment: float, events: list[Event]) -> None:
+        group_fields, value_field = self.plans[number_].fields[position]
+        last = events[-1]
+        group = tuple(_one(ecs.get(last, f)) for f in group_fields)
+        value = ecs.get(last, value_field) if value_field else None
+        self.fresh[number_].append(Hit(moment, position, group, value, events))
+        if moment > self.clock:
+            self.clock = moment
+
+    def step(self, final: bool = False) -> list[Firing]:
+        """Evaluate what is settled (everything when ``final``); returns the firings that alert."""
+        out: list[Firing] = []
+        self.firings = []
+        for number_, plan in enumerate(self.plans):  # inner correlations before those that reference them
+            hits = self.carried.pop(number_, []) + self.fresh.pop(number_, [])
+            if not hits:
+                continue
+            firings, rest = evaluate(plan, hits, None if final else self.clock)
+            if rest:
+                self.carried[number_] = rest
+            self.firings.extend(firings)
+            for firing in firings:
+                for outer, position in self.wanted.get(("corr", number_), ()):
+                    self._record(outer, position, firing.end, firing.events)
+            if plan.emit:
+                out.extend(firings)
+        return out
+
+    def finish(self) -> list[Firing]:
+        """Judge every window: the end of a stream that has no next run."""
+        return self.step(final=True)
+
+    def state(self) -> dict[str, Any]:
+        """The matches still in open windows, to carry into the next run (call after ``step``)."""
+        plans = {
+            self.plans[n].fingerprint: [[h.time, h.ref, list(h.group), h.value, h.events] for h in hits]
+            for n, hits in self.carried.items()
+        }
+        return {"clock": self.clock if self.clock != -math.inf else None, "plans": plans}
+
+    def resume(self, state: dict[str, Any]) -> None:
+        """Take over the open windows of an earlier run; state of changed or removed correlations is dropped."""
+        clock = state.get("clock")
+        if clock is not None and clock > self.clock:
+            self.clock = float(clock)
+        by_print = {plan.fingerprint: n for n, plan in enumerate(self.plans)}
+        for fingerprint, hits in (state.get("plans") or {}).items():
+            number_ = by_print.get(fingerprint)
+            if number_ is not None:
+                self.carried[number_] = [Hit(float(t), int(r), tuple(g), v, list(e)) for t, r, g, v, e in hits]
 
 
 def _one(value: Any) -> str:
@@ -181,28 +282,27 @@ def _one(value: Any) -> str:
     return "" if t is None else t.lower()
 
 
-def evaluate(corr: SigmaCorrelationRule, hits: list[Hit]) -> list[Firing]:
-    """All firings of one correlation over its hits."""
-    assert isinstance(corr.condition, SigmaCorrelationCondition)
-    span = float(corr.timespan.seconds)
-    measure = _measure(corr)
-    op = OPS[corr.condition.op]
-    threshold = corr.condition.count
-    growing = corr.condition.op in GROWING and (
-        corr.type in MONOTONE_TYPES
-        or corr.type in (SigmaCorrelationType.TEMPORAL, SigmaCorrelationType.TEMPORAL_ORDERED)
-    )
-    names = list(corr.group_by or [])
+def evaluate(plan: CorrelationPlan, hits: list[Hit], clock: float | None = None) -> tuple[list[Firing], list[Hit]]:
+    """The firings of one correlation over its hits, and the hits of windows not yet settled.
+
+    ``clock`` None judges every window (the end of the stream).
+    """
+    measure = _measure(plan)
+    op, threshold = OPS[plan.op], plan.count
+    growing = plan.op in ("gt", "gte") and plan.type in GROWING_TYPES
     groups: dict[tuple[str, ...], list[Hit]] = defaultdict(list)
     for hit in hits:
         groups[hit.group].append(hit)
     out: list[Firing] = []
+    rest: list[Hit] = []
     for key in sorted(groups):
         series = sorted(groups[key], key=lambda h: h.time)
-        for start, end, window, value in _windows(series, span, growing, lambda w: op(measure(w), threshold), measure):
+        windows, open_from = _windows(series, plan.span, growing, lambda w: op(measure(w), threshold), measure, clock)
+        for start, end, window, value in windows:
             events = [e for h in window for e in h.events]
-            out.append(Firing(corr, start, end, dict(zip(names, key, strict=False)), events, value))
-    return out
+            out.append(Firing(plan, start, end, dict(zip(plan.group_by, key, strict=False)), events, value))
+        rest += series[open_from:]
+    return out, rest
 
 
 def _windows(
@@ -211,53 +311,59 @@ def _windows(
     growing: bool,
     holds: Callable[[list[Hit]], bool],
     measure: Callable[[list[Hit]], float],
-) -> list[tuple[float, float, list[Hit], float]]:
+    clock: float | None,
+) -> tuple[list[tuple[float, float, list[Hit], float]], int]:
+    """The windows that fire, and where the first window not yet settled starts (``len(series)`` if none)."""
     out = []
     i, n = 0, len(series)
     while i < n:
         limit = series[i].time + span
+        settled = clock is None or limit < clock
         k = i
         while k < n and series[k].time <= limit:
             k += 1
-        fired = False
         if growing:
             for j in range(i + 1, k + 1):
                 window = series[i:j]
                 if holds(window):
                     out.append((window[0].time, window[-1].time, window, measure(window)))
-                    i, fired = j, True
+                    i = j
                     break
+            else:
+                if not settled:
+                    return out, i
+                i += 1
         else:
+            if not settled:
+                return out, i
             # Judged on the whole window, which is then used up whether it held or not:
             # otherwise the shrinking tail of every window would satisfy "fewer than".
             window = series[i:k]
             if holds(window):
                 out.append((window[0].time, window[-1].time, window, measure(window)))
-            i, fired = k, True
-        if not fired:
-            i += 1
-    return out
+            i = k
+    return out, n
 
 
-def _measure(corr: SigmaCorrelationRule) -> Callable[[list[Hit]], float]:
-    kind = corr.type
-    refs = len(corr.rules or [])
-    if kind is SigmaCorrelationType.EVENT_COUNT:
+def _measure(plan: CorrelationPlan) -> Callable[[list[Hit]], float]:
+    kind = plan.type
+    refs = len(plan.refs)
+    if kind == "event_count":
         return len
-    if kind is SigmaCorrelationType.VALUE_COUNT:
+    if kind == "value_count":
         return lambda w: len({_one(h.value) for h in w if h.value is not None})
-    if kind is SigmaCorrelationType.TEMPORAL:
+    if kind == "temporal":
         return lambda w: len({h.ref for h in w})
-    if kind is SigmaCorrelationType.TEMPORAL_ORDERED:
+    if kind == "temporal_ordered":
         return lambda w: _in_order(w, refs)
-    if kind is SigmaCorrelationType.VALUE_SUM:
+    if kind == "value_sum":
         return lambda w: sum(_numbers(w))
-    if kind is SigmaCorrelationType.VALUE_AVG:
+    if kind == "value_avg":
         return lambda w: (sum(v := _numbers(w)) / len(v)) if _numbers(w) else math.nan
-    if kind is SigmaCorrelationType.VALUE_PERCENTILE:
-        percentile = corr.condition.percentile if isinstance(corr.condition, SigmaCorrelationCondition) else None
+    if kind == "value_percentile":
+        percentile = plan.percentile
         return (lambda w: _percentile(_numbers(w), percentile)) if percentile is not None else _rarest_share
-    raise RuleError(f"correlation type {kind.name.lower()} is not supported")
+    raise RuleError(f"correlation type {kind} is not supported")
 
 
 def _numbers(window: Sequence[Hit]) -> list[float]:

@@ -2,88 +2,149 @@
 
 One ``Detector`` serves every caller: the offline scan, the scheduled job and
 ``collect --detect``. It holds no store; callers decide where alerts go.
+Batches go through the batch evaluator (``process_batch``), single events
+through the per-event one (``process``); both record matches in the same
+order, so correlations and alerts do not depend on which was used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from secops.cases.models import Alert, RuleRef
 from secops.config import DetectConfig
-from secops.detect.alerts import AlertBuilder, rule_ref
-from secops.detect.correlate import Correlator
-from secops.detect.evaluate import CompiledRule, Engine, compile_rules, rule_id
-from secops.detect.rules import RuleSet, load_rules
+from secops.detect.alerts import AlertBuilder
+from secops.detect.compiled import CompiledSet, compile_ruleset
+from secops.detect.correlate import Correlator, Firing
+from secops.detect.evaluate import CompiledRule, Engine
+from secops.detect.rules import Problem, RuleSet
 from secops.types import Event
+
+BATCH = 20_000
+"""Events per batch when a caller hands over a stream (``run``, the offline scan)."""
 
 
 class Detector:
     """Compiled rules, correlation state and the alert builder for one run."""
 
-    def __init__(self, ruleset: RuleSet, config: DetectConfig | None = None) -> None:
+    def __init__(self, rules: RuleSet | CompiledSet, config: DetectConfig | None = None) -> None:
         self.config = config or DetectConfig()
-        self.ruleset = ruleset
-        self.rules: list[CompiledRule] = compile_rules(ruleset, self.config.placeholders)
+        if isinstance(rules, RuleSet):
+            self.ruleset: RuleSet | None = rules
+            rules = compile_ruleset(rules, self.config.placeholders)
+        else:
+            self.ruleset = None
+        self.compiled = rules
+        self.rules: list[CompiledRule] = rules.rules
+        self.refs: list[RuleRef] = rules.refs
         self.engine = Engine(self.rules)
-        self.correlator = Correlator(ruleset)
+        self.correlator = Correlator(rules.correlations)
         self.builder = AlertBuilder(self.config)
-        self.refs: list[RuleRef] = [rule_ref(r.rule, r.id, r.origin) for r in self.rules]
         self.events = 0
         self.matches = 0
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.compiled.problems
 
     def fresh(self) -> Detector:
         """A detector sharing these compiled rules, with empty correlation and alert state."""
         other = object.__new__(Detector)
-        other.config, other.ruleset, other.rules, other.engine = self.config, self.ruleset, self.rules, self.engine
-        other.correlator = Correlator(self.ruleset)
+        other.config, other.ruleset, other.compiled = self.config, self.ruleset, self.compiled
+        other.rules, other.refs, other.engine = self.rules, self.refs, self.engine
+        other.correlator = Correlator(self.compiled.correlations)
         other.builder = AlertBuilder(self.config)
-        other.refs = self.refs
         other.events = other.matches = 0
         return other
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | Path], config: DetectConfig | None = None) -> Detector:
-        return cls(load_rules(paths), config)
+    def load(
+        cls,
+        paths: Iterable[str | Path],
+        config: DetectConfig | None = None,
+        cache_dir: Path | None = None,
+        *,
+        need_rules: bool = False,
+    ) -> Detector:
+        """Rules from files, compiled or taken from the cache (``need_rules``: keep the pySigma rules)."""
+        from secops.detect.cache import load_compiled
+
+        config = config or DetectConfig()
+        compiled, ruleset = load_compiled(paths, config.placeholders, cache_dir, need_rules=need_rules)
+        detector = cls(compiled, config)
+        detector.ruleset = ruleset
+        return detector
 
     def process(self, event: Event) -> None:
-        """Evaluate one event; alerts accumulate until ``take``/``finish``."""
+        """Evaluate one event; alerts accumulate until ``take``/``checkpoint``/``finish``."""
         self.events += 1
         for rule in self.engine.match(event):
             self.record(rule, event)
 
+    def process_batch(self, events: list[Event]) -> None:
+        """Evaluate a batch at once (the fast path); matches are recorded event by event, in rule order."""
+        self.events += len(events)
+        for row, rules in self.engine.match_batch(events):
+            event = events[row]
+            for rule in rules:
+                self.record(rule, event)
+
     def record(self, rule: CompiledRule, event: Event) -> None:
         """Take one match, found here or by the Elasticsearch pushdown, into correlations and alerts."""
         self.matches += 1
-        if self.correlator.interested(rule.rule):
-            self.correlator.feed(rule.rule, event)
+        if self.correlator.interested(rule.index):
+            self.correlator.feed(rule.index, event)
         if rule.emit:
             self.builder.add(self.refs[rule.index], [event])
 
-    def run(self, events: Iterable[Event]) -> list[Alert]:
-        for event in events:
-            self.process(event)
+    def run(self, events: Iterable[Event], batch: int = BATCH) -> list[Alert]:
+        """A whole stream, in batches, then every correlation window judged."""
+        for chunk in batches(events, batch):
+            self.process_batch(chunk)
         return self.finish()
 
     def take(self) -> list[Alert]:
-        """Alerts of single-event rules built so far (correlations wait for ``finish``)."""
+        """Alerts of single-event rules built so far (correlations wait for ``checkpoint``/``finish``)."""
+        return self.builder.take()
+
+    def checkpoint(self) -> list[Alert]:
+        """Every alert built so far, with the correlation windows that are settled (see ``correlate``)."""
+        self._alert(self.correlator.step())
         return self.builder.take()
 
     def finish(self) -> list[Alert]:
-        """Evaluate correlations and return every alert not yet taken."""
-        for firing in self.correlator.finish():
+        """Judge every correlation window and return every alert not yet taken."""
+        self._alert(self.correlator.finish())
+        return self.builder.take()
+
+    def correlation_state(self) -> dict[str, Any]:
+        """Open correlation windows, for the next run (after ``checkpoint``)."""
+        return self.correlator.state()
+
+    def resume(self, state: dict[str, Any]) -> None:
+        self.correlator.resume(state)
+
+    def _alert(self, firings: list[Firing]) -> None:
+        for firing in firings:
             corr = firing.correlation
-            origin = self.ruleset.origin(corr)
-            ref = rule_ref(corr, rule_id(corr, origin), origin)
             self.builder.add(
-                ref,
+                corr.ref,
                 firing.events,
                 {
-                    "correlation": corr.type.name.lower(),
+                    "correlation": corr.type,
                     "group": firing.group,
                     "window_start": firing.start,
                     "window_end": firing.end,
                     "value": firing.measure,
                 },
             )
-        return self.builder.take()
+
+
+def batches(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    """A stream cut into lists of at most ``size`` events."""
+    it = iter(events)
+    while chunk := list(islice(it, size)):
+        yield chunk

@@ -56,7 +56,7 @@ def run_examples(ruleset: RuleSet) -> list[ExampleResult]:
         for expected, key in ((True, "match"), (False, "no_match")):
             for index, example in enumerate(examples_of(rule)[key]):
                 if isinstance(rule, SigmaCorrelationRule):
-                    fired = _fires_correlation(detector.fresh(), rule, example)
+                    fired = _fires_correlation(detector.fresh(), rid, example)
                 else:
                     compiled = by_rule.get(id(rule))
                     fired = compiled is not None and compiled in detector.engine.match(example)
@@ -64,7 +64,7 @@ def run_examples(ruleset: RuleSet) -> list[ExampleResult]:
     return results
 
 
-def _fires_correlation(detector: Detector, rule: SigmaCorrelationRule, events: list[Any]) -> bool:
+def _fires_correlation(detector: Detector, rid: str, events: list[Any]) -> bool:
     """Whether the correlation held (inner correlations of a chain alert only through the outer one)."""
     detector.run(events if isinstance(events, list) else [events])
-    return any(f.correlation is rule for f in detector.correlator.firings)
+    return any(f.correlation.id == rid for f in detector.correlator.firings)

@@ -2,15 +2,17 @@
 
 A run takes an exclusive lock (a ``flock`` on ``detect.lock`` in the data
 directory), reads everything stored after the job's watermark with
-``EventStore.read_since``, and for each batch stores the alerts first and
-only then advances the watermark. A run killed at any point therefore
-re-reads at most the batch in flight, and the alerts of that batch come back
-with the same dedup keys, which the case store merges: nothing is lost,
-nothing is duplicated. Events ingested during a run are after its last cursor
-and belong to the next run.
+``EventStore.read_since``, evaluates each batch at once (``batch``), and for
+each batch stores the alerts first, then the open correlation windows
+(``state``), and only then advances the watermark. A run killed at any point
+therefore re-reads at most the batch in flight, and the alerts of that batch
+come back with the same dedup keys, which the case store merges: nothing is
+lost, nothing is duplicated. Events ingested during a run are after its last
+cursor and belong to the next run. Correlation windows carry over from run to
+run, so one that spans two runs fires once.
 
-Correlations are evaluated over the matches of the run; a window that spans
-two runs is not seen (noted in the issue notes as a known limit).
+Compiled rules come from ``<data dir>/cache/sigma`` when the rule files and
+pipelines are unchanged (``cache``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from pathlib import Path
 
 from secops.config import DetectConfig
 from secops.detect.detector import Detector
-from secops.detect.rules import Problem, load_rules
+from secops.detect.rules import Problem
+from secops.detect.state import CarriedState
 from secops.errors import LockHeld
 from secops.store.base import CaseStore, EventStore
 
@@ -41,6 +44,14 @@ class RunResult:
     new_alerts: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    cache: str = "off"
+    """How the compiled rules were obtained (see ``CompiledSet.cache``)."""
+    startup: float = 0.0
+    """Seconds spent loading or compiling rules."""
+
+
+def rule_cache(data_dir: Path) -> Path:
+    return data_dir / "cache" / "sigma"
 
 
 @contextmanager
@@ -80,28 +91,33 @@ def run_once(
     started = time.monotonic()
     result = RunResult()
     with job_lock(data_dir, wait):
-        detector = Detector(load_rules(rule_paths), config)
-        result.problems = detector.ruleset.problems
-        cursor = cases.watermark(WATERMARK)
-        last = cursor
         # Hook for the Elasticsearch store: rules run in the cluster, only their matches come back.
         pushdown = getattr(events, "detect_pushdown", None)
+        detector = Detector.load(rule_paths, config, rule_cache(data_dir), need_rules=pushdown is not None)
+        result.problems, result.cache = detector.problems, detector.compiled.cache
+        result.startup = time.monotonic() - started
+        cursor = cases.watermark(WATERMARK)
+        carried = CarriedState(data_dir)
+        detector.resume(carried.load(cursor))
         if pushdown is not None:
             alerts, last, result.events = pushdown(detector, cursor)
             _store(cases, alerts, result)
+            if last is not None and last != cursor:
+                _step(detector, cases, carried, last, result)
         for batch in () if pushdown is not None else events.read_since(cursor, batch_size=batch_size):
-            for event in batch.events:
-                detector.process(event)
+            detector.process_batch(batch.events)
             result.events += len(batch.events)
             result.batches += 1
-            _store(cases, detector.take(), result)
-            cases.set_watermark(WATERMARK, batch.cursor)
-            last = batch.cursor
-        _store(cases, detector.finish(), result)
-        if last is not None and last != cursor:
-            cases.set_watermark(WATERMARK, last)
+            _step(detector, cases, carried, batch.cursor, result)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _step(detector: Detector, cases: CaseStore, carried: CarriedState, cursor: str, result: RunResult) -> None:
+    """Alerts stored, then the open windows, then the watermark: the order a crash cannot break."""
+    _store(cases, detector.checkpoint(), result)
+    carried.commit(cursor, detector.correlation_state())
+    cases.set_watermark(WATERMARK, cursor)
 
 
 def _store(cases: CaseStore, alerts: list, result: RunResult) -> None:
@@ -117,14 +133,19 @@ class IngestDetection:
     over the same events builds the same dedup keys, so nothing is doubled.
     """
 
-    def __init__(self, cases: CaseStore, rule_paths: Iterable[str | Path], config: DetectConfig | None = None) -> None:
+    def __init__(
+        self,
+        cases: CaseStore,
+        rule_paths: Iterable[str | Path],
+        config: DetectConfig | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
         self.cases = cases
-        self.detector = Detector(load_rules(rule_paths), config)
-        self.result = RunResult(problems=self.detector.ruleset.problems)
+        self.detector = Detector.load(rule_paths, config, cache_dir)
+        self.result = RunResult(problems=self.detector.problems, cache=self.detector.compiled.cache)
 
     def __call__(self, batch: list) -> None:
-        for event in batch:
-            self.detector.process(event)
+        self.detector.process_batch(batch)
         self.result.events += len(batch)
         _store(self.cases, self.detector.take(), self.result)
 

@@ -1,62 +1,39 @@
-"""Sigma values, after pySigma applied their modifiers, turned into tests on one event value.
+"""Sigma value semantics: a plan's value spec (see ``plan``) as a test on one event value.
 
-pySigma resolves the modifiers into typed values: ``contains``/``startswith``/
-``endswith`` become wildcards in a ``SigmaString``; ``base64``, ``base64offset``,
-``wide``/``utf16*`` and ``windash`` become plain strings or a ``SigmaExpansion``
-of alternatives; ``cased`` a ``SigmaCasedString``; ``re`` with its ``i``/``m``/``s``
-flags a ``SigmaRegularExpression``; ``cidr``, ``gt``/``gte``/``lt``/``lte``,
-``fieldref``, ``exists``, the time parts and ``expand`` their own types; ``all``
-and ``neq`` shape the condition tree. This module gives each value type its
-match semantics:
+pySigma resolves the modifiers into typed values and ``plan`` turns those into
+specs: ``contains``/``startswith``/``endswith`` become string specs;
+``base64``, ``base64offset``, ``wide``/``utf16*`` and ``windash`` become plain
+strings or alternatives; ``cased`` the ``c*`` string specs; ``re`` with its
+``i``/``m``/``s`` flags a regex spec; ``cidr``, ``gt``/``gte``/``lt``/``lte``,
+``neq``, the time parts and ``expand`` their own specs; ``all`` shapes the
+condition tree. This module gives each spec its match semantics, shared by the
+per-event and the batch evaluators:
 
 - strings match case-insensitively unless cased; ``*`` and ``?`` are wildcards;
 - numbers and booleans match their own kind or their text form;
 - regexes search (not anchored) with RE2, a linear-time engine, because rule
   regexes meet attacker-controlled text;
 - a list in the event matches when any element matches (Elasticsearch's
-  semantics for arrays).
+  semantics for arrays) — the callers apply the test to each element.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
+import operator
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import re2
 
-try:  # Python's own regex parser, used read-only to find literals a regex needs
-    import re._constants as sre_constants
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
-from sigma.types import (
-    CompareOperators,
-    Placeholder,
-    SigmaBool,
-    SigmaCasedString,
-    SigmaCIDRExpression,
-    SigmaCompareExpression,
-    SigmaNumber,
-    SigmaRegularExpression,
-    SigmaRegularExpressionFlag,
-    SigmaString,
-    SigmaTimestampPart,
-    SpecialChars,
-    TimestampPart,
-)
-
-from secops.errors import RuleError
-
 ValueTest = Callable[[Any], bool]
 """A test on one scalar event value (never a list)."""
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
+RE2_OPTIONS = re2.Options()
+RE2_OPTIONS.log_errors = False
+STRING_KINDS = frozenset(["eq", "prefix", "suffix", "contains"])
+"""Case-insensitive string specs: the fast paths both evaluators treat specially."""
 
 
 def text(value: Any) -> str | None:
@@ -84,120 +61,52 @@ def number(value: Any) -> float | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class StringPattern:
-    """A Sigma string reduced to the fastest test that is exact for it."""
-
-    kind: str
-    """``eq``, ``prefix``, ``suffix``, ``contains`` (one literal) or ``glob`` (anything else)."""
-    literal: str
-    """The literal for eq/prefix/suffix/contains (lowercased unless cased)."""
-    cased: bool
-    longest: str
-    """The longest literal run any match must contain, for prefiltering."""
-    test: Callable[[str], bool]
-    """Test on the event value's text (the caller does not lowercase)."""
+def regex(pattern: str, flags: str) -> Any:
+    """A compiled RE2 regex (``plan`` has already refused the ones RE2 cannot run)."""
+    return re2.compile(f"(?{flags}){pattern}" if flags else pattern, RE2_OPTIONS)
 
 
-def string_pattern(value: SigmaString) -> StringPattern:
-    """Compile a Sigma string with wildcards; placeholders left by pipelines cannot be evaluated."""
-    cased = isinstance(value, SigmaCasedString)
-    parts: list[str | SpecialChars] = []
-    for part in value.s:
-        if isinstance(part, Placeholder):
-            raise RuleError(f"placeholder %{part.name}% has no values (define it under [detect] placeholders)")
-        if isinstance(part, str) and parts and isinstance(parts[-1], str):
-            parts[-1] += part
-        else:
-            parts.append(part)
-    if not cased:
-        parts = [p.lower() if isinstance(p, str) else p for p in parts]
-    runs = [p for p in parts if isinstance(p, str)]
-    longest = max(runs, key=len, default="")
-    star = SpecialChars.WILDCARD_MULTI
-    if all(isinstance(p, str) for p in parts):
-        lit = "".join(runs)
-        return StringPattern("eq", lit, cased, lit, _eq(lit, cased))
-    if len(parts) == 2 and parts[0] is star and isinstance(parts[1], str):
-        return StringPattern("suffix", parts[1], cased, longest, _suffix(parts[1], cased))
-    if len(parts) == 2 and parts[1] is star and isinstance(parts[0], str):
-        return StringPattern("prefix", parts[0], cased, longest, _prefix(parts[0], cased))
-    if len(parts) == 3 and parts[0] is star and parts[2] is star and isinstance(parts[1], str):
-        return StringPattern("contains", parts[1], cased, longest, _contains(parts[1], cased))
-    return StringPattern("glob", longest, cased, longest, _glob(parts, cased))
+def text_test(spec: list[Any]) -> Callable[[str], bool]:
+    """A string spec as a test on text (the caller does not lowercase)."""
+    kind, lit = spec[0], spec[1]
+    if kind == "eq":
+        return lambda t: t.lower() == lit
+    if kind == "prefix":
+        return lambda t: t.lower().startswith(lit)
+    if kind == "suffix":
+        return lambda t: t.lower().endswith(lit)
+    if kind == "contains":
+        return lambda t: lit in t.lower()
+    if kind == "ceq":
+        return lambda t: t == lit
+    if kind == "cprefix":
+        return lambda t: t.startswith(lit)
+    if kind == "csuffix":
+        return lambda t: t.endswith(lit)
+    if kind == "ccontains":
+        return lambda t: lit in t
+    if kind == "glob":
+        fullmatch = regex(lit, "").fullmatch
+        return lambda t: fullmatch(t) is not None
+    raise ValueError(f"not a string spec: {kind}")
 
 
-def _eq(lit: str, cased: bool) -> Callable[[str], bool]:
-    return (lambda t: t == lit) if cased else (lambda t: t.lower() == lit)
+def value_test(spec: list[Any]) -> ValueTest:
+    """Any value spec except the field-level ones (null, exists, fieldref)."""
+    kind = spec[0]
+    if kind in ("re", "num", "bool", "cidr", "cmp", "tpart"):
+        return _TYPED[kind](spec)
+    on_text = text_test(spec)
+
+    def test(v: Any) -> bool:
+        t = text(v)
+        return t is not None and on_text(t)
+
+    return test
 
 
-def _prefix(lit: str, cased: bool) -> Callable[[str], bool]:
-    return (lambda t: t.startswith(lit)) if cased else (lambda t: t.lower().startswith(lit))
-
-
-def _suffix(lit: str, cased: bool) -> Callable[[str], bool]:
-    return (lambda t: t.endswith(lit)) if cased else (lambda t: t.lower().endswith(lit))
-
-
-def _contains(lit: str, cased: bool) -> Callable[[str], bool]:
-    return (lambda t: lit in t) if cased else (lambda t: lit in t.lower())
-
-
-def _glob(parts: list[str | SpecialChars], cased: bool) -> Callable[[str], bool]:
-    """Wildcards through RE2 (anchored at both ends, dot matches newlines)."""
-    out = []
-    for part in parts:
-        if part is SpecialChars.WILDCARD_MULTI:
-            out.append(".*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out.append(".")
-        else:
-            out.append(re2.escape(part))
-    flags = "(?s)" if cased else "(?si)"
-    compiled = re2.compile(flags + "".join(out), _RE2_OPTIONS)
-    return lambda t: compiled.fullmatch(t) is not None
-
-
-def regex_literal(value: SigmaRegularExpression) -> str:
-    """The longest run of plain characters every match of the regex must contain ("" if none).
-
-    Only top-level, mandatory literals count: anything under an alternation or an
-    optional repeat is skipped, so the run is a necessary condition for a match.
-    """
-    try:
-        parsed = sre_parse.parse(str(value.regexp))
-    except (re.error, OverflowError, RecursionError):
-        return ""
-    best, run = "", []
-    for op, arg in parsed:
-        if op is sre_constants.LITERAL:
-            run.append(chr(arg))
-            continue
-        if len(run) > len(best):
-            best = "".join(run)
-        run = []
-    if len(run) > len(best):
-        best = "".join(run)
-    return best
-
-
-def regex_test(value: SigmaRegularExpression) -> ValueTest:
-    """A ``re`` value: unanchored search with RE2; flags from the ``i``/``m``/``s`` modifiers."""
-    flags = "".join(
-        letter
-        for flag, letter in (
-            (SigmaRegularExpressionFlag.IGNORECASE, "i"),
-            (SigmaRegularExpressionFlag.MULTILINE, "m"),
-            (SigmaRegularExpressionFlag.DOTALL, "s"),
-        )
-        if flag in value.flags
-    )
-    pattern = str(value.regexp)
-    try:
-        compiled = re2.compile(f"(?{flags}){pattern}" if flags else pattern, _RE2_OPTIONS)
-    except re2.error as exc:
-        raise RuleError(f"regular expression {pattern!r} is outside the linear-time subset: {exc}") from exc
-    search = compiled.search
+def _regex_test(spec: list[Any]) -> ValueTest:
+    search = regex(spec[1], spec[2]).search
 
     def test(v: Any) -> bool:
         t = text(v)
@@ -206,8 +115,8 @@ def regex_test(value: SigmaRegularExpression) -> ValueTest:
     return test
 
 
-def number_test(value: SigmaNumber) -> ValueTest:
-    want = value.number
+def _number_test(spec: list[Any]) -> ValueTest:
+    want = spec[1]
 
     def test(v: Any) -> bool:
         n = number(v)
@@ -216,8 +125,8 @@ def number_test(value: SigmaNumber) -> ValueTest:
     return test
 
 
-def bool_test(value: SigmaBool) -> ValueTest:
-    want = value.boolean
+def _bool_test(spec: list[Any]) -> ValueTest:
+    want = spec[1]
     word = "true" if want else "false"
 
     def test(v: Any) -> bool:
@@ -228,18 +137,17 @@ def bool_test(value: SigmaBool) -> ValueTest:
     return test
 
 
-_COMPARE: dict[CompareOperators, Callable[[float, float], bool]] = {
-    CompareOperators.LT: lambda a, b: a < b,
-    CompareOperators.LTE: lambda a, b: a <= b,
-    CompareOperators.GT: lambda a, b: a > b,
-    CompareOperators.GTE: lambda a, b: a >= b,
-    CompareOperators.NEQ: lambda a, b: a != b,
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "neq": operator.ne,
 }
 
 
-def compare_test(value: SigmaCompareExpression) -> ValueTest:
-    op = _COMPARE[value.op]
-    bound = value.number.number
+def _compare_test(spec: list[Any]) -> ValueTest:
+    op, bound = COMPARE[spec[1]], spec[2]
 
     def test(v: Any) -> bool:
         n = number(v)
@@ -248,8 +156,8 @@ def compare_test(value: SigmaCompareExpression) -> ValueTest:
     return test
 
 
-def cidr_test(value: SigmaCIDRExpression) -> ValueTest:
-    network = value.network
+def _cidr_test(spec: list[Any]) -> ValueTest:
+    network = ipaddress.ip_network(spec[1], strict=False)
     lo, hi, version = int(network.network_address), int(network.broadcast_address), network.version
 
     def test(v: Any) -> bool:
@@ -269,20 +177,19 @@ def cidr_test(value: SigmaCIDRExpression) -> ValueTest:
     return test
 
 
-_PARTS: dict[TimestampPart, Callable[[datetime], int]] = {
-    TimestampPart.MINUTE: lambda d: d.minute,
-    TimestampPart.HOUR: lambda d: d.hour,
-    TimestampPart.DAY: lambda d: d.day,
-    TimestampPart.WEEK: lambda d: d.isocalendar().week,
-    TimestampPart.MONTH: lambda d: d.month,
-    TimestampPart.YEAR: lambda d: d.year,
+_PARTS: dict[str, Callable[[datetime], int]] = {
+    "minute": lambda d: d.minute,
+    "hour": lambda d: d.hour,
+    "day": lambda d: d.day,
+    "week": lambda d: d.isocalendar().week,
+    "month": lambda d: d.month,
+    "year": lambda d: d.year,
 }
 
 
-def timestamp_part_test(value: SigmaTimestampPart) -> ValueTest:
+def _timestamp_part_test(spec: list[Any]) -> ValueTest:
     """``minute``/``hour``/… modifiers: a part of an RFC 3339 timestamp (no zone conversion, per the spec)."""
-    part = _PARTS[value.timestamp_part]
-    want = value.number
+    part, want = _PARTS[spec[1]], spec[2]
 
     def test(v: Any) -> bool:
         if not isinstance(v, str):
@@ -294,3 +201,25 @@ def timestamp_part_test(value: SigmaTimestampPart) -> ValueTest:
         return part(moment) == want
 
     return test
+
+
+_TYPED: dict[str, Callable[[list[Any]], ValueTest]] = {
+    "re": _regex_test,
+    "num": _number_test,
+    "bool": _bool_test,
+    "cidr": _cidr_test,
+    "cmp": _compare_test,
+    "tpart": _timestamp_part_test,
+}
+
+
+def spec_literal(spec: list[Any]) -> str:
+    """The longest literal any value matching the spec must contain ("" when none is known)."""
+    kind = spec[0]
+    if kind in STRING_KINDS or kind in ("ceq", "cprefix", "csuffix", "ccontains"):
+        return str(spec[1])
+    if kind == "glob":
+        return str(spec[2])
+    if kind == "re":
+        return str(spec[3])
+    return ""

@@ -113,20 +113,37 @@ def document_lines(text: str) -> list[int]:
     return starts
 
 
-def load_rules(paths: Iterable[str | Path]) -> RuleSet:
-    """Parse every rule file, resolve references across files, apply filters."""
-    ruleset = RuleSet()
+def read_sources(paths: Iterable[str | Path]) -> list[tuple[Path, bytes | OSError]]:
+    """Every rule file's bytes (or why it could not be read), in loading order."""
+    out: list[tuple[Path, bytes | OSError]] = []
     for path in rule_files(paths):
+        try:
+            out.append((path, path.read_bytes()))
+        except OSError as exc:
+            out.append((path, exc))
+    return out
+
+
+def load_rules(paths: Iterable[str | Path], sources: list[tuple[Path, bytes | OSError]] | None = None) -> RuleSet:
+    """Parse every rule file, resolve references across files, apply filters.
+
+    ``sources`` (from ``read_sources``) are the files already read, so what is
+    parsed is exactly what a cache key was computed over.
+    """
+    ruleset = RuleSet()
+    for path, raw in sources if sources is not None else read_sources(paths):
         ruleset.files += 1
-        _load_file(path, ruleset)
+        _load_file(path, raw, ruleset)
     _link(ruleset)
     return ruleset
 
 
-def _load_file(path: Path, ruleset: RuleSet) -> None:
+def _load_file(path: Path, raw: bytes | OSError, ruleset: RuleSet) -> None:
     name = str(path)
     try:
-        text = path.read_text("utf-8")
+        if isinstance(raw, OSError):
+            raise raw
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text would
         docs = list(yaml.load_all(text, Loader=_LOADER))
     except (OSError, UnicodeDecodeError) as exc:
         ruleset.problems.append(Problem(name, None, "error", f"cannot read: {exc}"))

@@ -1,9 +1,11 @@
 """Offline scans: Sigma rules over evidence files, no store at all.
 
 Files are parsed by the same collectors as ``secops parse`` (``auto`` picks
-the format per file or line), every event goes through one ``Detector``, and
-the alerts come back for printing. Events are streamed: memory holds the
-alerts, not the evidence.
+the format per file or line), the events go through one ``Detector`` in
+batches (``detector.BATCH``), and the alerts come back for printing. Events
+are streamed: memory holds one batch and the alerts, not the evidence.
+Compiled rules are cached (``cache``; without a data directory, in the XDG
+cache directory).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 
 from secops.cases.models import Alert
 from secops.config import DetectConfig
+from secops.detect.cache import default_dir
 from secops.detect.detector import Detector
-from secops.detect.rules import Problem, load_rules
+from secops.detect.rules import Problem
 from secops.inputs import expand
 from secops.pipeline import Stats, parse_files
 from secops.registry import ParseContext
@@ -41,9 +44,11 @@ def scan(
     fmt: str = "auto",
     ctx: ParseContext | None = None,
     config: DetectConfig | None = None,
+    cache_dir: Path | None = None,
 ) -> ScanResult:
-    """Parse the evidence, run every rule over it, return the alerts."""
-    return scan_with(Detector(load_rules(rule_paths), config), paths, fmt=fmt, ctx=ctx)
+    """Parse the evidence, run every rule over it, return the alerts (rules cached in ``cache_dir``)."""
+    detector = Detector.load(rule_paths, config, cache_dir or default_dir())
+    return scan_with(detector, paths, fmt=fmt, ctx=ctx)
 
 
 def scan_with(
@@ -53,4 +58,4 @@ def scan_with(
     stats = Stats()
     events = parse_files(expand(list(paths)), fmt, ctx or ParseContext(), stats)
     alerts = detector.run(events)
-    return ScanResult(alerts, stats, detector.ruleset.problems, len(detector.rules), detector.events)
+    return ScanResult(alerts, stats, detector.problems, len(detector.rules), detector.events)

@@ -179,7 +179,7 @@ def test_collect_with_detect_stores_alerts_and_a_later_run_adds_none(tmp_path: P
     secops = [sys.executable, "-m", "secops"]
     done = subprocess.run([*secops, "collect", "file", str(log), "--detect"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    assert "3 new alerts" in done.stderr, done.stderr
+    assert "3 new Sigma alerts" in done.stderr, done.stderr
     cases = SqliteCaseStore(data / STATE_DB)
     try:
         assert len(cases.alerts()) == 3
