@@ -80,6 +80,7 @@ def _plain_help(command: Any) -> None:
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
 
+
 app = typer.Typer(
     name="secops",
     help="Security operations for agency networks: collect, detect, triage, report.",
