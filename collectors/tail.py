@@ -44,11 +44,10 @@ from typing import IO, cast
 
 from secops import ecs
 from secops.cases.models import Checkpoint
-from secops.errors import UsageError
 from secops.ingest import Batcher, BatchHook, IngestResult
 from secops.inputs import MAX_RECORD_BYTES, TEXT_FINGERPRINT_BYTES, fingerprint
-from secops.pipeline import AutoLineParser, Stats, parse_line
-from secops.registry import LineParser, ParseContext, get_parser
+from secops.pipeline import LineEvents, Stats, line_parser
+from secops.registry import ParseContext
 from secops.store.base import CaseStore, EventStore
 
 log = logging.getLogger(__name__)
@@ -102,13 +101,7 @@ class Follower:
         self.flush_interval = flush_interval
         self.poll_interval = poll_interval
         self.rotate_grace = rotate_grace
-        self.parser: LineParser | None = None
-        if fmt != "auto":
-            chosen = get_parser(fmt)
-            if not isinstance(chosen, LineParser):
-                raise UsageError(f"format {fmt!r} reads whole files and cannot be followed", where="--format")
-            self.parser = chosen
-        self.auto = AutoLineParser()
+        self.lines = LineEvents(line_parser(fmt, "it cannot be followed"), ctx, stats)
         self.open: dict[tuple[int, int], Tailed] = {}
         self.positions: dict[str, int] = {}
         """Read position per fingerprint in this run (ahead of the committed checkpoint)."""
@@ -317,24 +310,18 @@ class Follower:
         if not text.strip():
             return
         tailed.number += 1
-        chosen = self.auto.pick(text) if self.parser is None else self.parser
-        event = parse_line(chosen, text, self.ctx, self.stats, tailed.path, offset, tailed.number)
-        if truncated:
-            message = f"record longer than {MAX_RECORD_BYTES} bytes, cut"
-            self.stats.warn(f"{tailed.path}: offset {offset}: {message}")
-            event.setdefault("tags", []).append("_parse_failure")
-            ecs.put(event, "error.message", message)
-        ev = ecs.envelope(
-            event,
-            raw=text,
+        ev = self.lines.event(
+            text,
+            where=tailed.path,
+            offset=offset,
+            number=tailed.number,
             identity=f"{tailed.key}:{offset}",
-            dataset=chosen.dataset if chosen else "secops.unparsed",
             ingested=self._ingested,
+            problem=f"record longer than {MAX_RECORD_BYTES} bytes, cut" if truncated else None,
         )
         log_fields = ev.setdefault("log", {})
         log_fields["file"] = {"path": tailed.path}
         log_fields["offset"] = offset
-        self.stats.events += 1
         self.batcher.add(ev, Checkpoint(key=tailed.key, position=tailed.offset, name=tailed.path))
         if self._pending_since is None:
             self._pending_since = time.monotonic()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from secops import ecs
-from secops.errors import InputError
+from secops.errors import InputError, UsageError
 from secops.inputs import DAMAGED_STREAM, InputFile, fingerprint, iter_lines
 from secops.registry import (
     LineParser,
@@ -107,6 +107,56 @@ def read_input(opened: Opened, ctx: ParseContext, stats: Stats, *, ingested: str
         yield from _read_lines(opened.source, parser, ctx, stats, opened.key, ingested, start)
 
 
+class LineEvents:
+    """Lines of any source become events the same way: parser choice, kept failures, envelope.
+
+    Files, tailed files and syslog listeners all go through here, so a line
+    gives the same event whichever way it arrived; each input then adds where
+    it came from (``log.file``, ``syslog.source``).
+    """
+
+    def __init__(self, parser: Parser | None, ctx: ParseContext, stats: Stats) -> None:
+        self.parser, self.ctx, self.stats = parser, ctx, stats
+        self.auto = AutoLineParser() if parser is None else None
+
+    def event(
+        self,
+        text: str,
+        *,
+        where: str,
+        offset: int,
+        number: int,
+        identity: str,
+        ingested: str,
+        problem: str | None = None,
+    ) -> Event:
+        """One line as an enveloped event; ``problem`` (a cut record, a damaged spool) marks it a failure."""
+        chosen = self.auto.pick(text) if self.auto else self.parser
+        event = parse_line(chosen, text, self.ctx, self.stats, where, offset, number)
+        if problem:
+            self.stats.warn(f"{where}: offset {offset}: {problem}")
+            event.setdefault("tags", []).append("_parse_failure")
+            ecs.put(event, "error.message", problem)
+        self.stats.events += 1
+        return ecs.envelope(
+            event,
+            raw=text,
+            identity=identity,
+            dataset=chosen.dataset if chosen else "secops.unparsed",
+            ingested=ingested,
+        )
+
+
+def line_parser(fmt: str, why: str) -> LineParser | None:
+    """The parser a line-by-line input uses (None: recognise each line); ``why`` ends the refusal."""
+    if fmt == "auto":
+        return None
+    chosen = get_parser(fmt)
+    if not isinstance(chosen, LineParser):
+        raise UsageError(f"format {fmt!r} reads whole files, {why}", where="--format")
+    return chosen
+
+
 def _read_lines(
     source: InputFile,
     parser: Parser | None,
@@ -116,27 +166,24 @@ def _read_lines(
     ingested: str,
     start: int,
 ) -> Iterator[Item]:
-    auto = AutoLineParser() if parser is None else None
+    lines = LineEvents(parser, ctx, stats)
     name = source.name
     end = start
     with source.open() as fh:
         try:
             for number, line in enumerate(iter_lines(fh, start), 1):
-                chosen = auto.pick(line.text) if auto else parser
-                event = parse_line(chosen, line.text, ctx, stats, name, line.offset, number)
-                if line.truncated:
-                    _fail(event, stats, name, line.offset, f"record longer than {len(line.text)} bytes, cut")
-                ev = ecs.envelope(
-                    event,
-                    raw=line.text,
+                ev = lines.event(
+                    line.text,
+                    where=name,
+                    offset=line.offset,
+                    number=number,
                     identity=f"{key}:{line.offset}",
-                    dataset=chosen.dataset if chosen else "secops.unparsed",
                     ingested=ingested,
+                    problem=f"record longer than {len(line.text)} bytes, cut" if line.truncated else None,
                 )
                 log_fields = ev.setdefault("log", {})  # keep what the parser set (log.level, log.syslog)
                 log_fields["file"] = {"path": name}
                 log_fields["offset"] = line.offset
-                stats.events += 1
                 yield Item(ev, key, line.end)
                 end = line.end
         except DAMAGED_STREAM as exc:
@@ -165,12 +212,6 @@ def parse_line(
         stats.warn(f"{name}: record {number} (offset {offset}): {message}")
         failed = ecs.parse_failure(text, message, dataset=parser.dataset)
         return failed
-
-
-def _fail(event: Event, stats: Stats, name: str, offset: int, message: str) -> None:
-    stats.warn(f"{name}: offset {offset}: {message}")
-    event.setdefault("tags", []).append("_parse_failure")
-    ecs.put(event, "error.message", message)
 
 
 def _read_stream(

@@ -21,10 +21,9 @@ from pathlib import Path
 from collectors.syslog.spool import Record, SpoolWriter, read_records, segments
 from secops import ecs
 from secops.cases.models import Checkpoint
-from secops.errors import UsageError
 from secops.ingest import Batcher, BatchHook, IngestResult
-from secops.pipeline import AutoLineParser, Stats, parse_line
-from secops.registry import LineParser, ParseContext, get_parser
+from secops.pipeline import LineEvents, Stats, line_parser
+from secops.registry import ParseContext
 from secops.store.base import CaseStore, EventStore
 
 log = logging.getLogger(__name__)
@@ -52,13 +51,7 @@ class SpoolDrain:
         self.cases = cases
         self.stats = stats
         self.batcher = Batcher(events, batch_size, on_batch)
-        self.parser: LineParser | None = None
-        if fmt != "auto":
-            chosen = get_parser(fmt)
-            if not isinstance(chosen, LineParser):
-                raise UsageError(f"format {fmt!r} reads whole files, not syslog messages", where="--format")
-            self.parser = chosen
-        self.auto = AutoLineParser()
+        self.lines = LineEvents(line_parser(fmt, "not syslog messages"), ctx, stats)
         self.positions: dict[str, int] = {}
         self.drained: list[Path] = []
         self.number = 0
@@ -107,26 +100,21 @@ class SpoolDrain:
         if not text.strip():
             return
         self.number += 1
-        chosen = self.auto.pick(text) if self.parser is None else self.parser
-        event = parse_line(chosen, text, self.ctx, self.stats, where, record.offset, self.number)
         transport, _, flag = record.transport.partition(",")
         problem = "damaged spool record (collector stopped mid-write)" if record.damaged else None
         if flag == "cut":
             problem = "message longer than the listener's limit, cut"
-        if problem:
-            self.stats.warn(f"{where}: offset {record.offset}: {problem}")
-            event.setdefault("tags", []).append("_parse_failure")
-            ecs.put(event, "error.message", problem)
-        ev = ecs.envelope(
-            event,
-            raw=text,
+        ev = self.lines.event(
+            text,
+            where=where,
+            offset=record.offset,
+            number=self.number,
             identity=f"{key}:{record.offset}",
-            dataset=chosen.dataset if chosen else "secops.unparsed",
             ingested=ingested,
+            problem=problem,
         )
         if record.received_ns:
             created = datetime.fromtimestamp(record.received_ns / 1e9, UTC)
             ev["event"]["created"] = ecs.format_ts(created)
         ev.setdefault("syslog", {})["source"] = {"address": record.peer, "transport": transport}
-        self.stats.events += 1
         self.batcher.add(ev, Checkpoint(key=key, position=record.end, name=segment))
