@@ -371,9 +371,11 @@ def _bsd_datetime(stamp: str, zone: str | None, ctx: ParseContext) -> datetime:
     return infer_year(month, day, hour, minute, second, micro, tz)
 
 
-def infer_year(month: int, day: int, hour: int, minute: int, second: int, micro: int, tz: tzinfo) -> datetime:
+def infer_year(
+    month: int, day: int, hour: int, minute: int, second: int, micro: int, tz: tzinfo, now: datetime | None = None
+) -> datetime:
     """The latest year that does not put a year-less moment more than a day into the future."""
-    now = datetime.now(tz)
+    now = now or datetime.now(tz)
     limit = now + timedelta(days=1)
     for year in range(now.year, now.year - 8, -1):  # Feb 29 may need a leap year
         try:

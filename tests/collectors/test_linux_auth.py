@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collectors.endpoint.linux_auth import infer_year
+from collectors.syslog_header import infer_year
 from secops import ecs
 from secops.errors import ParseError
 from secops.inputs import expand
@@ -271,12 +271,11 @@ def test_timezone_applies_to_rfc3164_and_not_to_offsets() -> None:
 
 
 def test_year_inference_puts_future_moments_in_the_previous_year() -> None:
-    ctx = ParseContext(timezone=UTC)
     read_on = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
-    assert infer_year(12, 31, 23, 59, 0, ctx, now=read_on).year == 2026
-    assert infer_year(1, 5, 8, 0, 0, ctx, now=read_on).year == 2027
-    assert infer_year(1, 6, 8, 0, 0, ctx, now=read_on).year == 2027  # clock skew of hours, not a year
-    assert infer_year(2, 29, 8, 0, 0, ctx, now=read_on).year == 2024
+    assert infer_year(12, 31, 23, 59, 0, 0, UTC, now=read_on).year == 2026
+    assert infer_year(1, 5, 8, 0, 0, 0, UTC, now=read_on).year == 2027
+    assert infer_year(1, 6, 8, 0, 0, 0, UTC, now=read_on).year == 2027  # clock skew of hours, not a year
+    assert infer_year(2, 29, 8, 0, 0, 0, UTC, now=read_on).year == 2024
     now = datetime.now(UTC)
     today = get_parser("linux-auth").parse(now.strftime("%b %d %H:%M:%S") + " h sshd[1]: x", ParseContext())
     assert today["@timestamp"].startswith(f"{now.year}-{now.month:02d}-{now.day:02d}")
