@@ -263,14 +263,16 @@ def show(
     _show_table(detail, fmt)
 
 
-def _selection(
-    ctx: typer.Context, ids: list[str] | None, flt: AlertFilter, everything: bool, filtered: bool
-) -> list[str]:
+def _selection(ctx: typer.Context, ids: list[str] | None, everything: bool, *filters: Any) -> list[str]:
+    """The alerts a bulk command acts on: named ids, or the filter options (status … until, in
+    ``build_filter``'s order); with neither, ``--all`` must say that every alert is meant."""
     cases = state(ctx).cases
     if ids:
         return triage.selected_ids(cases, ids, None)
-    if not filtered and not everything:
+    if not any(v not in (None, False, [], ()) for v in filters) and not everything:
         raise UsageError("name alerts by id, select them with filter options, or pass --all")
+    status, severity, rule, host, user, ip, technique, tactic, incident, since, until = filters
+    flt = build_filter(status, severity, rule, host, user, ip, technique, tactic, incident, None, False, since, until)
     return triage.selected_ids(cases, [], flt)
 
 
@@ -279,10 +281,6 @@ def _report(action: str, changed: int, selected: int, fmt: OutputFormat) -> None
         key_values({"action": action, "selected": selected, "changed": changed}, fmt)
     else:
         print(f"{action}: {changed} of {selected} selected alert(s) changed")
-
-
-def _is_filtered(*values: object) -> bool:
-    return any(v not in (None, False, [], ()) for v in values)
 
 
 @app.command("ack")
@@ -304,13 +302,8 @@ def ack(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Acknowledge alerts (you take the unassigned ones)."""
-    flt = build_filter(status, severity, rule, host, user, ip, technique, tactic, incident, None, False, since, until)
     chosen = _selection(
-        ctx,
-        ids,
-        flt,
-        everything,
-        _is_filtered(status, severity, rule, host, user, ip, technique, tactic, incident, since, until),
+        ctx, ids, everything, status, severity, rule, host, user, ip, technique, tactic, incident, since, until
     )
     app_state = state(ctx)
     _report("acknowledged", triage.acknowledge(app_state.cases, chosen, actor=app_state.actor), len(chosen), fmt)
@@ -336,13 +329,8 @@ def assign(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Assign alerts to an analyst."""
-    flt = build_filter(status, severity, rule, host, user, ip, technique, tactic, incident, None, False, since, until)
     chosen = _selection(
-        ctx,
-        ids,
-        flt,
-        everything,
-        _is_filtered(status, severity, rule, host, user, ip, technique, tactic, incident, since, until),
+        ctx, ids, everything, status, severity, rule, host, user, ip, technique, tactic, incident, since, until
     )
     app_state = state(ctx)
     _report("assigned", triage.assign(app_state.cases, chosen, to, actor=app_state.actor), len(chosen), fmt)
@@ -370,13 +358,8 @@ def close(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Close alerts with a reason."""
-    flt = build_filter(status, severity, rule, host, user, ip, technique, tactic, incident, None, False, since, until)
     chosen = _selection(
-        ctx,
-        ids,
-        flt,
-        everything,
-        _is_filtered(status, severity, rule, host, user, ip, technique, tactic, incident, since, until),
+        ctx, ids, everything, status, severity, rule, host, user, ip, technique, tactic, incident, since, until
     )
     app_state = state(ctx)
     _report("closed", triage.close(app_state.cases, chosen, reason, actor=app_state.actor), len(chosen), fmt)
