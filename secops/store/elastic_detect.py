@@ -10,7 +10,9 @@ cluster. A rule the backend or the DSL cannot express faithfully — Sigma
 keywords, ``|cased``, field references, regular expressions beyond Lucene's
 syntax, wildcards on typed fields — is evaluated by the native engine over
 the same window instead, so the alerts are the same either way; ``Plan``
-says which rules went which way and why.
+says which rules went which way and why. Rules that only feed a correlation
+are aggregated in the cluster first and fetched only for the groups that can
+fire (``elastic_correlate``).
 
 The caller (``secops detect run``) turns matches into alerts and advances its
 watermark to ``WindowResult.cursor`` only after storing them.
@@ -29,9 +31,11 @@ from sigma.exceptions import SigmaError
 
 from secops import ecs
 from secops.cases.models import Alert
+from secops.detect.correlate import Correlator
 from secops.detect.detector import Detector
 from secops.detect.evaluate import CompiledRule, Engine
 from secops.detect.pipelines import pipeline_for
+from secops.store.elastic_correlate import Pruning, collect
 from secops.store.elastic_events import ElasticEventStore
 from secops.store.elastic_lucene import lucene_to_dsl
 from secops.store.elastic_query import UnsupportedQuery
@@ -69,13 +73,19 @@ class WindowResult:
     plan: Plan
     events: int = 0
     """How many events the window held."""
+    correlations: list[Pruning] = field(default_factory=list)
+    """Correlations aggregated in the cluster, with what each fetched."""
 
 
 def convert(rule: CompiledRule, types: dict[str, str], placeholders: dict[str, list[str]] | None = None) -> PushedRule:
     """One rule through pySigma's Lucene backend and into DSL."""
     backend = LuceneBackend(processing_pipeline=pipeline_for(rule.rule, placeholders))
+    copied = copy.deepcopy(rule.rule)
+    # pySigma converts a rule that only feeds a correlation (no ``generate``) to nothing; here its query is the point.
+    copied._output = True
+    copied._backreferences = []
     try:
-        queries = backend.convert_rule(copy.deepcopy(rule.rule))
+        queries = backend.convert_rule(copied)
     except (SigmaError, NotImplementedError) as exc:
         return PushedRule(rule, None, reason=f"pySigma backend: {exc}")
     text = queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)
@@ -104,8 +114,14 @@ def run_since(
     *,
     placeholders: dict[str, list[str]] | None = None,
     upper: int | None = None,
+    correlator: Correlator | None = None,
 ) -> WindowResult:
-    """Every rule over the events ingested after ``cursor`` and before ``upper`` (default: now − lag)."""
+    """Every rule over the events ingested after ``cursor`` and before ``upper`` (default: now − lag).
+
+    With the ``correlator`` (its carried windows resumed), rules that only feed
+    one correlation it can prune come back only for the groups that can fire,
+    plus the recent hits of open windows (``elastic_correlate``).
+    """
     bound = store.read_upper() if upper is None else upper
     end = store.window_end(cursor, bound)
     chosen = plan(store, rules, placeholders)
@@ -115,9 +131,15 @@ def run_since(
     # After the cursor and up to the last event seen now: a late-visible event waits for the next run.
     window = {"bool": {"filter": [store.ingest_window(cursor, bound)], "must_not": [store.ingest_window(end, bound)]}}
     total = store.count_dsl(window)
+    pruned: list[Pruning] = []
+    rest = chosen.pushed
+    if correlator is not None:
+        found, handled, pruned = collect(store, chosen.pushed, correlator, window)
+        matches.update(found)
+        rest = [p for p in chosen.pushed if p.rule.index not in handled]
     refused: list[PushedRule] = []
-    for start in range(0, len(chosen.pushed), MSEARCH_RULES):
-        refused += _run_pushed(store, chosen.pushed[start : start + MSEARCH_RULES], window, matches)
+    for start in range(0, len(rest), MSEARCH_RULES):
+        refused += _run_pushed(store, rest[start : start + MSEARCH_RULES], window, matches)
     for pushed in refused:
         chosen.pushed.remove(pushed)
         chosen.native.append(pushed)
@@ -127,7 +149,7 @@ def run_since(
             for rule in engine.match(event):
                 matches.setdefault(rule.id, []).append(event)
         log.info("%d of %d rules evaluated natively over the window", len(chosen.native), len(rules))
-    return WindowResult(matches, end, chosen, total)
+    return WindowResult(matches, end, chosen, total, pruned)
 
 
 def _run_pushed(
@@ -168,12 +190,20 @@ def detect(store: ElasticEventStore, detector: Detector, cursor: str | None) -> 
     The detector sees each matched event with its rules in rule order, exactly
     as ``Detector.process`` would have over ``read_since``, so alerts, dedup
     keys and correlation input are the same; correlations are evaluated in
-    Python over the matches when the caller calls ``detector.finish()``.
+    Python over the matches when the caller calls ``detector.finish()``; the
+    matches of rules that only feed them are narrowed by aggregations first.
     Returns the single-event alerts, the cursor to store, and how many events
     the window held.
     """
     bound = store.read_upper()
-    outcome = run_since(store, detector.rules, cursor, placeholders=detector.config.placeholders, upper=bound)
+    outcome = run_since(
+        store,
+        detector.rules,
+        cursor,
+        placeholders=detector.config.placeholders,
+        upper=bound,
+        correlator=detector.correlator,
+    )
     if outcome.cursor is None:
         return [], None, 0
     by_event: dict[str, tuple[tuple[int, str], Event, list[CompiledRule]]] = {}
