@@ -52,6 +52,13 @@ SCHEMA = pa.schema(
 )
 
 
+DICTIONARY_COLUMNS = ["dataset", "category", "action", "outcome", "code"]
+"""Columns of few distinct values: dictionary pages pay off there and nowhere else (ids and
+documents are all different, and trying a dictionary on them doubled the write time)."""
+STATISTICS_COLUMNS = ["seq", "ts", "ingested"]
+"""Min/max statistics only where ranges prune row groups: time and ingest order."""
+
+
 def _plan() -> list[tuple[str, list[tuple[int, tuple[str, ...]]]]]:
     """Promoted fields grouped by top-level key, so each event's sub-dicts are fetched once."""
     groups: dict[str, list[tuple[int, tuple[str, ...]]]] = defaultdict(list)

@@ -34,7 +34,7 @@ from secops.errors import CorruptSegmentError, StoreError
 from secops.query import Query
 from secops.store.base import EventStore, IngestBatch, Window
 from secops.store.catalog import Catalog, Segment, upsert_checkpoints
-from secops.store.columns import build_table
+from secops.store.columns import DICTIONARY_COLUMNS, STATISTICS_COLUMNS, build_table
 from secops.store.duck_sql import MACROS, in_cidr, literal, to_sql, values_sql
 from secops.store.sqlite import STATE_DB, write_txn
 from secops.types import EcsField, Event
@@ -123,7 +123,14 @@ class EmbeddedEventStore(EventStore):
         temp = folder / f".{stem}.parquet.tmp"
         written.extend([temp, final])
         with temp.open("wb") as fh:
-            pq.write_table(table, fh, compression="zstd", row_group_size=131_072)
+            pq.write_table(
+                table,
+                fh,
+                compression="zstd",
+                row_group_size=131_072,
+                use_dictionary=DICTIONARY_COLUMNS,
+                write_statistics=STATISTICS_COLUMNS,
+            )
             fh.flush()
             os.fsync(fh.fileno())
         os.rename(temp, final)
