@@ -29,16 +29,20 @@ def writer(path: str, acks: mp.Queue) -> None:
 def reader(path: str, results: mp.Queue, stop: mp.Event) -> None:
     store = EmbeddedEventStore(Path(path))
     worst, queries, errors = 0.0, 0, []
+    asks = (
+        lambda: store.count(Match("user.name", "alice")),
+        lambda: list(store.search(Match("source.ip", "10.0.1.1"), Window(), limit=50)),
+        lambda: store.top("user.name"),
+    )
     while not stop.is_set():
-        started = time.perf_counter()
-        try:
-            store.count(Match("user.name", "alice"))
-            list(store.search(Match("source.ip", "10.0.1.1"), Window(), limit=50))
-            store.top("user.name")
-        except Exception as exc:  # noqa: BLE001 - collected and asserted empty by the test
-            errors.append(repr(exc))
-        worst = max(worst, time.perf_counter() - started)
-        queries += 1
+        for ask in asks:  # each query timed on its own: the promise is about any one query's wait
+            started = time.perf_counter()
+            try:
+                ask()
+            except Exception as exc:  # noqa: BLE001 - collected and asserted empty by the test
+                errors.append(repr(exc))
+            worst = max(worst, time.perf_counter() - started)
+            queries += 1
     results.put((worst, queries, errors))
 
 
