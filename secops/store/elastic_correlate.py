@@ -55,7 +55,9 @@ KEYED = INTEGER | {"keyword", "ip"}
 PAGE = 1_000
 """Composite buckets per request."""
 MAX_KEYS = 10_000
-"""Candidate keys in one fetch; with more, the rule's matches are fetched whole."""
+"""Candidate keys in one fetch (one ``terms`` query); with more, the rule's matches are fetched whole."""
+MAX_TUPLES = 1_000
+"""The same for multi-field groups, one boolean clause each (the cluster caps clauses)."""
 VALUES = 1_000
 """Distinct counted values looked at per bucket; a value_count threshold above it cannot prune."""
 
@@ -185,7 +187,7 @@ def _correlation(
     for position, rule in enumerate(rules):
         keys = [key for c in candidates for key in classes[c].keys[position]]
         wanted: list[dict[str, Any]] = [irregular[position], tail]
-        if len(keys) > MAX_KEYS:
+        if len(keys) > (MAX_KEYS if len(plan.fields[position][0]) < 2 else MAX_TUPLES):
             pruning.whole = True
             wanted = [{"match_all": {}}]
         elif keys:
