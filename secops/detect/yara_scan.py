@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
 import os
 import pwd
 from collections.abc import Iterable, Iterator
@@ -102,15 +103,23 @@ class Scanner:
         """
         opts = self.options
         waiting: list[tuple[int, int, Target]] = []
-        in_flight: set[Future[FileResult]] = set()
+        in_flight: dict[Future[FileResult], int] = {}
+        """Started scans and their start order: finished ones are reported in that order."""
+
+        started = itertools.count()
+
+        def finished() -> Iterator[FileResult]:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=in_flight.__getitem__):
+                del in_flight[future]
+                yield future.result()
+
         with ThreadPoolExecutor(max(1, opts.threads), thread_name_prefix="yara") as pool:
 
             def submit_largest() -> Iterator[FileResult]:
-                nonlocal in_flight
-                in_flight.add(pool.submit(self.scan_target, heapq.heappop(waiting)[2]))
+                in_flight[pool.submit(self.scan_target, heapq.heappop(waiting)[2])] = next(started)
                 if len(in_flight) >= 2 * opts.threads:
-                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                    yield from (f.result() for f in done)
+                    yield from finished()
 
             for seq, item in enumerate(walk(paths, follow_symlinks=opts.follow_symlinks)):
                 if isinstance(item, Skip):
@@ -122,8 +131,7 @@ class Scanner:
             while waiting:
                 yield from submit_largest()
             while in_flight:
-                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                yield from (f.result() for f in done)
+                yield from finished()
 
     def scan_file(self, path: str | os.PathLike[str]) -> FileResult:
         """One named file (followed if it is a link), in the calling thread."""
