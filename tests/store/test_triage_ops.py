@@ -73,6 +73,21 @@ def test_grouping_measures_an_alert_to_its_last_matched_event(stores: Stores) ->
     assert created[0].last_seen == T0 + timedelta(minutes=100)
 
 
+def test_a_value_on_too_many_alerts_links_none_of_them(stores: Stores) -> None:
+    """Every host asking 8.8.8.8 within minutes of each other is background, not one story."""
+    cases = stores.cases
+    noisy = [alert(n, hosts=(f"ws-{n:02d}",), ips=(f"10.0.0.{n}", "8.8.8.8"), rule="dns") for n in range(6)]
+    story = [alert(20, hosts=("db-01",), rule="spray"), alert(25, hosts=("db-01",), rule="lateral")]
+    cases.add_alerts(noisy + story)
+    result = group_alerts(cases, IncidentsConfig(window="1h", common_after=5), actor="dana")
+    assert [sorted(cases.get_alert(a).rule.id for a in i.alert_ids) for i in result.created] == [["lateral", "spray"]]
+    assert result.common == {"ips:8.8.8.8": 6} and result.left_alone == 6
+    # At the default threshold the same six alerts are one incident through the resolver.
+    cases.add_alerts([alert(n, hosts=(f"pc-{n:02d}",), ips=("9.9.9.9",), rule="dns2") for n in range(200, 206)])
+    again = group_alerts(cases, IncidentsConfig(window="1h"), actor="dana")
+    assert sorted(len(i.alert_ids) for i in again.created) == [6, 6] and again.common == {}
+
+
 def test_incident_lifecycle_operations(stores: Stores) -> None:
     cases = stores.cases
     stored = cases.add_alerts([alert(n, hosts=(f"h{n}",)) for n in range(5)])
