@@ -240,6 +240,21 @@ def _from_table(event: Event, msgid: str, text: str, vendor: dict[str, Any], ftd
             return
 
 
+def _side(endpoint: dict[str, Any], vendor: dict[str, Any], side: str, nat_ip: str, nat_port: str, user: str) -> None:
+    """NAT address, port and user of one side, in ECS and under the vendor's own names."""
+    ip = net.ip(nat_ip)
+    if ip:
+        endpoint["nat"] = {"ip": ip}
+        vendor[f"mapped_{side}_ip"] = ip
+    port = net.port(nat_port or None)
+    if port is not None:
+        endpoint.setdefault("nat", {})["port"] = port
+        vendor[f"mapped_{side}_port"] = port
+    if user:
+        endpoint["user"] = {"name": user.rsplit("\\", 1)[-1]}
+        vendor[f"{side}_username"] = user
+
+
 def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...], extras: tuple[str, ...]) -> None:
     """Map one message's values (``FIELDS`` order, then ``extras``' values) to ECS; empty means absent."""
     (
@@ -249,30 +264,8 @@ def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...],
     ) = values[:21]  # fmt: skip
     source = net.endpoint(src_ip, src_port or None)
     destination = net.endpoint(dst_ip, dst_port or None)
-    nat_ip = net.ip(src_nat_ip)
-    if nat_ip:
-        source["nat"] = {"ip": nat_ip}
-        vendor["mapped_source_ip"] = nat_ip
-    nat_port = net.port(src_nat_port or None)
-    if nat_port is not None:
-        source.setdefault("nat", {})["port"] = nat_port
-        vendor["mapped_source_port"] = nat_port
-    name = src_user or src_nat_user
-    if name:
-        source["user"] = {"name": name.rsplit("\\", 1)[-1]}
-        vendor["source_username"] = name
-    nat_ip = net.ip(dst_nat_ip)
-    if nat_ip:
-        destination["nat"] = {"ip": nat_ip}
-        vendor["mapped_destination_ip"] = nat_ip
-    nat_port = net.port(dst_nat_port or None)
-    if nat_port is not None:
-        destination.setdefault("nat", {})["port"] = nat_port
-        vendor["mapped_destination_port"] = nat_port
-    name = dst_user or dst_nat_user
-    if name:
-        destination["user"] = {"name": name.rsplit("\\", 1)[-1]}
-        vendor["destination_username"] = name
+    _side(source, vendor, "source", src_nat_ip, src_nat_port, src_user or src_nat_user)
+    _side(destination, vendor, "destination", dst_nat_ip, dst_nat_port, dst_user or dst_nat_user)
     if source:
         event["source"] = source
     if destination:
