@@ -240,7 +240,14 @@ def _from_table(event: Event, msgid: str, text: str, vendor: dict[str, Any], ftd
             return
 
 
-def _side(endpoint: dict[str, Any], vendor: dict[str, Any], side: str, nat_ip: str, nat_port: str, user: str) -> None:
+def _side(
+    endpoint: dict[str, Any],
+    vendor: dict[str, Any],
+    side: str,
+    nat_ip: str | None,
+    nat_port: str | None,
+    user: str | None,
+) -> None:
     """NAT address, port and user of one side, in ECS and under the vendor's own names."""
     ip = net.ip(nat_ip)
     if ip:
