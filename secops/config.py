@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from secops.errors import ConfigError, UsageError
+from secops.errors import ConfigError
+from secops.timespec import Duration
 
 ENV_PREFIX = "SECOPS_"
 
@@ -86,7 +87,7 @@ class EsConfig(Section):
 class IncidentsConfig(Section):
     """Automatic grouping of alerts into incidents (``secops incidents group``, and after detection runs)."""
 
-    window: str = "1h"
+    window: Duration = "1h"
     """Alerts this close in time (a duration: 30m, 1h, 1d) that share an entity belong together."""
     min_alerts: int = Field(default=2, ge=1)
     """A new incident needs at least this many linked alerts; one alert alone stays in the queue."""
@@ -101,17 +102,6 @@ class IncidentsConfig(Section):
     target) links none of them: it is background, not a thread through one story."""
     auto: bool = True
     """Group new alerts after each detection run."""
-
-    @field_validator("window")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        from secops.timespec import parse_duration
-
-        try:
-            parse_duration(value)
-        except UsageError as exc:
-            raise ValueError(exc.message) from None
-        return value
 
 
 class DetectException(Section):

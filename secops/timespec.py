@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from secops.errors import UsageError
 
@@ -17,6 +20,19 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise UsageError(f"not a duration: {text!r} (use e.g. 30s, 5m, 24h, 90d, 2w)")
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def checked_duration(text: str) -> str:
+    """``text`` unchanged when it is a duration; otherwise the ``ValueError`` pydantic reports."""
+    try:
+        parse_duration(text)
+    except UsageError as exc:
+        raise ValueError(exc.message) from None
+    return text
+
+
+Duration = Annotated[str, AfterValidator(checked_duration)]
+"""A settings field holding a duration as typed (``1h``), checked when the settings are read."""
 
 
 def parse_moment(text: str, *, now: datetime | None = None) -> datetime:

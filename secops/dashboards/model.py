@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from secops import ecs
 from secops.dashboards import filters
 from secops.errors import UsageError
-from secops.timespec import parse_duration
+from secops.timespec import Duration
 
 Source = Literal["events", "alerts", "incidents"]
 Chart = Literal["line", "bar", "stacked_bar", "hbar", "number", "table", "matrix"]
@@ -64,19 +64,10 @@ class Histogram(Strict):
     """Counts per time bucket; ``split`` draws one series per value (the ``size`` largest, the rest as other)."""
 
     kind: Literal["histogram"]
-    interval: str = "1h"
+    interval: Duration = "1h"
     """The smallest bucket; wide windows use wider buckets so a chart keeps at most ~240 of them."""
     split: str | None = None
     size: int = Field(default=6, ge=1, le=20)
-
-    @field_validator("interval")
-    @classmethod
-    def _interval(cls, value: str) -> str:
-        try:
-            parse_duration(value)
-        except UsageError as exc:
-            raise ValueError(exc.message) from None
-        return value
 
 
 class Top(Strict):
@@ -198,20 +189,11 @@ class Dashboard(Strict):
     description: str = ""
     order: int = 100
     """Position among the console's tabs."""
-    range: str = "24h"
+    range: Duration = "24h"
     """The default time window: this much before now."""
     refresh: int = Field(default=30, ge=5, le=3600)
     """Seconds between automatic refreshes in the console."""
     panels: list[Panel] = Field(min_length=1)
-
-    @field_validator("range")
-    @classmethod
-    def _range(cls, value: str) -> str:
-        try:
-            parse_duration(value)
-        except UsageError as exc:
-            raise ValueError(exc.message) from None
-        return value
 
     @model_validator(mode="after")
     def _unique(self) -> Dashboard:
