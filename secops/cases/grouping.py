@@ -141,12 +141,13 @@ def group_alerts(
     selection = AlertFilter(
         status=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED), ungrouped=True, window=Window(since=since)
     )
-    seen = Counter(key for alert in cases.scan_alerts(selection) for key in set(grouper.keys(alert.entities)))
+    alerts = list(cases.scan_alerts(selection))  # the groups hold every one of them anyway: read them once
+    seen = Counter(key for alert in alerts for key in set(grouper.keys(alert.entities)))
     grouper.common = {key for key, count in seen.items() if count > settings.common_after}
     for incident in reversed(cases.incidents(IncidentFilter(states=OPEN_STATES))):
         if incident.merged_into is None:
             grouper.seed(incident)
-    for alert in cases.scan_alerts(selection):
+    for alert in alerts:
         grouper.add(alert)
     result = GroupingResult(common={f"{kind}:{value}": seen[kind, value] for kind, value in sorted(grouper.common)})
     for group in grouper.roots():
