@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from secops.detect.compiled import CompiledSet, compile_ruleset, from_data, to_d
 from secops.detect.evaluate import rule_id
 from secops.detect.pipelines import pipeline_dirs
 from secops.detect.rules import RuleSet, load_rules, read_sources
+from secops.files import write_file
 
 log = logging.getLogger(__name__)
 
@@ -164,23 +163,3 @@ def write(folder: Path, path: Path, data: dict[str, Any]) -> None:
             old.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("cannot write the rule cache in %s: %s", folder, exc)
-
-
-def write_file(path: Path, blob: bytes) -> None:
-    """Replace a file atomically: a temporary file beside it, fsync, rename, fsync of the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)

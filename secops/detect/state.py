@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from secops.detect.cache import write_file
+from secops.files import write_file
 
 log = logging.getLogger(__name__)
 

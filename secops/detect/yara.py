@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
 
 import yara
 
 from secops.detect.rules import Problem, Severity
 from secops.errors import RuleError
+from secops.files import write_file
 
 YARA_SUFFIXES = (".yar", ".yara")
 EXTERNALS: dict[str, str] = {"filename": "", "filepath": "", "extension": "", "filetype": "", "owner": ""}
@@ -211,8 +211,10 @@ def _save_cached(cache_dir: Path, pack: RulePack) -> None:
             {"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in pack.problems
         ],
     }
-    _atomic(cache_dir / f"{pack.key}.yarc", lambda fh: rules.save(file=fh))
-    _atomic(cache_dir / f"{pack.key}.json", lambda fh: fh.write(json.dumps(meta).encode()))
+    compiled_rules = io.BytesIO()
+    rules.save(file=compiled_rules)
+    write_file(cache_dir / f"{pack.key}.yarc", compiled_rules.getvalue())
+    write_file(cache_dir / f"{pack.key}.json", json.dumps(meta).encode())
     compiled = []
     for path in cache_dir.glob("*.yarc"):
         with contextlib.suppress(FileNotFoundError):  # another process pruned it meanwhile
@@ -220,10 +222,3 @@ def _save_cached(cache_dir: Path, pack: RulePack) -> None:
     for _, old in sorted(compiled, reverse=True)[CACHE_KEEP:]:
         old.unlink(missing_ok=True)
         old.with_suffix(".json").unlink(missing_ok=True)
-
-
-def _atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        write(fh)
-    os.replace(tmp, path)

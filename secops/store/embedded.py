@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from secops import ecs
 from secops.cases.models import Checkpoint
 from secops.errors import CorruptSegmentError, StoreError
+from secops.files import fsync_dir
 from secops.query import Query
 from secops.store.base import EventStore, IngestBatch, Window
 from secops.store.catalog import Catalog, Segment, upsert_checkpoints
@@ -62,14 +63,6 @@ def _groups(segments: list[Segment]) -> Iterator[list[Segment]]:
         group.append(segment)
     if group:
         yield group
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class EmbeddedEventStore(EventStore):
@@ -134,7 +127,7 @@ class EmbeddedEventStore(EventStore):
             fh.flush()
             os.fsync(fh.fileno())
         os.rename(temp, final)
-        _fsync_dir(folder)
+        fsync_dir(folder)
         bounds = pc.min_max(table.column("ts"))
         seqs = pc.min_max(table.column("seq"))
         return Segment(
@@ -421,7 +414,7 @@ class EmbeddedEventStore(EventStore):
         with temp.open("rb+") as fh:
             os.fsync(fh.fileno())
         os.rename(temp, final)
-        _fsync_dir(folder)
+        fsync_dir(folder)
         meta = pq.read_metadata(final)
         self.catalog.replace(
             group,
