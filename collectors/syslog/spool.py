@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secops.errors import LockHeld
+from secops.files import fsync_dir
 
 SUFFIX = ".spool"
 _HEADER = re.compile(rb"(\d{1,10}) (\d{1,20}) (\S{1,300}) ([\w,]{1,16}) ")
@@ -90,7 +91,7 @@ class SpoolWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         self._size = 0
         self.active = path
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
 
     def append(self, messages: list[tuple[bytes, bool]], peer: str, transport: str) -> None:
         """Spool ``(payload, cut)`` messages received together from one peer, in one write."""
@@ -176,11 +177,3 @@ def read_records(path: Path, start: int, *, final: bool, limit: int = 16 << 20) 
 
 def _text(value: bytes) -> str:
     return value.decode("ascii", "replace")
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 
 from secops.errors import StoreError
+from secops.files import fsync_dir
 from secops.types import Event
 
 SUFFIX = ".ndjson"
@@ -51,11 +52,7 @@ class Spool:
                 fh.flush()
                 os.fsync(fh.fileno())
             tmp.rename(final)
-            dir_fd = os.open(self.directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            fsync_dir(self.directory)
         except OSError as exc:
             raise StoreError(f"cannot spool events while Elasticsearch is unreachable: {exc}", where=str(tmp)) from exc
         return final
