@@ -132,7 +132,7 @@ class LineEvents:
     ) -> Event:
         """One line as an enveloped event; ``problem`` (a cut record, a damaged spool) marks it a failure."""
         chosen = self.auto.pick(text) if self.auto else self.parser
-        event = parse_line(chosen, text, self.ctx, self.stats, where, offset, number)
+        event = _parse_line(chosen, text, self.ctx, self.stats, where, offset, number)
         if problem:
             self.stats.warn(f"{where}: offset {offset}: {problem}")
             event.setdefault("tags", []).append("_parse_failure")
@@ -192,10 +192,10 @@ def _read_lines(
             )
 
 
-def parse_line(
+def _parse_line(
     parser: Parser | None, text: str, ctx: ParseContext, stats: Stats, name: str, offset: int, number: int
 ) -> Event:
-    """One record through its parser; also used by inputs that read lines themselves (tail, syslog).
+    """One record through its parser (``LineEvents`` is the way in for every line input).
 
     A parser's failure becomes a counted warning and a kept ``_parse_failure`` event.
     """
