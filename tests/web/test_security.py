@@ -78,10 +78,11 @@ def audit_actions(site: Site, alert_id: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("credentials", ["none", "wrong-header", "wrong-cookie", "wrong-query"])
 def test_no_token_is_401_on_every_route(console: Console, credentials: str) -> None:
+    near_miss = console.token[:-1] + ("B" if console.token.endswith("A") else "A")
     headers = {
         "none": {},
         "wrong-header": {"Authorization": "Bearer " + "x" * len(console.token)},
-        "wrong-cookie": {"Cookie": f"secops_dashboard_{console.port}={console.token[:-1]}A"},
+        "wrong-cookie": {"Cookie": f"secops_dashboard_{console.port}={near_miss}"},
         "wrong-query": {},
     }[credentials]
     suffix = "?token=nope" if credentials == "wrong-query" else ""
