@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import IO, cast
 
 from secops import ecs
-from secops.cases.models import Checkpoint
 from secops.ingest import Batcher, BatchHook, IngestResult
 from secops.inputs import MAX_RECORD_BYTES, TEXT_FINGERPRINT_BYTES, fingerprint
 from secops.pipeline import LineEvents, Stats, line_parser
@@ -322,7 +321,7 @@ class Follower:
         log_fields = ev.setdefault("log", {})
         log_fields["file"] = {"path": tailed.path}
         log_fields["offset"] = offset
-        self.batcher.add(ev, Checkpoint(key=tailed.key, position=tailed.offset, name=tailed.path))
+        self.batcher.add(ev, tailed.key, tailed.offset, tailed.path)
         if self._pending_since is None:
             self._pending_since = time.monotonic()
 

@@ -38,12 +38,13 @@ class Batcher:
         self.size = size
         self.on_batch = on_batch
         self.events: list[Event] = []
-        self.checkpoints: dict[str, Checkpoint] = {}
+        self.checkpoints: dict[str, tuple[int, str]] = {}
         self.result = IngestResult()
 
-    def add(self, event: Event, checkpoint: Checkpoint) -> None:
+    def add(self, event: Event, key: str, position: int, name: str) -> None:
+        """One event, and where its source resumes after it (a checkpoint is made per batch, not per event)."""
         self.events.append(event)
-        self.checkpoints[checkpoint.key] = checkpoint
+        self.checkpoints[key] = (position, name)
         self.result.read += 1
         if len(self.events) >= self.size:
             self.flush()
@@ -52,7 +53,8 @@ class Batcher:
         if not self.events and not self.checkpoints:
             return
         batch = self.events
-        self.result.stored += self.store.write(batch, list(self.checkpoints.values()))
+        checkpoints = [Checkpoint(key=key, position=pos, name=name) for key, (pos, name) in self.checkpoints.items()]
+        self.result.stored += self.store.write(batch, checkpoints)
         self.result.batches += 1
         self.events, self.checkpoints = [], {}
         if self.on_batch and batch:
@@ -79,7 +81,7 @@ def ingest_files(
         previous = cases.checkpoint(opened.key)
         start = previous.position if previous else 0
         for item in read_input(opened, ctx, stats, ingested=ingested, start=start):
-            batcher.add(item.event, Checkpoint(key=item.source_key, position=item.resume, name=source.name))
+            batcher.add(item.event, item.source_key, item.resume, source.name)
             if on_progress and batcher.result.read % 1000 == 0:
                 on_progress(batcher.result.read)
     batcher.flush()

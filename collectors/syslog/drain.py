@@ -20,7 +20,6 @@ from pathlib import Path
 
 from collectors.syslog.spool import Record, SpoolWriter, read_records, segments
 from secops import ecs
-from secops.cases.models import Checkpoint
 from secops.ingest import Batcher, BatchHook, IngestResult
 from secops.pipeline import LineEvents, Stats, line_parser
 from secops.registry import ParseContext
@@ -117,4 +116,4 @@ class SpoolDrain:
             created = datetime.fromtimestamp(record.received_ns / 1e9, UTC)
             ev["event"]["created"] = ecs.format_ts(created)
         ev.setdefault("syslog", {})["source"] = {"address": record.peer, "transport": transport}
-        self.batcher.add(ev, Checkpoint(key=key, position=record.end, name=segment))
+        self.batcher.add(ev, key, record.end, segment)
