@@ -13,7 +13,9 @@
   files on this machine, committed with each stored batch, and must be
   committable while the cluster is down and events go to the local spool.
 
-Case writes use ``refresh=wait_for`` so the next listing sees them; they are few.
+Case writes are searchable when the call returns (``layout.CASE_REFRESH``).
+A detection run's alerts go in one bulk request and one refresh, not one
+refresh each.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
 
 from secops.cases.models import Alert, AuditEntry, Checkpoint
 from secops.config import Config
+from secops.errors import StoreError
 from secops.store import elastic_layout as layout
 from secops.store.base import AlertFilter, CaseStore
 from secops.store.cases_sqlite import GENESIS, SqliteCaseStore, audit_hash, sortable
@@ -165,23 +168,40 @@ class ElasticCaseStore(ElasticCasesMore, CaseStore):
 
     # -- alerts ---------------------------------------------------------------------
     def add_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
+        if not alerts:
+            return []
+        created = self._call("add_alerts", lambda: self._create_all(alerts))
         new: list[Alert] = []
-        for alert in alerts:
-            if self._create(alert):
+        for alert, made in zip(alerts, created, strict=True):
+            if made:
                 new.append(alert)
             else:
                 self._merge_into(alert)
+        self._call("add_alerts", lambda: self.client.indices.refresh(index=self.alerts_index))
         return new
 
-    def _create(self, alert: Alert) -> bool:
-        def create() -> bool:
-            try:
-                self.client.create(index=self.alerts_index, id=alert.id, document=_alert_doc(alert), refresh="wait_for")
-            except ConflictError:
-                return False
-            return True
+    def _create_all(self, alerts: Sequence[Alert]) -> list[bool]:
+        """``create`` the alerts in bulk requests: True where it was new, False where its id exists (409).
 
-        return self._call("add_alerts", create)
+        Operations on one id run in request order, so a repeat within the batch
+        is a 409 behind its first and is merged like any repeat. ``PAGE`` alerts per request.
+        """
+        outcomes: list[bool] = []
+        for start in range(0, len(alerts), PAGE):
+            operations: list[dict[str, Any]] = []
+            for alert in alerts[start : start + PAGE]:
+                operations += [{"create": {"_index": self.alerts_index, "_id": alert.id}}, _alert_doc(alert)]
+            response = self.client.bulk(operations=operations, filter_path="items.*.status,items.*.error")
+            for item in response["items"]:
+                detail = item["create"]
+                if detail["status"] not in (201, 409):
+                    error = detail.get("error", {})
+                    raise StoreError(
+                        f"alert not stored ({detail['status']} {error.get('type', '')}: {error.get('reason', '')})",
+                        where="add_alerts",
+                    )
+                outcomes.append(detail["status"] == 201)
+        return outcomes
 
     def _merge_into(self, again: Alert) -> None:
         def merge() -> None:
@@ -198,8 +218,7 @@ class ElasticCaseStore(ElasticCasesMore, CaseStore):
                         document=_alert_doc(merged),
                         if_seq_no=found["_seq_no"],
                         if_primary_term=found["_primary_term"],
-                        refresh="wait_for",
-                    )
+                    )  # no refresh: add_alerts refreshes once for the batch
                     return
                 except ConflictError:
                     continue  # someone else merged first: merge into theirs
@@ -266,7 +285,7 @@ class ElasticCaseStore(ElasticCasesMore, CaseStore):
         doc = _alert_doc(alert)
         self._call(
             "update_alert",
-            lambda: self.client.index(index=self.alerts_index, id=alert.id, document=doc, refresh="wait_for"),
+            lambda: self.client.index(index=self.alerts_index, id=alert.id, document=doc, refresh=layout.CASE_REFRESH),
         )
         self.audit(
             actor, action, f"alert:{alert.id}", orjson.loads(before.model_dump_json()), alert.model_dump(mode="json")
@@ -312,7 +331,7 @@ class ElasticCaseStore(ElasticCasesMore, CaseStore):
 
     def _create_entry(self, seq: int, doc: dict[str, Any]) -> bool:
         try:
-            self.client.create(index=self.audit_index, id=str(seq), document=doc, refresh="wait_for")
+            self.client.create(index=self.audit_index, id=str(seq), document=doc, refresh=layout.CASE_REFRESH)
         except ConflictError:
             return False
         return True

@@ -4,8 +4,8 @@ Mixed into ``ElasticCaseStore``. Incidents live in ``<prefix>-incidents``
 (``_id`` = ``INC-<n>``; a new number is taken with ``create``, so two
 analysts creating at once get two numbers), suppressions and indicators in
 indices of their own (``templates/suppressions.json``, ``indicators.json``),
-created on first use. Changes are written with ``refresh=wait_for`` and
-audited through the store's hash chain, like alert changes.
+created on first use. Changes are searchable when the call returns
+(``layout.CASE_REFRESH``) and audited through the store's hash chain, like alert changes.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class ElasticCasesMore:
                 self._call(
                     "create_incident",
                     lambda c=created: self.client.create(
-                        index=self.incidents_index, id=c.id, document=self._incident_doc(c), refresh="wait_for"
+                        index=self.incidents_index, id=c.id, document=self._incident_doc(c), refresh=layout.CASE_REFRESH
                     ),
                 )
                 break
@@ -201,7 +201,10 @@ class ElasticCasesMore:
         self._call(
             "update_incident",
             lambda: self.client.index(
-                index=self.incidents_index, id=incident.id, document=self._incident_doc(incident), refresh="wait_for"
+                index=self.incidents_index,
+                id=incident.id,
+                document=self._incident_doc(incident),
+                refresh=layout.CASE_REFRESH,
             ),
         )
         self.audit(
@@ -226,7 +229,7 @@ class ElasticCasesMore:
         index = self._index("suppressions")
         self._call(
             "add_suppression",
-            lambda: self.client.create(index=index, id=suppression.id, document=doc, refresh="wait_for"),
+            lambda: self.client.create(index=index, id=suppression.id, document=doc, refresh=layout.CASE_REFRESH),
         )
         self.audit(actor, "suppression.add", f"suppression:{suppression.id}", None, suppression.model_dump(mode="json"))
 
@@ -243,7 +246,7 @@ class ElasticCasesMore:
         def remove() -> dict[str, Any] | None:
             try:
                 found = self.client.get(index=index, id=suppression_id)
-                self.client.delete(index=index, id=suppression_id, refresh="wait_for")
+                self.client.delete(index=index, id=suppression_id, refresh=layout.CASE_REFRESH)
             except NotFoundError:
                 return None
             return orjson.loads(found["_source"]["doc"])

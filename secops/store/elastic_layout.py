@@ -26,6 +26,10 @@ from secops.types import Event
 CASE_INDICES = ("alerts", "incidents", "audit", "state", "suppressions", "indicators")
 EVENTS_PART = "events"
 DAY_FORMAT = "%Y.%m.%d"
+CASE_REFRESH = "true"
+"""How case writes (alerts, incidents, audit) become searchable before the call returns: refreshed at
+once. ``wait_for`` waits for the next scheduled refresh, up to a second per write, which every
+analyst action and every stored alert paid; case writes are few and their shards small."""
 
 
 @cache
