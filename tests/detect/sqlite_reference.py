@@ -47,22 +47,39 @@ def cell(value: Any) -> Any:
     return orjson.dumps(value).decode()
 
 
-def load(events: Iterable[dict[str, Any]], extra_fields: Iterable[str]) -> sqlite3.Connection:
-    """An in-memory table of flattened events; every referenced field exists as a column."""
+PLAIN = re.compile(r"^[a-zA-Z0-9_]+$")
+"""A field name the backend leaves unquoted: only such names can be referenced without backticks."""
+
+
+def load(events: Iterable[dict[str, Any]], fields: Iterable[str]) -> sqlite3.Connection:
+    """An in-memory table of flattened events with a column for each field the queries can name.
+
+    Those are the backtick-quoted ``fields`` and every event key the backend would
+    leave unquoted; other keys no query can reach, and leaving them out keeps rows
+    narrow (the table build and every scan pay for each column).
+    """
+    wanted = {f.lower() for f in fields}
     rows = [(ecs.get(e, "event.id"), ecs.flatten(e)) for e in events]
     # SQLite column names are case-insensitive: fields differing only in case share a column.
-    columns = sorted({k.lower() for _, flat in rows for k in flat} | {f.lower() for f in extra_fields} - {"_eid"})
+    present = {k.lower() for _, flat in rows for k in flat}
+    columns = sorted((wanted | {k for k in present if PLAIN.match(k)}) - {"_eid"})
     db = sqlite3.connect(":memory:")
     db.create_function("REGEXP", 2, _regexp, deterministic=True)
     defs = ", ".join(f'"{c}" TEXT COLLATE NOCASE' for c in columns)
     db.execute(f"CREATE TABLE logs (_eid TEXT, {defs})")
     index = {c: i + 1 for i, c in enumerate(columns)}
     marks = ", ".join("?" * (len(columns) + 1))
-    for eid, flat in rows:
-        row: list[Any] = [eid] + [None] * len(columns)
-        for k, v in flat.items():
-            row[index[k.lower()]] = cell(v)
-        db.execute(f"INSERT INTO logs VALUES ({marks})", row)
+
+    def values() -> Iterable[list[Any]]:
+        for eid, flat in rows:
+            row: list[Any] = [eid] + [None] * len(columns)
+            for k, v in flat.items():
+                at = index.get(k.lower())
+                if at is not None:
+                    row[at] = cell(v)
+            yield row
+
+    db.executemany(f"INSERT INTO logs VALUES ({marks})", values())
     for name in ("winlog.channel", "event.code"):  # speed only; Zircolite has no index
         if name in index:
             db.execute(f'CREATE INDEX "i_{name}" ON logs ("{name}" COLLATE NOCASE)')
