@@ -14,6 +14,7 @@ entities chosen from it); the engine asks a ``Suppressor`` built once per run
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -102,3 +103,24 @@ def from_alert(
         expires=expires,
         source_alert=alert.id,
     )
+
+
+class LiveSuppressor:
+    """The suppressions in force for a long-running hook, re-read at most every ``every`` seconds.
+
+    ``collect --detect`` and the IOC hook run for days; an analyst's new
+    exception takes effect within ``every`` seconds without a restart.
+    """
+
+    def __init__(self, cases: CaseStore, every: float = 30.0) -> None:
+        self.cases = cases
+        self.every = every
+        self.read_at: float | None = None
+        self.suppressor = Suppressor(())
+
+    def current(self) -> Suppressor:
+        now = time.monotonic()
+        if self.read_at is None or now - self.read_at >= self.every:
+            self.read_at = now
+            self.suppressor = Suppressor.from_store(self.cases)
+        return self.suppressor

@@ -128,8 +128,8 @@ def run(
     )
     report_problems(result.problems)
     print(
-        f"secops: {result.events:,} events, {result.new_alerts} new alerts ({result.alerts} built) "
-        f"in {result.seconds:.1f}s",
+        f"secops: {result.events:,} events, {result.new_alerts} new alerts ({result.alerts} built, "
+        f"{result.suppressed} suppressed) in {result.seconds:.1f}s",
         file=sys.stderr,
     )
 

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from secops.cases.models import Alert
+from secops.cases.suppress import LiveSuppressor, Suppressor
 from secops.config import DetectConfig
 from secops.detect.detector import Detector
 from secops.detect.rules import Problem
@@ -42,6 +44,8 @@ class RunResult:
     batches: int = 0
     alerts: int = 0
     new_alerts: int = 0
+    suppressed: int = 0
+    """Alerts an analyst's suppression covers: built, not stored."""
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     cache: str = "off"
@@ -97,33 +101,39 @@ def run_once(
         result.problems, result.cache = detector.problems, detector.compiled.cache
         result.startup = time.monotonic() - started
         cursor = cases.watermark(WATERMARK)
+        suppressor = Suppressor.from_store(cases)
         carried = CarriedState(data_dir)
         detector.resume(carried.load(cursor))
         if pushdown is not None:
             alerts, last, result.events = pushdown(detector, cursor)
-            _store(cases, alerts, result)
+            _store(cases, alerts, result, suppressor)
             if last is not None and last != cursor:
-                _step(detector, cases, carried, last, result)
+                _step(detector, cases, carried, last, result, suppressor)
         for batch in () if pushdown is not None else events.read_since(cursor, batch_size=batch_size):
             detector.process_batch(batch.events)
             result.events += len(batch.events)
             result.batches += 1
-            _step(detector, cases, carried, batch.cursor, result)
+            _step(detector, cases, carried, batch.cursor, result, suppressor)
     result.seconds = time.monotonic() - started
     return result
 
 
-def _step(detector: Detector, cases: CaseStore, carried: CarriedState, cursor: str, result: RunResult) -> None:
+def _step(
+    detector: Detector, cases: CaseStore, carried: CarriedState, cursor: str, result: RunResult, suppressor: Suppressor
+) -> None:
     """Alerts stored, then the open windows, then the watermark: the order a crash cannot break."""
-    _store(cases, detector.checkpoint(), result)
+    _store(cases, detector.checkpoint(), result, suppressor)
     carried.commit(cursor, detector.correlation_state())
     cases.set_watermark(WATERMARK, cursor)
 
 
-def _store(cases: CaseStore, alerts: list, result: RunResult) -> None:
-    if alerts:
-        result.alerts += len(alerts)
-        result.new_alerts += len(cases.add_alerts(alerts))
+def _store(cases: CaseStore, alerts: list[Alert], result: RunResult, suppressor: Suppressor) -> None:
+    """Store the alerts no suppression covers (``alerts suppress`` exceptions, judged on rule and entities)."""
+    kept = [a for a in alerts if suppressor.match_alert(a) is None]
+    result.alerts += len(alerts)
+    result.suppressed += len(alerts) - len(kept)
+    if kept:
+        result.new_alerts += len(cases.add_alerts(kept))
 
 
 class IngestDetection:
@@ -143,12 +153,13 @@ class IngestDetection:
         self.cases = cases
         self.detector = Detector.load(rule_paths, config, cache_dir)
         self.result = RunResult(problems=self.detector.problems, cache=self.detector.compiled.cache)
+        self.suppressions = LiveSuppressor(cases)
 
     def __call__(self, batch: list) -> None:
         self.detector.process_batch(batch)
         self.result.events += len(batch)
-        _store(self.cases, self.detector.take(), self.result)
+        _store(self.cases, self.detector.take(), self.result, self.suppressions.current())
 
     def finish(self) -> RunResult:
-        _store(self.cases, self.detector.finish(), self.result)
+        _store(self.cases, self.detector.finish(), self.result, self.suppressions.current())
         return self.result

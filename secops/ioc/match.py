@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from secops import ecs
 from secops.cases.entities import entities_of
 from secops.cases.models import Alert, MatchedEvent, RuleRef
-from secops.cases.suppress import Suppressor
+from secops.cases.suppress import LiveSuppressor, Suppressor
 from secops.ioc.model import Indicator, IndicatorType
 from secops.query import AnyOf, Cidr, Exists, Match, Or, Query, Wildcard
 from secops.store.base import CaseStore, EventStore, Window
@@ -240,8 +240,8 @@ def import_indicators(cases: CaseStore, indicators: Sequence[Indicator], *, acto
 class IngestHook:
     """A ``secops.ingest.BatchHook``: matches each stored batch and stores the alerts.
 
-    It reloads the indicators (and the suppressions it honours) when an
-    import happened, checking at most every ``refresh_s`` seconds.
+    It reloads the indicators when an import happened, and the suppressions
+    it honours, checking at most every ``refresh_s`` seconds.
     """
 
     def __init__(self, cases: CaseStore, *, refresh_s: float = 30.0) -> None:
@@ -250,7 +250,7 @@ class IngestHook:
         self.generation: str | None = None
         self.checked = 0.0
         self.matcher = Matcher(())
-        self.suppressor = Suppressor(())
+        self.suppressions = LiveSuppressor(cases, refresh_s)
         self.stored = 0
 
     def _refresh(self) -> None:
@@ -262,13 +262,13 @@ class IngestHook:
         if generation != self.generation or not self.matcher:
             self.generation = generation
             self.matcher = Matcher(self.cases.indicators())
-        self.suppressor = Suppressor.from_store(self.cases)
 
     def __call__(self, batch: list[Event]) -> None:
         self._refresh()
         if not self.matcher:
             return
-        alerts = [a for a in self.matcher.alerts(batch) if self.suppressor.match_alert(a) is None]
+        suppressor = self.suppressions.current()
+        alerts = [a for a in self.matcher.alerts(batch) if suppressor.match_alert(a) is None]
         if alerts:
             self.stored += len(self.cases.add_alerts(alerts))
 
