@@ -88,3 +88,17 @@ def test_readme_tour_runs_end_to_end(tmp_path: Path) -> None:
     assert incident["state"] == "closed" and incident["assignee"] == "tour-analyst"
     assert incident["evidence_check"] and set(incident["evidence_check"].values()) == {"intact"}
     assert all(a["status"] == "closed" and a["close_reason"] == "true_positive" for a in incident["alerts"])
+    # The demo's one exception: its resolvers forwarding upstream are not reported as DNS bypasses.
+    listed = subprocess.run(
+        ["secops", "alerts", "suppressions", "--format", "json"], env=env, capture_output=True, timeout=300
+    )
+    [exception] = orjson.loads(listed.stdout)
+    resolvers = set(exception["entities"]["ips"])
+    rule = exception["rule_id"]
+    dns = subprocess.run(
+        ["secops", "alerts", "list", "--rule", rule, "--status", "all", "--limit", "100000", "--format", "json"],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert resolvers and not any(resolvers & set(a["entities"]["ips"]) for a in orjson.loads(dns.stdout))

@@ -46,7 +46,8 @@ def summary(report: DemoReport, seconds: float) -> None:
     out.print(
         Text(
             f"\nsecops demo: {report.records:,} records simulated, {report.stored:,} events stored "
-            f"({report.parse_failures} parse failures), {len(report.alerts)} alerts, "
+            f"({report.parse_failures} parse failures), {len(report.alerts)} alerts "
+            f"({report.suppressed:,} more covered by the resolver exception), "
             f"{len(report.incidents)} incidents, in {seconds:.1f} s",
             style="bold",
         )

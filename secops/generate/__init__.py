@@ -229,6 +229,7 @@ def _describe(network: Network) -> dict[str, Any]:
                 "format": s.fmt,
                 "public_ip": s.public_ip,
                 "internal": f"{s.prefix}.0.0/16",
+                "resolver": s.resolver.ip,
                 "hosts": len(s.hosts),
             }
             for s in network.sites

@@ -99,7 +99,7 @@ class SiteTraffic:
         self.rng = rng
         self.users = users
         self.workstations = site.workstations
-        self.dns_host = next((h for h in site.hosts if h.role == "dc"), site.hosts[0])
+        self.dns_host = site.resolver
         self.published: list[Host] = [h for h in site.hosts if h.role in ("web", "mail", "rds", "bastion")]
         self.session = between(rng, 10_000, 900_000)
         destinations = [f"{net}.{between(rng, 1, 254)}" for _name, net in WEB_DESTINATIONS for _ in (0, 1)]

@@ -102,6 +102,11 @@ class Site:
     def servers(self) -> list[Host]:
         return [h for h in self.hosts if h.role != "workstation"]
 
+    @property
+    def resolver(self) -> Host:
+        """The site's DNS server (its domain controller): it forwards to public resolvers."""
+        return next((h for h in self.hosts if h.role == "dc"), self.hosts[0])
+
 
 # name, firewall format, firewall host name, internal /16, public IP (RFC 5737), workstations, servers (role list)
 SITE_PLAN = (
