@@ -75,6 +75,10 @@ class Suppressor:
                 return suppression
         return None
 
+    def keep(self, alerts: Iterable[Alert]) -> list[Alert]:
+        """The alerts no suppression silences, in order: what a detection path may store."""
+        return [alert for alert in alerts if self.match_alert(alert) is None]
+
 
 def from_alert(
     alert: Alert,

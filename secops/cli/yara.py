@@ -13,6 +13,7 @@ import typer
 
 from secops import escape
 from secops.cases.models import Alert
+from secops.cases.suppress import Suppressor
 from secops.cli.context import AppState, state
 from secops.cli.output import Column, emit, write_ndjson
 from secops.detect.yara import RulePack, load_pack, pack_paths
@@ -93,8 +94,12 @@ def scan(
     if fmt is not OutputFormat.NDJSON:
         emit([_row(a, fmt) for a in alerts], fmt, COLUMNS, title="YARA hits")
     if store and alerts:
-        new = app_state.cases.add_alerts(alerts)
-        print(f"secops: stored {len(new):,} new of {len(alerts):,} alerts", file=sys.stderr)
+        kept = Suppressor.from_store(app_state.cases).keep(alerts)
+        new = app_state.cases.add_alerts(kept) if kept else []
+        print(
+            f"secops: stored {len(new):,} new of {len(alerts):,} alerts ({len(alerts) - len(kept):,} suppressed)",
+            file=sys.stderr,
+        )
     _summary(counts, scanned_bytes, len(alerts), time.monotonic() - started)
     if fail_on is not None and any(a.severity.rank >= fail_on.rank for a in alerts):
         raise typer.Exit(1)

@@ -129,7 +129,7 @@ def _step(
 
 def _store(cases: CaseStore, alerts: list[Alert], result: RunResult, suppressor: Suppressor) -> None:
     """Store the alerts no suppression covers (``alerts suppress`` exceptions, judged on rule and entities)."""
-    kept = [a for a in alerts if suppressor.match_alert(a) is None]
+    kept = suppressor.keep(alerts)
     result.alerts += len(alerts)
     result.suppressed += len(alerts) - len(kept)
     if kept:

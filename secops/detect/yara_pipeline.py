@@ -30,6 +30,7 @@ from typing import Any
 
 from secops import ecs
 from secops.cases.models import Alert, utcnow
+from secops.cases.suppress import LiveSuppressor
 from secops.detect.rules import Problem
 from secops.detect.yara import load_pack, pack_paths
 from secops.detect.yara_alerts import file_alerts
@@ -92,10 +93,11 @@ def scan_event_files(events: Iterable[Mapping[str, Any]], scanner: Scanner, *, d
 
 
 def yara_batch_hook(scanner: Scanner, cases: CaseStore, *, data_dir: Path) -> BatchHook:
-    """An ``on_batch`` hook for ``ingest_files``: scan what the batch names, store the alerts."""
+    """An ``on_batch`` hook for ``ingest_files``: scan what the batch names, store the alerts no suppression covers."""
+    suppressions = LiveSuppressor(cases)
 
     def hook(batch: list[dict[str, Any]]) -> None:
-        alerts = scan_event_files(batch, scanner, data_dir=data_dir)
+        alerts = suppressions.current().keep(scan_event_files(batch, scanner, data_dir=data_dir))
         if alerts:
             cases.add_alerts(alerts)
 

@@ -267,8 +267,7 @@ class IngestHook:
         self._refresh()
         if not self.matcher:
             return
-        suppressor = self.suppressions.current()
-        alerts = [a for a in self.matcher.alerts(batch) if suppressor.match_alert(a) is None]
+        alerts = self.suppressions.current().keep(self.matcher.alerts(batch))
         if alerts:
             self.stored += len(self.cases.add_alerts(alerts))
 
@@ -326,7 +325,7 @@ def match_stored(cases: CaseStore, events: EventStore, window: Window, *, dry_ru
                 if existing is not alert:
                     fold_into(existing, alert)
     suppressor = Suppressor.from_store(cases)
-    result.alerts = [a for a in found.values() if suppressor.match_alert(a) is None]
+    result.alerts = suppressor.keep(found.values())
     result.suppressed = len(found) - len(result.alerts)
     if not dry_run and result.alerts:
         result.new_alerts = len(cases.add_alerts(result.alerts))

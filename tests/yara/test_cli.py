@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from secops.cases import alerts as triage
 from secops.cli import app
 from secops.store import STATE_DB
 from secops.store.cases_sqlite import SqliteCaseStore
@@ -61,9 +62,9 @@ def test_ndjson_and_csv_and_table(clean_env: None, tree: Path, data_dir: Path) -
 
 def test_store_saves_alerts_once(clean_env: None, tree: Path, data_dir: Path) -> None:
     code, _, err = _run(data_dir, str(tree), "--store", "-f", "json")
-    assert code == 0 and "stored 2 new of 2 alerts" in err
+    assert code == 0 and "stored 2 new of 2 alerts (0 suppressed)" in err
     code, _, err = _run(data_dir, str(tree), "--store", "-f", "json")
-    assert "stored 0 new of 2 alerts" in err
+    assert "stored 0 new of 2 alerts (0 suppressed)" in err
     store = SqliteCaseStore(data_dir / STATE_DB)
     try:
         stored = store.alerts()
@@ -98,3 +99,17 @@ def test_second_run_loads_the_cache(clean_env: None, tree: Path, data_dir: Path)
     assert len(json.loads(out)) == 2
     assert list((data_dir / "cache" / "yara").glob("*.yarc")) == cached
     assert cached[0].stat().st_mtime_ns >= before
+
+
+def test_store_skips_what_a_suppression_covers(clean_env: None, tree: Path, data_dir: Path) -> None:
+    _run(data_dir, str(tree), "--store", "-f", "json")
+    store = SqliteCaseStore(data_dir / STATE_DB)
+    try:
+        webshell = next(a for a in store.alerts() if a.rule.name == "SECOPS_Webshell_PHP_Request_To_Exec")
+        triage.suppress(store, webshell.id, actor="analyst", reason="our own test page", kinds=["files"], expires=None)
+    finally:
+        store.close()
+    (tree / "www" / "other.php").write_text("<?php system($_GET['d']); ?>")  # same rule, another file
+    code, out, err = _run(data_dir, str(tree), "--store", "-f", "json")
+    assert code == 0 and len(json.loads(out)) == 3  # the scan still shows every hit
+    assert "stored 1 new of 3 alerts (1 suppressed)" in err
