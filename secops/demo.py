@@ -128,7 +128,7 @@ def run_demo(root: Path, config: Config, *, events: int, seed: int, step: Step) 
         report.timings["ingest"] = time.monotonic() - clock
 
         resolvers = sorted({site["resolver"] for site in generated.manifest["network"]["sites"]})
-        step(f"adding the agency's exception for its {len(resolvers)} DNS resolvers forwarding upstream")
+        step(f"adding the exception for the agency's {len(resolvers)} DNS resolvers")
         _resolver_exception(cases, resolvers)
 
         clock = time.monotonic()
