@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from secops.cases.grouping import group_alerts
-from secops.cases.models import Alert, Entities, Suppression
-from secops.cases.suppress import suppression_id
+from secops.cases.models import Alert, Entities
+from secops.cases.suppress import new_suppression
 from secops.config import Config
 from secops.detect.jobs import run_once
 from secops.detect.rules import sigma_paths
@@ -151,15 +151,11 @@ def run_demo(root: Path, config: Config, *, events: int, seed: int, step: Step) 
 
 def _resolver_exception(cases: SqliteCaseStore, resolvers: list[str]) -> None:
     """The suppression of the DNS-bypass rule for the agency's own resolvers (audited like any other)."""
-    entities = Entities(ips=resolvers)
-    created = datetime.now(UTC)
-    suppression = Suppression(
-        id=suppression_id(DNS_BYPASS_RULE, entities, created),
-        rule_id=DNS_BYPASS_RULE,
+    suppression = new_suppression(
+        DNS_BYPASS_RULE,
+        Entities(ips=resolvers),
         rule_name="DNS Sent Directly To An External Resolver",
-        entities=entities,
         reason="the agency resolvers forward to public DNS by design",
-        created=created,
-        created_by=DEMO_ACTOR,
+        actor=DEMO_ACTOR,
     )
     cases.add_suppression(suppression, actor=DEMO_ACTOR)

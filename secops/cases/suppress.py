@@ -27,7 +27,7 @@ from secops.store.base import CaseStore
 ANY_RULE = "*"
 
 
-def suppression_id(rule_id: str, entities: Entities, created: datetime) -> str:
+def _suppression_id(rule_id: str, entities: Entities, created: datetime) -> str:
     seed = f"{rule_id}|{entities.model_dump_json()}|{created.isoformat()}"
     return "sup-" + hashlib.blake2b(seed.encode(), digest_size=6).hexdigest()
 
@@ -94,18 +94,39 @@ def from_alert(
     if unknown:
         raise ValueError(f"unknown entity kind(s): {', '.join(sorted(unknown))}")
     chosen = Entities(**{kind: list(getattr(alert.entities, kind)) for kind in kinds})
-    created = datetime.now(UTC)
-    rule_id = ANY_RULE if any_rule else alert.rule.id
-    return Suppression(
-        id=suppression_id(rule_id, chosen, created),
-        rule_id=rule_id,
+    return new_suppression(
+        ANY_RULE if any_rule else alert.rule.id,
+        chosen,
         rule_name=None if any_rule else alert.rule.name,
-        entities=chosen,
+        reason=reason,
+        actor=actor,
+        expires=expires,
+        source_alert=alert.id,
+    )
+
+
+def new_suppression(
+    rule_id: str,
+    entities: Entities,
+    *,
+    rule_name: str | None,
+    reason: str,
+    actor: str,
+    expires: datetime | None = None,
+    source_alert: str | None = None,
+) -> Suppression:
+    """A suppression made now; its id derives from the rule, the entities and the time."""
+    created = datetime.now(UTC)
+    return Suppression(
+        id=_suppression_id(rule_id, entities, created),
+        rule_id=rule_id,
+        rule_name=rule_name,
+        entities=entities,
         reason=reason,
         created=created,
         created_by=actor,
         expires=expires,
-        source_alert=alert.id,
+        source_alert=source_alert,
     )
 
 

@@ -18,53 +18,8 @@ import pytest
 
 from secops.detect.jobs import WATERMARK, job_lock, run_once
 from secops.store.cases_sqlite import SqliteCaseStore
-from secops.store.embedded import EmbeddedEventStore
 from secops.store.sqlite import STATE_DB
-
-RULE = """
-title: Marked event
-id: 66666666-6666-4666-8666-666666666666
-taxonomy: ecs
-logsource: {product: test}
-detection:
-  s: {process.command_line|contains: 'evil-marker'}
-  condition: s
-level: high
-"""
-
-
-def events(start: int, count: int, every: int = 3) -> list[dict]:
-    out = []
-    for i in range(start, start + count):
-        cmd = f"run evil-marker {i}" if i % every == 0 else f"run job {i}"
-        out.append(
-            {
-                "@timestamp": f"2026-02-01T00:{(i // 60) % 60:02d}:{i % 60:02d}Z",
-                "event": {
-                    "id": f"ev-{i}",
-                    "kind": "event",
-                    "category": ["process"],
-                    "type": ["start"],
-                    "dataset": "t.t",
-                },
-                "process": {"command_line": cmd},
-                "host": {"name": "h1"},
-            }
-        )
-    return out
-
-
-@pytest.fixture
-def stores(tmp_path: Path):
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "r.yml").write_text(RULE, "utf-8")
-    data = tmp_path / "data"
-    data.mkdir()
-    ev, cases = EmbeddedEventStore(data), SqliteCaseStore(data / STATE_DB)
-    yield ev, cases, rules, data
-    ev.close()
-    cases.close()
+from tests.detect.conftest import events
 
 
 def marked(cases: SqliteCaseStore) -> list[str]:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from secops.cases import alerts as triage
 from secops.cases.suppress import LiveSuppressor
 from secops.detect.jobs import IngestDetection, run_once
 from secops.store.cases_sqlite import SqliteCaseStore
-from secops.store.embedded import EmbeddedEventStore
-from secops.store.sqlite import STATE_DB
-from tests.detect.test_jobs import RULE, events
+from tests.detect.conftest import events
 
 
 def on_hosts(start: int, count: int) -> list[dict]:
@@ -21,19 +15,6 @@ def on_hosts(start: int, count: int) -> list[dict]:
     for event in out[count // 2 :]:
         event["host"]["name"] = "h2"
     return out
-
-
-@pytest.fixture
-def site(tmp_path: Path):
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "r.yml").write_text(RULE, "utf-8")
-    data = tmp_path / "data"
-    data.mkdir()
-    ev, cases = EmbeddedEventStore(data), SqliteCaseStore(data / STATE_DB)
-    yield ev, cases, rules, data
-    ev.close()
-    cases.close()
 
 
 def suppress_host(cases: SqliteCaseStore, host: str) -> None:
@@ -45,8 +26,8 @@ def hosts_of_new(cases: SqliteCaseStore, before: set[str]) -> list[str]:
     return sorted(h for a in cases.alerts() if a.id not in before for h in a.entities.hosts)
 
 
-def test_a_scheduled_run_stores_no_alert_a_suppression_covers(site) -> None:
-    ev, cases, rules, data = site
+def test_a_scheduled_run_stores_no_alert_a_suppression_covers(stores) -> None:
+    ev, cases, rules, data = stores
     ev.write(on_hosts(0, 12))
     first = run_once(ev, cases, [rules], data)
     assert (first.new_alerts, first.suppressed) == (4, 0)
@@ -59,8 +40,8 @@ def test_a_scheduled_run_stores_no_alert_a_suppression_covers(site) -> None:
     assert hosts_of_new(cases, before) == ["h1", "h1"]
 
 
-def test_ingest_time_detection_honours_suppressions_too(site) -> None:
-    ev, cases, rules, data = site
+def test_ingest_time_detection_honours_suppressions_too(stores) -> None:
+    ev, cases, rules, data = stores
     ev.write(on_hosts(0, 12))
     run_once(ev, cases, [rules], data)
     suppress_host(cases, "h1")
@@ -73,8 +54,8 @@ def test_ingest_time_detection_honours_suppressions_too(site) -> None:
     assert hosts_of_new(cases, before) == ["h2", "h2"]
 
 
-def test_a_long_running_hook_sees_a_new_suppression_after_its_refresh(site) -> None:
-    ev, cases, rules, data = site
+def test_a_long_running_hook_sees_a_new_suppression_after_its_refresh(stores) -> None:
+    ev, cases, rules, data = stores
     ev.write(on_hosts(0, 12))
     run_once(ev, cases, [rules], data)
     slow, eager = LiveSuppressor(cases, every=3600), LiveSuppressor(cases, every=0)
@@ -82,5 +63,5 @@ def test_a_long_running_hook_sees_a_new_suppression_after_its_refresh(site) -> N
     suppress_host(cases, "h2")
     assert not slow.current()  # read less often than every hour: still the old set
     assert eager.current()
-    [alert] = [a for a in cases.alerts() if a.entities.hosts == ["h1"]][:1]
+    alert = next(a for a in cases.alerts() if a.entities.hosts == ["h1"])
     assert eager.current().match_alert(alert) is None
