@@ -46,6 +46,10 @@ VENDOR_NAMESPACES: tuple[str, ...] = (
     "secops.",
     "powershell.",
     "sophos.",
+    "zscaler_zia.",
+    "barracuda_cloudgen_firewall.",
+    "mikrotik.",
+    "windows_firewall.",
     "syslog.",
 )
 """Namespaces that hold vendor fields ECS lacks, the way Elastic's integrations name them."""

@@ -64,6 +64,9 @@ VENDORS = {
     "juniper_srx": "juniper_srx/log",
     "sonicwall_firewall": "sonicwall_firewall/log",
     "cef": "cef/log",
+    "sophos": "sophos/xg",
+    "zscaler_zia": "zscaler_zia/firewall",
+    "barracuda_cloudgen_firewall": "barracuda_cloudgen_firewall/log",
 }
 THRESHOLD = 0.95
 _OFFSET = re.compile(r"^([+-])(\d\d):?(\d\d)$")

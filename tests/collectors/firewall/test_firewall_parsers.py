@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,6 +34,9 @@ FIREWALL = (
     "sonicwall",
     "cef",
     "leef",
+    "sophos-xg",
+    "zscaler-zia",
+    "barracuda-cloudgen",
 )
 
 
@@ -42,7 +46,7 @@ def parse(name: str, line: str) -> dict[str, Any]:
     return ecs.flatten(parser.parse(line, CTX))
 
 
-def test_all_ten_formats_are_registered_with_their_design_names() -> None:
+def test_all_firewall_formats_are_registered_with_their_design_names() -> None:
     assert set(FIREWALL) <= set(parsers())
 
 
@@ -253,6 +257,278 @@ def test_leef_v2_with_hex_delimiter() -> None:
     assert event["destination.port"] == 2
 
 
+def test_sophos_xg_firewall_with_header_nat_zones_and_zone_abbreviation() -> None:
+    event = parse(
+        "sophos-xg",
+        '<30>Mar  2 09:15:00 xg-branch device="SFW" date=2026-03-02 time=09:15:00 timezone="CET" '
+        'device_name="XG230" device_id=S4000X1 log_id=010101600001 log_type="Firewall" '
+        'log_component="Firewall Rule" log_subtype="Allowed" status="Allow" priority=Information duration=12 '
+        'fw_rule_id=7 fw_rule_name="LAN to WAN" policy_type=1 user_name="carol" user_gp="Staff" '
+        'in_interface="Port1" out_interface="Port2" src_mac=0a:1b:2c:3d:4e:5f src_ip=10.20.0.4 '
+        'dst_ip=198.51.100.30 protocol="TCP" src_port=51000 dst_port=443 sent_pkts=6 recv_pkts=9 sent_bytes=900 '
+        "recv_bytes=4200 tran_src_ip=203.0.113.5 tran_src_port=61000 tran_dst_ip= tran_dst_port=0 "
+        'srczonetype="LAN" srczone="LAN" dstzonetype="WAN" dstzone="WAN" connevent="Stop" connid="77"',
+    )
+    assert event["@timestamp"] == "2026-03-02T08:15:00.000Z"  # CET is UTC+1, whatever zone is configured
+    assert (event["source.ip"], event["source.port"], event["destination.ip"], event["destination.port"]) == (
+        "10.20.0.4",
+        51000,
+        "198.51.100.30",
+        443,
+    )
+    assert (event["source.nat.ip"], event["source.nat.port"]) == ("203.0.113.5", 61000)
+    assert "destination.nat.ip" not in event and event["destination.nat.port"] == 0
+    assert (event["source.bytes"], event["destination.bytes"], event["network.bytes"]) == (900, 4200, 5100)
+    assert event["network.transport"] == "tcp" and event["network.direction"] == "outbound"
+    assert set(event["event.type"]) == {"end", "allowed", "connection"}
+    assert (event["event.category"], event["event.outcome"], event["event.action"]) == (
+        ["network"],
+        "success",
+        "allowed",
+    )
+    assert (event["event.code"], event["event.duration"], event["log.level"]) == (
+        "00001",
+        12_000_000_000,
+        "informational",
+    )
+    assert (event["rule.name"], event["rule.id"], event["user.name"]) == ("LAN to WAN", "7", "carol")
+    assert event["source.user.group.name"] == "Staff" and event["source.mac"] == "0A-1B-2C-3D-4E-5F"
+    assert (event["observer.vendor"], event["observer.product"], event["observer.hostname"]) == (
+        "Sophos",
+        "XG",
+        "xg-branch",
+    )
+    assert event["observer.ingress.zone"] == "LAN" and event["observer.egress.interface.name"] == "Port2"
+    assert event["sophos.xg.connid"] == "77" and event["event.dataset"] == "sophos.xg"
+
+
+SOPHOS_DENY = (
+    'device="SFW" date=2026-07-01 time=12:00:00 timezone="{zone}" log_id=010102600002 log_type="Firewall" '
+    'log_component="Firewall Rule" log_subtype="Denied" status="Deny" src_ip=198.51.100.8 dst_ip=10.1.1.1 '
+    'protocol="UDP" src_port=x dst_port=99999 srczonetype="WAN" dstzonetype="LAN"'
+)
+
+
+@pytest.mark.parametrize(
+    ("zone", "configured", "expected"),
+    [
+        ("BST", "UTC", "2026-07-01T11:00:00.000Z"),  # one meaning: British Summer Time
+        ("IST", "UTC", "2026-07-01T12:00:00.000Z"),  # India, Ireland or Israel: the configured zone decides
+        ("IST", "Asia/Kolkata", "2026-07-01T06:30:00.000Z"),
+        ("IST", "Europe/Dublin", "2026-07-01T11:00:00.000Z"),
+        ("XYZ", "America/New_York", "2026-07-01T16:00:00.000Z"),  # unknown: the configured zone
+        ("+0300", "UTC", "2026-07-01T09:00:00.000Z"),
+    ],
+)
+def test_sophos_xg_zone_abbreviations(zone: str, configured: str, expected: str) -> None:
+    parser = get_parser("sophos-xg")
+    assert isinstance(parser, LineParser)
+    event = parser.parse(SOPHOS_DENY.format(zone=zone), ParseContext(timezone=ZoneInfo(configured)))
+    assert event["@timestamp"] == expected
+
+
+def test_sophos_xg_denied_with_bad_ports_is_mapped_without_them() -> None:
+    event = parse("sophos-xg", SOPHOS_DENY.format(zone="UTC"))
+    assert "source.port" not in event and "destination.port" not in event
+    assert event["source.ip"] == "198.51.100.8" and event["network.direction"] == "inbound"
+    assert set(event["event.type"]) == {"denied", "connection"} and event["event.kind"] == "event"
+
+
+def test_sophos_xg_other_log_types() -> None:
+    auth = parse(
+        "sophos-xg",
+        'device="SFW" date=2026-03-02 time=10:00:00 timezone="UTC" log_id=062910617701 log_type="Event" '
+        'log_component="Firewall Authentication" log_subtype="Authentication" status="Failed" priority=Information '
+        'user_name="mallory" src_ip=10.9.9.9 reason="Wrong credentials" message="User mallory failed to login"',
+    )
+    assert (auth["event.category"], auth["event.type"], auth["event.outcome"]) == (
+        ["authentication"],
+        ["start"],
+        "failure",
+    )
+    assert auth["user.name"] == "mallory" and auth["event.reason"] == "Wrong credentials"
+    web = parse(
+        "sophos-xg",
+        'device="SFW" date=2026-03-02 time=10:00:01 timezone="UTC" log_id=050901616001 log_type="Content Filtering" '
+        'log_component="HTTP" log_subtype="Denied" status="" user_name="" src_ip=10.0.0.2 dst_ip=198.51.100.9 '
+        'url="http://bad.example/x" http_status=403 user_agent="curl/8.0" category="Malware"',
+    )
+    assert (web["event.category"], web["event.type"]) == (["web"], ["denied"])
+    assert web["url.original"] == "http://bad.example/x" and web["http.response.status_code"] == 403
+    assert web["sophos.xg.category"] == "Malware" and "user.name" not in web
+    ips = parse(
+        "sophos-xg",
+        'device="SFW" date=2026-03-02 time=10:00:02 timezone="UTC" log_id=020603502001 log_type="IPS" '
+        'log_component="Signatures" log_subtype="Drop" signature_id=1234 signature_msg="SQL injection attempt" '
+        'classification="Web Application Attack" src_ip=203.0.113.3 dst_ip=10.0.0.80 dst_port=80 protocol="TCP"',
+    )
+    assert ips["event.kind"] == "alert" and ips["event.category"] == ["intrusion_detection", "network"]
+    assert (ips["rule.id"], ips["rule.name"], ips["rule.category"]) == (
+        "1234",
+        "SQL injection attempt",
+        "Web Application Attack",
+    )
+    av = parse(
+        "sophos-xg",
+        'device="SFW" date=2026-03-02 time=10:00:03 timezone="UTC" log_id=030906208001 log_type="Anti-Virus" '
+        'log_component="HTTP" log_subtype="Virus" virus="EICAR-AV-Test" src_ip=10.0.0.2 dst_ip=198.51.100.9',
+    )
+    assert av["event.category"] == ["malware"] and av["sophos.xg.virus"] == "EICAR-AV-Test"
+
+
+def test_sophos_xg_sfos19_field_names() -> None:
+    event = parse(
+        "sophos-xg",
+        'device_name="SFW" timestamp="2026-03-02T15:00:00+0530" device_serial_id="X1" log_id=010101600001 '
+        'log_type="Firewall" log_component="Firewall Rule" log_subtype="Allowed" severity="Warning" '
+        "src_ip=10.0.0.1 dst_ip=198.51.100.1 src_trans_ip=203.0.113.1 bytes_sent=10 bytes_received=20 "
+        'src_zone_type="LAN" dst_zone_type="WAN"',
+    )
+    assert event["@timestamp"] == "2026-03-02T09:30:00.000Z"
+    assert (event["source.nat.ip"], event["source.bytes"], event["destination.bytes"]) == ("203.0.113.1", 10, 20)
+    assert event["observer.serial_number"] == "X1" and event["log.level"] == "warning"
+    assert event["network.direction"] == "outbound"
+
+
+def test_sophos_xg_rejects_impossible_dates() -> None:
+    with pytest.raises(ParseError):
+        parse("sophos-xg", 'date=2026-02-30 time=10:00:00 log_id=010101600001 log_type="Firewall"')
+    with pytest.raises(ParseError):
+        parse("sophos-xg", "no pairs here")
+
+
+ZSCALER_EVENT = (
+    '{"datetime":"Tue Mar 03 18:30:00 2026","user":"dan%40corp.example","deviceowner":"dan",'
+    '"devicehostname":"LT-042","locationname":"HQ%20Floor%202","csip":"10.8.1.20","csport":50211,'
+    '"cdip":"198.51.100.44","cdport":22,"ssip":"203.0.113.77","ssport":31002,"sdip":"192.0.2.10","sdport":2222,'
+    '"tsip":"192.0.2.9","tunsport":4500,"tuntype":"IPSec","action":"Allow","dnat":"Yes","proto":"TCP",'
+    '"nwsvc":"SSH","nwapp":"ssh","rulelabel":"Admin%20SSH","ipsrulelabel":"None","inbytes":5120,'
+    '"outbytes":"2048","durationms":910,"threatname":"None"}'
+)
+
+
+def test_zscaler_zia_bare_event_with_nat_and_url_encoding() -> None:
+    event = parse("zscaler-zia", ZSCALER_EVENT)
+    assert event["@timestamp"] == "2026-03-03T18:30:00.000Z"
+    assert (event["source.ip"], event["source.port"], event["destination.ip"], event["destination.port"]) == (
+        "10.8.1.20",
+        50211,
+        "198.51.100.44",
+        22,
+    )
+    assert (event["source.nat.ip"], event["source.nat.port"]) == ("203.0.113.77", 31002)
+    assert (event["destination.nat.ip"], event["destination.nat.port"]) == ("192.0.2.10", 2222)
+    assert (event["source.bytes"], event["destination.bytes"]) == (2048, 5120)
+    assert (event["network.transport"], event["network.protocol"], event["network.application"]) == (
+        "tcp",
+        "ssh",
+        "ssh",
+    )
+    assert (event["user.name"], event["user.email"], event["host.hostname"]) == ("dan", "dan@corp.example", "LT-042")
+    assert event["rule.name"] == ["Admin SSH", "None"]
+    assert (event["event.action"], event["event.duration"]) == ("allow", 910_000_000)
+    assert event["zscaler_zia.firewall.location.name"] == "HQ Floor 2"
+    assert event["zscaler_zia.firewall.tunnel.type"] == "IPSec"
+
+
+def test_zscaler_zia_wrapped_event_in_the_configured_zone() -> None:
+    parser = get_parser("zscaler-zia")
+    assert isinstance(parser, LineParser)
+    line = '{"sourcetype":"zscalernss-fw","event":' + ZSCALER_EVENT.replace('"dnat":"Yes"', '"dnat":"No"') + "}"
+    event = ecs.flatten(parser.parse(line, ParseContext(timezone=ZoneInfo("Europe/Berlin"))))
+    assert event["@timestamp"] == "2026-03-03T17:30:00.000Z"
+    assert event["zscaler_zia.firewall.nat"] == "No"
+
+
+def test_zscaler_zia_bad_values() -> None:
+    event = parse("zscaler-zia", '{"csip":"10.0.0.1","cdip":"nonsense","csport":"http","cdport":70000}')
+    assert "@timestamp" not in event and event["source.ip"] == "10.0.0.1"
+    assert "source.port" not in event and "destination.port" not in event and "destination.ip" not in event
+    for line in ('{"sourcetype":"zscalernss-fw","event":{"csip":', "[1,2]", '{"event":{"cdip":"10.0.0.1"}}'):
+        with pytest.raises(ParseError):
+            parse("zscaler-zia", line)
+    with pytest.raises(ParseError):
+        parse("zscaler-zia", '{"csip":"10.0.0.1","datetime":"yesterday"}')
+
+
+BARRACUDA = (
+    '<134>Mar  2 09:15:00 cgf-edge act: {"version":1,"timestamp":1772442900,"action":"Block","duration":1500,'
+    '"src_iface":"port2","src_ip":"10.30.0.9","src_port":55123,"src_mac":"00:50:56:aa:bb:cc","dst_iface":"port1",'
+    '"dst_ip":"198.51.100.71","dst_port":3389,"fw_rule":"BLOCK-RDP-OUT","src_ip_nat":"203.0.113.20",'
+    '"src_port_nat":40001,"ip_proto":6,"user":"erin","fwd_bytes":60,"rev_bytes":0,"fw_info":4005}'
+)
+
+
+def test_barracuda_cloudgen_blocked_session_with_header_and_nat() -> None:
+    event = parse("barracuda-cloudgen", BARRACUDA)
+    assert event["@timestamp"] == "2026-03-02T09:15:00.000Z"
+    assert (event["source.ip"], event["source.port"], event["destination.ip"], event["destination.port"]) == (
+        "10.30.0.9",
+        55123,
+        "198.51.100.71",
+        3389,
+    )
+    assert (event["source.nat.ip"], event["source.nat.port"]) == ("203.0.113.20", 40001)
+    assert (event["source.bytes"], event["destination.bytes"]) == (60, 0)
+    assert event["event.type"] == ["connection", "denied"] and event["event.action"] == "Block"
+    assert (event["event.duration"], event["network.transport"], event["network.direction"]) == (
+        1_500_000_000,
+        "tcp",
+        "outbound",
+    )
+    assert (event["rule.name"], event["user.name"], event["source.mac"]) == (
+        "BLOCK-RDP-OUT",
+        "erin",
+        "00-50-56-AA-BB-CC",
+    )
+    assert (event["observer.vendor"], event["observer.hostname"], event["observer.ingress.interface.name"]) == (
+        "Barracuda",
+        "cgf-edge",
+        "port2",
+    )
+    assert event["barracuda_cloudgen_firewall.log.fw_info"] == 4005
+
+
+def test_barracuda_cloudgen_bad_values() -> None:
+    event = parse(
+        "barracuda-cloudgen", '{"action":"Start","src_ip":"10.0.0.1","src_port":"abc","dst_ip":7,"proto":"UDP"}'
+    )
+    assert "@timestamp" not in event and "source.port" not in event and "destination.ip" not in event
+    assert event["event.type"] == ["connection", "start"] and event["network.transport"] == "udp"
+    late = parse("barracuda-cloudgen", '<14>Mar  2 09:15:00 cgf act: {"src_ip":"10.0.0.1","timestamp":null}')
+    assert late["@timestamp"] == "2026-03-02T09:15:00.000Z"  # the header's time when the record has none
+    for line in (
+        '{"src_ip":"10.0.0.1",',
+        "cgf act: nothing",
+        '{"dst_port":1}',
+        '{"src_ip":"1.1.1.1","timestamp":1e300}',
+    ):
+        with pytest.raises(ParseError):
+            parse("barracuda-cloudgen", line)
+
+
+def test_auto_picks_each_firewall_parser_for_its_own_lines(tmp_path: Path) -> None:
+    lines = {
+        "sophos-xg": SOPHOS_DENY.format(zone="UTC"),
+        "zscaler-zia": ZSCALER_EVENT,
+        "barracuda-cloudgen": BARRACUDA,
+        "fortigate": 'date=2026-11-24 time=08:00:00 devname="FGT" devid="FG1" logid="0000000013" type="traffic" '
+        "srcip=10.0.0.1 dstip=198.51.100.1 action=accept",
+        "sonicwall": 'id=firewall sn=C0EAE4 time="2026-11-24 10:00:00 UTC" fw=203.0.113.1 m=98 src=10.0.0.3:1:X0',
+        "netfilter": "Nov 24 10:00:00 host kernel: IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 PROTO=TCP SPT=1 DPT=22",
+        "suricata-eve": '{"timestamp":"2026-11-24T10:00:00.000000+0000","event_type":"flow","src_ip":"10.0.0.1",'
+        '"dest_ip":"10.0.0.2"}',
+        "cef": "CEF:0|Acme|Gate|1.0|100|Blocked|5|src=10.0.0.1 dst=203.0.113.5",
+    }
+    log = tmp_path / "mixed.log"
+    log.write_text("\n".join(lines.values()) + "\n")
+    stats = Stats()
+    events = list(parse_files(expand([log]), "auto", CTX, stats))
+    assert stats.failures == 0, stats.warnings
+    modules = [e["event"]["module"] for e in events]
+    assert modules == [get_parser(name).dataset.split(".")[0] for name in lines]
+
+
 # -- auto detection and robustness ------------------------------------------------------------------------
 PIPELINE_FIELDS = {"log.offset"}
 """Set by the input pipeline (as Filebeat does), not by the parsers."""
@@ -267,6 +543,9 @@ VENDOR_PARSER = {
     "juniper_srx": "juniper-srx",
     "sonicwall_firewall": "sonicwall",
     "cef": "cef",
+    "sophos": "sophos-xg",
+    "zscaler_zia": "zscaler-zia",
+    "barracuda_cloudgen_firewall": "barracuda-cloudgen",
 }
 
 
@@ -286,12 +565,20 @@ def test_auto_recognises_every_vendor_line(shared_data: Path, folder: str, name:
     assert not unknown, f"fields outside ECS and the vendor namespaces: {unknown}"
 
 
-@pytest.mark.shared_data
-def test_lines_of_other_products_are_kept_as_parse_failures(shared_data: Path) -> None:
+OTHER_PRODUCT = [
+    # An invented appliance: pipe-separated, no key=value, no JSON, no syslog header.
+    "FWX|2026-11-24 10:00:00|ACCEPT|10.0.0.1>198.51.100.2|tcp|443|rule:web",
+    "FWX|2026-11-24 10:00:01|REJECT|10.0.0.9>203.0.113.4|udp|53|rule:dns-only",
+    "@@ netbox-3 session close peer 198.51.100.7 after 12 s @@",
+]
+
+
+def test_lines_of_other_products_are_kept_as_parse_failures(tmp_path: Path) -> None:
+    log = tmp_path / "other.log"
+    log.write_text("\n".join(OTHER_PRODUCT) + "\n")
     stats = Stats()
-    files = sorted((shared_data / "firewall" / "zscaler_zia").rglob("test-*.log"))
-    events = list(parse_files(expand(files), "auto", CTX, stats))
-    assert events
+    events = list(parse_files(expand([log]), "auto", CTX, stats))
+    assert len(events) == len(OTHER_PRODUCT)
     assert all("_parse_failure" in e["tags"] and e["event"]["original"] for e in events)
 
 
@@ -304,6 +591,8 @@ def garbage(seed: int = 7) -> list[str]:
         "1,2026/11/24 10:00:00,x,TRAFFIC,", "date=2026-11-24 time=", "filterlog: 1,,,", "IN= SRC= DST=",
         '[junos@1 a="', '<1>1 - - - - - [x@1 a="b', "CEF:0|", "CEF:0|a|b|c|d|e|f|", "LEEF:2.0|a|b|c|d|",
         'id=x sn=y time="', 'origin:"1.1.1.1" loguid:"', "%FTD-1-430003: SrcIP: , DstIP", "Feb 30 25:61:61 host app: x",
+        'log_id=010101600001 log_type="Firewall" date=2026-02-30 time=', '{"sourcetype":"zscalernss-fw","event":{',
+        '{"csip":[],"cdip":{},"datetime":7,', '<134>Nov 24 10:00:00 cgf act: {"timestamp":1e400,"src_ip":',
     ]  # fmt: skip
     lines += prefixes
     lines += [p + rng.randbytes(50).decode("latin-1") for p in prefixes]
