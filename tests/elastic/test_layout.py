@@ -7,6 +7,7 @@ from datetime import timedelta
 from elasticsearch import Elasticsearch
 
 from secops import ecs
+from secops.registry import parsers
 from secops.store import elastic_layout as layout
 from tests.elastic.conftest import make_event
 
@@ -54,6 +55,14 @@ def test_family_routing() -> None:
     assert layout.family({"event": {"dataset": "mystery.x", "category": ["process"]}}) == "endpoint"
     assert layout.family({"event": {"dataset": "mystery.x"}}) == "other"
     assert layout.day_of({"@timestamp": "2026-01-31T23:30:00-02:00"}) == "2026.02.01"
+
+
+def test_every_firewall_parser_lands_in_the_firewall_family() -> None:
+    """A new vendor parser must not send its events to ``other``, where firewall dashboards never look."""
+    firewall = [p for p in parsers().values() if type(p).__module__.startswith("collectors.firewall.")]
+    assert len(firewall) >= 15
+    wrong = {p.name: layout.family({"event": {"dataset": p.dataset}}) for p in firewall}
+    assert {name: fam for name, fam in wrong.items() if fam != "firewall"} == {}
 
 
 def test_setup_installs_on_the_bare_node_and_is_idempotent(es_client: Elasticsearch, es_prefix: str) -> None:
