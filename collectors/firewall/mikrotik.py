@@ -45,6 +45,8 @@ _SNIFF = re.compile(
     r"(?:(?:[A-Z][a-z]{2} +\d{1,2} +(?:\d{4} +)?\d\d:\d\d:\d\d|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)\S{0,16} +)?"
     rf"(?:[^\s,]{{0,63}}[^\s,:] +)?(?:- +){{0,4}}{_TOPIC_LIST} "
 )
+_SEVERITY = re.compile(rf",(?:{_SEVERITIES})[ ,]")
+"""A topic list always has a severity after a comma: a cheap test that spares most lines the full pattern."""
 _CHAIN = re.compile(r"([^\s:]{1,64}): in:(.{0,64}?) out:(.{0,64}?), ")
 _ENDPOINT = r"\[[0-9A-Fa-f:.]{2,45}(?:%[\w.-]{1,32})?\](?::\d{1,5})?|[0-9A-Fa-f.:]{2,60}"
 _PAIR = re.compile(rf"({_ENDPOINT})->({_ENDPOINT})")
@@ -75,7 +77,7 @@ class MikrotikParser(LineParser):
     def sniff_line(self, line: str) -> bool:
         if "," not in line:
             return False
-        if _SNIFF.match(line) is not None:
+        if _SEVERITY.search(line, 0, 400) is not None and _SNIFF.match(line) is not None:
             return True
         return " in:" in line and ", proto " in line and "->" in line and _CHAIN.search(line, 0, 400) is not None
 
