@@ -13,9 +13,11 @@ own if anything was stored there after it (the marker records how far it went).
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +35,7 @@ from secops.inputs import expand
 from secops.pipeline import Stats
 from secops.registry import ParseContext
 from secops.store.cases_sqlite import SqliteCaseStore
-from secops.store.embedded import EmbeddedEventStore
+from secops.store.embedded import EVENTS_DIR, EmbeddedEventStore
 from secops.store.sqlite import STATE_DB
 from secops.types import Severity
 
@@ -88,9 +90,29 @@ def _last_batch(root: Path) -> int:
         store.close()
 
 
+def _has_rows(db: Path) -> bool:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return any(conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables)
+
+
+def _holds_data(root: Path) -> bool:
+    """False for an empty directory, or one holding only the empty store that any read command creates."""
+    for entry in root.iterdir():
+        if entry.name == EVENTS_DIR and entry.is_dir():
+            if any(entry.iterdir()):
+                return True
+        elif entry.name == STATE_DB:
+            if _has_rows(entry):
+                return True
+        elif not entry.name.startswith(f"{STATE_DB}-"):  # SQLite's -wal and -shm files
+            return True
+    return False
+
+
 def prepare(root: Path) -> None:
     """Start from an empty directory; replace only an untouched earlier demo."""
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and _holds_data(root):
         marker = root / MARKER
         if not marker.exists():
             raise UsageError("the data directory holds data the demo did not make; use --data-dir", where=str(root))

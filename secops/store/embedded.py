@@ -47,6 +47,8 @@ TARGET_SEGMENT_ROWS = 2_000_000
 PAGE_ROWS = 10_000
 """Searches limited to this many events read their documents in a second, targeted pass (``_page``)."""
 _NAME = re.compile(r"^b(\d{12})-\d+\.parquet$")
+EVENTS_DIR = "events"
+"""Where segments live under the data directory."""
 
 
 def _micros(moment: datetime) -> int:
@@ -70,7 +72,7 @@ class EmbeddedEventStore(EventStore):
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.root = data_dir / "events"
+        self.root = data_dir / EVENTS_DIR
         self.root.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(data_dir / STATE_DB)
         self._duck: duckdb.DuckDBPyConnection | None = None
