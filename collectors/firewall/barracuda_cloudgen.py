@@ -38,7 +38,6 @@ from secops.types import Event
 DATASET = "barracuda_cloudgen_firewall.log"
 
 _SNIFF = re.compile(r'"(?:src_iface|fw_rule|fwd_bytes|app_rule)"\s*:')
-_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}")
 _TYPES = {
     "start": ["connection", "start"],
     "end": ["end"],
@@ -148,9 +147,9 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
             nat_port = net.port(_text(rec.get(prefix + "_port_nat")))
             if nat_port is not None:
                 side["nat"]["port"] = nat_port
-        mac = _text(rec.get(prefix + "_mac")) or ""
-        if _MAC.fullmatch(mac):
-            side["mac"] = mac.replace(":", "-").upper()
+        address = net.mac(_text(rec.get(prefix + "_mac")))
+        if address:
+            side["mac"] = address
     for side, direction in ((source, ("fwd", "sent")), (destination, ("rev", "received"))):
         count = net.integer(_text(rec.get(f"{direction[0]}_bytes", rec.get(direction[1]))))
         if count is not None:

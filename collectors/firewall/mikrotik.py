@@ -144,9 +144,9 @@ def _firewall(text: str, chain: re.Match[str], prefix: str, event: Event, vendor
     source: dict[str, Any] = {}
     destination: dict[str, Any] = {}
     network: dict[str, Any] = {}
-    mac = _MAC.search(rest)
-    if mac is not None:
-        source["mac"] = mac.group(1).upper().replace(":", "-")
+    found = _MAC.search(rest)
+    if found is not None:
+        source["mac"] = net.mac(found.group(1))
     proto = _PROTO.search(rest)
     after = 0
     if proto is not None:

@@ -9,8 +9,11 @@ because the same addresses repeat across millions of lines.
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from typing import Any
+
+_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}")
 
 IANA_PROTOCOLS: dict[str, str] = {
     "0": "hopopt",
@@ -141,3 +144,10 @@ def related_ips(*values: str | None) -> list[str]:
         if value and value not in seen and ip(value) is not None:
             seen.append(value)
     return seen
+
+
+def mac(value: str | None) -> str | None:
+    """A MAC address in ECS form (``AA-BB-CC-DD-EE-FF``), or None when the value is not one."""
+    if value and _MAC.fullmatch(value):
+        return value.replace(":", "-").upper()
+    return None

@@ -42,7 +42,6 @@ DATASET = "sophos.xg"
 
 _SNIFF = re.compile(r"\blog_id=\"?\d{12}\b")
 _FIRST_PAIR = re.compile(r"(?:^|(?<=[\s>]))[A-Za-z_][\w.\-]*=")
-_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}")
 _NUMERIC_ZONE = re.compile(r"([+-])(\d\d):?(\d\d)?$")
 # Abbreviations with one meaning in the tz database → minutes east of UTC.
 _ZONES = {
@@ -218,9 +217,9 @@ def _endpoints(event: Event, rec: dict[str, str]) -> None:
             nat["port"] = nat_port
         if nat:
             side["nat"] = nat
-        mac = rec.get(key, "")
-        if _MAC.fullmatch(mac):
-            side["mac"] = mac.replace(":", "-").upper()
+        address = net.mac(rec.get(key))
+        if address:
+            side["mac"] = address
     totals: dict[str, int] = {}
     for side, suffix in ((source, "sent"), (destination, "recv")):
         for unit, key in (("bytes", f"{suffix}_bytes"), ("packets", f"{suffix}_pkts")):
