@@ -10,14 +10,17 @@ through DuckDB's JSON functions on ``doc``. Which fields are promoted is data
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
+from secops.errors import StoreError
 from secops.types import Event
 
 TS_TYPE = pa.timestamp("us", tz="UTC")
@@ -74,9 +77,11 @@ _KINDS = [kind for _, kind in PROMOTED.values()]
 
 def _coerce(values: list[Any], kind: pa.DataType) -> pa.Array:
     """Build a column; values of the wrong shape (a port given as text, a scalar category) are fixed or nulled."""
+    if pa.types.is_list(kind) and str in set(map(type, values)):
+        return pa.array([_one(v, kind) for v in values], type=kind)  # Arrow would split the text into letters
     try:
         return pa.array(values, type=kind)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, UnicodeEncodeError):
         return pa.array([_one(v, kind) for v in values], type=kind)
 
 
@@ -90,8 +95,15 @@ def _one(value: Any, kind: pa.DataType) -> Any:
             return None
         return number if -(2**31) <= number < 2**31 else None
     if pa.types.is_list(kind):
-        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    return value if isinstance(value, str) else orjson.dumps(value).decode()
+        return [_text(v) for v in value] if isinstance(value, list) else [_text(value)]
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    """A column string: non-strings as JSON, lone surrogates (undecodable log bytes) as ``\\udXXX``."""
+    if not isinstance(value, str):
+        value = json.dumps(value, default=str, ensure_ascii=False)
+    return value.encode("utf-8", "backslashreplace").decode()
 
 
 def _timestamps(values: list[Any], fallback: datetime) -> pa.Array:
@@ -112,58 +124,98 @@ def _parse_one(value: Any, fallback: datetime) -> datetime:
     return fallback
 
 
-def _serialise(events: Sequence[Event], ingested: str) -> list[bytes]:
-    """Stamp ``event.ingested`` into each event and serialise it."""
+MAX_CHUNK_BYTES = 2**31 - 1
+"""A string column's int32 offsets address at most this many bytes."""
+
+
+def _serialise(events: Sequence[Event], ingested: str) -> pa.StringArray | None:
+    """Stamp ``event.ingested`` into each event and serialise it; ``None`` past ``MAX_CHUNK_BYTES``.
+
+    The documents go straight into one growing buffer: keeping a thousand
+    separate ``bytes`` alive made glibc hand memory back and fault it in again
+    on every chunk, which cost more than the encoding itself.
+    """
     dumps = orjson.dumps
-    docs: list[bytes] = []
-    append = docs.append
+    buffer = bytearray()
+    offsets = [0]
+    append = offsets.append
     for event in events:
         meta = event.get("event")
         if meta.__class__ is not dict:
             meta = event["event"] = {}
         meta["ingested"] = ingested
         try:
-            append(dumps(event, default=str))
+            buffer += dumps(event, default=str)
         except (orjson.JSONEncodeError, TypeError):
-            # Lone surrogates or integers past 64 bits: the slower encoder escapes them.
-            append(json.dumps(event, default=str).encode())
-    return docs
+            buffer += _fallback_json(event)
+        append(len(buffer))
+    if len(buffer) > MAX_CHUNK_BYTES:
+        return None
+    # orjson and json.dumps both write valid UTF-8: no need to re-check it.
+    return pa.StringArray.from_buffers(len(events), pa.array(offsets, pa.int32()).buffers()[1], pa.py_buffer(buffer))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fallback_json(event: Event) -> bytes:
+    """JSON for what orjson refuses: integers past 64 bits, and lone surrogates (undecodable
+    log bytes), written as the text ``\\udXXX`` because no JSON reader takes them back."""
+    text = json.dumps(event, default=str, ensure_ascii=False)
+    return _SURROGATE.sub(lambda found: f"\\\\u{ord(found.group()):04x}", text).encode()
 
 
 _EMPTY: dict[str, Any] = {}
+_get = dict.get
 
 
-def _dicts(values: list[Any]) -> list[dict[str, Any]]:
-    """Values with anything that is not a dict replaced by an empty one, so lookups need no checks."""
-    return [v if v.__class__ is dict else _EMPTY for v in values]
+def _values(nodes: list[Any], key: str, default: Any = None) -> list[Any]:
+    """Every node's ``key``, one C-level pass; a node that is not a dict has no fields."""
+    try:
+        return list(map(_get, nodes, repeat(key), repeat(default)))
+    except TypeError:  # e.g. ``"host": "ws-1"`` where a dict belongs
+        return [n.get(key, default) if isinstance(n, dict) else default for n in nodes]
 
 
-def _column(nodes: list[dict[str, Any]], rest: tuple[str, ...]) -> list[Any]:
-    """One promoted field of every event, from the events' top-level sub-dicts (one pass per field)."""
-    *path, last = rest
-    for part in path:
-        nodes = _dicts([n.get(part) for n in nodes])
-    return [n.get(last) for n in nodes]
+CHUNK_ROWS = 1024
+"""Events converted together: a chunk's objects stay in the CPU cache between serialising
+them and reading their promoted fields (whole 20,000-event batches took a third longer)."""
 
 
 def build_table(events: Sequence[Event], seq: int, ingested: str, ingested_at: datetime) -> pa.Table:
-    """One Arrow table for a batch: stamps ``event.ingested`` into each event and serialises it.
+    """One Arrow table for a batch: stamps ``event.ingested`` into each event and serialises it."""
+    batches: list[pa.RecordBatch] = []
+    for start in range(0, len(events), CHUNK_ROWS):
+        batches.extend(_record_batches(events[start : start + CHUNK_ROWS], seq, ingested, ingested_at))
+    return pa.Table.from_batches(batches, schema=SCHEMA)
 
-    Columns are filled field by field with comprehensions rather than event by
-    event: the same work in far fewer interpreter steps on this hot path.
-    """
-    count = len(events)
+
+def _record_batches(events: Sequence[Event], seq: int, ingested: str, ingested_at: datetime) -> list[pa.RecordBatch]:
+    """Columns are filled field by field rather than event by event: the same work in far
+    fewer interpreter steps on this hot path. Chunks of huge events are halved until they fit."""
     docs = _serialise(events, ingested)
+    if docs is None:
+        if len(events) == 1:
+            raise StoreError("an event is larger than 2 GiB as JSON")
+        half = len(events) // 2
+        return [
+            *_record_batches(events[:half], seq, ingested, ingested_at),
+            *_record_batches(events[half:], seq, ingested, ingested_at),
+        ]
+    count = len(events)
     columns: list[list[Any]] = [[]] * len(PROMOTED)
     for top, fields in _PLAN:
-        nodes = _dicts([event.get(top) for event in events])
-        for index, rest in fields:
-            columns[index] = _column(nodes, rest)
+        nodes = _values(events, top)
+        for index, (*path, last) in fields:
+            branch = nodes
+            for part in path:
+                branch = _values(branch, part)
+            columns[index] = _values(branch, last)
     arrays = [
         pa.repeat(pa.scalar(seq, pa.int64()), count),
-        _timestamps([event.get("@timestamp") for event in events], ingested_at),
+        _timestamps(_values(events, "@timestamp"), ingested_at),
         pa.repeat(pa.scalar(ingested_at, TS_TYPE), count),
         *(_coerce(values, kind) for values, kind in zip(columns, _KINDS, strict=True)),
-        pa.array(docs, type=pa.binary()).view(pa.string()),  # orjson writes valid UTF-8: no need to re-check
+        docs,
     ]
-    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+    return [pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)]
