@@ -27,6 +27,7 @@ import orjson
 
 from collectors.packet.zeek_map import infer_path, map_record
 from secops import ecs
+from secops.inputs import iter_lines
 from secops.registry import ParseContext, Parsed, Source, StreamParser, register
 from secops.types import Event
 
@@ -151,9 +152,11 @@ class ZeekParser(StreamParser):
         header = Header()
         from_name = Path(source.name.rsplit("!", 1)[-1]).name.split(".", 1)[0]
         with source.open() as fh:
-            for number, raw in enumerate(fh):
-                line = raw.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
-                if not line.strip():
+            for number, record in enumerate(iter_lines(fh)):
+                line = record.text
+                if record.truncated:
+                    failure = ecs.parse_failure(line, "zeek: record too long, cut", dataset="zeek.connection")
+                    yield Parsed(failure, line, number)
                     continue
                 if line.startswith("#"):
                     header.directive(line)

@@ -9,7 +9,7 @@ import pytest
 from packet_support import PARSERS
 
 from secops import ecs
-from secops.inputs import expand
+from secops.inputs import MAX_RECORD_BYTES, expand
 from secops.pipeline import Stats, parse_files
 from secops.registry import ParseContext
 
@@ -107,6 +107,20 @@ def test_zeek_types_and_timestamps(tmp_path: Path) -> None:
     assert events[0]["zeek"]["connection"]["tunnel_parents"] == []
     assert events[1]["zeek"]["connection"]["tunnel_parents"] == ["a", "b"]
     assert "duration" not in events[1]["event"]
+
+
+def test_zeek_overlong_record_is_cut_kept_and_reading_goes_on(tmp_path: Path) -> None:
+    log = tmp_path / "conn.log"
+    header = "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n"
+    good = "1300475167.0\tC{}\t10.0.0.1\t5353\t10.0.0.2\t53\tudp\n"
+    huge = "1300475167.5\tChuge\t" + "x" * (MAX_RECORD_BYTES + 10) + "\n"
+    log.write_text(header + good.format(1) + huge + good.format(2))
+    events = list(parse_files(expand([log]), "zeek", ParseContext(), Stats()))
+    assert [e["zeek"]["session_id"] for e in events if "zeek" in e] == ["C1", "C2"]
+    [failure] = [e for e in events if e.get("tags") == ["_parse_failure"]]
+    assert "too long" in failure["error"]["message"]
+    assert failure["event"]["original"].startswith("1300475167.5\tChuge\txxx")
+    assert len(failure["event"]["original"]) <= MAX_RECORD_BYTES
 
 
 def test_zeek_notice_json(tmp_path: Path) -> None:
