@@ -102,7 +102,7 @@ def _one(value: Any, kind: pa.DataType) -> Any:
 def _text(value: Any) -> str:
     """A column string: non-strings as JSON, lone surrogates (undecodable log bytes) as ``\\udXXX``."""
     if not isinstance(value, str):
-        value = json.dumps(value, default=str, ensure_ascii=False)
+        value = _json_text(value)
     return value.encode("utf-8", "backslashreplace").decode()
 
 
@@ -161,8 +161,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _fallback_json(event: Event) -> bytes:
     """JSON for what orjson refuses: integers past 64 bits, and lone surrogates (undecodable
     log bytes), written as the text ``\\udXXX`` because no JSON reader takes them back."""
-    text = json.dumps(event, default=str, ensure_ascii=False)
-    return _SURROGATE.sub(lambda found: f"\\\\u{ord(found.group()):04x}", text).encode()
+    return _SURROGATE.sub(lambda found: f"\\\\u{ord(found.group()):04x}", _json_text(event)).encode()
+
+
+def _json_text(value: Any) -> str:
+    """Compact JSON like orjson's, from the encoder that takes any integer and any string."""
+    return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 _EMPTY: dict[str, Any] = {}
