@@ -94,7 +94,7 @@ class SophosXgParser(LineParser):
         first = _FIRST_PAIR.search(line)
         if first is None:
             raise ParseError("no key=value fields: not a Sophos XG record")
-        rec = {k: v for k, v in kv.pairs(line[first.start() :]).items() if v}
+        rec = {k: v for k, v in kv.pairs(line[first.start() :], spaced=True).items() if v}
         if "log_type" not in rec and "log_id" not in rec:
             raise ParseError("no log_type or log_id: not a Sophos XG record")
         for old, new in _ALIASES.items():

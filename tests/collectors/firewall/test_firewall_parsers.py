@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from collectors.firewall import kv
 from secops import ecs
 from secops.errors import ParseError
 from secops.inputs import expand
@@ -332,6 +333,20 @@ def test_sophos_xg_denied_with_bad_ports_is_mapped_without_them() -> None:
     assert "source.port" not in event and "destination.port" not in event
     assert event["source.ip"] == "198.51.100.8" and event["network.direction"] == "inbound"
     assert set(event["event.type"]) == {"denied", "connection"} and event["event.kind"] == "event"
+
+
+def test_sophos_xg_unquoted_value_with_a_space_runs_to_the_next_key() -> None:
+    line = (
+        'device="SFW" date=2026-03-02 time=09:15:00 timezone="UTC" device_name="XG230" '
+        'device_id=C44313350024- P29PUA log_id=010101600001 log_type="Firewall" log_subtype="Allowed" '
+        "src_ip=10.20.0.4 dst_ip=198.51.100.30 tran_dst_ip= dst_port=443"
+    )
+    event = parse("sophos-xg", line)
+    assert event["observer.serial_number"] == "C44313350024- P29PUA"
+    assert (event["event.code"], event["destination.port"]) == ("00001", 443)
+    assert "destination.nat.ip" not in event
+    # netfilter's bare flags stay out of the value before them when values are not spaced
+    assert kv.pairs("ID=0 DF PROTO=TCP SYN URGP=0") == {"ID": "0", "PROTO": "TCP", "URGP": "0"}
 
 
 def test_sophos_xg_other_log_types() -> None:
