@@ -40,6 +40,7 @@ FOLDERS = ("rules", "rules-emerging-threats", "rules-threat-hunting", "rules-com
 sys.path.insert(0, str(REPO))
 
 from secops import ecs  # noqa: E402
+from secops.cli import tune_gc  # noqa: E402
 from secops.detect.detector import BATCH, Detector, batches  # noqa: E402
 from secops.detect.pipelines import pipeline_for  # noqa: E402
 from secops.detect.rules import load_rules  # noqa: E402
@@ -182,6 +183,7 @@ def main() -> None:
     parser.add_argument("--base", type=Path, help="ECS NDJSON to replay (default: EVTX samples + generated logs)")
     parser.add_argument("--rules", type=Path, action="append", help="Rule folders (default: all SigmaHQ folders)")
     args = parser.parse_args()
+    tune_gc()  # the process setting the secops command runs with
     rule_paths = args.rules or [SHARED / "sigma" / f for f in FOLDERS if (SHARED / "sigma" / f).is_dir()]
     with tempfile.TemporaryDirectory(prefix="secops-bench-detect-") as tmp:
         base = args.base or build_base(Path(tmp))

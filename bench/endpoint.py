@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from evtx import PyEvtxParser  # noqa: E402
 
+from secops.cli import tune_gc  # noqa: E402
 from secops.inputs import expand  # noqa: E402
 from secops.pipeline import Stats, parse_files  # noqa: E402
 from secops.registry import ParseContext  # noqa: E402
@@ -71,6 +72,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="library worker threads, for both paths")
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     args = parser.parse_args()
+    tune_gc()  # the process setting the secops command runs with
     samples = sorted((args.shared / "endpoint" / "evtx").rglob("*.evtx"))
     if not samples:
         sys.exit(f"no EVTX samples under {args.shared}/endpoint/evtx")

@@ -33,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from secops.cli import tune_gc
 from secops.config import Config
 from secops.ingest import ingest_files
 from secops.inputs import expand
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="work directory (default: a temporary one, removed)")
     parser.add_argument("--no-syslog-ng", action="store_true")
     args = parser.parse_args()
+    tune_gc()  # the process setting the secops command runs with
     work = args.dir or Path(tempfile.mkdtemp(prefix="secops-bench-fw-"))
     work.mkdir(parents=True, exist_ok=True)
     try:

@@ -19,6 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from secops.cli import tune_gc
 from secops.query import And, Match
 from secops.store.base import Window
 from secops.store.embedded import EmbeddedEventStore
@@ -69,6 +70,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20_000)
     parser.add_argument("--dir", type=Path, default=None)
     args = parser.parse_args()
+    tune_gc()  # the process setting the secops command runs with
 
     root = args.dir or Path(tempfile.mkdtemp(prefix="secops-bench-store-"))
     store = EmbeddedEventStore(root)

