@@ -169,6 +169,14 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
+def load_doc(doc: str) -> Event:
+    """An event back from its ``doc``; documents written before surrogates were kept as text still read."""
+    try:
+        return orjson.loads(doc)
+    except orjson.JSONDecodeError:
+        return json.loads(doc)  # takes the lone ``\\udXXX`` escapes orjson refuses
+
+
 _EMPTY: dict[str, Any] = {}
 _get = dict.get
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -35,7 +34,7 @@ from secops.files import fsync_dir
 from secops.query import Query
 from secops.store.base import EventStore, IngestBatch, Window
 from secops.store.catalog import Catalog, Segment, upsert_checkpoints
-from secops.store.columns import DICTIONARY_COLUMNS, STATISTICS_COLUMNS, build_table
+from secops.store.columns import DICTIONARY_COLUMNS, STATISTICS_COLUMNS, build_table, load_doc
 from secops.store.duck_sql import MACROS, in_cidr, literal, to_sql, values_sql
 from secops.store.sqlite import STATE_DB, write_txn
 from secops.types import EcsField, Event
@@ -222,7 +221,7 @@ class EmbeddedEventStore(EventStore):
         cursor = self._run(sql, segments)
         while rows := cursor.fetchmany(2048):
             for (doc,) in rows:
-                yield orjson.loads(doc)
+                yield load_doc(doc)
 
     def _page(
         self, query: Query | None, window: Window, segments: Sequence[Segment], limit: int, order: str
@@ -252,7 +251,7 @@ class EmbeddedEventStore(EventStore):
             ).fetchall()
             docs.update(((name, int(row)), doc) for row, doc in found)
         for name, row in hits:
-            yield orjson.loads(docs[(name, int(row))])
+            yield load_doc(docs[(name, int(row))])
 
     def count(self, query: Query | None = None, window: Window = Window()) -> int:
         segments = self._segments(window)
@@ -303,7 +302,7 @@ class EmbeddedEventStore(EventStore):
             return []
         wanted = ", ".join(literal(i) for i in ids)
         sql = f"SELECT doc FROM {self._source(segments)} WHERE id IN ({wanted}) ORDER BY ts, id"
-        return [orjson.loads(doc) for (doc,) in self._run(sql, segments).fetchall()]
+        return [load_doc(doc) for (doc,) in self._run(sql, segments).fetchall()]
 
     def read_since(self, cursor: str | None, *, batch_size: int = 50_000) -> Iterator[IngestBatch]:
         after = int(cursor or 0)
@@ -324,7 +323,7 @@ class EmbeddedEventStore(EventStore):
         events: list[Event] = []
         if segments:
             sql = f"SELECT doc FROM {self._source(segments)} WHERE seq BETWEEN {first} AND {last} ORDER BY seq, ts, id"
-            events = [orjson.loads(doc) for (doc,) in self._run(sql, segments).fetchall()]
+            events = [load_doc(doc) for (doc,) in self._run(sql, segments).fetchall()]
         return IngestBatch(events, str(last))
 
     # -- maintenance -------------------------------------------------------------

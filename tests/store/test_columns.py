@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,3 +77,15 @@ def test_an_event_too_large_for_one_chunk_is_refused(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(columns, "MAX_CHUNK_BYTES", 10)
     with pytest.raises(StoreError, match="larger than"):
         build(make_events(1))
+
+
+def test_documents_written_with_surrogate_escapes_by_older_versions_still_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Older versions wrote lone surrogates as JSON escapes, which orjson will not decode.
+    monkeypatch.setattr(columns, "_fallback_json", lambda event: json.dumps(event).encode())
+    store = EmbeddedEventStore(tmp_path)
+    store.write([{"@timestamp": "2026-11-25T10:00:03Z", "event": {"id": "old"}, "user": {"name": "x\ud800"}}])
+    assert store.get(["old"])[0]["user"]["name"] == "x\ud800"
+    assert [e["event"]["id"] for e in store.search(Match("event.id", "old"))] == ["old"]
+    assert [e["event"]["id"] for batch in store.read_since(None) for e in batch.events] == ["old"]
