@@ -157,10 +157,7 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
         packets = net.integer(_text(rec.get(f"{direction[0]}_packets")))
         if packets is not None:
             side["packets"] = packets
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}
     proto = _text(rec.get("ip_proto", rec.get("proto")))
     if proto:
@@ -174,6 +171,4 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
     if found:
         network["direction"] = found
     event["network"] = network
-    related = net.related_ips(src, dst)
-    if related:
-        event.setdefault("related", {})["ip"] = related
+    net.add_related_ips(event, src, dst)

@@ -200,6 +200,4 @@ def _special(event: Event, ext: dict[str, str], ctx: ParseContext) -> None:
                 ecs.put(event, target, stamp)
     if "source" in event or "destination" in event:
         event["event"]["category"] = ["network"]
-        related = net.related_ips(ecs.get(event, "source.ip"), ecs.get(event, "destination.ip"))
-        if related:
-            event["related"] = {"ip": related}
+        net.add_related_ips(event, ecs.get(event, "source.ip"), ecs.get(event, "destination.ip"))

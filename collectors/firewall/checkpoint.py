@@ -192,10 +192,7 @@ def _connection(event: Event, rec: dict[str, Any]) -> None:
     count = net.integer(_first(rec.get("server_outbound_bytes")))
     if count is not None and "bytes" not in destination:
         destination["bytes"] = count
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}
     proto = _first(rec.get("proto"))
     if proto:
@@ -204,11 +201,8 @@ def _connection(event: Event, rec: dict[str, Any]) -> None:
     direction = _first(rec.get("ifdir"))
     if direction:
         network["direction"] = direction
-    if network:
-        event["network"] = network
-    related = net.related_ips(src, dst, _first(rec.get("xlatesrc")), _first(rec.get("xlatedst")))
-    if related:
-        event["related"] = {"ip": related}
+    net.attach(event, network=network)
+    net.add_related_ips(event, src, dst, _first(rec.get("xlatesrc")), _first(rec.get("xlatedst")))
 
 
 def _classify(event: Event, rec: dict[str, Any]) -> None:

@@ -273,10 +273,7 @@ def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...],
     destination = net.endpoint(dst_ip, dst_port or None)
     _side(source, vendor, "source", src_nat_ip, src_nat_port, src_user or src_nat_user)
     _side(destination, vendor, "destination", dst_nat_ip, dst_nat_port, dst_user or dst_nat_user)
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     observer = event["observer"]
     if src_if:
         observer["ingress"] = {"interface": {"name": src_if}}
@@ -296,8 +293,7 @@ def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...],
             network["iana_number"] = number
     if count and count.isdigit():
         network["bytes"] = int(count)
-    if network:
-        event["network"] = network
+    net.attach(event, network=network)
     if rule:
         event["rule"] = {"name": rule}
         vendor["rule_name"] = rule
@@ -314,9 +310,7 @@ def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...],
     for key, value in zip(extras, values[21:], strict=False):
         if value:
             vendor[key] = int(value) if key in ("icmp_type", "icmp_code") and value.isdigit() else value
-    related = net.related_ips(src_ip, dst_ip, src_nat_ip, dst_nat_ip)
-    if related:
-        event["related"] = {"ip": related}
+    net.add_related_ips(event, src_ip, dst_ip, src_nat_ip, dst_nat_ip)
 
 
 def _duration(value: str) -> int | None:
@@ -342,9 +336,7 @@ def _icmp_error(event: Event, text: str, vendor: dict[str, Any]) -> None:
     _, src, sport, dst, dport = found.groups()
     event["source"] = net.endpoint(src, sport)
     event["destination"] = net.endpoint(dst, dport)
-    related = net.related_ips(src, dst)
-    if related:
-        event["related"] = {"ip": related}
+    net.add_related_ips(event, src, dst)
 
 
 _FIREPOWER_KINDS = {

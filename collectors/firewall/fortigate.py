@@ -186,10 +186,7 @@ def _endpoints(event: Event, rec: dict[str, str]) -> None:
         source["packets"] = int(rec["sentpkt"])
     if rec.get("rcvdpkt", "").isdigit():
         destination["packets"] = int(rec["rcvdpkt"])
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}
     if "proto" in rec:
         network["iana_number"] = rec["proto"]
@@ -198,11 +195,8 @@ def _endpoints(event: Event, rec: dict[str, str]) -> None:
     found = _DIRECTIONS.get(said or "") or net.direction(source.get("ip"), destination.get("ip"))
     if found:
         network["direction"] = found
-    if network:
-        event["network"] = network
-    related = net.related_ips(src, dst, rec.get("transip"), rec.get("tranip"))
-    if related:
-        event["related"] = {"ip": related}
+    net.attach(event, network=network)
+    net.add_related_ips(event, src, dst, rec.get("transip"), rec.get("tranip"))
 
 
 def _nat(side: dict[str, Any], address: str | None, port: str | None) -> None:

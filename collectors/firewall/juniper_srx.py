@@ -146,10 +146,7 @@ def _flow(event: Event, f: dict[str, str]) -> None:
         count = net.integer(f.get(f"packets-from-{key}"))
         if count is not None:
             side["packets"] = count
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     proto = f.get("protocol-id")
     if proto:
         event["network"] = {"iana_number": proto, "transport": net.transport(proto)}
@@ -161,11 +158,10 @@ def _flow(event: Event, f: dict[str, str]) -> None:
     elapsed = net.integer(f.get("elapsed-time"))
     if elapsed is not None:
         event["event"]["duration"] = elapsed * 1_000_000_000
-    related = net.related_ips(
+    net.add_related_ips(
+        event,
         f.get("source-address"),
         f.get("destination-address"),
         f.get("nat-source-address"),
         f.get("nat-destination-address"),
     )
-    if related:
-        event["related"] = {"ip": related}

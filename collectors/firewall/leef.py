@@ -144,9 +144,7 @@ def _special(event: Event, attributes: dict[str, str], ctx: ParseContext) -> Non
         direction = net.direction(src, dst)
         if direction:
             ecs.put(event, "network.direction", direction)
-        related = net.related_ips(src, dst, ecs.get(event, "source.nat.ip"), ecs.get(event, "destination.nat.ip"))
-        if related:
-            event["related"] = {"ip": related}
+        net.add_related_ips(event, src, dst, ecs.get(event, "source.nat.ip"), ecs.get(event, "destination.nat.ip"))
     user: Any = ecs.get(event, "user.name")
     if user:
         ecs.put(event, "source.user.name", user)

@@ -170,15 +170,8 @@ def _firewall(text: str, chain: re.Match[str], prefix: str, event: Event, vendor
     direction = _CHAIN_DIRECTION.get(name) or net.direction(net.ip(src), net.ip(dst))
     if direction:
         network["direction"] = direction
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
-    if network:
-        event["network"] = network
-    related = net.related_ips(src, dst)
-    if related:
-        event["related"] = {"ip": related}
+    net.attach(event, source=source, destination=destination, network=network)
+    net.add_related_ips(event, src, dst)
 
 
 def _protocol(name: str, detail: str | None, network: dict[str, Any], vendor: dict[str, Any]) -> None:

@@ -137,13 +137,21 @@ def endpoint(address: str | None, port_value: str | int | None = None) -> dict[s
     return out
 
 
-def related_ips(*values: str | None) -> list[str]:
-    """Distinct valid addresses in order, for ``related.ip``."""
+def attach(event: dict[str, Any], **parts: dict[str, Any]) -> None:
+    """Set each part (``source=``, ``destination=``, ``network=``) that has any field; empty ones stay out."""
+    for key, part in parts.items():
+        if part:
+            event[key] = part
+
+
+def add_related_ips(event: dict[str, Any], *values: str | None) -> None:
+    """``related.ip``: the distinct valid addresses in order; other ``related`` fields stay."""
     seen: list[str] = []
     for value in values:
         if value and value not in seen and ip(value) is not None:
             seen.append(value)
-    return seen
+    if seen:
+        event.setdefault("related", {})["ip"] = seen
 
 
 def mac(value: str | None) -> str | None:

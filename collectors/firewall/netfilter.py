@@ -107,9 +107,7 @@ class NetfilterParser(LineParser):
             iptables["quoted_packet"] = quoted
         if prefix:
             iptables["log_prefix"] = prefix
-        related = net.related_ips(src, dst)
-        if related:
-            event["related"] = {"ip": related}
+        net.add_related_ips(event, src, dst)
         if header.priority is not None:
             event["log"] = {"syslog": header.log_fields()}
         event["iptables"] = iptables

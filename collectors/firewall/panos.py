@@ -190,9 +190,7 @@ def _session(record: dict[str, str], kind: str) -> Event:
         egress["zone"] = record["to"]
     if ingress or egress:
         event["_observer_io"] = (ingress, egress)
-    related = net.related_ips(record.get("src"), record.get("dst"), record.get("natsrc"), record.get("natdst"))
-    if related:
-        event["related"] = {"ip": related}
+    net.add_related_ips(event, record.get("src"), record.get("dst"), record.get("natsrc"), record.get("natdst"))
     if kind == "THREAT" and "threatid" in record:
         event["threat"] = {"indicator": {"description": record["threatid"]}}
     return _observer_io(event)

@@ -101,9 +101,7 @@ class PfsenseParser(LineParser):
         source, destination = net.endpoint(src), net.endpoint(dst)
         _protocol(proto.lower(), tail, source, destination, pf)
         event["source"], event["destination"] = source, destination
-        related = net.related_ips(src, dst)
-        if related:
-            event["related"] = {"ip": related}
+        net.add_related_ips(event, src, dst)
         if header.priority is not None:
             event["log"] = {"syslog": header.log_fields()}
         event["pfsense"] = pf

@@ -199,10 +199,7 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
         count = net.integer(rec.get(key))
         if count is not None:
             target["packets"] = count
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     proto = rec.get("proto")
     if proto:
         name, _, service = proto.partition("/")
@@ -210,7 +207,5 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
         if service and not service.isdigit():
             network["protocol"] = service
         event["network"] = network
-    related = net.related_ips(*addresses)
-    if related:
-        event["related"] = {"ip": related}
+    net.add_related_ips(event, *addresses)
     return io

@@ -234,10 +234,7 @@ def _endpoints(event: Event, rec: dict[str, str]) -> None:
             source["user"]["group"] = {"name": rec["user_gp"]}
         event["user"] = {"name": user}
         event["related"] = {"user": [user]}
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = dict(totals)
     transport = net.transport(rec.get("protocol"))
     if transport:
@@ -249,11 +246,8 @@ def _endpoints(event: Event, rec: dict[str, str]) -> None:
     )
     if found:
         network["direction"] = found
-    if network:
-        event["network"] = network
-    related = net.related_ips(src, dst, rec.get("tran_src_ip"), rec.get("tran_dst_ip"))
-    if related:
-        event.setdefault("related", {})["ip"] = related
+    net.attach(event, network=network)
+    net.add_related_ips(event, src, dst, rec.get("tran_src_ip"), rec.get("tran_dst_ip"))
 
 
 def _direction(source_zone: str | None, destination_zone: str | None) -> str | None:

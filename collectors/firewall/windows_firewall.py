@@ -145,10 +145,7 @@ def record_event(values: list[str], header: Header, ctx: ParseContext) -> Event:
     vendor: dict[str, Any] = {}
     src, dst = row.get("src-ip"), row.get("dst-ip")
     source, destination = net.endpoint(src, row.get("src-port")), net.endpoint(dst, row.get("dst-port"))
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     network = _network(row.get("protocol"), src or dst)
     path = row.get("path", "").upper()
     direction = _DIRECTION.get(path) or (net.direction(src, dst) if path == "FORWARD" else None)
@@ -157,8 +154,7 @@ def record_event(values: list[str], header: Header, ctx: ParseContext) -> Event:
     size = net.integer(row.get("size"))
     if size is not None:
         network["bytes"] = size
-    if network:
-        event["network"] = network
+    net.attach(event, network=network)
     pid = net.integer(row.get("pid"))
     if pid is not None:
         event["process"] = {"pid": pid}
@@ -177,9 +173,7 @@ def record_event(values: list[str], header: Header, ctx: ParseContext) -> Event:
     for name, value in row.items():
         if name not in _MAPPED:
             vendor[name.replace("-", "_").lower()] = value
-    related = net.related_ips(src, dst)
-    if related:
-        event["related"] = {"ip": related}
+    net.add_related_ips(event, src, dst)
     if vendor:
         event["windows_firewall"] = vendor
     return event

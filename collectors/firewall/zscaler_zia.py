@@ -160,10 +160,7 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
     country = _text(rec.get("destcountry"))
     if country and country not in ("None", "Other"):
         destination["geo"] = {"country_name": country}
-    if source:
-        event["source"] = source
-    if destination:
-        event["destination"] = destination
+    net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}
     for field, key in (("transport", "proto"), ("protocol", "nwsvc"), ("application", "nwapp")):
         value = _text(rec.get(key))
@@ -172,11 +169,8 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
     found = net.direction(source.get("ip"), destination.get("ip"))
     if found:
         network["direction"] = found
-    if network:
-        event["network"] = network
-    related = net.related_ips(source.get("ip"), client, _text(rec.get("ssip")), server, _text(rec.get("tsip")))
-    if related:
-        event["related"] = {"ip": related}
+    net.attach(event, network=network)
+    net.add_related_ips(event, source.get("ip"), client, _text(rec.get("ssip")), server, _text(rec.get("tsip")))
 
 
 def _identity(event: Event, rec: dict[str, Any]) -> None:
