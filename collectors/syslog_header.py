@@ -258,7 +258,8 @@ class SyslogClock:
         if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
             prefix = self._lookup(key, ctx)
             if prefix is None:
-                prefix = self._cache[key] = ecs.format_ts(_bsd_datetime(minute + ":00", zone, ctx))[:17]
+                moment = _bsd_datetime(minute + ":00", zone, ctx, written=stamp)
+                prefix = self._cache[key] = ecs.format_ts(moment)[:17]
         return prefix + second + (_fraction(fraction) if fraction else ".000Z")
 
     def iso(self, stamp: str, ctx: ParseContext) -> str:
@@ -290,7 +291,7 @@ class SyslogClock:
         if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
             prefix = self._lookup(key, ctx)
             if prefix is None:
-                moment = iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx)
+                moment = iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx, written=stamp)
                 prefix = self._cache[key] = ecs.format_ts(moment)[:17]
         return prefix + second + (_fraction(fraction) if fraction else ".000Z")
 
@@ -325,11 +326,12 @@ def _fraction(digits: str | None) -> str:
 DEFAULT_CLOCK = SyslogClock()
 
 
-def iso_datetime(stamp: str, ctx: ParseContext) -> datetime:
+def iso_datetime(stamp: str, ctx: ParseContext, *, written: str | None = None) -> datetime:
     """An ISO 8601 timestamp as an aware datetime; zone-less stamps take the context's zone.
 
     Tolerates ``2023-01-13T10:10:16--5:00`` (a doubled sign and one-digit hour
-    seen from Check Point) and nanosecond fractions.
+    seen from Check Point) and nanosecond fractions. ``written`` is the stamp as
+    the record gave it, for the error, when ``stamp`` is a part rebuilt from it.
     """
     text = stamp.replace(" ", "T", 1)
     if text.endswith(("Z", "z")):
@@ -347,11 +349,11 @@ def iso_datetime(stamp: str, ctx: ParseContext) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ParseError(f"bad timestamp {stamp!r}") from exc
+        raise ParseError(f"bad timestamp {written or stamp!r}") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=ctx.timezone)
 
 
-def _bsd_datetime(stamp: str, zone: str | None, ctx: ParseContext) -> datetime:
+def _bsd_datetime(stamp: str, zone: str | None, ctx: ParseContext, *, written: str | None = None) -> datetime:
     parts = stamp.split()
     month = MONTHS[parts[0]]
     day = int(parts[1])
@@ -367,7 +369,7 @@ def _bsd_datetime(stamp: str, zone: str | None, ctx: ParseContext) -> datetime:
         try:
             return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
         except ValueError as exc:
-            raise ParseError(f"bad date {stamp!r}") from exc
+            raise ParseError(f"bad date {written or stamp!r}") from exc
     return infer_year(month, day, hour, minute, second, micro, tz)
 
 

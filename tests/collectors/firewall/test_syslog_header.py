@@ -75,6 +75,18 @@ def test_impossible_dates_raise() -> None:
         parse_header("Feb 30 10:00:00 host app: x", UTC_2024, clock=SyslogClock())
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["<134>Feb 30 14:07:59 fw app: x", "<134>1 2026-02-30T14:07:59Z fw app - - - x", "2026-02-30 14:07:59 fw app: x"],
+)
+def test_a_bad_date_is_reported_as_written(line: str) -> None:
+    # The clock caches by minute; its error once showed the minute with the seconds zeroed.
+    stamp = line.split(" fw ")[0].removeprefix("<134>").removeprefix("1 ")
+    with pytest.raises(ParseError) as raised:
+        parse_header(line, UTC_2024, clock=SyslogClock())
+    assert repr(stamp) in str(raised.value)
+
+
 def test_rfc5424_with_structured_data_escapes_and_several_elements() -> None:
     line = (
         '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" '
