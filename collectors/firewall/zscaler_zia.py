@@ -10,7 +10,8 @@ Sample::
 
 The NSS feed format is configured by the customer; the usual one wraps the
 record as ``{"sourcetype": "zscalernss-fw", "event": {...}}`` and percent-encodes
-string values (``TestLoc%20DB``). The bare ``event`` object is read too.
+string values (``TestLoc%20DB``). The bare ``event`` object is read too, and
+so is a record relayed with a syslog header in front (kept in ``log.syslog``).
 Addresses come in pairs: ``cs*`` is the client's connection (what the client
 sent to), ``ss*``/``sd*`` the connection Zscaler opened on its behalf, ``ts*``
 the tunnel the traffic arrived through. So ``ssip`` is the source NAT address,
@@ -34,6 +35,7 @@ from urllib.parse import unquote
 import orjson
 
 from collectors.firewall import net
+from collectors.syslog_header import parse_header
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
@@ -66,19 +68,23 @@ class ZscalerZiaParser(LineParser):
     priority = 25
 
     def sniff_line(self, line: str) -> bool:
-        if not line.lstrip().startswith("{"):
+        if "{" not in line:
             return False
         return '"zscalernss-fw"' in line or ('"csip"' in line and '"cdip"' in line and '"datetime"' in line)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
+        start = line.find("{")
+        if start < 0:
+            raise ParseError("no JSON object: not a ZIA NSS record")
         try:
-            record = orjson.loads(line)
+            record = orjson.loads(line[start:])
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"not JSON: {exc}") from exc
         if isinstance(record, dict) and isinstance(record.get("event"), dict):
             record = record["event"]
         if not isinstance(record, dict) or "csip" not in record:
             raise ParseError("no ZIA firewall event (csip) in this JSON")
+        header = parse_header(line[:start], ctx) if line[:start].strip() else None
         rec = {k: _value(v) for k, v in record.items() if isinstance(k, str)}
         action = _text(rec.get("action"))
         event_fields: dict[str, Any] = {"kind": "event", "category": ["network"], "type": ["info"]}
@@ -90,9 +96,11 @@ class ZscalerZiaParser(LineParser):
         if millis is not None:
             event_fields["duration"] = millis * 1_000_000
         event: Event = {"event": event_fields}
-        stamp = _timestamp(rec, ctx)
+        stamp = _timestamp(rec, ctx) or (header.timestamp if header else None)
         if stamp:
             event["@timestamp"] = stamp
+        if header is not None:
+            event["log"] = {"syslog": header.log_fields()}
         _endpoints(event, rec)
         _identity(event, rec)
         rules = [_text(rec[key]) for key in ("rulelabel", "ipsrulelabel") if _text(rec.get(key))]

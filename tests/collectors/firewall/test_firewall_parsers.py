@@ -455,6 +455,19 @@ def test_zscaler_zia_wrapped_event_in_the_configured_zone() -> None:
     assert event["zscaler_zia.firewall.nat"] == "No"
 
 
+ZSCALER_RELAYED = "<134>Mar  3 18:31:00 nss-01 zscaler-nss: " + ZSCALER_EVENT
+
+
+def test_zscaler_zia_relayed_behind_a_syslog_header() -> None:
+    # An NSS feed is often relayed through a syslog server, which puts its own header in front.
+    event = parse("zscaler-zia", ZSCALER_RELAYED)
+    assert event["@timestamp"] == "2026-03-03T18:30:00.000Z"  # the record's own time wins over the relay's
+    assert (event["log.syslog.hostname"], event["log.syslog.appname"]) == ("nss-01", "zscaler-nss")
+    assert (event["source.ip"], event["destination.nat.ip"], event["user.name"]) == ("10.8.1.20", "192.0.2.10", "dan")
+    timeless = parse("zscaler-zia", ZSCALER_RELAYED.replace('"datetime":"Tue Mar 03 18:30:00 2026",', ""))
+    assert timeless["@timestamp"].endswith("-03-03T18:31:00.000Z")  # then the relay's time is the best there is
+
+
 def test_zscaler_zia_bad_values() -> None:
     event = parse("zscaler-zia", '{"csip":"10.0.0.1","cdip":"nonsense","csport":"http","cdport":70000}')
     assert "@timestamp" not in event and event["source.ip"] == "10.0.0.1"
@@ -527,6 +540,7 @@ def test_auto_picks_each_firewall_parser_for_its_own_lines(tmp_path: Path) -> No
         "sophos-xg": SOPHOS_DENY.format(zone="UTC"),
         "zscaler-zia": ZSCALER_EVENT,
         "barracuda-cloudgen": BARRACUDA,
+        "zscaler-zia-relayed": ZSCALER_RELAYED,
         "fortigate": 'date=2026-11-24 time=08:00:00 devname="FGT" devid="FG1" logid="0000000013" type="traffic" '
         "srcip=10.0.0.1 dstip=198.51.100.1 action=accept",
         "sonicwall": 'id=firewall sn=C0EAE4 time="2026-11-24 10:00:00 UTC" fw=203.0.113.1 m=98 src=10.0.0.3:1:X0',
@@ -541,7 +555,7 @@ def test_auto_picks_each_firewall_parser_for_its_own_lines(tmp_path: Path) -> No
     events = list(parse_files(expand([log]), "auto", CTX, stats))
     assert stats.failures == 0, stats.warnings
     modules = [e["event"]["module"] for e in events]
-    assert modules == [get_parser(name).dataset.split(".")[0] for name in lines]
+    assert modules == [get_parser(name.removesuffix("-relayed")).dataset.split(".")[0] for name in lines]
 
 
 # -- auto detection and robustness ------------------------------------------------------------------------
