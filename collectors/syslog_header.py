@@ -403,7 +403,7 @@ def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None
     """
     clock = clock or DEFAULT_CLOCK
     value = value.strip()
-    if value.isdigit():
+    if value.isdecimal():
         number = int(value)
         seconds = number / 1000 if number > 100_000_000_000 else number
         return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))

@@ -97,7 +97,7 @@ def _syscall(fields: dict[str, Any], log: dict[str, Any]) -> str | None:
     number = fields.get("syscall")
     if not isinstance(number, str):
         return None
-    if number.isdigit():
+    if number.isdecimal():
         name = t.SYSCALLS.get(arch or "", {}).get(int(number))
         if name:
             log["syscall"] = name
@@ -133,7 +133,7 @@ def _outcome(event: Event, fields: dict[str, Any]) -> None:
 def _process(event: Event, fields: dict[str, Any]) -> None:
     for key, path in (("pid", "process.pid"), ("ppid", "process.parent.pid")):
         value = fields.get(key)
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isdecimal():
             _put(event, path, int(value))
     exe = fields.get("exe")
     if isinstance(exe, str) and exe not in ("?", ""):
@@ -212,7 +212,7 @@ def _execve(records: list[Record], event: Event) -> None:
     for record in records:
         values.update(record.fields)
     argc = values.get("argc")
-    count = min(int(argc), len(values)) if isinstance(argc, str) and argc.isdigit() else 0  # argc is untrusted
+    count = min(int(argc), len(values)) if isinstance(argc, str) and argc.isdecimal() else 0  # argc is untrusted
     args = []
     for index in range(count or 1_000_000):
         key = f"a{index}"
@@ -253,7 +253,7 @@ def _paths(paths: list[dict[str, Any]], cwd: str | None, event: Event, log: dict
         if _known(chosen.get(key)):
             _put(event, path, chosen[key])
     mode = chosen.get("mode")
-    if isinstance(mode, str) and mode.isdigit():
+    if isinstance(mode, str) and mode.isdecimal():
         _put(event, "file.mode", mode[-4:].rjust(4, "0"))
 
 

@@ -66,7 +66,7 @@ class LinuxAuthParser(LineParser):
         self._clock = SyslogClock()
 
     def _timestamp(self, stamp: str, ctx: ParseContext) -> str:
-        return self._clock.iso(stamp, ctx) if stamp[0].isdigit() else self._clock.bsd(stamp, None, ctx)
+        return self._clock.iso(stamp, ctx) if stamp[0].isdecimal() else self._clock.bsd(stamp, None, ctx)
 
     def sniff_line(self, line: str) -> bool:
         return _SNIFF.match(line) is not None
@@ -100,7 +100,7 @@ class LinuxAuthParser(LineParser):
         }
         if program is not None:
             process: dict[str, Any] = {"name": program}
-            if pid is not None and pid.isdigit():
+            if pid is not None and pid.isdecimal():
                 process["pid"] = int(pid)
             event["process"] = process
         if pri is not None:

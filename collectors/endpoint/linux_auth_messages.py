@@ -171,7 +171,7 @@ def _pam_auth_failure(event: dict[str, Any], service: str, text: str) -> None:
         if values.get(key):
             pam_fields[key] = values[key]
     if rhost:
-        if rhost.replace(".", "").isdigit() or ":" in rhost:
+        if rhost.replace(".", "").isdecimal() or ":" in rhost:
             _source(event, rhost, None)
         else:
             event["source"] = {"domain": rhost}

@@ -160,7 +160,7 @@ def _table(columns: dict[str, str]) -> Any:
 
 def _timestamp(doc: dict[str, Any]) -> str | None:
     unix = doc.get("unixTime")
-    if unix is not None and str(unix).isdigit():
+    if unix is not None and str(unix).isdecimal():
         return ecs.format_ts(datetime.fromtimestamp(int(unix), UTC))
     calendar = doc.get("calendarTime")
     if isinstance(calendar, str):
@@ -175,7 +175,7 @@ def _apply(event: Event, target: str, kind: str, value: str) -> None:
     if kind == "text":
         ecs.put(event, target, value)
     elif kind == "int":
-        if value.lstrip("-").isdigit():
+        if value.lstrip("-").isdecimal():
             ecs.put(event, target, int(value))
     elif kind == "ip":
         try:
@@ -183,7 +183,7 @@ def _apply(event: Event, target: str, kind: str, value: str) -> None:
         except ValueError:
             return
     elif kind == "epoch":
-        if value.isdigit() and int(value) > 0:
+        if value.isdecimal() and int(value) > 0:
             ecs.put(event, target, ecs.format_ts(datetime.fromtimestamp(int(value), UTC)))
     elif kind == "transport":
         ecs.put(event, target, TRANSPORTS.get(value, value))

@@ -111,7 +111,7 @@ def _port(target: str) -> Op:
     put = _setter(target)
 
     def op(ev: Event, v: Any) -> None:
-        if v.isdigit():
+        if v.isdecimal():
             put(ev, int(v))
 
     return op

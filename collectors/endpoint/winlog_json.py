@@ -153,7 +153,7 @@ def _winlogbeat(doc: dict[str, Any]) -> Event:
             winlog[key] = str(source[key])
     if source.get("provider_guid"):
         winlog["provider_guid"] = braced(str(source["provider_guid"]))
-    if isinstance(source.get("version"), int) or str(source.get("version", "")).isdigit():
+    if isinstance(source.get("version"), int) or str(source.get("version", "")).isdecimal():
         winlog["version"] = int(source["version"])
     keywords = source.get("keywords")
     if keywords:

@@ -82,7 +82,7 @@ def system_time(value: str) -> str | None:
     """``2021-12-04T21:19:16.7419951Z`` → an ECS timestamp (µs, or ms when that is exact)."""
     if len(value) >= 20 and value[10] == "T" and value[-1] == "Z" and value[19] in ".Z":
         frac = (value[20:-1] + "000000")[:6]
-        if frac.isdigit():
+        if frac.isdecimal():
             return f"{value[:19]}.{frac[:3] if frac.endswith('000') else frac}Z"
     try:
         return ecs.format_ts(datetime.fromisoformat(value))
@@ -165,7 +165,7 @@ def _common(winlog: dict[str, Any], version: Any, opcode: Any, keywords: Any) ->
 
 def _common_fields(version: Any, opcode: Any, keywords: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    if version is not None and str(version).isdigit():
+    if version is not None and str(version).isdecimal():
         out["version"] = int(version)
     if opcode is not None and OPCODES.get(str(opcode)):
         out["opcode"] = OPCODES[str(opcode)]
@@ -177,9 +177,9 @@ def _common_fields(version: Any, opcode: Any, keywords: Any) -> dict[str, Any]:
 
 def _execution(winlog: dict[str, Any], pid: Any, tid: Any) -> None:
     process: dict[str, Any] = {}
-    if pid is not None and (pid.__class__ is int or str(pid).isdigit()):
+    if pid is not None and (pid.__class__ is int or str(pid).isdecimal()):
         process["pid"] = int(pid)
-    if tid is not None and (tid.__class__ is int or str(tid).isdigit()):
+    if tid is not None and (tid.__class__ is int or str(tid).isdecimal()):
         process["thread"] = {"id": int(tid)}
     if process:
         winlog["process"] = process

@@ -130,7 +130,7 @@ def _timestamp(value: Any, ctx: ParseContext) -> str | None:
             return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))
         except (OverflowError, OSError, ValueError) as exc:
             raise ParseError(f"bad timestamp {value!r}") from exc
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isdecimal():
         return _timestamp(int(value), ctx)
     if isinstance(value, str) and value:
         return DEFAULT_CLOCK.iso(value, ctx)
@@ -161,7 +161,7 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
     network: dict[str, Any] = {}
     proto = _text(rec.get("ip_proto", rec.get("proto")))
     if proto:
-        if proto.isdigit():
+        if proto.isdecimal():
             network["iana_number"] = proto
         network["transport"] = net.transport(proto)
     address = source.get("ip") or destination.get("ip")

@@ -110,7 +110,7 @@ class CefParser(LineParser):
             "message": name,
         }
         level = severity.lower()
-        if severity.isdigit():
+        if severity.isdecimal():
             event["event"]["severity"] = int(severity)
         elif level in _SEVERITY:
             event["event"]["severity"] = _SEVERITY[level]

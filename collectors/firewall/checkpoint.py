@@ -167,7 +167,7 @@ def _first(value: Any) -> str | None:
 
 def _epoch(value: Any, ctx: ParseContext) -> str | None:
     value = _first(value)
-    if not value or not value.isdigit():
+    if not value or not value.isdecimal():
         return None
     return DEFAULT_CLOCK.iso(datetime.fromtimestamp(int(value), UTC).isoformat(), ctx)
 

@@ -291,7 +291,7 @@ def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...],
         number = net.PROTOCOL_NUMBERS.get(transport)
         if number:
             network["iana_number"] = number
-    if count and count.isdigit():
+    if count and count.isdecimal():
         network["bytes"] = int(count)
     net.attach(event, network=network)
     if rule:
@@ -309,13 +309,13 @@ def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...],
             event["event"]["duration"] = seconds * 1_000_000_000
     for key, value in zip(extras, values[21:], strict=False):
         if value:
-            vendor[key] = int(value) if key in ("icmp_type", "icmp_code") and value.isdigit() else value
+            vendor[key] = int(value) if key in ("icmp_type", "icmp_code") and value.isdecimal() else value
     net.add_related_ips(event, src_ip, dst_ip, src_nat_ip, dst_nat_ip)
 
 
 def _duration(value: str) -> int | None:
     parts = value.split(":")
-    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+    if not all(p.isdecimal() for p in parts) or len(parts) > 3:
         return None
     seconds = 0
     for part in parts:
@@ -379,7 +379,7 @@ def _firepower(msgid: str) -> Callable[[Event, str, dict[str, Any]], None]:
             g.pop("user")
         _apply(event, vendor, tuple(g.get(name) for name in FIELDS), ())
         for key, target in (("InitiatorBytes", "source"), ("ResponderBytes", "destination")):
-            if pairs.get(key, "").isdigit() and target in event:
+            if pairs.get(key, "").isdecimal() and target in event:
                 event[target]["bytes"] = int(pairs[key])
         for key, value in pairs.items():
             if key not in _FIREPOWER_FIELDS:

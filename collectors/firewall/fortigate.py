@@ -104,7 +104,7 @@ class FortigateParser(LineParser):
         outcome = _outcome(rec, action)
         if outcome:
             event_fields["outcome"] = outcome
-        if "duration" in rec and rec["duration"].isdigit():
+        if "duration" in rec and rec["duration"].isdecimal():
             event_fields["duration"] = int(rec["duration"]) * 1_000_000_000
         if "logid" in rec:
             event_fields["code"] = rec["logid"]
@@ -130,7 +130,7 @@ class FortigateParser(LineParser):
 def _timestamp(rec: dict[str, str], ctx: ParseContext) -> str:
     stamp = f"{rec['date']}T{rec['time']}"
     tz = rec.get("tz")
-    if tz and len(tz) == 5 and tz[0] in "+-" and tz[1:].isdigit():
+    if tz and len(tz) == 5 and tz[0] in "+-" and tz[1:].isdecimal():
         stamp += f"{tz[:3]}:{tz[3:]}"
     return DEFAULT_CLOCK.iso(stamp, ctx)
 
@@ -179,12 +179,12 @@ def _endpoints(event: Event, rec: dict[str, str]) -> None:
     _nat(source, rec.get("transip"), rec.get("transport"))
     _nat(destination, rec.get("tranip"), rec.get("tranport"))
     if "sentbyte" in rec:
-        source["bytes"] = int(rec["sentbyte"]) if rec["sentbyte"].isdigit() else 0
+        source["bytes"] = int(rec["sentbyte"]) if rec["sentbyte"].isdecimal() else 0
     if "rcvdbyte" in rec:
-        destination["bytes"] = int(rec["rcvdbyte"]) if rec["rcvdbyte"].isdigit() else 0
-    if rec.get("sentpkt", "").isdigit():
+        destination["bytes"] = int(rec["rcvdbyte"]) if rec["rcvdbyte"].isdecimal() else 0
+    if rec.get("sentpkt", "").isdecimal():
         source["packets"] = int(rec["sentpkt"])
-    if rec.get("rcvdpkt", "").isdigit():
+    if rec.get("rcvdpkt", "").isdecimal():
         destination["packets"] = int(rec["rcvdpkt"])
     net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}

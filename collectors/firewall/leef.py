@@ -127,7 +127,7 @@ def _special(event: Event, attributes: dict[str, str], ctx: ParseContext) -> Non
     if proto:
         ecs.put(event, "network.transport", net.transport(proto))
     severity = attributes.get("sev")
-    if severity and severity.isdigit():
+    if severity and severity.isdecimal():
         event["event"]["severity"] = int(severity)
     if "devTime" in attributes:
         stamp = device_timestamp(attributes["devTime"], ctx)

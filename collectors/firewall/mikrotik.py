@@ -179,7 +179,7 @@ def _protocol(name: str, detail: str | None, network: dict[str, Any], vendor: di
     transport = _PROTO_NAMES.get(lower) or net.transport(lower)
     if transport:
         network["transport"] = transport
-    number = name if name.isdigit() else net.PROTOCOL_NUMBERS.get(transport or "")
+    number = name if name.isdecimal() else net.PROTOCOL_NUMBERS.get(transport or "")
     if number is not None:
         network["iana_number"] = number
     if not detail:

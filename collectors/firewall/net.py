@@ -64,7 +64,7 @@ def ip(value: str | None) -> str | None:
 
 def port(value: str | None) -> int | None:
     """A port number 0–65535, or None."""
-    if value is None or not value.isdigit():
+    if value is None or not value.isdecimal():
         return None
     number = int(value)
     return number if number <= 65535 else None
@@ -72,7 +72,7 @@ def port(value: str | None) -> int | None:
 
 def integer(value: str | None) -> int | None:
     """A non-negative decimal integer, or None."""
-    if value is None or not value.isdigit():
+    if value is None or not value.isdecimal():
         return None
     return int(value)
 
@@ -81,7 +81,7 @@ def transport(value: str | None) -> str | None:
     """A protocol name or number → ``network.transport`` keyword."""
     if not value:
         return None
-    if value.isdigit():
+    if value.isdecimal():
         return IANA_PROTOCOLS.get(value, value)
     return value.lower()
 

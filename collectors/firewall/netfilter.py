@@ -20,6 +20,7 @@ Reference: Linux ``net/netfilter/nf_log_syslog.c``; Elastic ``iptables`` integra
 from __future__ import annotations
 
 import re
+import string
 from typing import Any
 
 from collectors.firewall import net
@@ -136,7 +137,7 @@ def _fields(text: str) -> tuple[dict[str, str], list[str], dict[str, str], str]:
 
 
 def _number(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
+    return int(value) if value.isdecimal() else value
 
 
 def _verdict(prefix: str, event: Event, iptables: dict[str, Any]) -> str | None:
@@ -161,7 +162,9 @@ def _mac(value: str | None, source: dict[str, Any], destination: dict[str, Any],
     if len(octets) >= 14:
         destination["mac"] = "-".join(octets[0:6]).upper()
         source["mac"] = "-".join(octets[6:12]).upper()
-        iptables["ether_type"] = int(octets[12] + octets[13], 16)
+        ether_type = octets[12] + octets[13]
+        if len(ether_type) == 4 and all(c in string.hexdigits for c in ether_type):
+            iptables["ether_type"] = int(ether_type, 16)
 
 
 def _apache_time(text: str, ctx: ParseContext) -> str | None:

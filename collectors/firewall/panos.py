@@ -146,7 +146,7 @@ def _session(record: dict[str, str], kind: str) -> Event:
         "dataset": DATASET,
         "module": "panw",
     }
-    if "elapsed" in record and record["elapsed"].isdigit():
+    if "elapsed" in record and record["elapsed"].isdecimal():
         event_fields["duration"] = int(record["elapsed"]) * 1_000_000_000
     source = net.endpoint(record.get("src"), record.get("sport"))
     destination = net.endpoint(record.get("dst"), record.get("dport"))
@@ -157,16 +157,15 @@ def _session(record: dict[str, str], kind: str) -> Event:
         network["transport"] = net.transport(record["proto"])
     if "app" in record:
         network["application"] = record["app"]
+    # A counter that is not a number (a line whose columns shifted) is left out, not fatal.
     if "bytes_sent" in record:
-        source["bytes"] = int(record["bytes_sent"])
-        destination["bytes"] = int(record.get("bytes_received", "0"))
+        _count(source, "bytes", record["bytes_sent"])
+        _count(destination, "bytes", record.get("bytes_received", "0"))
     if "pkts_sent" in record:
-        source["packets"] = int(record["pkts_sent"])
-        destination["packets"] = int(record.get("pkts_received", "0"))
-    if "bytes" in record:
-        network["bytes"] = int(record["bytes"])
-    if "packets" in record:
-        network["packets"] = int(record["packets"])
+        _count(source, "packets", record["pkts_sent"])
+        _count(destination, "packets", record.get("pkts_received", "0"))
+    _count(network, "bytes", record.get("bytes"))
+    _count(network, "packets", record.get("packets"))
     if kind == "THREAT" and record.get("direction") in _THREAT_DIRECTION:
         network["direction"] = _THREAT_DIRECTION[record["direction"]]
     event: Event = {
@@ -206,6 +205,12 @@ def _observer_io(event: Event) -> Event:
             io["egress"] = egress
         event["observer"] = io
     return event
+
+
+def _count(target: dict[str, Any], key: str, value: str | None) -> None:
+    number = net.integer(value)
+    if number is not None:
+        target[key] = number
 
 
 def _nat(side: dict[str, Any], address: str | None, port: str | None) -> None:

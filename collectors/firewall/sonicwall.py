@@ -204,7 +204,7 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
     if proto:
         name, _, service = proto.partition("/")
         network: dict[str, Any] = {"transport": net.transport(name)}
-        if service and not service.isdigit():
+        if service and not service.isdecimal():
             network["protocol"] = service
         event["network"] = network
     net.add_related_ips(event, *addresses)

@@ -157,7 +157,7 @@ def _classify(rec: dict[str, str]) -> dict[str, Any]:
     elif status in _SUCCEEDED or verdict:
         out["outcome"] = "success"
     log_id = rec.get("log_id", "")
-    if len(log_id) == 12 and log_id.isdigit():
+    if len(log_id) == 12 and log_id.isdecimal():
         out["code"] = log_id[7:]
     return out
 

@@ -168,7 +168,7 @@ def record_event(values: list[str], header: Header, ctx: ParseContext) -> Event:
             vendor.setdefault(group, {})[key] = number
     if "info" in row:
         vendor["info"] = row["info"]
-        if action == "INFO-EVENTS-LOST" and row["info"].isdigit():
+        if action == "INFO-EVENTS-LOST" and row["info"].isdecimal():
             vendor["events_lost"] = int(row["info"])
     for name, value in row.items():
         if name not in _MAPPED:
@@ -196,7 +196,7 @@ def _network(protocol: str | None, address: str | None) -> dict[str, Any]:
         name = "ipv6-icmp"
     if name:
         network["transport"] = name
-    number = protocol if protocol.isdigit() else net.PROTOCOL_NUMBERS.get(protocol.lower())
+    number = protocol if protocol.isdecimal() else net.PROTOCOL_NUMBERS.get(protocol.lower())
     if number is not None:
         network["iana_number"] = number
     return network

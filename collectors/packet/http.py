@@ -217,7 +217,7 @@ class HttpSession:
             return CHUNK_SIZE
         # Several Content-Length values are a smuggling attempt; the last one counts, as Wireshark reads it.
         length = headers.get("content-length", "").split(",")[-1].strip()
-        if length.isdigit():
+        if length.isdecimal():
             self.left[side] = int(length)
             return LENGTH if self.left[side] else HEAD
         return HEAD if request else UNTIL_CLOSE
@@ -355,7 +355,7 @@ def datagram_events(flow: Flow, side: int, ts: int, payload: bytes) -> list[tupl
 
 def _status(line: str) -> int:
     parts = line.split(" ", 2)
-    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() and len(parts[1]) == 3 else 0
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdecimal() and len(parts[1]) == 3 else 0
 
 
 def _mime(headers: dict[str, str]) -> str | None:
@@ -401,7 +401,7 @@ def _url(target: str, host: str, method: str) -> dict:
         url["scheme"] = "http"
         if name:
             url["domain"] = name
-        if port_text.isdigit():
+        if port_text.isdecimal():
             url["port"] = int(port_text)
     url["path"] = path
     if query:

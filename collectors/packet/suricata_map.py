@@ -17,7 +17,7 @@ SEVERITY = {1: "high", 2: "medium", 3: "low"}
 def timestamp(value: str) -> str:
     """EVE's ``2018-07-05T15:07:20.910626-0400`` as ECS UTC text."""
     text = str(value)
-    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdecimal():
         text = f"{text[:-2]}:{text[-2:]}"
     return ecs.format_ts(ecs.parse_ts(text.replace("Z", "+00:00")))
 

@@ -59,7 +59,7 @@ def attack(tags: Iterable[str]) -> tuple[list[str], list[str]]:
         if not name.startswith("attack."):
             continue
         value = name[len("attack.") :]
-        if value[:1] == "t" and value[1:5].isdigit():
+        if value[:1] == "t" and value[1:5].isdecimal():
             techniques.append(value.upper())
         elif value.replace("_", "-") in TACTICS:
             tactics.append(value.replace("_", "-"))
@@ -111,7 +111,7 @@ def matched(event: Event) -> MatchedEvent:
         timestamp=ecs.get(event, "@timestamp"),
         file=ecs.get(event, "log.file.path"),
         offset=offset if isinstance(offset, int) else None,
-        record=int(record) if isinstance(record, int | str) and str(record).isdigit() else None,
+        record=int(record) if isinstance(record, int | str) and str(record).isdecimal() else None,
     )
 
 

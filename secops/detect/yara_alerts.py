@@ -109,7 +109,7 @@ def level_of(meta: Mapping[str, Any]) -> Severity:
         if isinstance(value, str) and value.strip().lower() in _LEVELS:
             return _LEVELS[value.strip().lower()]
         number = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isdecimal():
             number = int(value)
         if number is not None:
             return _score_level(number)
