@@ -51,6 +51,8 @@ _TYPED = {
 _WORD = r"\S+"
 _PLACEHOLDER = re.compile(r"\{(\w+)([*+]?)\}")
 _PAYLOAD = re.compile(r"(\w+) src (\S+?)/(\d+) dst (\S+?)/(\d+)")
+_TOKENS = re.compile(r"[\s()<>\[\],;/=\"']+")
+"""What separates an address from its neighbours in free text: ``(10.0.0.1)``, ``<ip>``, ``ip/port``."""
 _FIREPOWER = re.compile(r"(\w+): ([^,]*)(?:, |$)")
 _TAKEN = frozenset(
     [
@@ -217,6 +219,7 @@ def _hostname(hostname: str | None, app: str | None, rest: str) -> str | None:
 def _from_table(event: Event, msgid: str, text: str, vendor: dict[str, Any], ftd: bool) -> None:
     found = COMPILED.get(msgid)
     if found is None:
+        _addresses_only(event, text)
         return
     message, plans = found
     ev = event["event"]
@@ -238,6 +241,22 @@ def _from_table(event: Event, msgid: str, text: str, vendor: dict[str, Any], ftd
             else:
                 _apply(event, vendor, values, plan.extras)
             return
+    _addresses_only(event, text)
+
+
+def _addresses_only(event: Event, text: str) -> None:
+    """A message with no known shape still names its addresses in ``related.ip``: an indicator
+    sweep or a hunt for an address finds it, though which side each address is stays unknown."""
+    found = []
+    for token in _TOKENS.split(text):
+        token = token.strip(".:")
+        if "." in token or ":" in token:
+            # As it stands, after an interface (``outside:10.0.0.1``), or before a port (``10.0.0.1:53``).
+            for candidate in (token, token.partition(":")[2], token.rpartition(":")[0]):
+                if net.ip(candidate) is not None:
+                    found.append(candidate)
+                    break
+    net.add_related_ips(event, *found)
 
 
 def _side(

@@ -121,6 +121,21 @@ def test_ftd_firepower_connection_event() -> None:
 def test_cisco_unknown_message_id_is_still_an_event() -> None:
     event = parse("cisco-asa", "%ASA-5-999999: something new")
     assert event["event.code"] == "999999" and event["message"] == "something new"
+    assert "related.ip" not in event
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # An id outside the table (an AnyConnect session) and a known id in a shape the table lacks.
+        "%ASA-4-722051: Group <vpn> User <alice> IP <198.51.100.7> IPv4 Address <10.8.0.9> assigned to session",
+        "%ASA-6-302013: Built a connection the table does not know, from outside:198.51.100.7/4242 to 10.8.0.9:22.",
+    ],
+)
+def test_cisco_message_of_unknown_shape_still_names_its_addresses(text: str) -> None:
+    event = parse("cisco-asa", "<166>Nov 24 2026 10:00:01 fw-edge : " + text)
+    assert event["related.ip"] == ["198.51.100.7", "10.8.0.9"]  # for hunts and indicator sweeps
+    assert "source.ip" not in event and "destination.ip" not in event  # which side is which is unknown
 
 
 def test_panos_threat_log() -> None:
