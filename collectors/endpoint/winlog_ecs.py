@@ -498,12 +498,15 @@ def to_ecs(winlog: dict[str, Any], timestamp: str | None, level: str | None, mes
     if message:
         event["message"] = message
     data = winlog.get("event_data")
-    if data:
-        ops = spec.ops
-        for name, value in data.items():
-            op = ops.get(name)
-            if op is not None and value.__class__ is str:
-                op(event, value)
+    ops = spec.ops
+    # Some events keep their fields in UserData instead (1102, the audit log cleared, names who
+    # cleared it there); EventData wins where both have a field.
+    for block in (winlog.get("user_data"), data):
+        if block:
+            for name, value in block.items():
+                op = ops.get(name)
+                if op is not None and value.__class__ is str:
+                    op(event, value)
     if classic:
         _classic_powershell(event, data or {}, message)
     return event
