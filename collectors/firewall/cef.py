@@ -200,4 +200,6 @@ def _special(event: Event, ext: dict[str, str], ctx: ParseContext) -> None:
                 ecs.put(event, target, stamp)
     if "source" in event or "destination" in event:
         event["event"]["category"] = ["network"]
-        net.add_related_ips(event, ecs.get(event, "source.ip"), ecs.get(event, "destination.ip"))
+        net.add_related_ips(
+            event, *(ecs.get(event, f) for f in ("source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip"))
+        )

@@ -256,8 +256,10 @@ def test_cef_with_syslog_header_escapes_and_labels() -> None:
         "cef",
         "<134>Nov 24 10:00:00 host CEF:0|Acme|Gate\\|Way|2.1|100|Blocked \\\\ connection|8|src=10.0.0.1 "
         "spt=1234 dst=203.0.113.5 dpt=443 proto=TCP act=blocked outcome=failure in=100 out=200 "
-        "cs1Label=Policy cs1=deny all msg=a\\=b rt=1764000000000",
+        "cs1Label=Policy cs1=deny all msg=a\\=b rt=1764000000000 sourceTranslatedAddress=198.51.100.3",
     )
+    assert event["source.nat.ip"] == "198.51.100.3"
+    assert event["related.ip"] == ["10.0.0.1", "203.0.113.5", "198.51.100.3"]  # NAT addresses too
     assert event["observer.product"] == "Gate|Way"
     assert event["cef.name"] == "Blocked \\ connection"
     assert event["cef.extensions.deviceCustomString1"] == "deny all"
@@ -513,6 +515,7 @@ def test_barracuda_cloudgen_blocked_session_with_header_and_nat() -> None:
         3389,
     )
     assert (event["source.nat.ip"], event["source.nat.port"]) == ("203.0.113.20", 40001)
+    assert event["related.ip"] == ["10.30.0.9", "198.51.100.71", "203.0.113.20"]  # NAT addresses too
     assert (event["source.bytes"], event["destination.bytes"]) == (60, 0)
     assert event["event.type"] == ["connection", "denied"] and event["event.action"] == "Block"
     assert (event["event.duration"], event["network.transport"], event["network.direction"]) == (
