@@ -171,7 +171,7 @@ def _firewall(text: str, chain: re.Match[str], prefix: str, event: Event, vendor
     if direction:
         network["direction"] = direction
     net.attach(event, source=source, destination=destination, network=network)
-    net.add_related_ips(event, src, dst)
+    net.add_related_ips(event, src, dst, *(side["nat"]["ip"] for side in (source, destination) if "nat" in side))
 
 
 def _protocol(name: str, detail: str | None, network: dict[str, Any], vendor: dict[str, Any]) -> None:

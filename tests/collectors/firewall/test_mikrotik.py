@@ -102,6 +102,7 @@ def test_source_nat_and_iso_space_stamp_without_host() -> None:
         "192.168.88.10",
     )
     assert "destination.nat.ip" not in event and event["mikrotik.connection_state"] == "new,snat"
+    assert event["related.ip"] == ["192.168.88.10", "8.8.8.8", "203.0.113.1"]  # the NAT address too
     assert event["rule.name"] == "FW_LOG" and "event.outcome" not in event
     assert event["network.direction"] == "outbound" and "observer.ingress.interface.name" not in event
 
