@@ -29,3 +29,50 @@ def test_who_cleared_the_security_log_comes_from_user_data(tmp_path: Path) -> No
     assert event["event"]["action"] == "audit-log-cleared"
     assert event["user"] == {"id": "S-1-5-21-1-2-3-500", "name": "mallory", "domain": "CORP"}
     assert event["winlog"]["logon"]["id"] == "0x3e7"
+
+
+def _event(provider: str, guid: str, channel: str, event_id: int, data: dict[str, str]) -> str:
+    fields = "".join(f'<Data Name="{name}">{value}</Data>' for name, value in data.items())
+    return (
+        '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+        f'<Provider Name="{provider}" Guid="{guid}"/><EventID>{event_id}</EventID><Version>5</Version>'
+        "<Level>4</Level><Keywords>0x8020000000000000</Keywords>"
+        '<TimeCreated SystemTime="2024-03-01T10:00:00Z"/><EventRecordID>9</EventRecordID>'
+        f"<Channel>{channel}</Channel><Computer>ws7.corp.example</Computer></System>"
+        f"<EventData>{fields}</EventData></Event>"
+    )
+
+
+def test_related_fields_name_every_address_account_and_hash(tmp_path: Path) -> None:
+    explicit_logon = _event(
+        "Microsoft-Windows-Security-Auditing",
+        "{54849625-5478-4994-A5BA-3E3B0328C30D}",
+        "Security",
+        4648,
+        {
+            "SubjectUserName": "alice",
+            "SubjectDomainName": "CORP",
+            "TargetUserName": "Administrator",
+            "TargetDomainName": "CORP",
+            "IpAddress": "10.1.2.3",
+            "IpPort": "445",
+        },
+    )
+    process = _event(
+        "Microsoft-Windows-Sysmon",
+        "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}",
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        {
+            "Image": "C:\\Windows\\System32\\cmd.exe",
+            "CommandLine": "cmd.exe /c whoami",
+            "User": "CORP\\bob",
+            "Hashes": "SHA1=AAAA,MD5=BBBB,IMPHASH=CCCC",
+        },
+    )
+    path = tmp_path / "events.xml"
+    path.write_text(explicit_logon + "\r\n" + process + "\r\n", encoding="utf-8")
+    events, _ = run([path])
+    assert [failed(e) for e in events] == [False, False]
+    assert events[0]["related"] == {"ip": ["10.1.2.3"], "user": ["alice", "Administrator"]}
+    assert events[1]["related"] == {"user": ["bob"], "hash": ["aaaa", "bbbb", "cccc"]}
