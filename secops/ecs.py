@@ -87,6 +87,20 @@ def put_if(event: Event, path: EcsField, value: Any) -> None:
         put(event, path, value)
 
 
+def add_related(event: Event, sources: Mapping[str, tuple[EcsField, ...]]) -> None:
+    """``related.<key>``: the distinct strings at the fields ``sources[key]`` names, in order
+    (all the values of a group such as ``process.hash``); other ``related`` lists stay."""
+    for key, fields in sources.items():
+        found: list[str] = []
+        for field in fields:
+            value = get(event, field)
+            for item in value.values() if isinstance(value, dict) else (value,):
+                if isinstance(item, str) and item and item not in found:
+                    found.append(item)
+        if found:
+            event.setdefault("related", {})[key] = found
+
+
 def flatten(event: Mapping[str, Any], prefix: str = "") -> dict[EcsField, Any]:
     """Flatten a nested event into ``{"dotted.name": value}``; lists stay values."""
     out: dict[EcsField, Any] = {}

@@ -20,6 +20,17 @@ def test_get_put_nested_and_literal_dotted() -> None:
     assert ecs.get({"source": "not-a-dict"}, "source.ip") is None
 
 
+def test_add_related_gathers_distinct_strings_and_keeps_other_lists() -> None:
+    event = {
+        "user": {"name": "alice", "target": {"name": "alice"}},
+        "process": {"hash": {"sha1": "aa", "md5": "bb"}},
+        "source": {"ip": ""},
+        "related": {"hosts": ["ws1"]},
+    }
+    ecs.add_related(event, {"user": ("user.name", "user.target.name"), "hash": ("process.hash",), "ip": ("source.ip",)})
+    assert event["related"] == {"hosts": ["ws1"], "user": ["alice"], "hash": ["aa", "bb"]}
+
+
 def test_flatten_unflatten_round_trip() -> None:
     event = {"a": {"b": 1, "c": {"d": [1, 2]}}, "e": "x", "empty": {}}
     flat = ecs.flatten(event)

@@ -19,7 +19,8 @@ from typing import Any
 
 from collectors.endpoint import winlog_tables as t
 from collectors.endpoint.winargv import split_command_line
-from secops.types import Event
+from secops import ecs
+from secops.types import EcsField, Event
 
 Op = Callable[[Event, Any], None]
 
@@ -509,36 +510,17 @@ def to_ecs(winlog: dict[str, Any], timestamp: str | None, level: str | None, mes
                     op(event, value)
     if classic:
         _classic_powershell(event, data or {}, message)
-    _related(event)
+    ecs.add_related(event, _RELATED)
     return event
 
 
-def _related(event: Event) -> None:
-    """``related.*`` as Winlogbeat fills it: the addresses, accounts and hashes the event names,
-    so a search of ``related.ip`` or ``related.user`` meets Windows events as it meets the rest."""
-    related: dict[str, list[str]] = {}
-    for key, paths in _RELATED.items():
-        found: list[str] = []
-        for path in paths:
-            node: Any = event
-            for part in path:
-                node = node.get(part) if node.__class__ is dict else None
-            if node.__class__ is dict:
-                found.extend(v for v in node.values() if v.__class__ is str and v not in found)
-            elif node.__class__ is str and node not in found:
-                found.append(node)
-        if found:
-            related[key] = found
-    if related:
-        event["related"] = related
-
-
-_RELATED: dict[str, tuple[tuple[str, ...], ...]] = {
-    "ip": (("source", "ip"), ("destination", "ip")),
-    "user": (("user", "name"), ("user", "target", "name")),
-    "hash": (("process", "hash"), ("process", "pe", "imphash"), ("file", "hash"), ("file", "pe", "imphash")),
+_RELATED: dict[str, tuple[EcsField, ...]] = {
+    "ip": ("source.ip", "destination.ip"),
+    "user": ("user.name", "user.target.name"),
+    "hash": ("process.hash", "process.pe.imphash", "file.hash", "file.pe.imphash"),
 }
-"""Where each ``related`` list reads from; a dict (``process.hash``) gives all its values."""
+"""``related.*`` as Winlogbeat fills it: a search of ``related.ip`` or ``related.user`` meets
+Windows events as it meets the rest."""
 
 
 def _classic_powershell(event: Event, data: dict[str, Any], message: str | None) -> None:

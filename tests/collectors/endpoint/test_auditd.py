@@ -108,6 +108,8 @@ def test_user_space_records_name_their_account(tmp_path: Path) -> None:
     assert login["event"]["outcome"] == "failure" and login["event"]["category"] == ["authentication"]
     assert added["user"] == {"id": "1000", "name": "alice", "target": {"name": "svc backup"}}
     assert added["event"]["type"] == ["user", "creation"]
+    assert login["related"] == {"user": ["mallory"], "ip": ["203.0.113.9"]}
+    assert added["related"] == {"user": ["alice", "svc backup"]}
 
 
 @pytest.mark.shared_data
