@@ -89,12 +89,13 @@ def put_if(event: Event, path: EcsField, value: Any) -> None:
 
 def add_related(event: Event, sources: Mapping[str, tuple[EcsField, ...]]) -> None:
     """``related.<key>``: the distinct strings at the fields ``sources[key]`` names, in order
-    (all the values of a group such as ``process.hash``); other ``related`` lists stay."""
+    (every value of a list, or of a group such as ``process.hash``); other ``related`` lists stay."""
     for key, fields in sources.items():
         found: list[str] = []
         for field in fields:
             value = get(event, field)
-            for item in value.values() if isinstance(value, dict) else (value,):
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else (value,)
+            for item in items:
                 if isinstance(item, str) and item and item not in found:
                     found.append(item)
         if found:

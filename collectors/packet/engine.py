@@ -17,10 +17,12 @@ from collectors.packet.dns import DNS_PORTS, DnsOverTcp, dns_event
 from collectors.packet.fastpath import flow_hash
 from collectors.packet.flows import ACK, FIN, MAX_FLOWS, RST, SYN, Flow, FlowKey, FlowTable
 from collectors.packet.http import HttpSession, datagram_events
+from collectors.packet.netevent import RELATED
 from collectors.packet.pcapio import Batch
 from collectors.packet.ssh import SshBanners
 from collectors.packet.tcp import Handler, attach, signature
 from collectors.packet.tls import TlsHandshake
+from secops import ecs
 from secops.types import Event
 
 SSDP_PORT = 1900
@@ -42,6 +44,7 @@ class Engine:
         self.packets = 0
 
     def emit(self, event: Event, raw: str) -> None:
+        ecs.add_related(event, RELATED)
         self.out.append((event, raw))
 
     def feed(self, batch: Batch) -> None:

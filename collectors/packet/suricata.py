@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from collectors.packet.netevent import RELATED
 from collectors.packet.suricata_map import MAPPERS, timestamp
 from secops import ecs
 from secops.registry import LineParser, ParseContext, register
@@ -55,6 +56,7 @@ class SuricataEveParser(LineParser):
         if mapper is not None:
             mapper(event, record)
         event["suricata"] = {"eve": {k: v for k, v in record.items() if k not in TOP_LEVEL}}
+        ecs.add_related(event, RELATED)
         return event
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from collectors.packet.netevent import RELATED
 from secops import ecs
 from secops.types import Event
 
@@ -84,6 +85,7 @@ def map_record(path: str, record: dict[str, Any], odd: list[str] | None = None) 
     if odd:
         event["tags"] = ["_zeek_value_not_of_its_type"]
         ecs.put(event, "zeek.unreadable_fields", sorted(set(odd)))
+    ecs.add_related(event, RELATED)
     return event
 
 

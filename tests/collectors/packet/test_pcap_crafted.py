@@ -54,6 +54,7 @@ def test_fragmented_dns_over_vlan_and_ipv6(tmp_path: Path) -> None:
     assert len(frags4) > 2 and len(frags6) > 1
     assert [ecs.get(e, "dns.question.name") for e in dns] == [LONG_NAME, LONG_NAME]
     assert [ecs.get(e, "network.type") for e in dns] == ["ipv4", "ipv6"]
+    assert [ecs.get(e, "related.ip") for e in dns] == [["10.1.1.1", "10.1.1.53"], ["2001:db8::1", "2001:db8::53"]]
     flows = {ecs.get(e, "source.port"): e for e in of(events, "flow")}
     assert ecs.get(flows[4000], "network.vlan.id") == "100"
     tshark_agrees(path, events)

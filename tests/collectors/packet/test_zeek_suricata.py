@@ -104,6 +104,7 @@ def test_zeek_types_and_timestamps(tmp_path: Path) -> None:
     events = list(parse_files(expand([log]), "auto", ParseContext(), Stats()))
     assert [e["@timestamp"] for e in events] == ["2011-03-18T19:06:07.096535Z", "2011-03-18T19:06:08.500Z"]
     assert events[0]["event"]["duration"] == 500_000_000
+    assert events[0]["related"] == {"ip": ["10.0.0.1", "10.0.0.2"]}
     assert events[0]["zeek"]["connection"]["tunnel_parents"] == []
     assert events[1]["zeek"]["connection"]["tunnel_parents"] == ["a", "b"]
     assert "duration" not in events[1]["event"]
@@ -191,3 +192,32 @@ def test_suricata_anomaly_and_bad_line(tmp_path: Path) -> None:
     first, second = parse_files(expand([log]), "suricata-eve", ParseContext(), stats)
     assert first["message"] == "ipv4.trunc_pkt" and first["event"]["reason"] == "decode"
     assert "_parse_failure" in second["tags"] and stats.failures == 1
+
+
+def test_related_ip_names_the_endpoints_and_the_addresses_an_answer_gave(tmp_path: Path) -> None:
+    answer = {
+        "timestamp": "2024-01-01T00:00:00.000000+0000",
+        "event_type": "dns",
+        "src_ip": "10.0.0.53",
+        "src_port": 53,
+        "dest_ip": "10.0.0.9",
+        "dest_port": 40000,
+        "proto": "UDP",
+        "dns": {
+            "version": 2,
+            "type": "answer",
+            "id": 1,
+            "rrname": "bad.example",
+            "rrtype": "A",
+            "rcode": "NOERROR",
+            "answers": [
+                {"rrname": "bad.example", "rrtype": "A", "ttl": 60, "rdata": "203.0.113.66"},
+                {"rrname": "bad.example", "rrtype": "A", "ttl": 60, "rdata": "10.0.0.9"},
+            ],
+        },
+    }
+    log = tmp_path / "eve.json"
+    log.write_bytes(orjson.dumps(answer) + b"\n")
+    (event,) = parse_files(expand([log]), "suricata-eve", ParseContext(), Stats())
+    assert event["dns"]["resolved_ip"] == ["203.0.113.66", "10.0.0.9"]
+    assert event["related"] == {"ip": ["10.0.0.53", "10.0.0.9", "203.0.113.66"]}  # an indicator sweep meets it
