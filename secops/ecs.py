@@ -89,9 +89,9 @@ def put_if(event: Event, path: EcsField, value: Any) -> None:
 
 def add_related(event: Event, sources: Mapping[str, tuple[EcsField, ...]]) -> None:
     """``related.<key>``: the distinct strings at the fields ``sources[key]`` names, in order
-    (every value of a list, or of a group such as ``process.hash``); other ``related`` lists stay."""
+    (every value of a list, or of a group such as ``process.hash``), after any already there."""
     for key, fields in sources.items():
-        found: list[str] = []
+        found: list[str] = list(get(event, f"related.{key}") or ())
         for field in fields:
             value = get(event, field)
             items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else (value,)

@@ -25,10 +25,10 @@ def test_add_related_gathers_distinct_strings_and_keeps_other_lists() -> None:
         "user": {"name": "alice", "target": {"name": "alice"}},
         "process": {"hash": {"sha1": "aa", "md5": "bb"}},
         "source": {"ip": ""},
-        "related": {"hosts": ["ws1"]},
+        "related": {"hosts": ["ws1"], "user": ["bob"]},
     }
     ecs.add_related(event, {"user": ("user.name", "user.target.name"), "hash": ("process.hash",), "ip": ("source.ip",)})
-    assert event["related"] == {"hosts": ["ws1"], "user": ["alice"], "hash": ["aa", "bb"]}
+    assert event["related"] == {"hosts": ["ws1"], "user": ["bob", "alice"], "hash": ["aa", "bb"]}
 
 
 def test_flatten_unflatten_round_trip() -> None:
