@@ -171,4 +171,4 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
     if found:
         network["direction"] = found
     event["network"] = network
-    net.add_related_ips(event, src, dst, *(side["nat"]["ip"] for side in (source, destination) if "nat" in side))
+    ecs.add_related(event, {"ip": net.ENDPOINT_IPS})

@@ -200,6 +200,4 @@ def _special(event: Event, ext: dict[str, str], ctx: ParseContext) -> None:
                 ecs.put(event, target, stamp)
     if "source" in event or "destination" in event:
         event["event"]["category"] = ["network"]
-        net.add_related_ips(
-            event, *(ecs.get(event, f) for f in ("source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip"))
-        )
+        ecs.add_related(event, {"ip": net.ENDPOINT_IPS})

@@ -31,6 +31,7 @@ from typing import Any
 
 from collectors.firewall import net
 from collectors.syslog_header import parse_header
+from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -171,7 +172,7 @@ def _firewall(text: str, chain: re.Match[str], prefix: str, event: Event, vendor
     if direction:
         network["direction"] = direction
     net.attach(event, source=source, destination=destination, network=network)
-    net.add_related_ips(event, src, dst, *(side["nat"]["ip"] for side in (source, destination) if "nat" in side))
+    ecs.add_related(event, {"ip": net.ENDPOINT_IPS})
 
 
 def _protocol(name: str, detail: str | None, network: dict[str, Any], vendor: dict[str, Any]) -> None:

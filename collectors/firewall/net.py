@@ -144,6 +144,10 @@ def attach(event: dict[str, Any], **parts: dict[str, Any]) -> None:
             event[key] = part
 
 
+ENDPOINT_IPS = ("source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip")
+"""The addresses of a connection, NAT included, for ``ecs.add_related`` once they are attached."""
+
+
 def add_related_ips(event: dict[str, Any], *values: str | None) -> None:
     """``related.ip``: the distinct valid addresses in order; other ``related`` fields stay."""
     seen: list[str] = []
