@@ -8,13 +8,14 @@ keeps the re-read from duplicating.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from secops import ecs
 from secops.cases.models import Checkpoint
 from secops.inputs import InputFile
-from secops.pipeline import Stats, open_input, read_input
+from secops.pipeline import Item, Stats, open_input, read_input
+from secops.read_ahead import read_ahead
 from secops.registry import ParseContext
 from secops.store.base import CaseStore, EventStore
 from secops.types import Event
@@ -73,16 +74,29 @@ def ingest_files(
     on_batch: BatchHook | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestResult:
-    """Ingest files from their checkpoints onwards; returns what was read and stored."""
+    """Ingest files from their checkpoints onwards; returns what was read and stored.
+
+    Where the store asks for it (``parse_ahead``), the next batch is parsed
+    while the last one is being written.
+    """
     batcher = Batcher(events, batch_size, on_batch)
+    items = _read_files(files, fmt, ctx, cases, stats)
+    for item, name in read_ahead(items, batch_size) if events.parse_ahead else items:
+        batcher.add(item.event, item.source_key, item.resume, name)
+        if on_progress and batcher.result.read % 1000 == 0:
+            on_progress(batcher.result.read)
+    batcher.flush()
+    return batcher.result
+
+
+def _read_files(
+    files: Iterable[InputFile], fmt: str, ctx: ParseContext, cases: CaseStore, stats: Stats
+) -> Iterator[tuple[Item, str]]:
+    """Every file's events from its checkpoint onwards, with the file's name."""
     ingested = ecs.now_ts()
     for source in files:
         opened = open_input(source, fmt)
         previous = cases.checkpoint(opened.key)
         start = previous.position if previous else 0
         for item in read_input(opened, ctx, stats, ingested=ingested, start=start):
-            batcher.add(item.event, item.source_key, item.resume, source.name)
-            if on_progress and batcher.result.read % 1000 == 0:
-                on_progress(batcher.result.read)
-    batcher.flush()
-    return batcher.result
+            yield item, source.name

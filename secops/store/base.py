@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from secops.cases.models import (
     Alert,
@@ -94,6 +94,14 @@ class AuditRecord:
 
 class EventStore(ABC):
     """Where events live. Writes are durable when ``write`` returns."""
+
+    parse_ahead: ClassVar[bool] = False
+    """Whether ingest should parse the next batch while a write is under way.
+
+    Worth it where a write mostly waits on another process (a cluster taking a
+    bulk request); where a write is Python work, a second thread only contends
+    for the GIL and is slower.
+    """
 
     @abstractmethod
     def write(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> int:

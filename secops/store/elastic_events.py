@@ -69,6 +69,8 @@ T = TypeVar("T")
 class ElasticEventStore(EventStore):
     """Events in ``<prefix>-events-<family>-YYYY.MM.DD`` indices."""
 
+    parse_ahead = True  # a bulk request waits on the cluster: parse the next batch meanwhile
+
     def __init__(
         self,
         client: Elasticsearch,
