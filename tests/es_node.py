@@ -34,7 +34,10 @@ from typing import Any
 
 import orjson
 import pytest
+from elasticsearch import Elasticsearch
 
+from secops.config import EsConfig
+from secops.store.elastic_client import connect
 from tests.conftest import REPO, require
 
 ES_HOME_ENV = "SECOPS_ES_HOME"
@@ -202,6 +205,11 @@ class EsNode:
         path = self.workdir / "stdout.log"
         text = path.read_text("utf-8", "replace") if path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def store_client(url: str, timeout: float = 60.0) -> Elasticsearch:
+    """A client set up the way secops sets up its own (``connect``), so the tests run what users run."""
+    return connect(EsConfig(url=url, timeout=timeout))[0]
 
 
 def start_node(heap: str = HEAP, **options: Any) -> Iterator[EsNode]:

@@ -15,11 +15,25 @@ from urllib.parse import urlsplit, urlunsplit
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TlsError, TransportError
 from elasticsearch import ApiError, Elasticsearch
+from elasticsearch.serializer import NdjsonSerializer, OrjsonSerializer
 
 from secops.config import EsConfig
 from secops.errors import BackendUnavailable, ConfigError, StoreError
 
 DEFAULT_URL = "http://127.0.0.1:9200"
+
+
+class NdjsonBytes(NdjsonSerializer):
+    """A bulk body we built is NDJSON bytes already: sent as it is, where the default copies it twice."""
+
+    def dumps(self, data: object) -> bytes:
+        if isinstance(data, bytes) and data.endswith(b"\n"):
+            return data
+        return super().dumps(data)
+
+
+SERIALIZERS = {"application/json": OrjsonSerializer(), "application/x-ndjson": NdjsonBytes()}
+"""Responses of thousands of bulk items and search hits decode several times faster with orjson."""
 
 
 class Secrets:
@@ -61,6 +75,7 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
         "max_retries": 2,
         "retry_on_timeout": False,
         "http_compress": False,
+        "serializers": SERIALIZERS,
     }
     if api_key:
         kwargs["api_key"] = api_key

@@ -9,6 +9,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from secops.store.elastic import ElasticEventStore
+from tests.es_node import store_client
 
 
 def make_event(i: int, *, day: str = "2026-11-20", dataset: str = "cisco_asa.log") -> dict:
@@ -32,6 +33,6 @@ def es_client(es_url: str) -> Iterator[Elasticsearch]:
 
 @pytest.fixture
 def event_store(es_url: str, es_prefix: str, data_dir: Path) -> Iterator[ElasticEventStore]:
-    store = ElasticEventStore(Elasticsearch(es_url), data_dir, prefix=es_prefix, read_lag=0)
+    store = ElasticEventStore(store_client(es_url), data_dir, prefix=es_prefix, read_lag=0)
     yield store
     store.close()

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from elasticsearch import Elasticsearch
 
 from secops.detect.detector import Detector
 from secops.detect.jobs import run_once
@@ -24,6 +23,7 @@ from secops.store.elastic import ElasticEventStore
 from secops.store.elastic_detect import run_since
 from secops.store.embedded import EmbeddedEventStore
 from secops.store.sqlite import STATE_DB
+from tests.es_node import store_client
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -169,7 +169,7 @@ def _rule_file(tmp_path: Path) -> Path:
 
 
 def _elastic(es_url: str, es_prefix: str, data_dir: Path) -> ElasticEventStore:
-    return ElasticEventStore(Elasticsearch(es_url, request_timeout=300), data_dir, prefix=es_prefix, read_lag=0)
+    return ElasticEventStore(store_client(es_url, timeout=300), data_dir, prefix=es_prefix, read_lag=0)
 
 
 def test_aggregation_fetches_only_groups_that_can_fire(es_url: str, es_prefix: str, tmp_path: Path) -> None:

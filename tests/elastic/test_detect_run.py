@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from elasticsearch import Elasticsearch
 
 from secops.detect.jobs import run_once
 from secops.inputs import expand
@@ -23,6 +22,7 @@ from secops.store.cases_sqlite import SqliteCaseStore
 from secops.store.elastic import ElasticEventStore
 from secops.store.embedded import EmbeddedEventStore
 from secops.store.sqlite import STATE_DB
+from tests.es_node import store_client
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.shared_data, pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -86,7 +86,7 @@ def test_detect_run_pushdown_matches_the_embedded_run(
     native_cases = SqliteCaseStore(native_dir / STATE_DB)
     native = run_once(embedded, native_cases, rules, native_dir)
 
-    elastic = ElasticEventStore(Elasticsearch(es_url, request_timeout=600), pushed_dir, prefix=es_prefix, read_lag=0)
+    elastic = ElasticEventStore(store_client(es_url, timeout=600), pushed_dir, prefix=es_prefix, read_lag=0)
     elastic.write(events)
     elastic.refresh()
     pushed_cases = SqliteCaseStore(pushed_dir / STATE_DB)

@@ -17,7 +17,7 @@ from secops.errors import BackendUnavailable
 from secops.store.elastic import ElasticEventStore
 from secops.store.elastic_events import SPOOL_DIR
 from tests.elastic.conftest import make_event
-from tests.es_node import EsNode, start_node
+from tests.es_node import EsNode, start_node, store_client
 
 TOTAL = 500_000
 BATCH = 5_000
@@ -37,7 +37,7 @@ def _bounce(node: EsNode, outage: dict[str, float]) -> None:
 
 def test_node_stopped_for_20s_during_ingest_loses_and_duplicates_nothing(data_dir: Path) -> None:
     for node in start_node(heap="1g"):
-        store = ElasticEventStore(Elasticsearch(node.url), data_dir, prefix="fault", read_lag=0)
+        store = ElasticEventStore(store_client(node.url), data_dir, prefix="fault", read_lag=0)
         outage: dict[str, float] = {}
         most_spooled = 0
         bouncer = threading.Thread(target=_bounce, args=(node, outage))

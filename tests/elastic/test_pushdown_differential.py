@@ -17,7 +17,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from elasticsearch import Elasticsearch
 
 from secops.detect.evaluate import Engine, compile_rules
 from secops.detect.rules import load_rules
@@ -26,6 +25,7 @@ from secops.pipeline import Stats, parse_files
 from secops.registry import ParseContext
 from secops.store import elastic_detect
 from secops.store.elastic import ElasticEventStore
+from tests.es_node import store_client
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.shared_data, pytest.mark.slow, pytest.mark.timeout(2400)]
 
@@ -58,7 +58,7 @@ def test_pushdown_equals_native_rule_by_rule(shared_data: Path, es_url: str, es_
             native[rule.id].add(event["event"]["id"])
     assert len(native) > 80, "the regression corpus should fire most of the rules that name it"
 
-    store = ElasticEventStore(Elasticsearch(es_url, request_timeout=600), data_dir, prefix=es_prefix, read_lag=0)
+    store = ElasticEventStore(store_client(es_url, timeout=600), data_dir, prefix=es_prefix, read_lag=0)
     assert store.write(events) == len(events)
     store.refresh()
     result = elastic_detect.run_since(store, rules, None)

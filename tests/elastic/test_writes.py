@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from elasticsearch import Elasticsearch
 
 from secops.cases.models import Checkpoint
 from secops.store.elastic import ElasticCaseStore, ElasticEventStore
 from secops.store.elastic_bulk import RetryPolicy
 from secops.store.elastic_events import DEAD_LETTER_FILE, SPOOL_DIR
 from tests.elastic.conftest import make_event
-from tests.es_node import free_port
+from tests.es_node import free_port, store_client
 
 
 def test_rewrite_never_duplicates(event_store: ElasticEventStore) -> None:
@@ -43,17 +42,17 @@ def test_unreachable_cluster_spools_then_replays_without_duplicates(
 ) -> None:
     dead_url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     fast = RetryPolicy(unreachable_attempts=2, first_delay=0.01)
-    down = ElasticEventStore(Elasticsearch(dead_url), data_dir, prefix=es_prefix, policy=fast)
+    down = ElasticEventStore(store_client(dead_url), data_dir, prefix=es_prefix, policy=fast)
     checkpoint = Checkpoint(key="src", position=4096, name="/var/log/fw")
     assert down.write([make_event(i) for i in range(300)], [checkpoint]) == 300
     assert down.write([make_event(i) for i in range(200, 400)]) == 200  # overlaps the first batch
     down.close()
     assert len(list((data_dir / SPOOL_DIR).glob("*.ndjson"))) == 2
-    cases = ElasticCaseStore(Elasticsearch(es_url), data_dir, prefix=es_prefix)
+    cases = ElasticCaseStore(store_client(es_url), data_dir, prefix=es_prefix)
     assert cases.checkpoint("src").position == 4096  # durable in the spool, so the checkpoint moved
     cases.close()
 
-    up = ElasticEventStore(Elasticsearch(es_url), data_dir, prefix=es_prefix, read_lag=0)
+    up = ElasticEventStore(store_client(es_url), data_dir, prefix=es_prefix, read_lag=0)
     assert up.replay_spool() == 500
     up.refresh()
     assert up.count() == 400
@@ -74,7 +73,7 @@ def test_read_since_neither_misses_nor_rereads(event_store: ElasticEventStore) -
 
 
 def test_read_lag_holds_back_fresh_documents(es_url: str, es_prefix: str, data_dir: Path) -> None:
-    store = ElasticEventStore(Elasticsearch(es_url), data_dir, prefix=es_prefix, read_lag=3600)
+    store = ElasticEventStore(store_client(es_url), data_dir, prefix=es_prefix, read_lag=3600)
     store.write([make_event(i) for i in range(10)])
     store.refresh()
     assert list(store.read_since(None)) == []

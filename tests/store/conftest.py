@@ -41,14 +41,14 @@ def embedded(request: pytest.FixtureRequest, path: Path) -> Stores:
 
 def elasticsearch(request: pytest.FixtureRequest, path: Path) -> Stores:
     """The real node from tests/es_node.py, under a prefix of this test's own; detection lag off."""
-    from elasticsearch import Elasticsearch
 
     from secops.store.elastic import ElasticCaseStore, ElasticEventStore
+    from tests.es_node import store_client
 
     url = request.getfixturevalue("es_url")
     prefix = request.getfixturevalue("es_prefix")
-    events = ElasticEventStore(Elasticsearch(url), path, prefix=prefix, read_lag=0)
-    cases = ElasticCaseStore(Elasticsearch(url), path, prefix=prefix)
+    events = ElasticEventStore(store_client(url), path, prefix=prefix, read_lag=0)
+    cases = ElasticCaseStore(store_client(url), path, prefix=prefix)
     return Stores(events, cases, "elasticsearch")
 
 
