@@ -5,8 +5,13 @@ same batch size. The peer is the floor of what any client can do: the very
 documents ``secops collect`` stores, serialised to NDJSON beforehand and
 posted over one keep-alive connection. The figure is
 ``collect docs/s ÷ raw docs/s`` (target ≥ 0.85), best of ``--rounds``
-alternated runs of each, as the node's pace drifts from one run to the next. ``collect`` pays for
-reading and parsing the logs too, on the same cores as the node.
+alternated runs of each, as the node's pace drifts from one run to the next.
+``collect`` pays for reading and parsing the logs too.
+
+Both are measured twice, with the node placed two ways (when this run starts
+the node): on the same cores as the client, where the client's parsing takes
+CPU the node would use, and on a core of its own with the client on the
+others, as when the cluster runs on its own machines.
 
 Then a port-scan correlation over a quiet "connection denied" rule runs over
 the collected events twice: fetching every match (the path without
@@ -66,10 +71,11 @@ def correlation_fetch(url: str, prefix: str, work: Path) -> None:
     from secops.detect.detector import Detector
     from secops.store.elastic import ElasticEventStore
     from secops.store.elastic_detect import run_since
+    from tests.es_node import store_client
 
     rules = work / "port-scan.yml"
     rules.write_text(PORT_SCAN)
-    store = ElasticEventStore(Elasticsearch(url, request_timeout=600), work / "correlate", prefix=prefix, read_lag=0)
+    store = ElasticEventStore(store_client(url, timeout=600), work / "correlate", prefix=prefix, read_lag=0)
     detector = Detector.load([rules], need_rules=True)
     for label, correlator in (("every match fetched", None), ("aggregated first", detector.correlator)):
         started = time.perf_counter()
@@ -84,13 +90,38 @@ def correlation_fetch(url: str, prefix: str, work: Path) -> None:
 
 
 @contextmanager
-def node_url(url: str | None) -> Iterator[str]:
+def node(url: str | None) -> Iterator[tuple[str, int | None]]:
+    """The node's URL, and its process group when this run started it (so it can be placed on cores)."""
     if url:
-        yield url
+        yield url, None
         return
     from tests.es_node import start_node
 
-    yield from (n.url for n in start_node(heap="1g"))
+    for started in start_node(heap="1g"):
+        assert started.process is not None
+        yield started.url, started.process.pid
+
+
+CORES = sorted(os.sched_getaffinity(0))
+
+
+def place(group: int, separate: bool) -> None:
+    """Give the node and this process (and what it starts) their cores: all shared, or split apart.
+
+    Split, the node keeps the last core and the client side the others, as
+    when the cluster runs on machines of its own: the client's parsing then
+    no longer takes cores from the node, and the ratio measures what the
+    client does to the node's rate rather than how two programs share a CPU.
+    """
+    node_cores = {CORES[-1]} if separate else set(CORES)
+    os.sched_setaffinity(0, set(CORES[:-1]) if separate else set(CORES))
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdecimal()):
+        try:
+            if os.getpgid(pid) == group:
+                for thread in os.listdir(f"/proc/{pid}/task"):
+                    os.sched_setaffinity(int(thread), node_cores)
+        except (ProcessLookupError, FileNotFoundError):
+            continue
 
 
 def secops(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
@@ -130,47 +161,86 @@ def main() -> None:
     secops(["generate", "-o", str(logs), "-n", str(args.events), "--workers", "1"], env)
     files = sorted(p for p in logs.rglob("*") if p.is_file() and p.name != "manifest.json")
 
-    with node_url(args.url) as url:
+    with node(args.url) as (url, group):
         client = Elasticsearch(url, request_timeout=300)
         # The documents collect will store (parsing is not timed here): the raw run's bodies.
         events = [orjson.loads(line) for line in secops(["parse", *map(str, files)], env).stdout.splitlines()]
-        raw_rates, collect_rates = [], []
-        for turn in range(args.rounds):  # alternated, best of each: the node's own pace drifts between runs
-            tag = f"{os.getpid()}-{turn}"
-            collect_prefix, raw_prefix = f"bench-collect-{tag}", f"bench-raw-{tag}"
-            for prefix in (collect_prefix, raw_prefix):
-                layout.setup(client, prefix)
-                # Daily indices made beforehand, so neither run pays for index creation alone.
-                for index in sorted({layout.event_index(prefix, e) for e in events}):
-                    client.indices.create(index=index)
-            raw_seconds = raw_bulk(url, payloads(events, raw_prefix, args.batch))
-            raw_rates.append(count(client, raw_prefix) / raw_seconds)
-            collect_env = dict(
-                env,
-                SECOPS_STORE="elasticsearch",
-                SECOPS_ES_URL=url,
-                SECOPS_ES_INDEX_PREFIX=collect_prefix,
-                SECOPS_DATA_DIR=str(work / f"data-{turn}"),
-            )
-            started = time.perf_counter()
-            secops(["collect", "file", *map(str, files), "--batch-size", str(args.batch)], collect_env)
-            collect_rates.append(count(client, collect_prefix) / (time.perf_counter() - started))
-            print(
-                f"round {turn + 1}: raw _bulk {raw_rates[-1]:,.0f} docs/s, "
-                f"secops collect {collect_rates[-1]:,.0f} docs/s"
-            )
-            if turn == args.rounds - 1:
-                correlation_fetch(url, collect_prefix, work)
-            client.indices.delete(index=f"{collect_prefix}-*,{raw_prefix}-*")
-            for prefix in (collect_prefix, raw_prefix):
-                client.indices.delete_index_template(name=f"{prefix}-events")
+        bench = Bench(url, client, events, files, env, work, args.batch)
+        placements = ["shared cores"] if group is None or len(CORES) < 2 else PLACEMENTS
+        results = {}
+        for placement in placements:
+            if group is not None:
+                place(group, separate=placement != "shared cores")
+            results[placement] = bench.best_of(args.rounds, placement)
+        bench.correlation_fetch()
         client.close()
 
-    raw_rate, collect_rate = max(raw_rates), max(collect_rates)
     print(f"events in {len(files)} files: {len(events):,} (batch {args.batch:,}), best of {args.rounds} rounds")
-    print(f"raw _bulk, pre-serialised NDJSON: {raw_rate:,.0f} docs/s")
-    print(f"secops collect (read, parse, bulk): {collect_rate:,.0f} docs/s")
-    print(f"ratio collect / raw: {collect_rate / raw_rate:.2f} (target >= 0.85)")
+    if group is None:
+        print("the node was given (--url): it could not be placed on cores of its own; shared cores only")
+    for placement, (raw_rate, collect_rate) in results.items():
+        print(f"{placement}: raw _bulk, pre-serialised NDJSON {raw_rate:,.0f} docs/s; ", end="")
+        print(f"secops collect (read, parse, bulk) {collect_rate:,.0f} docs/s; ", end="")
+        print(f"ratio {collect_rate / raw_rate:.2f} (target >= 0.85)")
+
+
+PLACEMENTS = ["shared cores", "node on a core of its own"]
+
+
+class Bench:
+    """Alternated raw and collect runs into one node, each under fresh prefixes with their indices made."""
+
+    def __init__(
+        self, url: str, client: Elasticsearch, events: list[dict], files: list[Path], env: dict, work: Path, batch: int
+    ) -> None:
+        self.url, self.client, self.events, self.files = url, client, events, files
+        self.env, self.work, self.batch = env, work, batch
+        self.turn = 0
+        self.kept: str | None = None
+
+    def best_of(self, rounds: int, placement: str) -> tuple[float, float]:
+        raw_rates, collect_rates = [], []
+        for _ in range(rounds):  # alternated, best of each: the node's own pace drifts between runs
+            self.turn += 1
+            collect_prefix, raw_prefix = (
+                f"bench-collect-{os.getpid()}-{self.turn}",
+                f"bench-raw-{os.getpid()}-{self.turn}",
+            )
+            for prefix in (collect_prefix, raw_prefix):
+                layout.setup(self.client, prefix)
+                # Daily indices made beforehand, so neither run pays for index creation alone.
+                for index in sorted({layout.event_index(prefix, e) for e in self.events}):
+                    self.client.indices.create(index=index)
+            raw_seconds = raw_bulk(self.url, payloads(self.events, raw_prefix, self.batch))
+            raw_rates.append(count(self.client, raw_prefix) / raw_seconds)
+            collect_env = dict(
+                self.env,
+                SECOPS_STORE="elasticsearch",
+                SECOPS_ES_URL=self.url,
+                SECOPS_ES_INDEX_PREFIX=collect_prefix,
+                SECOPS_DATA_DIR=str(self.work / f"data-{self.turn}"),
+            )
+            started = time.perf_counter()
+            secops(["collect", "file", *map(str, self.files), "--batch-size", str(self.batch)], collect_env)
+            collect_rates.append(count(self.client, collect_prefix) / (time.perf_counter() - started))
+            print(
+                f"{placement}, round {self.turn}: raw _bulk {raw_rates[-1]:,.0f} docs/s, "
+                f"secops collect {collect_rates[-1]:,.0f} docs/s"
+            )
+            self.drop(raw_prefix)
+            if self.kept:
+                self.drop(self.kept)
+            self.kept = collect_prefix
+        return max(raw_rates), max(collect_rates)
+
+    def correlation_fetch(self) -> None:
+        if self.kept:
+            correlation_fetch(self.url, self.kept, self.work)
+            self.drop(self.kept)
+
+    def drop(self, prefix: str) -> None:
+        self.client.indices.delete(index=f"{prefix}-*")
+        self.client.indices.delete_index_template(name=f"{prefix}-events")
 
 
 def payloads(events: list[dict], prefix: str, batch: int) -> list[bytes]:
