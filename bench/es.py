@@ -202,10 +202,8 @@ class Bench:
         raw_rates, collect_rates = [], []
         for _ in range(rounds):  # alternated, best of each: the node's own pace drifts between runs
             self.turn += 1
-            collect_prefix, raw_prefix = (
-                f"bench-collect-{os.getpid()}-{self.turn}",
-                f"bench-raw-{os.getpid()}-{self.turn}",
-            )
+            tag = f"{os.getpid()}-{self.turn}"
+            collect_prefix, raw_prefix = f"bench-collect-{tag}", f"bench-raw-{tag}"
             for prefix in (collect_prefix, raw_prefix):
                 layout.setup(self.client, prefix)
                 # Daily indices made beforehand, so neither run pays for index creation alone.

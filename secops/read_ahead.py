@@ -1,8 +1,9 @@
 """Parsing the next batch while the store takes the last one.
 
-A store write is mostly waiting (a bulk request on the wire, a Parquet encoder
-or an fsync outside the GIL), and parsing is pure Python: run side by side in
-two threads they overlap instead of taking turns. The reader runs at most
+Where a store write mostly waits (a bulk request while the cluster indexes
+it), parsing in a second thread overlaps it instead of taking turns with it;
+where the write is Python work too, the two only contend for the GIL, so the
+store decides (``EventStore.parse_ahead``). The reader runs at most
 ``limit`` items ahead, so memory stays bounded, and everything it raises is
 raised again in the consumer, at the point in the sequence where it happened.
 """
@@ -33,6 +34,7 @@ def read_ahead(items: Iterable[T], limit: int) -> Iterator[T]:
     """``items`` in order, produced by a background thread up to about ``limit`` items ahead."""
     handover: queue.Queue[object] = queue.Queue(maxsize=max(1, -(-limit // CHUNK)))
     stop = threading.Event()
+    source = iter(items)  # here, so a failure to start is raised where it belongs
 
     def offer(entry: object) -> bool:
         while not stop.is_set():
@@ -44,7 +46,6 @@ def read_ahead(items: Iterable[T], limit: int) -> Iterator[T]:
         return False
 
     def produce() -> None:
-        source = iter(items)
         chunk: list[T] = []
         try:
             for item in source:
