@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -88,18 +88,25 @@ def put_if(event: Event, path: EcsField, value: Any) -> None:
 
 
 def add_related(event: Event, sources: Mapping[str, tuple[EcsField, ...]]) -> None:
-    """``related.<key>``: the distinct strings at the fields ``sources[key]`` names, in order
-    (every value of a list, or of a group such as ``process.hash``), after any already there."""
+    """``related.<key>``: the strings at the fields ``sources[key]`` names, in order (every value
+    of a list, or of a group such as ``process.hash``)."""
     for key, fields in sources.items():
-        found: list[str] = list(get(event, f"related.{key}") or ())
+        values: list[Any] = []
         for field in fields:
             value = get(event, field)
-            items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else (value,)
-            for item in items:
-                if isinstance(item, str) and item and item not in found:
-                    found.append(item)
-        if found:
-            event.setdefault("related", {})[key] = found
+            values.extend(value.values() if isinstance(value, dict) else value if isinstance(value, list) else (value,))
+        extend_related(event, key, values)
+
+
+def extend_related(event: Event, key: str, values: Iterable[Any]) -> None:
+    """Add the distinct non-empty strings of ``values`` to ``related.<key>``, after any already there."""
+    related = event.get("related")
+    found: list[str] = list(related.get(key) or ()) if isinstance(related, dict) else []
+    for item in values:
+        if isinstance(item, str) and item and item not in found:
+            found.append(item)
+    if found:
+        event.setdefault("related", {})[key] = found
 
 
 def flatten(event: Mapping[str, Any], prefix: str = "") -> dict[EcsField, Any]:

@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from secops import ecs
+
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}")
 
 IANA_PROTOCOLS: dict[str, str] = {
@@ -149,13 +151,8 @@ ENDPOINT_IPS = ("source.ip", "destination.ip", "source.nat.ip", "destination.nat
 
 
 def add_related_ips(event: dict[str, Any], *values: str | None) -> None:
-    """``related.ip``: the distinct valid addresses in order; other ``related`` fields stay."""
-    seen: list[str] = []
-    for value in values:
-        if value and value not in seen and ip(value) is not None:
-            seen.append(value)
-    if seen:
-        event.setdefault("related", {})["ip"] = seen
+    """``related.ip``: the distinct valid addresses among raw values, in order."""
+    ecs.extend_related(event, "ip", (v for v in values if v and ip(v) is not None))
 
 
 def mac(value: str | None) -> str | None:
