@@ -1,9 +1,11 @@
 """The parser registry: every collector format is a small registered plugin.
 
 A parser module under ``collectors/`` defines one class and decorates it with
-``@register``. Discovery walks ``collectors`` with ``pkgutil`` once, so adding a
-format is adding a file. Names are unique: a second parser claiming a name is
-a programming error and fails loudly.
+``@register``. Discovery walks ``collectors`` with ``pkgutil`` once and imports
+the modules whose source says ``@register``, so adding a format is adding a
+file, and helpers (numpy for captures, the ingest loop for tailing) load only
+when a parser or command uses them. Names are unique: a second parser claiming
+a name is a programming error and fails loudly.
 
 Two shapes of parser exist:
 
@@ -118,15 +120,31 @@ def register(cls: P) -> P:
 
 
 def discover() -> None:
-    """Import every module under ``collectors`` once so their parsers register."""
+    """Import the parser modules under ``collectors`` once so their parsers register."""
     global _DISCOVERED
     if _DISCOVERED:
         return
     import collectors
 
     for info in pkgutil.walk_packages(collectors.__path__, prefix="collectors."):
-        importlib.import_module(info.name)
+        if not info.ispkg and _registers(info):
+            importlib.import_module(info.name)
     _DISCOVERED = True
+
+
+def _registers(info: pkgutil.ModuleInfo) -> bool:
+    """Whether a module's source decorates a parser; a module not on disk is imported to be sure."""
+    folder = getattr(info.module_finder, "path", None)
+    if folder is None:
+        return True
+    try:
+        return REGISTER_MARK in (Path(folder) / f"{info.name.rpartition('.')[2]}.py").read_bytes()
+    except OSError:
+        return True
+
+
+REGISTER_MARK = b"\n@register\n"
+"""How a parser module's source registers its class (see the module docstring)."""
 
 
 def parsers() -> dict[str, Parser]:

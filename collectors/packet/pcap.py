@@ -23,8 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from collectors.packet.carve import MAX_FILE, MAX_TOTAL, CarveStore
-from collectors.packet.engine import Engine
-from collectors.packet.pcapio import is_capture, read_batches
+from collectors.packet.magic import is_capture
 from secops import ecs
 from secops.registry import ParseContext, Parsed, Source, StreamParser, register
 
@@ -55,6 +54,10 @@ class PcapParser(StreamParser):
         return is_capture(head)
 
     def stream(self, source: Source, ctx: ParseContext) -> Iterator[Parsed]:
+        # The decoders need numpy: imported when a capture is read, not whenever a parser is listed.
+        from collectors.packet.engine import Engine
+        from collectors.packet.pcapio import read_batches
+
         engine = Engine(carve_store(ctx), seed=int(ctx.options.get("community_id_seed", 0)))
         position = 0
         problems: list[str] = []

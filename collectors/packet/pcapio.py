@@ -23,23 +23,13 @@ from typing import IO
 
 import numpy as np
 
+from collectors.packet.magic import PCAP_MAGICS, PCAPNG_SHB
+
 BLOCK_BYTES = 4 << 20
 MAX_PACKET = 256 << 10
 """Larger record lengths are taken as corruption (Wireshark's limit for normal link types)."""
 
 MAX_TS = 1 << 62
-PCAP_MAGICS = {
-    b"\xd4\xc3\xb2\xa1": ("<", 1000),
-    b"\xa1\xb2\xc3\xd4": (">", 1000),
-    b"\x4d\x3c\xb2\xa1": ("<", 1),
-    b"\xa1\xb2\x3c\x4d": (">", 1),
-}
-PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
-
-
-def is_capture(head: bytes) -> bool:
-    """True for the first bytes of a pcap or pcapng file."""
-    return head[:4] in PCAP_MAGICS or head[:4] == PCAPNG_SHB
 
 
 @dataclass(slots=True)
