@@ -20,15 +20,35 @@ def test_get_put_nested_and_literal_dotted() -> None:
     assert ecs.get({"source": "not-a-dict"}, "source.ip") is None
 
 
-def test_add_related_gathers_distinct_strings_and_keeps_other_lists() -> None:
+def test_related_gathers_distinct_strings_and_keeps_other_lists() -> None:
     event = {
         "user": {"name": "alice", "target": {"name": "alice"}},
         "process": {"hash": {"sha1": "aa", "md5": "bb"}},
         "source": {"ip": ""},
+        "host": {"ip": ["10.0.0.1", 7, "10.0.0.2", "10.0.0.1"]},
+        "destination.ip": "10.0.0.9",  # a producer's flat dotted key
         "related": {"hosts": ["ws1"], "user": ["bob"]},
     }
-    ecs.add_related(event, {"user": ("user.name", "user.target.name"), "hash": ("process.hash",), "ip": ("source.ip",)})
-    assert event["related"] == {"hosts": ["ws1"], "user": ["bob", "alice"], "hash": ["aa", "bb"]}
+    related = ecs.Related(
+        {
+            "user": ("user.name", "user.target.name", "user.missing.name"),
+            "hash": ("process.hash",),
+            "ip": ("source.ip", "host.ip", "destination.ip"),
+        }
+    )
+    related.fill(event)
+    assert event["related"] == {
+        "hosts": ["ws1"],
+        "user": ["bob", "alice"],
+        "hash": ["aa", "bb"],
+        "ip": ["10.0.0.1", "10.0.0.2", "10.0.0.9"],
+    }
+
+
+def test_related_adds_nothing_when_no_field_has_a_string() -> None:
+    event = {"source": {"ip": None}, "user": "not-a-dict"}
+    ecs.Related({"ip": ("source.ip",), "user": ("user.name",)}).fill(event)
+    assert "related" not in event
 
 
 def test_flatten_unflatten_round_trip() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from collectors.endpoint import auditd_tables as t
 from collectors.endpoint.auditd_records import Record
 from secops import ecs
-from secops.types import EcsField, Event
+from secops.types import Event
 
 UNSET_ID = "4294967295"
 """(u32)-1: an id that was never set (e.g. ``auid`` of a daemon)."""
@@ -80,14 +80,16 @@ def to_ecs(records: list[Record]) -> Event:
     key = fields.get("key")
     if isinstance(key, str) and key:
         event["tags"] = [k for k in key.split("\x01") if k]  # several rule keys are joined by 0x01
-    ecs.add_related(event, _RELATED)
+    _RELATED.fill(event)
     return event
 
 
-_RELATED: dict[str, tuple[EcsField, ...]] = {
-    "user": ("user.name", "user.effective.name", "user.target.name"),
-    "ip": ("source.ip", "destination.ip"),
-}
+_RELATED = ecs.Related(
+    {
+        "user": ("user.name", "user.effective.name", "user.target.name"),
+        "ip": ("source.ip", "destination.ip"),
+    }
+)
 """``related.*``: the accounts (the login user, the effective one, the one acted on) and addresses."""
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from collectors.endpoint import winlog_tables as t
 from collectors.endpoint.winargv import split_command_line
 from secops import ecs
-from secops.types import EcsField, Event
+from secops.types import Event
 
 Op = Callable[[Event, Any], None]
 
@@ -510,15 +510,17 @@ def to_ecs(winlog: dict[str, Any], timestamp: str | None, level: str | None, mes
                     op(event, value)
     if classic:
         _classic_powershell(event, data or {}, message)
-    ecs.add_related(event, _RELATED)
+    _RELATED.fill(event)
     return event
 
 
-_RELATED: dict[str, tuple[EcsField, ...]] = {
-    "ip": ("source.ip", "destination.ip"),
-    "user": ("user.name", "user.target.name"),
-    "hash": ("process.hash", "process.pe.imphash", "file.hash", "file.pe.imphash"),
-}
+_RELATED = ecs.Related(
+    {
+        "ip": ("source.ip", "destination.ip"),
+        "user": ("user.name", "user.target.name"),
+        "hash": ("process.hash", "process.pe.imphash", "file.hash", "file.pe.imphash"),
+    }
+)
 """``related.*`` as Winlogbeat fills it: a search of ``related.ip`` or ``related.user`` meets
 Windows events as it meets the rest."""
 

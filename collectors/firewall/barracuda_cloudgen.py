@@ -171,4 +171,4 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
     if found:
         network["direction"] = found
     event["network"] = network
-    ecs.add_related(event, {"ip": net.ENDPOINT_IPS})
+    net.RELATED_ENDPOINTS.fill(event)

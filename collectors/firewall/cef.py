@@ -200,4 +200,4 @@ def _special(event: Event, ext: dict[str, str], ctx: ParseContext) -> None:
                 ecs.put(event, target, stamp)
     if "source" in event or "destination" in event:
         event["event"]["category"] = ["network"]
-        ecs.add_related(event, {"ip": net.ENDPOINT_IPS})
+        net.RELATED_ENDPOINTS.fill(event)

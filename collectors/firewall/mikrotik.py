@@ -31,7 +31,6 @@ from typing import Any
 
 from collectors.firewall import net
 from collectors.syslog_header import parse_header
-from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -172,7 +171,7 @@ def _firewall(text: str, chain: re.Match[str], prefix: str, event: Event, vendor
     if direction:
         network["direction"] = direction
     net.attach(event, source=source, destination=destination, network=network)
-    ecs.add_related(event, {"ip": net.ENDPOINT_IPS})
+    net.RELATED_ENDPOINTS.fill(event)
 
 
 def _protocol(name: str, detail: str | None, network: dict[str, Any], vendor: dict[str, Any]) -> None:

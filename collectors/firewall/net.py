@@ -146,8 +146,8 @@ def attach(event: dict[str, Any], **parts: dict[str, Any]) -> None:
             event[key] = part
 
 
-ENDPOINT_IPS = ("source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip")
-"""The addresses of a connection, NAT included, for ``ecs.add_related`` once they are attached."""
+RELATED_ENDPOINTS = ecs.Related({"ip": ("source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip")})
+"""``related.ip`` from the addresses of a connection, NAT included, once they are attached."""
 
 
 def add_related_ips(event: dict[str, Any], *values: str | None) -> None:

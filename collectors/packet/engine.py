@@ -22,7 +22,6 @@ from collectors.packet.pcapio import Batch
 from collectors.packet.ssh import SshBanners
 from collectors.packet.tcp import Handler, attach, signature
 from collectors.packet.tls import TlsHandshake
-from secops import ecs
 from secops.types import Event
 
 SSDP_PORT = 1900
@@ -44,7 +43,7 @@ class Engine:
         self.packets = 0
 
     def emit(self, event: Event, raw: str) -> None:
-        ecs.add_related(event, RELATED)
+        RELATED.fill(event)
         self.out.append((event, raw))
 
     def feed(self, batch: Batch) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collectors.packet.flows import TRANSPORT, Flow, ip_text
 from collectors.packet.timefmt import ns_to_ts
-from secops.types import EcsField, Event
+from secops import ecs
+from secops.types import Event
 
-RELATED: dict[str, tuple[EcsField, ...]] = {
-    "ip": ("source.ip", "destination.ip", "dns.resolved_ip"),
-    "hash": ("file.hash",),
-}
+RELATED = ecs.Related(
+    {
+        "ip": ("source.ip", "destination.ip", "dns.resolved_ip"),
+        "hash": ("file.hash",),
+    }
+)
 """``related.*`` of every network event (captures, Zeek, Suricata): the endpoints, the addresses
 a DNS answer gave, the hashes of a file seen on the wire."""
 

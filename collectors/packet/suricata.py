@@ -56,7 +56,7 @@ class SuricataEveParser(LineParser):
         if mapper is not None:
             mapper(event, record)
         event["suricata"] = {"eve": {k: v for k, v in record.items() if k not in TOP_LEVEL}}
-        ecs.add_related(event, RELATED)
+        RELATED.fill(event)
         return event
 
 

@@ -85,7 +85,7 @@ def map_record(path: str, record: dict[str, Any], odd: list[str] | None = None) 
     if odd:
         event["tags"] = ["_zeek_value_not_of_its_type"]
         ecs.put(event, "zeek.unreadable_fields", sorted(set(odd)))
-    ecs.add_related(event, RELATED)
+    RELATED.fill(event)
     return event
 
 
