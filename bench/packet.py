@@ -69,6 +69,8 @@ def traces() -> list[list[tuple[int, bytes, int]]]:
 def build(target: Path, minimum: int) -> int:
     """Write the benchmark capture; returns its packet count."""
     sources = traces()
+    if not sources:
+        sys.exit(f"no Ethernet capture under {SHARED}: set SECOPS_SHARED_DATA to the shared data folder")
     clock = 1_700_000_000 * 10**9
     count = 0
     with target.open("wb") as out:
