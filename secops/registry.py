@@ -143,8 +143,8 @@ def _registers(info: pkgutil.ModuleInfo) -> bool:
         return True
 
 
-REGISTER_MARK = b"\n@register\n"
-"""How a parser module's source registers its class (see the module docstring)."""
+REGISTER_MARK = b"\n@register"
+"""How a parser module's source registers its class (see the module docstring); a false match only imports a module."""
 
 
 def parsers() -> dict[str, Parser]:
