@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -57,16 +57,24 @@ VENDOR_NAMESPACES: tuple[str, ...] = (
 
 def get(event: Mapping[str, Any], path: EcsField, default: Any = None) -> Any:
     """Read a dotted field from a nested event; also finds literal dotted keys."""
+    return _walk(event, path, path.split("."), default)
+
+
+def _walk(event: Mapping[str, Any], path: EcsField, parts: Sequence[str], default: Any = None) -> Any:
+    """``get`` with the path already split (``Related`` splits its paths once)."""
     node: Any = event
-    for part in path.split("."):
-        if not isinstance(node, Mapping):
+    for part in parts:
+        if node.__class__ is not dict and not isinstance(node, Mapping):
             return default
-        if part in node:
-            node = node[part]
-        else:
+        child = node.get(part, _ABSENT)
+        if child is _ABSENT:
             # Some producers (Winlogbeat, Elastic's pipelines) keep dotted keys flat.
             return event.get(path, default) if node is event else default
+        node = child
     return node
+
+
+_ABSENT = object()
 
 
 def put(event: Event, path: EcsField, value: Any) -> None:
@@ -106,13 +114,7 @@ class Related:
         for key, fields in self._plan:
             values: list[Any] = []
             for field, path in fields:
-                node: Any = event
-                for part in path:
-                    node = node.get(part) if node.__class__ is dict else None
-                    if node is None:
-                        break
-                if node is None and path[0] not in event:
-                    node = event.get(field)  # a producer that keeps dotted keys flat
+                node = _walk(event, field, path)
                 if node.__class__ is str:
                     values.append(node)
                 elif isinstance(node, dict):

@@ -132,6 +132,10 @@ def discover() -> None:
     _DISCOVERED = True
 
 
+REGISTER_MARK = b"\n@register"
+"""How a parser module's source registers its class (see the module docstring); a false match only imports a module."""
+
+
 def _registers(info: pkgutil.ModuleInfo) -> bool:
     """Whether a module's source decorates a parser; a module not on disk is imported to be sure."""
     folder = getattr(info.module_finder, "path", None)
@@ -141,10 +145,6 @@ def _registers(info: pkgutil.ModuleInfo) -> bool:
         return REGISTER_MARK in (Path(folder) / f"{info.name.rpartition('.')[2]}.py").read_bytes()
     except OSError:
         return True
-
-
-REGISTER_MARK = b"\n@register"
-"""How a parser module's source registers its class (see the module docstring); a false match only imports a module."""
 
 
 def parsers() -> dict[str, Parser]:
