@@ -61,6 +61,10 @@ class EvtxParser(StreamParser):
         with _local_path(source) as path:
             with open(path, "rb") as fh:
                 found = evtx_repair.scan(fh)
+            if not found.structure:  # e.g. a README given with --format evtx: one clear failure, not a repair
+                message = "not an EVTX file: no file header, chunk header or record found"
+                yield Parsed(_failure(message), message, 0)
+                return
             position = 0
             for damage in found.damages:
                 yield Parsed(_failure(damage.message), damage.data.hex() or damage.message, position)

@@ -64,6 +64,8 @@ class Scan:
     chunks: int = 0
     record_ids: list[tuple[int, int, int]] = field(default_factory=list)
     """(first record id, last record id, chunk index) of every chunk with records."""
+    structure: bool = False
+    """Whether any EVTX structure was seen: the file header, a chunk header or a record."""
 
     @property
     def needs_repair(self) -> bool:
@@ -74,7 +76,8 @@ def scan(fh: IO[bytes]) -> Scan:
     """Walk the file once, chunk by chunk (memory stays at one chunk)."""
     result = Scan()
     header = fh.read(HEADER_BLOCK)
-    if header[:8] != FILE_MAGIC:
+    result.structure = header[:8] == FILE_MAGIC
+    if not result.structure:
         result.damages.append(Damage(0, "file header damaged (bad magic); rebuilt", header[:128]))
         result.patches.append((0, b""))  # placeholder: the header is rebuilt once the chunk count is known
     index = 0
@@ -136,11 +139,13 @@ def _scan_chunk(result: Scan, index: int, base: int, block: bytes) -> None:
         if len(block) < CHUNK_HEADER:
             return
     header_ok = block[:8] == CHUNK_MAGIC
+    result.structure = result.structure or header_ok
     free = _U32.unpack_from(block, 48)[0]
     free_sane = CHUNK_HEADER <= free <= CHUNK
     limit = min(free if free_sane else CHUNK, len(block))
     walk = _walk(result, block, base, limit, where, report_tail=free_sane)
     if walk.first:
+        result.structure = True
         result.record_ids.append((walk.first, walk.last_id, index))
     if walk.end == CHUNK_HEADER:
         if not header_ok:

@@ -184,3 +184,18 @@ def test_every_emitted_field_is_ecs_or_a_vendor_namespace(evtx_files: list[Path]
     unknown = {f for e in events for f in ecs.flatten(e) if not ecs.is_known_field(f) and f not in allowed}
     assert not unknown
     assert {e["event"]["module"] for e in events} >= {"windows", "system", "auditd", "osquery"}
+
+
+def test_a_file_with_no_evtx_structure_is_one_clear_failure(evtx_files: list[Path], tmp_path: Path) -> None:
+    text = tmp_path / "notes.md"
+    text.write_text("# Not a log\n\n" + "Some prose about event logs. " * 3000)  # past the first chunk
+    events, stats = run([text], fmt="evtx")
+    assert len(events) == 1 and failed(events[0])
+    assert stats.failures == 1 and "not an EVTX file" in stats.warnings[0] and "notes.md" in stats.warnings[0]
+    # One intact chunk under a destroyed file header is still read as damage to mend, not refused.
+    source = _big_sample(evtx_files)
+    data = bytearray(source.read_bytes())
+    data[:HEADER] = bytes(HEADER)
+    events, stats = run([_damaged(tmp_path, "headless", bytes(data))], fmt="evtx")
+    assert sum(not failed(e) for e in events) == len(library_records(source)[0])
+    assert not any("not an EVTX file" in w for w in stats.warnings)
