@@ -51,7 +51,8 @@ def build_base(workdir: Path) -> Path:
     out = workdir / "base.ndjson"
     secops = [sys.executable, "-m", "secops"]
     with out.open("wb") as fh:
-        subprocess.run([*secops, "parse", "-f", "evtx", str(SHARED / "endpoint" / "evtx")], stdout=fh, check=True)
+        samples = sorted(map(str, (SHARED / "endpoint" / "evtx").rglob("*.evtx")))  # not the READMEs beside them
+        subprocess.run([*secops, "parse", "-f", "evtx", *samples], stdout=fh, check=True)
         gen = workdir / "gen"
         generate = [*secops, "generate", "-o", str(gen), "-n", "200000", "--seed", "3"]
         subprocess.run(generate, check=True, capture_output=True)
