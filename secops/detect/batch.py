@@ -335,10 +335,6 @@ def _rows(test: Callable[[Event], bool]) -> Program:
     return run
 
 
-_FLOAT_TEXT = frozenset("0123456789.e+-nainf")
-"""Characters of ``str(float)``: a literal made only of these may sit in a float whose JSON differs."""
-
-
 class KeywordIndex:
     """The keyword literals of one partition, searched together with one RE2 set.
 
@@ -398,7 +394,7 @@ def _keywords(specs: list[list[Any]], index: KeywordIndex) -> Program:
     always: list[list[Any]] = []
     for spec in specs:
         literal = m.spec_literal(spec).lower() if spec[0] != "re" else ""
-        (gated if literal and not set(literal) <= _FLOAT_TEXT else always).append(spec)
+        (gated if literal and not m.may_be_float_text(literal) else always).append(spec)
     wanted = index.add({literal_key(m.spec_literal(spec)) for spec in gated})
     test_gated = keyword_test(gated) if gated else None
     test_always = keyword_test(always) if always else None

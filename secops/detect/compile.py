@@ -157,7 +157,7 @@ def _field(name: str, specs: list[list[Any]]) -> Node:
         else:
             others.append(m.value_test(spec))
         lit = m.spec_literal(spec)
-        if len(lit) < MIN_LITERAL:
+        if len(lit) < MIN_LITERAL or m.may_be_float_text(lit.lower()):
             literals = None
         elif literals is not None:
             literals.add(lit)
@@ -261,7 +261,7 @@ def _keyword(specs: list[list[Any]]) -> Node:
     literals: set[str] | None = set()
     for spec in specs:
         lit = m.spec_literal(spec) if spec[0] != "re" else ""
-        if literals is not None and len(lit) >= MIN_LITERAL:
+        if literals is not None and len(lit) >= MIN_LITERAL and not m.may_be_float_text(lit.lower()):
             literals.add(lit)
         else:
             literals = None

@@ -1,4 +1,4 @@
-"""Keyword rules in the batch evaluator: one RE2 set per partition, the per-event engine's matches exactly."""
+"""Keyword rules in the batch evaluator (one RE2 set per partition) and literals a float prints: both engines agree."""
 
 from __future__ import annotations
 
@@ -51,6 +51,24 @@ detection:
   sel: {event.code: '7'}
   condition: words and sel
 level: low
+---
+title: Text only a float prints
+id: 55555555-5555-4555-8555-555555555555
+taxonomy: ecs
+logsource: {product: test}
+detection:
+  words: ['-inf']
+  condition: words
+level: low
+---
+title: A field's float text
+id: 66666666-6666-4666-8666-666666666666
+taxonomy: ecs
+logsource: {product: test}
+detection:
+  sel: {network.bytes|endswith: 'e-05'}
+  condition: sel
+level: low
 """
 
 
@@ -72,6 +90,8 @@ def test_keyword_rules_match_as_the_per_event_engine(detector: Callable[..., Det
         {"message": "insmod /tmp/x", "big": 2**70},  # no JSON text: its row is tested outright
         {"message": "nothing here", "event": {"original": "insmod /tmp/ only in the original"}},
         {"message": "no colon in any value", "event": {"code": "7"}},  # only in the JSON text's syntax
+        {"ratio": float("-inf")},  # str() gives -inf, the JSON text null
+        {"network": {"bytes": 1e-05}},  # str() gives 1e-05, the JSON text 0.00001
     ]
     built = detector(KEYWORD_RULES)
     batch, single = _both(built, events)
@@ -85,6 +105,8 @@ def test_keyword_rules_match_as_the_per_event_engine(detector: Callable[..., Det
         (4, "Kernel module from tmp"),
         (5, "Windows keyword in its own partition"),
         (7, "Kernel module from tmp"),
+        (10, "Text only a float prints"),
+        (11, "A field's float text"),
     ]
 
 
