@@ -356,13 +356,19 @@ class KeywordIndex:
         return frozenset(self.ids.setdefault(key, len(self.ids)) for key in keys)
 
     def seal(self) -> None:
-        """Compile the set. One too big for RE2's memory fails here, loudly (measured: 2,000 literals
-        need 4 MiB); a compiled set then searches any text, since RE2 clears a set's DFA state cache
-        when it fills instead of giving up as it may for a single pattern."""
+        """Compile the set, with memory in proportion to its literals.
+
+        RE2 may fill its whole budget with cached DFA states as texts vary, and
+        SigmaHQ gives about 30 partitions with keywords: RE2's default (8 MiB)
+        is kept unless a set's program needs more (measured: 2,000 literals of
+        20 bytes fail to compile under 4 MiB). A set over budget fails here,
+        loudly; a compiled set searches any text, since RE2 clears a set's state
+        cache when it fills instead of giving up as it may for one pattern.
+        """
         if self.ids:
             options = re2.Options()
             options.literal = True
-            options.max_mem = 64 << 20  # room for large user rule packs; states are built as texts need them
+            options.max_mem = max(options.max_mem, 256 * sum(map(len, self.ids)))  # measured need: ~110 B a byte
             self.searcher = re2.Set.SearchSet(options)
             for key in self.ids:  # ids are in insertion order, as RE2 numbers its patterns
                 self.searcher.Add(key)

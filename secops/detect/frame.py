@@ -53,10 +53,12 @@ def bits_from_rows(rows: Iterable[int]) -> int:
 class Column:
     """One field over a frame: the distinct values, and which row holds which."""
 
-    __slots__ = ("_codes", "distinct", "frame", "keys", "memo", "values")
+    __slots__ = ("_codes", "distinct", "full", "keys", "memo", "values")
 
     def __init__(self, frame: Frame, raw: list[Any]) -> None:
-        self.frame = frame
+        self.full = frame.full
+        """The frame's all-rows bitset. A column keeps no reference to its frame: that cycle left each
+        batch's events to the cyclic collector, which under ``tune_gc`` let several pile up."""
         self.keys, self.distinct, self.values = _encode(raw)
         """Per row a hashable key; the distinct keys in first-seen order; one value per distinct key."""
         self._codes: np.ndarray | None = None
@@ -75,7 +77,7 @@ class Column:
         if not good:
             return 0
         if len(good) == len(self.values):
-            return self.frame.full
+            return self.full
         lut = np.zeros(len(self.values), bool)
         lut[good] = True
         return bits_of(lut[self.codes()])
