@@ -124,7 +124,7 @@ class Frame:
         self._keys: dict[str, set[str]] = {}
         self._columns: dict[str, Column] = {}
         self.memo: dict[Any, Any] = {}
-        """Per-frame results of the batch evaluator (predicate bitsets, haystacks)."""
+        """Per-frame results of the batch evaluator (predicate bitsets, keyword hits)."""
 
     def column(self, name: str) -> Column:
         found = self._columns.get(name)

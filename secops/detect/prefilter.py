@@ -8,10 +8,12 @@ Two necessary conditions, both derived at compile time (see ``compile``):
 - **literals**: at least one of a few strings must occur in the event. All
   rules' literals go into one Aho–Corasick automaton, run once per event over
   the event's JSON text lowercased. Literals are JSON-escaped and lowercased
-  the same way, so a value containing a literal always shows up; anything
-  extra (field names, values of other fields) only adds candidates, never
-  loses one. ``event.original`` is left out of the text: it repeats the
-  fields and would only add noise.
+  the same way, so a value containing a literal always shows up (floats
+  excepted, whose JSON differs from their text: literals they may print are
+  not used, see ``modifiers.may_be_float_text``); anything extra (field
+  names, values of other fields) only adds candidates, never loses one.
+  ``event.original`` is left out of the text: it repeats the fields and would
+  only add noise.
 
 A rule is a candidate when its anchor holds and its literals are seen; rules
 with neither are always candidates. Candidates are then evaluated fully.
