@@ -207,8 +207,7 @@ class Bench:
         for run in range(1, runs + 1):
             prefix = f"bench-warmup-{os.getpid()}-{run}"
             self.prepare(prefix)
-            seconds = raw_bulk(self.url, payloads(self.events, prefix, self.batch))
-            print(f"warm-up {run} (not counted): raw _bulk {count(self.client, prefix) / seconds:,.0f} docs/s")
+            print(f"warm-up {run} (not counted): raw _bulk {self.raw_rate(prefix):,.0f} docs/s")
             self.drop(prefix)
 
     def prepare(self, prefix: str) -> None:
@@ -216,6 +215,10 @@ class Bench:
         # Daily indices made beforehand, so no run pays for index creation alone.
         for index in sorted({layout.event_index(prefix, e) for e in self.events}):
             self.client.indices.create(index=index)
+
+    def raw_rate(self, prefix: str) -> float:
+        seconds = raw_bulk(self.url, payloads(self.events, prefix, self.batch))
+        return count(self.client, prefix) / seconds
 
     def best_of(self, rounds: int, placement: str) -> tuple[float, float]:
         raw_rates, collect_rates = [], []
@@ -225,8 +228,7 @@ class Bench:
             collect_prefix, raw_prefix = f"bench-collect-{tag}", f"bench-raw-{tag}"
             for prefix in (collect_prefix, raw_prefix):
                 self.prepare(prefix)
-            raw_seconds = raw_bulk(self.url, payloads(self.events, raw_prefix, self.batch))
-            raw_rates.append(count(self.client, raw_prefix) / raw_seconds)
+            raw_rates.append(self.raw_rate(raw_prefix))
             collect_env = dict(
                 self.env,
                 SECOPS_STORE="elasticsearch",

@@ -73,7 +73,7 @@ class BatchEngine:
         self._strings: dict[str, dict[Any, frozenset[int]]] = {}
         """Per field, the string atoms of each value seen in the batch (shared by its partitions)."""
         self._predicates: dict[Any, int] = {}
-        self.keywords = KeywordIndex()
+        self.keywords: KeywordIndex
         """The literal index of the partition being compiled: ``_compile`` registers keywords there."""
         groups: dict[AnchorKey, list[tuple[int, Program]]] = defaultdict(list)
         keywords: dict[AnchorKey, KeywordIndex] = {}
@@ -374,14 +374,10 @@ class KeywordIndex:
                 self.searcher.Add(key)
             self.searcher.Compile()
 
-    def hits(self, frame: Frame, row: int) -> frozenset[int] | None:
-        """The ids of the literals in a row's text (memoised per frame); None when it cannot be serialised."""
-        memo: dict[int, frozenset[int] | None] = frame.memo.setdefault(self, {})  # a frame may serve several partitions
-        found = memo.get(row, _UNSEEN)
-        if found is _UNSEEN:
-            hay = haystack(frame.events[row])
-            found = memo[row] = None if hay is None else frozenset(self.searcher.Match(hay) or ())
-        return found
+    def search(self, event: Event) -> frozenset[int] | None:
+        """The ids of the literals in an event's text; None when it cannot be serialised."""
+        hay = haystack(event)
+        return None if hay is None else frozenset(self.searcher.Match(hay) or ())
 
 
 _UNSEEN: Any = object()
@@ -408,6 +404,7 @@ def _keywords(specs: list[list[Any]], index: KeywordIndex) -> Program:
 
     def run(frame: Frame, care: int) -> int:
         events = frame.events
+        searched: dict[int, frozenset[int] | None] = frame.memo.setdefault(index, {})  # shared by its programs
         found = []
         for row in rows_of(care, frame.count).tolist():
             event = events[row]
@@ -416,7 +413,9 @@ def _keywords(specs: list[list[Any]], index: KeywordIndex) -> Program:
                 continue
             if test_gated is None:
                 continue
-            hits = index.hits(frame, row)
+            hits = searched.get(row, _UNSEEN)
+            if hits is _UNSEEN:
+                hits = searched[row] = index.search(event)
             if (hits is None or not wanted.isdisjoint(hits)) and test_gated(event):
                 found.append(row)
         return bits_from_rows(found)

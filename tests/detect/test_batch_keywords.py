@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from secops.detect.detector import Detector
-from secops.detect.pipelines import _items
 from secops.detect.rules import load_rules
+from tests.detect.test_differential import has_keywords
 
 KEYWORD_RULES = """
 title: Kernel module from tmp
@@ -126,10 +126,6 @@ def test_every_sigmahq_rule_batch_equals_per_event(shared_data: Path, tmp_path: 
     built = Detector(load_rules([f for f in folders if f.is_dir()]))
     batch, single = _both(built, events)
     assert batch == single, sorted(batch ^ single)[:20]
-    keyword_rules = {
-        r.id
-        for r in built.rules
-        if any(i.field is None for d in r.rule.detection.detections.values() for i in _items(d))
-    }
+    keyword_rules = {r.id for r in built.rules if has_keywords(r.rule)}
     assert len(keyword_rules) > 50
     assert len({rid for _, rid in batch} & keyword_rules) >= 3, "too few keyword rules matched to prove much"
