@@ -37,14 +37,15 @@ from secops.detect.atoms import FieldAtoms
 from secops.detect.compile import keyword_test, special_test
 from secops.detect.frame import Column, Frame, bits_from_rows, rows_of
 from secops.detect.plan import Plan
-from secops.detect.prefilter import haystack, literal_key
+from secops.detect.prefilter import json_text, literal_key
 from secops.types import Event
 
 Program = Callable[[Frame, int], int]
 """A compiled condition: (frame, rows in question) → the rows among them that match."""
 AnchorKey = tuple[tuple[str, frozenset[str]], ...]
-EAGER, LAZY, ROWS = 0, 1, 2
-"""Cost classes: AND evaluates its children in this order."""
+EAGER, LAZY, ROWS, EVERY_ROW = 0, 1, 2, 3
+"""Cost classes: AND evaluates its children in this order (ROWS: a per-row test on rows a search
+found; EVERY_ROW: a per-row test on every row in question)."""
 
 
 def top_anchors(plan: Plan) -> list[tuple[Plan, bool]]:
@@ -132,7 +133,7 @@ class BatchEngine:
         if kind == "field":
             return self._field(plan[1], plan[2])
         if kind == "kw":
-            return _keywords(plan[1], self.keywords), ROWS
+            return _keywords(plan[1], self.keywords)
         raise ValueError(f"unknown plan node {kind!r}")
 
     def _field(self, name: str, specs: list[list[Any]]) -> tuple[Program, int]:
@@ -147,7 +148,7 @@ class BatchEngine:
             elif kind in ("null", "exists"):
                 parts.append((self._present(name, kind == "null" or not spec[1]), EAGER))
             elif kind == "fieldref":
-                parts.append((_rows(special_test(name, spec)), ROWS))
+                parts.append((_rows(special_test(name, spec)), EVERY_ROW))
             else:
                 lazy.append(atoms.lazy_atom(spec))
         if strings:
@@ -343,8 +344,14 @@ class KeywordIndex:
     Linux rules are mostly keyword lists with no logsource anchor, and testing
     each list on each row with ``in`` took most of a Linux batch's time. RE2
     runs the set as one DFA over the text (an Aho–Corasick automaton walked
-    the text several times slower). A program then asks only whether one of
-    its own literals is among the row's hits.
+    the text several times slower). The hits of a frame's rows are kept
+    inverted, literal → rows, so a program finds its candidate rows with a few
+    list joins instead of asking row by row.
+
+    The set matches case-insensitively, so ASCII text (nearly every event) is
+    searched as orjson wrote it; other text is lowercased first, because
+    Python's lowercasing, which the literals went through, is not always
+    RE2's case folding (``İ`` lowercases to two characters).
     """
 
     def __init__(self) -> None:
@@ -368,59 +375,97 @@ class KeywordIndex:
         if self.ids:
             options = re2.Options()
             options.literal = True
+            options.case_sensitive = False
             options.max_mem = max(options.max_mem, 256 * sum(map(len, self.ids)))  # measured need: ~110 B a byte
             self.searcher = re2.Set.SearchSet(options)
             for key in self.ids:  # ids are in insertion order, as RE2 numbers its patterns
                 self.searcher.Add(key)
             self.searcher.Compile()
 
-    def search(self, event: Event) -> frozenset[int] | None:
+    def search(self, event: Event) -> list[int] | None:
         """The ids of the literals in an event's text; None when it cannot be serialised."""
-        hay = haystack(event)
-        return None if hay is None else frozenset(self.searcher.Match(hay) or ())
+        text = json_text(event)
+        if text is None:
+            return None
+        return self.searcher.Match(text if text.isascii() else text.decode().lower().encode()) or []
+
+    def candidates(self, frame: Frame, care: int, wanted: frozenset[int]) -> int:
+        """The rows in question whose text holds one of the ``wanted`` literals (or cannot be read)."""
+        hits: _Hits | None = frame.memo.get(self)
+        if hits is None:
+            hits = frame.memo[self] = _Hits()
+        todo = care & ~hits.searched
+        if todo:
+            events, rows = frame.events, hits.rows
+            for row in rows_of(todo, frame.count).tolist():
+                found = self.search(events[row])
+                if found is None:
+                    hits.unreadable.append(row)
+                for lid in found or ():
+                    rows[lid].append(row)
+            hits.searched |= todo
+            hits.joined.clear()
+        bits = hits.joined.get(wanted)
+        if bits is None:
+            joined = list(hits.unreadable)
+            for lid in wanted:
+                joined.extend(hits.rows.get(lid, ()))
+            bits = hits.joined[wanted] = bits_from_rows(joined)
+        return bits & care
 
 
-_UNSEEN: Any = object()
+class _Hits:
+    """A frame's keyword search so far: the rows searched, and per literal the rows holding it."""
+
+    __slots__ = ("joined", "rows", "searched", "unreadable")
+
+    def __init__(self) -> None:
+        self.searched = 0
+        self.rows: defaultdict[int, list[int]] = defaultdict(list)
+        self.unreadable: list[int] = []
+        self.joined: dict[frozenset[int], int] = {}
+        """Per program's literal set, its candidate rows (until more rows are searched)."""
 
 
-def _keywords(specs: list[list[Any]], index: KeywordIndex) -> Program:
+def _keywords(specs: list[list[Any]], index: KeywordIndex) -> tuple[Program, int]:
     """Keywords: any value of the event matches. Rows whose JSON text lacks every literal are skipped.
 
-    The JSON text of an event (``prefilter.haystack``, lowercased, ``event.original``
-    left out) contains every string, integer and boolean value, escaped
-    character by character the way ``prefilter.literal_key`` escapes a literal:
-    a row whose text holds none of the literals cannot match them. Specs without
+    The JSON text of an event (``prefilter.json_text``, ``event.original`` left
+    out) contains every string, integer and boolean value, escaped character
+    by character the way ``prefilter.literal_key`` escapes a literal: a row
+    whose text holds none of the literals cannot match them. Specs without
     such a literal (regexes, numbers, text a float could print) are tested on
-    every row in question.
+    every row in question, and so are literals every event's text holds
+    (``:`` or ``@``, say: see ``_everywhere``), which would only cost a search.
     """
     gated: list[list[Any]] = []
     always: list[list[Any]] = []
     for spec in specs:
         literal = m.spec_literal(spec).lower() if spec[0] != "re" else ""
-        (gated if literal and not m.may_be_float_text(literal) else always).append(spec)
+        selective = literal and not m.may_be_float_text(literal) and not _everywhere(literal_key(literal))
+        (gated if selective else always).append(spec)
     wanted = index.add({literal_key(m.spec_literal(spec)) for spec in gated})
     test_gated = keyword_test(gated) if gated else None
     test_always = keyword_test(always) if always else None
 
     def run(frame: Frame, care: int) -> int:
         events = frame.events
-        searched: dict[int, frozenset[int] | None] = frame.memo.setdefault(index, {})  # shared by its programs
-        found = []
-        for row in rows_of(care, frame.count).tolist():
-            event = events[row]
-            if test_always is not None and test_always(event):
-                found.append(row)
-                continue
-            if test_gated is None:
-                continue
-            hits = searched.get(row, _UNSEEN)
-            if hits is _UNSEEN:
-                hits = searched[row] = index.search(event)
-            if (hits is None or not wanted.isdisjoint(hits)) and test_gated(event):
-                found.append(row)
-        return bits_from_rows(found)
+        found = 0
+        if test_always is not None:
+            found = bits_from_rows(row for row in rows_of(care, frame.count).tolist() if test_always(events[row]))
+            care ^= found
+        if test_gated is not None and care:
+            maybe = index.candidates(frame, care, wanted)
+            if maybe:
+                found |= bits_from_rows(row for row in rows_of(maybe, frame.count).tolist() if test_gated(events[row]))
+        return found
 
-    return run
+    return run, EVERY_ROW if always else ROWS
+
+
+def _everywhere(key: str) -> bool:
+    """Whether a literal key is in the JSON text of every event: its ``@timestamp`` key, or JSON's syntax."""
+    return key in '{"@timestamp":' or set(key) <= set('{}[]:,"')
 
 
 def _invert(column: Column, atoms: FieldAtoms, memo: dict[Any, frozenset[int]]) -> dict[int, list[int]]:

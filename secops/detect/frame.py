@@ -44,8 +44,14 @@ def rows_of(bits: int, count: int) -> np.ndarray:
 
 
 def bits_from_rows(rows: Iterable[int]) -> int:
+    """A bitset of row numbers (in any order, repeats allowed)."""
+    listed = rows if isinstance(rows, list) else list(rows)
+    if len(listed) > 64:  # each ``|=`` copies the whole int: many rows go through a mask instead
+        mask = np.zeros(max(listed) + 1, bool)
+        mask[listed] = True
+        return bits_of(mask)
     out = 0
-    for row in rows:
+    for row in listed:
         out |= 1 << row
     return out
 

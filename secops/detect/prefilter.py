@@ -37,17 +37,26 @@ def literal_key(literal: str) -> str:
     return orjson.dumps(literal.lower()).decode()[1:-1].lower()
 
 
-def haystack(event: Event) -> str | None:
-    """The event as lowercased JSON without ``event.original``; None if it cannot be serialised."""
+def json_text(event: Event) -> bytes | None:
+    """The event as JSON (UTF-8) without ``event.original``; None if it cannot be serialised."""
     inner = event.get("event")
     if isinstance(inner, dict) and "original" in inner:
         event = {**event, "event": {k: v for k, v in inner.items() if k != "original"}}
     if "event.original" in event:
         event = {k: v for k, v in event.items() if k != "event.original"}
     try:
-        return orjson.dumps(event, default=str, option=orjson.OPT_NON_STR_KEYS).decode().lower()
-    except (orjson.JSONEncodeError, TypeError):
-        return None
+        return orjson.dumps(event, default=str)
+    except TypeError:  # keys other than str cost orjson a slower mode: only asked for when present
+        try:
+            return orjson.dumps(event, default=str, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return None
+
+
+def haystack(event: Event) -> str | None:
+    """The event as lowercased JSON without ``event.original``; None if it cannot be serialised."""
+    text = json_text(event)
+    return None if text is None else text.decode().lower()
 
 
 class _Group:

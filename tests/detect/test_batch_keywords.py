@@ -69,6 +69,25 @@ detection:
   sel: {network.bytes|endswith: 'e-05'}
   condition: sel
 level: low
+---
+title: A copy tool with a remote target
+id: 77777777-7777-4777-8777-777777777777
+taxonomy: ecs
+logsource: {product: test}
+detection:
+  tools: ['scp ', 'rsync ']
+  remote: ['@', ':']
+  condition: tools and remote
+level: low
+---
+title: A city in capitals
+id: 88888888-8888-4888-8888-888888888888
+taxonomy: ecs
+logsource: {product: test}
+detection:
+  words: ['İstanbul']
+  condition: words
+level: low
 """
 
 
@@ -92,6 +111,9 @@ def test_keyword_rules_match_as_the_per_event_engine(detector: Callable[..., Det
         {"message": "no colon in any value", "event": {"code": "7"}},  # only in the JSON text's syntax
         {"ratio": float("-inf")},  # str() gives -inf, the JSON text null
         {"network": {"bytes": 1e-05}},  # str() gives 1e-05, the JSON text 0.00001
+        {"process": {"command_line": "scp x.tar backup@10.0.0.9:/srv"}},
+        {"process": {"command_line": "rsync -a /srv /mnt"}},  # ':' and '@' only in the JSON text
+        {"message": "FLIGHT TO İSTANBUL"},  # lowercases to a dotted i that RE2's case folding does not give
     ]
     built = detector(KEYWORD_RULES)
     batch, single = _both(built, events)
@@ -107,7 +129,17 @@ def test_keyword_rules_match_as_the_per_event_engine(detector: Callable[..., Det
         (7, "Kernel module from tmp"),
         (10, "Text only a float prints"),
         (11, "A field's float text"),
+        (12, "A copy tool with a remote target"),
+        (14, "A city in capitals"),
     ]
+
+
+def test_many_keyword_hits_in_one_batch(detector: Callable[..., Detector]) -> None:
+    """Hundreds of rows found by one literal, among rows without it: the row sets are built in bulk."""
+    events = [{"process": {"command_line": f"insmod /tmp/m{i}.ko" if i % 3 else f"modprobe m{i}"}} for i in range(900)]
+    batch, single = _both(detector(KEYWORD_RULES), events)
+    assert batch == single
+    assert sorted(row for row, _ in batch) == [i for i in range(900) if i % 3]
 
 
 @pytest.mark.shared_data
