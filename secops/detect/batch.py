@@ -286,7 +286,7 @@ class BatchEngine:
         found = frames.get(rows.tobytes())
         if found is None:
             events = root.events
-            found = frames[rows.tobytes()] = Frame([events[i] for i in rows.tolist()], rows)
+            found = frames[rows.tobytes()] = Frame([events[i] for i in rows.tolist()], rows, root)
         return found
 
 

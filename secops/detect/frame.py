@@ -118,12 +118,14 @@ def _encode(raw: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
 class Frame:
     """Events of one batch (or of one partition of it), read column by column."""
 
-    __slots__ = ("_columns", "_keys", "_levels", "count", "events", "full", "memo", "rows")
+    __slots__ = ("_columns", "_keys", "_levels", "count", "events", "full", "memo", "parent", "rows")
 
-    def __init__(self, events: list[Event], rows: np.ndarray | None = None) -> None:
+    def __init__(self, events: list[Event], rows: np.ndarray | None = None, parent: Frame | None = None) -> None:
         self.events = events
         self.rows = rows
         """Row numbers of these events in the whole batch (None: the frame is the batch)."""
+        self.parent = parent
+        """The whole batch's frame, for a partition: levels it has already read are shared (see ``_level``)."""
         self.count = len(events)
         self.full = (1 << self.count) - 1
         self._levels: dict[str, list[dict[str, Any]] | None] = {"": events}
@@ -150,16 +152,28 @@ class Frame:
         return [d.get(last) for d in parent]
 
     def _level_keys(self, prefix: str) -> set[str]:
+        """The keys the objects at a prefix have, or (from the parent frame) a superset of them.
+
+        A superset serves both uses: a key it lacks is absent from every row, and
+        a dotted key anywhere in it only sends the read to the slower, exact path.
+        """
         keys = self._keys.get(prefix)
         if keys is None:
-            level = self._levels[prefix]
-            keys = self._keys[prefix] = set().union(*level) if level else set()
+            keys = self.parent._keys.get(prefix) if self.parent is not None else None
+            if keys is None:
+                level = self._levels[prefix]
+                keys = set().union(*level) if level else set()
+            self._keys[prefix] = keys
         return keys
 
     def _level(self, prefix: str) -> list[dict[str, Any]] | None:
         """The objects at a dotted prefix, one per event ({} where absent); None if the fast path is inexact."""
         if prefix in self._levels:
             return self._levels[prefix]
+        whole = self.parent._levels.get(prefix) if self.parent is not None else None
+        if whole is not None and self.rows is not None:  # the batch's objects, picked by row: one pass
+            found = self._levels[prefix] = [whole[i] for i in self.rows.tolist()]
+            return found
         head, _, part = prefix.rpartition(".")
         up = self._level(head)
         found: list[dict[str, Any]] | None = None
