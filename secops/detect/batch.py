@@ -30,12 +30,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import re2
 
 from secops.detect import modifiers as m
 from secops.detect.atoms import FieldAtoms
 from secops.detect.compile import keyword_test, special_test
 from secops.detect.frame import Column, Frame, bits_from_rows, rows_of
+from secops.detect.literals import LiteralSet
 from secops.detect.plan import Plan
 from secops.detect.prefilter import json_text, literal_key
 from secops.types import Event
@@ -337,57 +337,40 @@ def _rows(test: Callable[[Event], bool]) -> Program:
 
 
 class KeywordIndex:
-    """The keyword literals of one partition, searched together with one RE2 set.
+    """The keyword literals of one partition, searched together (``literals.LiteralSet``).
 
     A row's JSON text is searched once for the literals of all the
     partition's keyword programs, instead of once per program and literal:
     Linux rules are mostly keyword lists with no logsource anchor, and testing
-    each list on each row with ``in`` took most of a Linux batch's time. RE2
-    runs the set as one DFA over the text (an Aho–Corasick automaton walked
-    the text several times slower). The hits of a frame's rows are kept
-    inverted, literal → rows, so a program finds its candidate rows with a few
-    list joins instead of asking row by row.
+    each list on each row with ``in`` took most of a Linux batch's time. The
+    hits of a frame's rows are kept inverted, literal → rows, so a program
+    finds its candidate rows with a few list joins instead of asking row by row.
 
-    The set matches case-insensitively, so ASCII text (nearly every event) is
-    searched as orjson wrote it; other text is lowercased first, because
-    Python's lowercasing, which the literals went through, is not always
-    RE2's case folding (``İ`` lowercases to two characters).
+    ASCII text (nearly every event) is searched as orjson wrote it, case-blind;
+    other text is lowercased first, because Python's lowercasing, which the
+    literals went through, is more than an ASCII case fold (``İ`` lowercases
+    to two characters).
     """
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
-        self.searcher: Any = None
+        self.searcher: LiteralSet | None = None
 
     def add(self, keys: set[str]) -> frozenset[int]:
         """Register a program's literal keys; returns their ids."""
         return frozenset(self.ids.setdefault(key, len(self.ids)) for key in keys)
 
     def seal(self) -> None:
-        """Compile the set, with memory in proportion to its literals.
-
-        RE2 may fill its whole budget with cached DFA states as texts vary, and
-        SigmaHQ gives about 30 partitions with keywords: RE2's default (8 MiB)
-        is kept unless a set's program needs more (measured: 2,000 literals of
-        20 bytes fail to compile under 4 MiB). A set over budget fails here,
-        loudly; a compiled set searches any text, since RE2 clears a set's state
-        cache when it fills instead of giving up as it may for one pattern.
-        """
         if self.ids:
-            options = re2.Options()
-            options.literal = True
-            options.case_sensitive = False
-            options.max_mem = max(options.max_mem, 256 * sum(map(len, self.ids)))  # measured need: ~110 B a byte
-            self.searcher = re2.Set.SearchSet(options)
-            for key in self.ids:  # ids are in insertion order, as RE2 numbers its patterns
-                self.searcher.Add(key)
-            self.searcher.Compile()
+            self.searcher = LiteralSet(list(self.ids))  # ids are in insertion order
 
     def search(self, event: Event) -> list[int] | None:
         """The ids of the literals in an event's text; None when it cannot be serialised."""
         text = json_text(event)
         if text is None:
             return None
-        return self.searcher.Match(text if text.isascii() else text.decode().lower().encode()) or []
+        assert self.searcher is not None, "searched before seal()"
+        return self.searcher.search(text if text.isascii() else text.decode().lower().encode())
 
     def candidates(self, frame: Frame, care: int, wanted: frozenset[int]) -> int:
         """The rows in question whose text holds one of the ``wanted`` literals (or cannot be read)."""

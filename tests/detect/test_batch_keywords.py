@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 from collections.abc import Callable
@@ -10,7 +11,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from secops.detect import literals
 from secops.detect.detector import Detector
+from secops.detect.literals import LiteralSet
 from secops.detect.rules import load_rules
 from tests.detect.test_differential import has_keywords
 
@@ -91,13 +94,31 @@ level: low
 """
 
 
+@pytest.fixture(params=["hyperscan", "re2"])
+def searcher(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each literal search engine in turn: Hyperscan where it is installed, RE2 where it has no wheel."""
+    if request.param == "re2":
+        monkeypatch.setattr(literals, "hyperscan", None)
+    elif literals.hyperscan is None:
+        assert platform.machine() not in ("x86_64", "AMD64"), "hyperscan is a dependency here: it must be installed"
+        pytest.skip("hyperscan has no wheel for this platform; RE2 searches instead")
+    return request.param
+
+
+def test_literal_set_reports_every_literal_once(searcher: str) -> None:
+    found = LiteralSet(["abc", "bc", "c", "zz", "x\\\\y", "-"])  # a backslash as JSON escapes it
+    assert sorted(found.search(b"__ABC__abc__c")) == [0, 1, 2]  # overlapping, repeated, any ASCII case
+    assert sorted(found.search(b'{"p":"X\\\\Y-"}')) == [4, 5]
+    assert found.search(b"nothing here") == []
+
+
 def _both(detector: Detector, events: list[dict]) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
     batch = {(row, rule.id) for row, rules in detector.engine.match_batch(events) for rule in rules}
     single = {(row, rule.id) for row, event in enumerate(events) for rule in detector.engine.match(event)}
     return batch, single
 
 
-def test_keyword_rules_match_as_the_per_event_engine(detector: Callable[..., Detector]) -> None:
+def test_keyword_rules_match_as_the_per_event_engine(detector: Callable[..., Detector], searcher: str) -> None:
     events = [
         {"process": {"command_line": "insmod /tmp/rootkit.ko"}},
         {"file": {"path": "C:\\Users\\Public\\x.exe"}},  # a backslash, escaped in the row's JSON text
@@ -134,7 +155,7 @@ def test_keyword_rules_match_as_the_per_event_engine(detector: Callable[..., Det
     ]
 
 
-def test_many_keyword_hits_in_one_batch(detector: Callable[..., Detector]) -> None:
+def test_many_keyword_hits_in_one_batch(detector: Callable[..., Detector], searcher: str) -> None:
     """Hundreds of rows found by one literal, among rows without it: the row sets are built in bulk."""
     events = [{"process": {"command_line": f"insmod /tmp/m{i}.ko" if i % 3 else f"modprobe m{i}"}} for i in range(900)]
     batch, single = _both(detector(KEYWORD_RULES), events)
