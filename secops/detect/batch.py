@@ -21,6 +21,9 @@ gives exactly the matches of the per-event engine, in the same order per event.
    cheapest child first, OR takes out rows already matched. Expensive tests —
    regexes and other lazy atoms, and the per-event fallback for keywords and
    field references — run only on the values or rows still in question.
+5. **Keywords.** A partition's keyword literals are one literal set
+   (``KeywordIndex``); each row's JSON text is searched once, and a keyword
+   program tests per event only the rows that hold one of its literals.
 """
 
 from __future__ import annotations
