@@ -1,4 +1,4 @@
-"""Keyword rules in the batch evaluator (one RE2 set per partition) and literals a float prints: both engines agree."""
+"""Keyword rules in the batch evaluator (one literal set per partition) and literals a float prints: engines agree."""
 
 from __future__ import annotations
 
