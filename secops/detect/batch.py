@@ -37,10 +37,10 @@ import numpy as np
 from secops.detect import modifiers as m
 from secops.detect.atoms import FieldAtoms
 from secops.detect.compile import keyword_test, special_test
+from secops.detect.event_text import gates, json_text, literal_key
 from secops.detect.frame import Column, Frame, bits_from_rows, rows_of
 from secops.detect.literals import LiteralSet
 from secops.detect.plan import Plan
-from secops.detect.prefilter import json_text, literal_key
 from secops.types import Event
 
 Program = Callable[[Frame, int], int]
@@ -416,20 +416,15 @@ class _Hits:
 def _keywords(specs: list[list[Any]], index: KeywordIndex) -> tuple[Program, int]:
     """Keywords: any value of the event matches. Rows whose JSON text lacks every literal are skipped.
 
-    The JSON text of an event (``prefilter.json_text``, ``event.original`` left
-    out) contains every string, integer and boolean value, escaped character
-    by character the way ``prefilter.literal_key`` escapes a literal: a row
-    whose text holds none of the literals cannot match them. Specs without
-    such a literal (regexes, numbers, text a float could print) are tested on
-    every row in question, and so are literals every event's text holds
-    (``:`` or ``@``, say: see ``_everywhere``), which would only cost a search.
+    A row whose JSON text (``json_text``) holds none of the literals cannot
+    match them. Specs without a literal that ``event_text.gates`` (regexes,
+    numbers, text a float could print, ``:`` or ``@``) are tested on every
+    row in question.
     """
     gated: list[list[Any]] = []
     always: list[list[Any]] = []
     for spec in specs:
-        literal = m.spec_literal(spec).lower() if spec[0] != "re" else ""
-        selective = literal and not m.may_be_float_text(literal) and not _everywhere(literal_key(literal))
-        (gated if selective else always).append(spec)
+        (gated if spec[0] != "re" and gates(m.spec_literal(spec)) else always).append(spec)
     wanted = index.add({literal_key(m.spec_literal(spec)) for spec in gated})
     test_gated = keyword_test(gated) if gated else None
     test_always = keyword_test(always) if always else None
@@ -447,11 +442,6 @@ def _keywords(specs: list[list[Any]], index: KeywordIndex) -> tuple[Program, int
         return found
 
     return run, EVERY_ROW if always else ROWS
-
-
-def _everywhere(key: str) -> bool:
-    """Whether a literal key is in the JSON text of every event: its ``@timestamp`` key, or JSON's syntax."""
-    return key in '{"@timestamp":' or set(key) <= set('{}[]:,"')
 
 
 def _invert(column: Column, atoms: FieldAtoms, memo: dict[Any, frozenset[int]]) -> dict[int, list[int]]:

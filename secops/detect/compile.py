@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secops.detect import modifiers as m
+from secops.detect.event_text import gates
 from secops.detect.plan import SPECIALS, Plan
 from secops.types import Event
 
@@ -157,7 +158,7 @@ def _field(name: str, specs: list[list[Any]]) -> Node:
         else:
             others.append(m.value_test(spec))
         lit = m.spec_literal(spec)
-        if len(lit) < MIN_LITERAL or m.may_be_float_text(lit.lower()):
+        if len(lit) < MIN_LITERAL or not gates(lit):
             literals = None
         elif literals is not None:
             literals.add(lit)
@@ -261,7 +262,7 @@ def _keyword(specs: list[list[Any]]) -> Node:
     literals: set[str] | None = set()
     for spec in specs:
         lit = m.spec_literal(spec) if spec[0] != "re" else ""
-        if literals is not None and len(lit) >= MIN_LITERAL and not m.may_be_float_text(lit.lower()):
+        if literals is not None and len(lit) >= MIN_LITERAL and gates(lit):
             literals.add(lit)
         else:
             literals = None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ipaddress
 import operator
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -46,20 +45,6 @@ def text(value: Any) -> str | None:
     if isinstance(value, int | float):
         return str(value)
     return None
-
-
-_NUMBER_TEXT = re.compile(r"[0-9.e+-]*")
-
-
-def may_be_float_text(literal: str) -> bool:
-    """Whether a lowercased literal may be part of ``text(float)`` (``1e-05``, ``-inf``, ``nan``).
-
-    A float's JSON differs from that text (``0.00001``, ``null``), so the
-    prefilters, which search an event's JSON for literals, must not rule out
-    an event for lacking such a literal. Any other literal is in the JSON
-    whenever a value holds it (``aaaa`` is never part of a float).
-    """
-    return bool(_NUMBER_TEXT.fullmatch(literal)) or literal in "-inf" or literal in "nan"
 
 
 def number(value: Any) -> float | None:

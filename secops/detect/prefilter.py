@@ -7,13 +7,11 @@ Two necessary conditions, both derived at compile time (see ``compile``):
   keeps the anchor on the field most rules share, checked with a set lookup.
 - **literals**: at least one of a few strings must occur in the event. All
   rules' literals go into one Aho–Corasick automaton, run once per event over
-  the event's JSON text lowercased. Literals are JSON-escaped and lowercased
-  the same way, so a value containing a literal always shows up (floats
-  excepted, whose JSON differs from their text: literals they may print are
-  not used, see ``modifiers.may_be_float_text``); anything extra (field
-  names, values of other fields) only adds candidates, never loses one.
-  ``event.original`` is left out of the text: it repeats the fields and would
-  only add noise.
+  the event's JSON text lowercased (``json_text``). Literals are
+  JSON-escaped and lowercased the same way, so a value containing a literal
+  always shows up (``event_text.gates`` says which literals are used);
+  anything extra (field names, values of other fields) only adds candidates,
+  never loses one.
 
 A rule is a candidate when its anchor holds and its literals are seen; rules
 with neither are always candidates. Candidates are then evaluated fully.
@@ -25,32 +23,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import ahocorasick
-import orjson
 
 from secops.detect.compile import Anchor, getter
+from secops.detect.event_text import json_text, literal_key
 from secops.detect.modifiers import text
 from secops.types import Event
-
-
-def literal_key(literal: str) -> str:
-    """A literal as it appears in lowercased JSON text."""
-    return orjson.dumps(literal.lower()).decode()[1:-1].lower()
-
-
-def json_text(event: Event) -> bytes | None:
-    """The event as JSON (UTF-8) without ``event.original``; None if it cannot be serialised."""
-    inner = event.get("event")
-    if isinstance(inner, dict) and "original" in inner:
-        event = {**event, "event": {k: v for k, v in inner.items() if k != "original"}}
-    if "event.original" in event:
-        event = {k: v for k, v in event.items() if k != "event.original"}
-    try:
-        return orjson.dumps(event, default=str)
-    except TypeError:  # keys other than str cost orjson a slower mode: only asked for when present
-        try:
-            return orjson.dumps(event, default=str, option=orjson.OPT_NON_STR_KEYS)
-        except TypeError:
-            return None
 
 
 def haystack(event: Event) -> str | None:

@@ -1,0 +1,59 @@
+"""An event's JSON text, as both prefilters search it, and which literals may gate on it.
+
+The per-event prefilter (``prefilter``) and the batch evaluator's keyword
+search (``batch.KeywordIndex``) skip an event whose JSON text lacks every
+literal a rule needs. That is sound because the text holds every string,
+integer and boolean value, escaped character by character the way
+``literal_key`` escapes a literal; ``gates`` says which literals it is sound
+(and worth it) for. ``event.original`` is left out of the text: it repeats
+the fields and would only add candidates.
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from secops.types import Event
+
+_NUMBER_TEXT = re.compile(r"[0-9.e+-]*")
+_SYNTAX = frozenset('{}[]:,"')
+_EVERY_TEXT = '{"@timestamp":'
+"""The start of every event's text: its ``@timestamp`` key."""
+
+
+def literal_key(literal: str) -> str:
+    """A literal as it appears in lowercased JSON text."""
+    return orjson.dumps(literal.lower()).decode()[1:-1].lower()
+
+
+def json_text(event: Event) -> bytes | None:
+    """The event as JSON (UTF-8) without ``event.original``; None if it cannot be serialised."""
+    inner = event.get("event")
+    if isinstance(inner, dict) and "original" in inner:
+        event = {**event, "event": {k: v for k, v in inner.items() if k != "original"}}
+    if "event.original" in event:
+        event = {k: v for k, v in event.items() if k != "event.original"}
+    try:
+        return orjson.dumps(event, default=str)
+    except TypeError:  # keys other than str cost orjson a slower mode: only asked for when present
+        try:
+            return orjson.dumps(event, default=str, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return None
+
+
+def gates(literal: str) -> bool:
+    """Whether an event's text lacking this literal proves that no value of the event holds it, usefully.
+
+    Not for text a float may print (``1e-05``, ``-inf``, ``nan``): a float's
+    JSON differs from its text (``0.00001``, ``null``). Not for literals every
+    event's text holds (``:``, ``@``: JSON syntax or the ``@timestamp`` key):
+    the search would pass every event, so testing them directly is cheaper.
+    """
+    low = literal.lower()
+    if not low or _NUMBER_TEXT.fullmatch(low) or low in "-inf" or low in "nan":
+        return False
+    key = literal_key(low)
+    return key not in _EVERY_TEXT and not set(key) <= _SYNTAX
