@@ -2,8 +2,9 @@
 
 A checkpoint is handed to the store together with the batch that contains its
 source's last event, so it is committed only when that batch is durable: a
-crash re-reads at most the batch in flight, and deterministic ``event.id``
-keeps the re-read from duplicating.
+crash re-reads at most the batches not yet durable (the one in flight and the
+one filling), and deterministic ``event.id`` keeps the re-read from
+duplicating.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from secops.registry import ParseContext
 from secops.store.base import CaseStore, EventStore
 from secops.types import Event
 
+FIRST_BATCH = 250
+"""Events in the first batch a background store is given (each next one is four times larger, up to the size)."""
+
 BatchHook = Callable[[list[Event]], None]
 """Called with each batch once it is stored (real-time detection hooks in here)."""
 
@@ -32,7 +36,14 @@ class IngestResult:
 
 
 class Batcher:
-    """Collects events and the checkpoints they complete; flushes at a size."""
+    """Collects events and the checkpoints they complete; hands them to the store at a size.
+
+    A full batch is submitted before the previous one is waited for, so a
+    store that sends in the background stores one batch while the next fills.
+    There (``parse_ahead``) the first batches are smaller, growing to ``size``,
+    so the other process starts work as soon as a few events are parsed. The
+    hook and the count follow each batch once it is durable.
+    """
 
     def __init__(self, store: EventStore, size: int, on_batch: BatchHook | None = None) -> None:
         self.store = store
@@ -41,23 +52,41 @@ class Batcher:
         self.events: list[Event] = []
         self.checkpoints: dict[str, tuple[int, str]] = {}
         self.result = IngestResult()
+        self._limit = min(size, FIRST_BATCH) if store.parse_ahead else size
+        self._in_flight: tuple[Callable[[], int], list[Event]] | None = None
 
     def add(self, event: Event, key: str, position: int, name: str) -> None:
         """One event, and where its source resumes after it (a checkpoint is made per batch, not per event)."""
         self.events.append(event)
         self.checkpoints[key] = (position, name)
         self.result.read += 1
-        if len(self.events) >= self.size:
-            self.flush()
+        if len(self.events) >= self._limit:
+            self._hand_over()
 
     def flush(self) -> None:
+        """Store what is held, and return once every batch handed over is durable."""
+        self._hand_over()
+        self._settle()
+
+    def _hand_over(self) -> None:
         if not self.events and not self.checkpoints:
             return
         batch = self.events
         checkpoints = [Checkpoint(key=key, position=pos, name=name) for key, (pos, name) in self.checkpoints.items()]
-        self.result.stored += self.store.write(batch, checkpoints)
-        self.result.batches += 1
         self.events, self.checkpoints = [], {}
+        self._limit = min(self.size, self._limit * 4)
+        done = self.store.submit(batch, checkpoints)
+        self._settle()
+        self._in_flight = (done, batch)
+
+    def _settle(self) -> None:
+        """Wait for the batch in flight; then count it and run the hook on it."""
+        if self._in_flight is None:
+            return
+        done, batch = self._in_flight
+        self._in_flight = None
+        self.result.stored += done()
+        self.result.batches += 1
         if self.on_batch and batch:
             self.on_batch(batch)
 

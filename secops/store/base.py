@@ -10,7 +10,7 @@ Times are aware ``datetime`` objects in UTC; queries are ``secops.query`` trees.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -112,6 +112,16 @@ class EventStore(ABC):
         a crash never skips data, and deterministic ``event.id`` keeps a replay
         from duplicating. Returns the number of events newly stored.
         """
+
+    def submit(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> Callable[[], int]:
+        """Start storing a batch; the returned call waits until ``write`` would have returned, and gives its count.
+
+        Batches are stored in the order submitted. A store whose write waits on
+        another process sends in the background, so the caller can prepare the
+        next batch meanwhile; here the write is done at once.
+        """
+        stored = self.write(events, checkpoints)
+        return lambda: stored
 
     @abstractmethod
     def search(

@@ -1,8 +1,12 @@
 """Lossless bulk writes: ``_id`` = ``event.id``, ``create`` only, retries, dead letters.
 
-Each attempt stamps ``event.ingested`` just before it is sent, so the stamp
-is at most one request timeout older than the moment the document becomes
-searchable (the bound ``read_since`` relies on). Per document:
+A batch is serialised into its request body once (``prepare``), ahead of
+the request, with a slot in place of ``event.ingested``. Each attempt writes
+the stamp into the slots just before it is sent, so the stamp is at most one
+request timeout older than the moment the document becomes searchable (the
+bound ``read_since`` relies on). A slot is a random token of this process,
+as wide as a millisecond stamp (the precision of the ``date`` field): log
+content cannot hold it, and filling it moves no byte. Per document:
 
 - 201 created; 409 already there (a retry or a re-ingest) — both done;
 - 429 and 5xx — retried with exponential backoff;
@@ -21,9 +25,11 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 import orjson
@@ -39,6 +45,49 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by"
+STAMP_WIDTH = len("2026-01-01T00:00:00.000Z")
+STAMP_SLOT = token_hex(STAMP_WIDTH // 2)
+"""Stands for ``event.ingested`` in serialised documents until a request fills it."""
+_SLOT = STAMP_SLOT.encode()
+_CREATE, _INDEX = b'{"create":', b'{"index":'
+
+Doc = tuple[str, Event, bytes]
+"""An event, its index, and its action and source lines (``create``, slot unfilled)."""
+
+
+@dataclass(slots=True)
+class Body:
+    """Documents' lines joined into one request body, and where each one's stamp goes."""
+
+    data: bytearray
+    slots: list[int]
+
+    @classmethod
+    def of(cls, docs: Iterable[Doc], overwrite: bool = False) -> Body:
+        data, slots = bytearray(), []
+        for _, _, lines in docs:
+            if overwrite:
+                lines = lines.replace(_CREATE, _INDEX, 1)
+            slots.append(len(data) + lines.index(_SLOT))
+            data += lines
+        return cls(data, slots)
+
+    def stamp(self, stamp: str) -> bytearray:
+        value = stamp.encode()
+        if len(value) != STAMP_WIDTH:
+            raise ValueError(f"stamp {stamp!r} is not {STAMP_WIDTH} bytes wide")
+        data = self.data
+        for at in self.slots:
+            data[at : at + STAMP_WIDTH] = value
+        return data
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A batch serialised for its first request; retries rebuild the body from ``docs``."""
+
+    docs: list[Doc]
+    body: Body
 
 
 @dataclass(slots=True)
@@ -102,22 +151,36 @@ class BulkWriter:
         self.policy = policy
         self.refresh = "wait_for" if refresh else None
 
-    def send(self, items: Sequence[tuple[str, Event]]) -> BulkResult:
-        """Store ``(index, event)`` pairs; raises ``BackendUnavailable`` with none of them lost to the caller."""
+    @staticmethod
+    def prepare(items: Iterable[tuple[str, Event]]) -> Prepared:
+        """Serialise ``(index, event)`` pairs once, for every attempt to come."""
+        docs: list[Doc] = []
+        for index, event in items:
+            meta = event["event"]
+            meta["ingested"] = STAMP_SLOT
+            action = orjson.dumps({"_index": index, "_id": meta["id"]})
+            docs.append((index, event, _CREATE + action + b"}\n" + orjson.dumps(event) + b"\n"))
+        return Prepared(docs, Body.of(docs))
+
+    def send(self, prepared: Prepared) -> BulkResult:
+        """Store a prepared batch; raises ``BackendUnavailable`` with none of it lost to the caller."""
         result = BulkResult()
-        pending = list(items)
+        pending = prepared.docs
+        body: Body | None = prepared.body
         overwrite = False
         unreachable = 0
         delay = self.policy.first_delay
         busy_deadline = time.monotonic() + self.policy.busy_seconds
         while pending:
             try:
-                response = self._post(pending, overwrite)
+                body = body or Body.of(pending, overwrite)
+                response = self._post(pending, body)
             except (ApiError, TransportError) as exc:
                 status = getattr(exc, "status_code", None)
                 if isinstance(exc, ApiError) and status not in RETRY_STATUS:
                     raise translate(exc, self.secrets, "bulk") from None
-                overwrite = overwrite or isinstance(exc, ConnectionTimeout)
+                if isinstance(exc, ConnectionTimeout) and not overwrite:
+                    overwrite, body = True, None
                 if isinstance(exc, ApiError):
                     if time.monotonic() > busy_deadline:
                         raise translate(exc, self.secrets, "bulk") from None
@@ -129,6 +192,7 @@ class BulkWriter:
                 continue
             unreachable = 0
             pending = self._settle(pending, response, result)
+            body = None
             if pending:
                 if time.monotonic() > busy_deadline:
                     raise BackendUnavailable(f"{len(pending)} documents still refused after retries", where="bulk")
@@ -139,21 +203,16 @@ class BulkWriter:
         time.sleep(delay)
         return min(delay * 2, self.policy.max_delay)
 
-    def _post(self, items: Sequence[tuple[str, Event]], overwrite: bool) -> dict[str, Any]:
-        stamp = ecs.now_ts()
-        op = b'{"index":' if overwrite else b'{"create":'
-        parts: list[bytes] = []
-        for index, event in items:
+    def _post(self, docs: Sequence[Doc], body: Body) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        stamp = ecs.format_ts(now.replace(microsecond=now.microsecond // 1000 * 1000))
+        for _, event, _ in docs:
             event["event"]["ingested"] = stamp
-            parts.append(op + orjson.dumps({"_index": index, "_id": event["event"]["id"]}) + b"}\n")
-            parts.append(orjson.dumps(event) + b"\n")
-        body = b"".join(parts)  # pre-serialised NDJSON: the client sends bytes as they are
-        response = self.client.bulk(operations=body, filter_path=FILTER, refresh=self.refresh)  # type: ignore[arg-type]
+        data = body.stamp(stamp)  # NDJSON: the client sends the bytes as they are
+        response = self.client.bulk(operations=data, filter_path=FILTER, refresh=self.refresh)  # type: ignore[arg-type]
         return dict(response.body)
 
-    def _settle(
-        self, items: list[tuple[str, Event]], response: dict[str, Any], result: BulkResult
-    ) -> list[tuple[str, Event]]:
+    def _settle(self, items: list[Doc], response: dict[str, Any], result: BulkResult) -> list[Doc]:
         """Count what was stored, dead-letter what was refused, return what to retry."""
         outcomes = response.get("items", [])
         if not response.get("errors"):
@@ -164,7 +223,7 @@ class BulkWriter:
                 else:
                     result.existing += 1
             return []
-        retry: list[tuple[str, Event]] = []
+        retry: list[Doc] = []
         dead: list[dict[str, Any]] = []
         for item, outcome in zip(items, outcomes, strict=True):
             detail = next(iter(outcome.values()))
@@ -184,8 +243,8 @@ class BulkWriter:
         return retry
 
     @staticmethod
-    def _dead_row(item: tuple[str, Event], status: int, error: dict[str, Any]) -> dict[str, Any]:
-        index, event = item
+    def _dead_row(item: Doc, status: int, error: dict[str, Any]) -> dict[str, Any]:
+        index, event, _ = item
         reason = f"{error.get('type', 'error')}: {error.get('reason', '')}"
         cause = error.get("caused_by")
         if isinstance(cause, dict):

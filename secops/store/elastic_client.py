@@ -27,8 +27,8 @@ class NdjsonBytes(NdjsonSerializer):
     """A bulk body we built is NDJSON bytes already: sent as it is, where the default copies it twice."""
 
     def dumps(self, data: object) -> bytes:
-        if isinstance(data, bytes) and data.endswith(b"\n"):
-            return data
+        if isinstance(data, bytes | bytearray) and data.endswith(b"\n"):
+            return data  # type: ignore[return-value]  # a bytearray is sent as it is too
         return super().dumps(data)
 
 

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch
 
+from secops import ecs
 from secops.cases.models import Alert, Checkpoint
 from secops.config import Config, EsConfig
 from secops.errors import BackendUnavailable, StoreError
@@ -43,7 +46,7 @@ from secops.query import Query
 from secops.store import elastic_layout as layout
 from secops.store.base import EventStore, IngestBatch, Window
 from secops.store.catalog import CHECKPOINT_SCHEMA, upsert_checkpoints
-from secops.store.elastic_bulk import DEFAULT_POLICY, BulkResult, BulkWriter, DeadLetters, RetryPolicy
+from secops.store.elastic_bulk import DEFAULT_POLICY, BulkResult, BulkWriter, DeadLetters, Prepared, RetryPolicy
 from secops.store.elastic_client import Secrets, connect, translate
 from secops.store.elastic_query import exact, field_types, to_dsl, with_time
 from secops.store.elastic_spool import Spool
@@ -61,6 +64,10 @@ TYPES_TTL = 30.0
 """Seconds the mapped field types are reused before they are read again (new fields appear with new data)."""
 PROBE_SECONDS = 5.0
 """While the cluster is down, batches go straight to the spool; a send is tried again after this long."""
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread waits for the GIL before asking for it, while the sender runs. After each socket
+call the sender waits up to this long for a parsing thread; the cluster idles meanwhile. Measured,
+node on its own core: 0.80-0.84 of the raw rate at Python's 5 ms, 0.83-0.89 at 0.5 ms."""
 DEAD_LETTER_FILE = "es-dead-letter.ndjson"
 SPOOL_DIR = "es-spool"
 T = TypeVar("T")
@@ -100,6 +107,8 @@ class ElasticEventStore(EventStore):
         self._touched: set[str] = set()
         self._state: sqlite3.Connection | None = None
         self._types: tuple[float, dict[str, str]] = (0.0, {})
+        self._pool: ThreadPoolExecutor | None = None
+        self._switch = sys.getswitchinterval()
 
     @classmethod
     def from_config(cls, config: Config, data_dir: Path) -> ElasticEventStore:
@@ -122,39 +131,70 @@ class ElasticEventStore(EventStore):
 
     # -- writing ----------------------------------------------------------------------
     def write(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> int:
-        stored = self._deliver_or_spool(list(events)) if events else 0
-        if checkpoints:
-            with write_txn(self._state_db()) as conn:
-                upsert_checkpoints(conn, checkpoints)
-        return stored
+        return self.submit(events, checkpoints)()
 
-    def _deliver_or_spool(self, events: list[Event]) -> int:
+    def submit(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> Callable[[], int]:
+        """Serialise the batch here, send it from the sender thread; checkpoints commit in the waiting thread.
+
+        One thread sends, in submission order, so the cluster gets the next
+        request as soon as it answers the last instead of waiting while the
+        caller batches and serialises.
+        """
+        sent = self._sender().submit(self._deliver_or_spool, self._prepare(events)) if events else None
+
+        def done() -> int:
+            stored = sent.result() if sent else 0
+            if checkpoints:
+                with write_txn(self._state_db()) as conn:
+                    upsert_checkpoints(conn, checkpoints)
+            return stored
+
+        return done
+
+    def _sender(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="secops-bulk")
+            self._switch = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch, SWITCH_INTERVAL))
+        return self._pool
+
+    def _prepare(self, events: Iterable[Event]) -> Prepared:
+        prefix = self.prefix
+        prepared = self.writer.prepare((layout.event_index(prefix, e), e) for e in events)
+        self._touched.update({index for index, _, _ in prepared.docs})
+        return prepared
+
+    def _deliver_or_spool(self, prepared: Prepared) -> int:
         if time.monotonic() < self._down_until:
-            self.spool.append(events)
-            return len(events)
+            return self._spool(prepared)
         try:
             self.replay_spool()
-            created = self._send(events).created
+            created = self._send(prepared).created
             self._types = (0.0, {})  # new fields may have been mapped
             return created
         except BackendUnavailable as exc:
-            log.warning("%s; spooling %d events under %s", exc, len(events), self.spool.directory)
+            log.warning("%s; spooling %d events under %s", exc, len(prepared.docs), self.spool.directory)
             self._down_until = time.monotonic() + PROBE_SECONDS
-            self.spool.append(events)
-            return len(events)
+            return self._spool(prepared)
 
-    def _send(self, events: list[Event]) -> BulkResult:
+    def _spool(self, prepared: Prepared) -> int:
+        """Keep the batch on disk, stamped now (a replay stamps it again when it is sent)."""
+        stamp = ecs.now_ts()
+        events = [event for _, event, _ in prepared.docs]
+        for event in events:
+            event["event"]["ingested"] = stamp
+        self.spool.append(events)
+        return len(events)
+
+    def _send(self, prepared: Prepared) -> BulkResult:
         self._ensure_ready()
-        prefix = self.prefix
-        items = [(layout.event_index(prefix, e), e) for e in events]
-        self._touched.update(index for index, _ in items)
-        return self.writer.send(items)
+        return self.writer.send(prepared)
 
     def replay_spool(self) -> int:
         """Deliver what the spool holds; raises ``BackendUnavailable`` if the cluster is still away."""
         if not self.spool:
             return 0
-        sent = self.spool.replay(self._send)
+        sent = self.spool.replay(lambda events: self._send(self._prepare(events)))
         if sent:
             log.info("replayed %d spooled events into Elasticsearch", sent)
         return sent
@@ -389,6 +429,10 @@ class ElasticEventStore(EventStore):
         return {"merged_indices": len(done), "skipped_current": len(names) - len(done)}
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()  # batches submitted and never waited for are still sent
+            self._pool = None
+            sys.setswitchinterval(self._switch)
         try:
             if self.spool and time.monotonic() >= self._down_until:
                 self.replay_spool()

@@ -14,7 +14,8 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from secops.errors import BackendUnavailable
-from secops.store.elastic import ElasticEventStore
+from secops.ingest import Batcher, BatchHook
+from secops.store.elastic import ElasticCaseStore, ElasticEventStore
 from secops.store.elastic_events import SPOOL_DIR
 from tests.elastic.conftest import make_event
 from tests.es_node import EsNode, start_node, store_client
@@ -35,30 +36,41 @@ def _bounce(node: EsNode, outage: dict[str, float]) -> None:
     outage["healthy"] = time.monotonic()
 
 
+def _watch(spool: Path, seen: list[int]) -> BatchHook:
+    """A hook noting how many batches the spool holds each time a batch is durable."""
+    return lambda _: seen.append(len(list(spool.glob("*.ndjson"))))
+
+
 def test_node_stopped_for_20s_during_ingest_loses_and_duplicates_nothing(data_dir: Path) -> None:
     for node in start_node(heap="1g"):
         store = ElasticEventStore(store_client(node.url), data_dir, prefix="fault", read_lag=0)
+        spool = data_dir / SPOOL_DIR
         outage: dict[str, float] = {}
-        most_spooled = 0
+        spooled = [0]
         bouncer = threading.Thread(target=_bounce, args=(node, outage))
-        for start in range(0, TOTAL, BATCH):
-            if start == TOTAL // 5:
+        # Batches go the way ``collect`` sends them: the next one is submitted while the last is in flight.
+        batcher = Batcher(store, BATCH, on_batch=_watch(spool, spooled))
+        for i in range(TOTAL):
+            if i == TOTAL // 5:
                 bouncer.start()
             # Four days, so every batch fans out over several daily indices.
-            batch = [make_event(i, day=f"2026-10-{1 + i % 4:02d}") for i in range(start, start + BATCH)]
-            store.write(batch)
-            most_spooled = max(most_spooled, len(list((data_dir / SPOOL_DIR).glob("*.ndjson"))))
+            batcher.add(make_event(i, day=f"2026-10-{1 + i % 4:02d}"), "fault-source", i + 1, "fault.log")
+        batcher.flush()
         bouncer.join(timeout=300)
         assert outage["starting"] - outage["stopped"] >= DOWN_SECONDS
-        assert most_spooled > 0, "the outage never reached the store: the test proved nothing"
+        assert max(spooled) > 0, "the outage never reached the store: the test proved nothing"
+        assert batcher.result.read == TOTAL
+        cases = ElasticCaseStore(store_client(node.url), data_dir, prefix="fault")
+        assert cases.checkpoint("fault-source").position == TOTAL  # every batch durable: in the node or spooled
+        cases.close()
 
         deadline = time.monotonic() + 300
-        while list((data_dir / SPOOL_DIR).glob("*.ndjson")) and time.monotonic() < deadline:
+        while list(spool.glob("*.ndjson")) and time.monotonic() < deadline:
             try:
                 store.replay_spool()
             except BackendUnavailable:  # the node may still be recovering its shards: try again
                 time.sleep(2)
-        assert list((data_dir / SPOOL_DIR).glob("*.ndjson")) == []
+        assert list(spool.glob("*.ndjson")) == []
         store.refresh()
         assert store.count() == TOTAL
 

@@ -22,6 +22,23 @@ def test_rewrite_never_duplicates(event_store: ElasticEventStore) -> None:
     assert event_store.count() == 500
 
 
+def test_a_submitted_batch_commits_its_checkpoint_only_when_waited_for(
+    event_store: ElasticEventStore, es_url: str, es_prefix: str, data_dir: Path
+) -> None:
+    cases = ElasticCaseStore(store_client(es_url), data_dir, prefix=es_prefix)
+    first = event_store.submit([make_event(i) for i in range(400)], [Checkpoint(key="src", position=400, name="f")])
+    upto_700 = [Checkpoint(key="src", position=700, name="f")]
+    second = event_store.submit([make_event(i) for i in range(400, 700)], upto_700)
+    assert cases.checkpoint("src") is None  # both may be in flight: neither has moved the checkpoint
+    assert first() == 400
+    assert cases.checkpoint("src").position == 400
+    assert second() == 300
+    assert cases.checkpoint("src").position == 700
+    event_store.refresh()
+    assert event_store.count() == 700
+    cases.close()
+
+
 def test_mapping_rejections_go_to_the_dead_letter_file(event_store: ElasticEventStore, data_dir: Path) -> None:
     events = [make_event(i) for i in range(100)]
     events[7]["source"]["port"] = "not-a-port"  # long field

@@ -1,7 +1,8 @@
 """Ingesting files, on every backend: each line once, re-runs and appends neither duplicate nor skip.
 
-On Elasticsearch the next batch is parsed while the last one is in flight
-(``parse_ahead``); the same outcome must hold there as on the embedded store.
+On Elasticsearch the next batch is parsed and serialised while the last one
+is in flight (``parse_ahead``, ``submit``); the same outcome must hold there
+as on the embedded store.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from secops.inputs import expand
 from secops.pipeline import Stats
 from secops.query import Match
 from secops.registry import ParseContext
+from secops.types import Event
 from tests.store.conftest import Stores
 
 
@@ -44,6 +46,25 @@ def test_each_line_is_stored_once_across_reruns_and_appends(stores: Stores, tmp_
     assert (read, stored, stats.failures) == (333, 333, 0)
     pids = sorted(e["process"]["pid"] for e in stores.events.search())
     assert pids == list(range(4_033))
+
+
+def test_the_hook_gets_each_batch_once_in_order_when_it_is_durable(stores: Stores, tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_text(auth_lines(0, 3_000))
+    pids: list[int] = []
+    stored_before_hook: list[bool] = []
+
+    def hook(batch: list[Event]) -> None:
+        stores.refresh()
+        ids = [e["event"]["id"] for e in batch]
+        stored_before_hook.append(len(stores.events.get(ids)) == len(ids))
+        pids.extend(e["process"]["pid"] for e in batch)
+
+    files, ctx = expand([log]), ParseContext()
+    result = ingest_files(files, "auto", ctx, stores.events, stores.cases, Stats(), batch_size=700, on_batch=hook)
+    assert (result.read, result.stored) == (3_000, 3_000)
+    assert pids == list(range(3_000))
+    assert len(stored_before_hook) == result.batches and all(stored_before_hook)
 
 
 def test_bad_lines_are_kept_in_place_among_the_good(stores: Stores, tmp_path: Path) -> None:
