@@ -51,25 +51,32 @@ STAMP_SLOT = token_hex(STAMP_WIDTH // 2)
 _SLOT = STAMP_SLOT.encode()
 _CREATE, _INDEX = b'{"create":', b'{"index":'
 
-Doc = tuple[str, Event, bytes]
-"""An event, its index, and its action and source lines (``create``, slot unfilled)."""
+Item = tuple[str, Event]
+"""An event and the index it goes to."""
 
 
 @dataclass(slots=True)
 class Body:
-    """Documents' lines joined into one request body, and where each one's stamp goes."""
+    """Events serialised into one request body, with where each one's stamp goes."""
 
     data: bytearray
     slots: list[int]
 
     @classmethod
-    def of(cls, docs: Iterable[Doc], overwrite: bool = False) -> Body:
+    def of(cls, items: Iterable[Item], overwrite: bool = False) -> Body:
+        op = _INDEX if overwrite else _CREATE
         data, slots = bytearray(), []
-        for _, _, lines in docs:
-            if overwrite:
-                lines = lines.replace(_CREATE, _INDEX, 1)
-            slots.append(len(data) + lines.index(_SLOT))
-            data += lines
+        dumps = orjson.dumps
+        for index, event in items:
+            meta = event["event"]
+            meta["ingested"] = STAMP_SLOT
+            data += op
+            data += dumps({"_index": index, "_id": meta["id"]})
+            data += b"}\n"
+            source = dumps(event)
+            slots.append(len(data) + source.index(_SLOT))
+            data += source
+            data += b"\n"
         return cls(data, slots)
 
     def stamp(self, stamp: str) -> bytearray:
@@ -84,9 +91,9 @@ class Body:
 
 @dataclass(slots=True)
 class Prepared:
-    """A batch serialised for its first request; retries rebuild the body from ``docs``."""
+    """A batch serialised for its first request; a retry of some of it serialises those again."""
 
-    docs: list[Doc]
+    items: list[Item]
     body: Body
 
 
@@ -152,20 +159,15 @@ class BulkWriter:
         self.refresh = "wait_for" if refresh else None
 
     @staticmethod
-    def prepare(items: Iterable[tuple[str, Event]]) -> Prepared:
-        """Serialise ``(index, event)`` pairs once, for every attempt to come."""
-        docs: list[Doc] = []
-        for index, event in items:
-            meta = event["event"]
-            meta["ingested"] = STAMP_SLOT
-            action = orjson.dumps({"_index": index, "_id": meta["id"]})
-            docs.append((index, event, _CREATE + action + b"}\n" + orjson.dumps(event) + b"\n"))
-        return Prepared(docs, Body.of(docs))
+    def prepare(items: Iterable[Item]) -> Prepared:
+        """Serialise a batch once, for its first request (a whole-request retry sends it again)."""
+        batch = list(items)
+        return Prepared(batch, Body.of(batch))
 
     def send(self, prepared: Prepared) -> BulkResult:
         """Store a prepared batch; raises ``BackendUnavailable`` with none of it lost to the caller."""
         result = BulkResult()
-        pending = prepared.docs
+        pending = prepared.items
         body: Body | None = prepared.body
         overwrite = False
         unreachable = 0
@@ -203,16 +205,16 @@ class BulkWriter:
         time.sleep(delay)
         return min(delay * 2, self.policy.max_delay)
 
-    def _post(self, docs: Sequence[Doc], body: Body) -> dict[str, Any]:
+    def _post(self, items: Sequence[Item], body: Body) -> dict[str, Any]:
         now = datetime.now(UTC)
         stamp = ecs.format_ts(now.replace(microsecond=now.microsecond // 1000 * 1000))
-        for _, event, _ in docs:
+        for _, event in items:
             event["event"]["ingested"] = stamp
         data = body.stamp(stamp)  # NDJSON: the client sends the bytes as they are
         response = self.client.bulk(operations=data, filter_path=FILTER, refresh=self.refresh)  # type: ignore[arg-type]
         return dict(response.body)
 
-    def _settle(self, items: list[Doc], response: dict[str, Any], result: BulkResult) -> list[Doc]:
+    def _settle(self, items: list[Item], response: dict[str, Any], result: BulkResult) -> list[Item]:
         """Count what was stored, dead-letter what was refused, return what to retry."""
         outcomes = response.get("items", [])
         if not response.get("errors"):
@@ -223,7 +225,7 @@ class BulkWriter:
                 else:
                     result.existing += 1
             return []
-        retry: list[Doc] = []
+        retry: list[Item] = []
         dead: list[dict[str, Any]] = []
         for item, outcome in zip(items, outcomes, strict=True):
             detail = next(iter(outcome.values()))
@@ -243,8 +245,8 @@ class BulkWriter:
         return retry
 
     @staticmethod
-    def _dead_row(item: Doc, status: int, error: dict[str, Any]) -> dict[str, Any]:
-        index, event, _ = item
+    def _dead_row(item: Item, status: int, error: dict[str, Any]) -> dict[str, Any]:
+        index, event = item
         reason = f"{error.get('type', 'error')}: {error.get('reason', '')}"
         cause = error.get("caused_by")
         if isinstance(cause, dict):

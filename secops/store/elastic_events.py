@@ -161,7 +161,7 @@ class ElasticEventStore(EventStore):
     def _prepare(self, events: Iterable[Event]) -> Prepared:
         prefix = self.prefix
         prepared = self.writer.prepare((layout.event_index(prefix, e), e) for e in events)
-        self._touched.update({index for index, _, _ in prepared.docs})
+        self._touched.update({index for index, _ in prepared.items})
         return prepared
 
     def _deliver_or_spool(self, prepared: Prepared) -> int:
@@ -173,14 +173,14 @@ class ElasticEventStore(EventStore):
             self._types = (0.0, {})  # new fields may have been mapped
             return created
         except BackendUnavailable as exc:
-            log.warning("%s; spooling %d events under %s", exc, len(prepared.docs), self.spool.directory)
+            log.warning("%s; spooling %d events under %s", exc, len(prepared.items), self.spool.directory)
             self._down_until = time.monotonic() + PROBE_SECONDS
             return self._spool(prepared)
 
     def _spool(self, prepared: Prepared) -> int:
         """Keep the batch on disk, stamped now (a replay stamps it again when it is sent)."""
         stamp = ecs.now_ts()
-        events = [event for _, event, _ in prepared.docs]
+        events = [event for _, event in prepared.items]
         for event in events:
             event["event"]["ingested"] = stamp
         self.spool.append(events)
