@@ -100,7 +100,8 @@ class EventStore(ABC):
 
     Worth it where a write mostly waits on another process (a cluster taking a
     bulk request); where a write is Python work, a second thread only contends
-    for the GIL and is slower.
+    for the GIL and is slower. Such a store is also given small first batches,
+    so the other process is not left waiting for a whole batch to be parsed.
     """
 
     @abstractmethod
