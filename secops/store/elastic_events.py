@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -108,7 +109,6 @@ class ElasticEventStore(EventStore):
         self._state: sqlite3.Connection | None = None
         self._types: tuple[float, dict[str, str]] = (0.0, {})
         self._pool: ThreadPoolExecutor | None = None
-        self._switch = sys.getswitchinterval()
 
     @classmethod
     def from_config(cls, config: Config, data_dir: Path) -> ElasticEventStore:
@@ -154,8 +154,7 @@ class ElasticEventStore(EventStore):
     def _sender(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="secops-bulk")
-            self._switch = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._switch, SWITCH_INTERVAL))
+            _senders.enter()
         return self._pool
 
     def _prepare(self, events: Iterable[Event]) -> Prepared:
@@ -432,7 +431,7 @@ class ElasticEventStore(EventStore):
         if self._pool is not None:
             self._pool.shutdown()  # batches submitted and never waited for are still sent
             self._pool = None
-            sys.setswitchinterval(self._switch)
+            _senders.leave()
         try:
             if self.spool and time.monotonic() >= self._down_until:
                 self.replay_spool()
@@ -450,6 +449,31 @@ class ElasticEventStore(EventStore):
                 self._state.close()
                 self._state = None
             self.client.close()
+
+
+class _Senders:
+    """Lowers the GIL switch interval while any store's sender runs, and puts it back after the last."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.saved = sys.getswitchinterval()
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.running == 0:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(self.saved, SWITCH_INTERVAL))
+            self.running += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.running -= 1
+            if self.running == 0:
+                sys.setswitchinterval(self.saved)
+
+
+_senders = _Senders()
 
 
 def _key(bucket: dict[str, Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import orjson
@@ -9,7 +10,7 @@ import orjson
 from secops.cases.models import Checkpoint
 from secops.store.elastic import ElasticCaseStore, ElasticEventStore
 from secops.store.elastic_bulk import RetryPolicy
-from secops.store.elastic_events import DEAD_LETTER_FILE, SPOOL_DIR
+from secops.store.elastic_events import DEAD_LETTER_FILE, SPOOL_DIR, SWITCH_INTERVAL
 from tests.elastic.conftest import make_event
 from tests.es_node import free_port, store_client
 
@@ -95,3 +96,14 @@ def test_read_lag_holds_back_fresh_documents(es_url: str, es_prefix: str, data_d
     store.refresh()
     assert list(store.read_since(None)) == []
     store.close()
+
+
+def test_the_switch_interval_is_put_back_after_the_last_sender(es_url: str, es_prefix: str, data_dir: Path) -> None:
+    before = sys.getswitchinterval()
+    first, second = (ElasticEventStore(store_client(es_url), data_dir, prefix=es_prefix) for _ in range(2))
+    first.write([make_event(1)])
+    second.write([make_event(2)])
+    first.close()
+    assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)  # the second store still sends
+    second.close()
+    assert sys.getswitchinterval() == before
