@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -57,13 +57,8 @@ VENDOR_NAMESPACES: tuple[str, ...] = (
 
 def get(event: Mapping[str, Any], path: EcsField, default: Any = None) -> Any:
     """Read a dotted field from a nested event; also finds literal dotted keys."""
-    return _walk(event, path, path.split("."), default)
-
-
-def _walk(event: Mapping[str, Any], path: EcsField, parts: Sequence[str], default: Any = None) -> Any:
-    """``get`` with the path already split (``Related`` splits its paths once)."""
     node: Any = event
-    for part in parts:
+    for part in path.split("."):
         if node.__class__ is not dict and not isinstance(node, Mapping):
             return default
         child = node.get(part, _ABSENT)
@@ -107,14 +102,26 @@ class Related:
 
     def __init__(self, sources: Mapping[str, tuple[EcsField, ...]]) -> None:
         self._plan = tuple(
-            (key, tuple((field, tuple(field.split("."))) for field in fields)) for key, fields in sources.items()
+            (key, tuple((field, field.split(".")[0], tuple(field.split(".")[1:])) for field in fields))
+            for key, fields in sources.items()
         )
 
     def fill(self, event: Event) -> None:
         for key, fields in self._plan:
             values: list[Any] = []
-            for field, path in fields:
-                node = _walk(event, field, path)
+            for field, top, rest in fields:
+                # ``_walk`` inlined: most events lack most of these fields, so the miss must be cheap.
+                node = event.get(top, _ABSENT)
+                if node is _ABSENT:
+                    node = event.get(field)  # a flat dotted key
+                else:
+                    for part in rest:
+                        if node.__class__ is not dict and not isinstance(node, Mapping):
+                            node = None
+                            break
+                        node = node.get(part)
+                if node is None:
+                    continue
                 if node.__class__ is str:
                     values.append(node)
                 elif isinstance(node, dict):
