@@ -38,6 +38,22 @@ def test_expand_files_dirs_globs_gz_zip(tmp_path: Path) -> None:
         list(expand([str(tmp_path / "*.nothing")]))
 
 
+def test_a_directory_gives_its_files_in_path_order_skipping_hidden_ones_and_directory_links(tmp_path: Path) -> None:
+    for name in ("a/b/y", "a/x", "a/.hid/r", "a/.dot", "a.log", "A", ".h/q"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("line\n")
+    (tmp_path / "linkdir").symlink_to(tmp_path / "a")  # not followed: its files would come twice
+    (tmp_path / "linkfile").symlink_to(tmp_path / "a" / "x")
+    (tmp_path / "broken").symlink_to(tmp_path / "nowhere")
+
+    def found(**options: bool) -> list[str]:
+        return [str(Path(f.name).relative_to(tmp_path)) for f in expand([tmp_path], **options)]
+
+    # "a" sorts before "a.log" as a path, so the whole of a/ comes first.
+    assert found() == ["A", "a/b/y", "a/x", "a.log", "linkfile"]
+    assert found(skip_hidden=False) == [".h/q", "A", "a/.dot", "a/.hid/r", "a/b/y", "a/x", "a.log", "linkfile"]
+
+
 def test_lines_offsets_crlf_blank_invalid_utf8_and_overlong(tmp_path: Path) -> None:
     path = tmp_path / "x.log"
     long = b"L" * (MAX_RECORD_BYTES + 10)
