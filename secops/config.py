@@ -188,18 +188,33 @@ def read_secret_file(path: Path) -> str:
 def find_config_file(explicit: Path | None = None) -> Path | None:
     """The configuration file by the documented lookup order, or None."""
     if explicit is not None:
-        if not explicit.is_file():
+        if not _is_file(explicit):
             raise ConfigError("configuration file not found", where=str(explicit))
         return explicit
     env = os.environ.get(f"{ENV_PREFIX}CONFIG")
     if env:
-        if not Path(env).is_file():
+        if not _is_file(Path(env)):
             raise ConfigError("configuration file not found (from SECOPS_CONFIG)", where=env)
         return Path(env)
     for candidate in (Path("secops.toml"), Path(platformdirs.user_config_dir("secops")) / "secops.toml"):
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """Whether the file is there; a location we may not look into is an error, not "no file".
+
+    Skipping it would run with defaults a configuration file there may change
+    (e.g. ``HOME`` still pointing at another user's directory under ``sudo -u``).
+    """
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot look for a configuration file here: {exc.strerror or exc} (give one with --config)",
+            where=str(path),
+        ) from None
 
 
 def load_config(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Config:
