@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from secops import ecs
 from secops.cases.models import Checkpoint
 from secops.inputs import InputFile
-from secops.pipeline import Item, Stats, open_input, read_input
+from secops.pipeline import Item, Stats, open_inputs, read_input
 from secops.read_ahead import read_ahead
 from secops.registry import ParseContext
 from secops.store.base import CaseStore, EventStore
@@ -123,9 +123,8 @@ def _read_files(
 ) -> Iterator[tuple[Item, str]]:
     """Every file's events from its checkpoint onwards, with the file's name."""
     ingested = ecs.now_ts()
-    for source in files:
-        opened = open_input(source, fmt)
+    for opened in open_inputs(files, fmt, stats):
         previous = cases.checkpoint(opened.key)
         start = previous.position if previous else 0
         for item in read_input(opened, ctx, stats, ingested=ingested, start=start):
-            yield item, source.name
+            yield item, opened.source.name

@@ -74,8 +74,7 @@ def expand(paths: list[str | Path], *, skip_hidden: bool = True) -> Iterator[Inp
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in _files_below(path, skip_hidden=skip_hidden):
-                yield from _open_file(child)
+            yield from _inputs_below(path, skip_hidden=skip_hidden)
         elif path.exists():
             yield from _open_file(path)
         elif glob.has_magic(str(raw)):
@@ -87,26 +86,27 @@ def expand(paths: list[str | Path], *, skip_hidden: bool = True) -> Iterator[Inp
             raise InputError("no such file or directory", where=str(raw))
 
 
-def _files_below(folder: Path, *, skip_hidden: bool) -> Iterator[Path]:
-    """Regular files under ``folder`` in path order, without following directory links.
+def _inputs_below(folder: Path, *, skip_hidden: bool) -> Iterator[InputFile]:
+    """Inputs under ``folder`` in path order, without following directory links.
 
     ``os.scandir`` knows each entry's type from the directory itself, so a
     folder of thousands of small files (a responder's EVTX collection) costs
-    no ``stat`` per file; an unreadable directory is passed over as
-    ``Path.rglob`` does.
+    no ``stat`` per file. A directory that cannot be listed becomes an input
+    that fails when read: the reader names it and goes on with the rest.
     """
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
-    except PermissionError:
+    except OSError as exc:
+        yield _unreadable(folder, exc)
         return
     for entry in entries:
         if skip_hidden and entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _files_below(Path(entry.path), skip_hidden=skip_hidden)
+            yield from _inputs_below(Path(entry.path), skip_hidden=skip_hidden)
         elif entry.is_file():
-            yield Path(entry.path)
+            yield from _open_file(Path(entry.path))
 
 
 def _open_file(path: Path) -> Iterator[InputFile]:
@@ -117,7 +117,8 @@ def _open_file(path: Path) -> Iterator[InputFile]:
         with path.open("rb") as fh:
             magic = fh.read(4)
     except OSError as exc:
-        raise InputError(exc.strerror or "cannot read", where=str(path)) from exc
+        yield _unreadable(path, exc)
+        return
     if magic[:2] == b"\x1f\x8b":
         yield InputFile(str(path), partial(gzip.open, path, "rb"))  # type: ignore[arg-type]
     elif magic == b"PK\x03\x04":
@@ -127,6 +128,15 @@ def _open_file(path: Path) -> Iterator[InputFile]:
             yield InputFile(f"{path}!{member}", partial(_ZipMember, path, member))
     else:
         yield InputFile(str(path), partial(path.open, "rb"))
+
+
+def _unreadable(path: Path, exc: OSError) -> InputFile:
+    """An input that raises what reading it raised, when the reader gets to it in its turn."""
+    return InputFile(str(path), partial(_raise_os_error, exc.errno, exc.strerror or str(exc), str(path)))
+
+
+def _raise_os_error(errno: int | None, strerror: str, filename: str) -> IO[bytes]:
+    raise OSError(errno, strerror, filename)
 
 
 class _ZipMember(io.BufferedIOBase):

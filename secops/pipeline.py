@@ -97,6 +97,15 @@ def open_input(source: InputFile, fmt: str) -> Opened:
     return Opened(source, parser, fingerprint(head, binary=isinstance(parser, StreamParser)))
 
 
+def open_inputs(files: Iterable[InputFile], fmt: str, stats: Stats) -> Iterator[Opened]:
+    """Each input opened in turn; one that cannot be read is reported by name and the rest go on."""
+    for source in files:
+        try:
+            yield open_input(source, fmt)
+        except OSError as exc:
+            stats.warn(f"{source.name}: cannot read: {exc.strerror or exc}")
+
+
 def read_input(opened: Opened, ctx: ParseContext, stats: Stats, *, ingested: str, start: int = 0) -> Iterator[Item]:
     """Events of one input from ``start`` (a byte offset, or an event index for stream formats)."""
     stats.files += 1
@@ -252,6 +261,6 @@ def parse_files(
 ) -> Iterator[Event]:
     """Every event of every file, for ``secops parse`` and offline scans."""
     stamp = ingested or ecs.now_ts()
-    for source in files:
-        for item in read_input(open_input(source, fmt), ctx, stats, ingested=stamp):
+    for opened in open_inputs(files, fmt, stats):
+        for item in read_input(opened, ctx, stats, ingested=stamp):
             yield item.event

@@ -9,6 +9,7 @@ dependency there is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,16 @@ REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytest_plugins = ["tests.es_node"]  # the real Elasticsearch node (fixtures es_url, es_prefix)
+
+
+def without_file_capabilities(command: list[str]) -> list[str]:
+    """``command`` run so that file modes stop it: as root (CI), without CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH (``setpriv``), so the kernel's permission check applies to root too."""
+    if os.geteuid() != 0:
+        return command
+    require(shutil.which("setpriv") is not None, "setpriv (util-linux) is needed to drop root's file capabilities")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *command]
 
 
 def shared_data_dir() -> Path:

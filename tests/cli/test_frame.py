@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import without_file_capabilities
+
 GROUPS = [
     "collect",
     "store",
@@ -67,6 +69,54 @@ def test_missing_file_names_it(tmp_path: Path, clean_env: None) -> None:
     result = secops("--data-dir", str(tmp_path / "d"), "collect", "file", str(missing))
     assert result.returncode == 2
     assert result.stderr.strip() == f"secops: error: {missing}: no such file or directory"
+
+
+def test_unreadable_inputs_are_named_and_the_rest_is_read(tmp_path: Path, clean_env: None) -> None:
+    tree = tmp_path / "tree"
+    line = "Nov  2 00:00:14 host sshd[1]: Accepted password for bob from 10.0.0.1 port 22 ssh2\n"
+    for name in ("a.log", "locked.log", "shut/b.log", "z/c.log"):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(line)
+    (tree / "locked.log").chmod(0)
+    (tree / "shut").chmod(0)
+    readable = [str(tree / "a.log"), str(tree / "z" / "c.log")]
+    refused = [
+        f"{tree / 'locked.log'}: cannot read: Permission denied",
+        f"{tree / 'shut'}: cannot read: Permission denied",
+    ]
+    try:
+        base = [sys.executable, "-m", "secops", "--data-dir", str(tmp_path / "data")]
+        for command in (["parse", str(tree)], ["collect", "file", str(tree)]):
+            run = subprocess.run(
+                without_file_capabilities([*base, *command]), capture_output=True, text=True, timeout=120
+            )
+            assert run.returncode == 0, run.stderr
+            assert all(f"secops: warning: {message}" in run.stderr for message in refused), run.stderr
+            if command[0] == "parse":
+                assert [json.loads(out)["log"]["file"]["path"] for out in run.stdout.splitlines()] == readable
+            else:
+                assert "stored 2 of 2 events read" in run.stderr
+    finally:
+        (tree / "shut").chmod(0o755)
+
+
+def test_a_config_location_that_cannot_be_searched_is_an_error(tmp_path: Path, clean_env: None) -> None:
+    """Running on defaults could ignore settings a file there holds (HOME left on another user's under sudo)."""
+    xdg = tmp_path / "xdg-config"
+    xdg.mkdir(mode=0)
+    log = tmp_path / "x.log"
+    log.write_text("hello\n")
+    try:
+        command = without_file_capabilities([sys.executable, "-m", "secops", "parse", str(log)])
+        run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    finally:
+        xdg.chmod(0o755)
+    assert run.returncode == 2
+    where = xdg / "secops" / "secops.toml"
+    assert run.stderr.strip() == (
+        f"secops: error: {where}: cannot look for a configuration file here: Permission denied (give one with --config)"
+    )
+    assert run.stdout == ""
 
 
 def test_corrupt_segment_is_named(tmp_path: Path, clean_env: None) -> None:

@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import pwd
-import shutil
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from secops.detect.yara import load_pack
 from secops.detect.yara_alerts import file_alerts
 from secops.detect.yara_files import Status
 from secops.detect.yara_scan import FileResult, Scanner, ScanOptions
-from tests.conftest import REPO, require
+from tests.conftest import REPO, without_file_capabilities
 from tests.yara.conftest import eicar
 
 EICAR_MD5 = "44d88612fea8a8f36de82e1278abb02f"
@@ -138,8 +137,7 @@ def test_symlink_out_of_the_tree_only_when_asked(tmp_path: Path, bundled_scanner
 
 
 def test_unreadable_file_is_reported_and_the_scan_goes_on(tmp_path: Path) -> None:
-    """Mode 000 stops everyone but root; as root the scan runs without CAP_DAC_OVERRIDE and
-    CAP_DAC_READ_SEARCH (``setpriv``), so the kernel's permission check applies to it too."""
+    """Mode 000 stops everyone but root, and root too without its file capabilities."""
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "eicar.com").write_bytes(eicar())
@@ -147,11 +145,7 @@ def test_unreadable_file_is_reported_and_the_scan_goes_on(tmp_path: Path) -> Non
     locked.write_bytes(eicar())
     locked.chmod(0)
     command = [sys.executable, "-m", "secops", "--data-dir", str(tmp_path / "data"), "yara", "scan", str(tree)]
-    command += ["-f", "json"]
-    if os.geteuid() == 0:
-        require(shutil.which("setpriv") is not None, "setpriv (util-linux) is needed to drop root's file capabilities")
-        caps = "-dac_override,-dac_read_search"
-        command = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *command]
+    command = without_file_capabilities([*command, "-f", "json"])
     run = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     assert f"{locked}: unreadable: open: Permission denied" in run.stderr
