@@ -110,7 +110,7 @@ class Related:
         for key, fields in self._plan:
             values: list[Any] = []
             for field, top, rest in fields:
-                # ``_walk`` inlined: most events lack most of these fields, so the miss must be cheap.
+                # ``get`` inlined on a path split once: most events lack most of these fields, so a miss must be cheap.
                 node = event.get(top, _ABSENT)
                 if node is _ABSENT:
                     node = event.get(field)  # a flat dotted key

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 from secops.errors import InputError
 from secops.registry import Source
@@ -135,7 +135,7 @@ def _unreadable(path: Path, exc: OSError) -> InputFile:
     return InputFile(str(path), partial(_raise_os_error, exc.errno, exc.strerror or str(exc), str(path)))
 
 
-def _raise_os_error(errno: int | None, strerror: str, filename: str) -> IO[bytes]:
+def _raise_os_error(errno: int | None, strerror: str, filename: str) -> NoReturn:
     raise OSError(errno, strerror, filename)
 
 
