@@ -122,8 +122,12 @@ def _open_file(path: Path) -> Iterator[InputFile]:
     if magic[:2] == b"\x1f\x8b":
         yield InputFile(str(path), partial(gzip.open, path, "rb"))  # type: ignore[arg-type]
     elif magic == b"PK\x03\x04":
-        with zipfile.ZipFile(path) as archive:
-            members = [m.filename for m in archive.infolist() if not m.is_dir()]
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [m.filename for m in archive.infolist() if not m.is_dir()]
+        except (OSError, zipfile.BadZipFile) as exc:
+            yield _unreadable(path, OSError(getattr(exc, "errno", None), f"damaged zip archive ({exc})"))
+            return
         for member in members:
             yield InputFile(f"{path}!{member}", partial(_ZipMember, path, member))
     else:
@@ -144,7 +148,12 @@ class _ZipMember(io.BufferedIOBase):
 
     def __init__(self, path: Path, member: str) -> None:
         self._archive = zipfile.ZipFile(path)
-        self._stream = self._archive.open(member)
+        try:
+            self._stream = self._archive.open(member)
+        # Encrypted members (evidence is often zipped with a password) and unknown compression methods.
+        except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as exc:
+            self._archive.close()
+            raise OSError(None, f"zip member: {exc}", f"{path}!{member}") from None
 
     def readable(self) -> bool:
         return True
