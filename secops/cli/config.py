@@ -10,6 +10,7 @@ import orjson
 import typer
 
 from secops.cli.context import state
+from secops.cli.output import write_file
 from secops.config import config_template
 from secops.errors import UsageError
 
@@ -34,5 +35,5 @@ def init(
     """Write a commented starting configuration."""
     if path.exists() and not force:
         raise UsageError("file exists; use --force to overwrite", where=str(path))
-    path.write_text(config_template(), "utf-8")
+    write_file(path, config_template().encode("utf-8"))
     print(f"wrote {path}", file=sys.stderr)

@@ -13,7 +13,7 @@ import typer
 
 from secops import escape
 from secops.cli.context import state
-from secops.cli.output import emit
+from secops.cli.output import emit, write_file
 from secops.dashboards import kibana
 from secops.dashboards.loader import default_dir, load, load_dir
 from secops.errors import UsageError
@@ -137,6 +137,6 @@ def export_kibana(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        output.write_bytes(data)
+        write_file(output, data)
         lines = data.count(b"\n")
         print(f"secops dashboards: wrote {lines} objects to {output}", file=sys.stderr)

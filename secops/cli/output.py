@@ -12,6 +12,7 @@ import csv
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from secops import ecs, escape
+from secops.errors import UsageError
 from secops.types import OutputFormat
 
 Column = tuple[str, str]
@@ -95,6 +97,14 @@ def emit(
         for row in rows:
             out.write("\t".join(escape.one_line(cell(ecs.get(row, key))) for _, key in columns) + "\n")
     out.flush()
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """An output file the user asked for (``--output``); one that cannot be written is a clear error."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write here: {exc.strerror or exc}", where=str(path)) from None
 
 
 def write_ndjson(rows: Iterable[Mapping[str, Any]]) -> int:

@@ -13,7 +13,7 @@ import typer
 
 from secops.cases.incidents import load, members
 from secops.cli.context import state
-from secops.cli.output import emit, inert_json
+from secops.cli.output import emit, inert_json, write_file
 from secops.errors import UsageError
 from secops.report import breach as breach_report
 from secops.report import clocks, evidence, regimes, render_html, render_md, render_pdf, stix, summary
@@ -55,7 +55,7 @@ def write(data: bytes | str, output: Path | None, *, binary: bool = False) -> No
     """To a file, or to stdout (a PDF is never written to a terminal)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if output is not None:
-        output.write_bytes(payload)
+        write_file(output, payload)
         return
     if binary and sys.stdout.isatty():
         raise UsageError("a PDF is not written to a terminal: give --output FILE or redirect stdout")

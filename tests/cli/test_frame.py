@@ -198,3 +198,16 @@ def test_config_init_writes_a_loadable_file(tmp_path: Path, clean_env: None) -> 
     assert secops("config", "init", cwd=tmp_path).returncode == 2  # refuses to overwrite
     shown = json.loads(secops("config", "show", cwd=tmp_path).stdout)
     assert shown["store"] == "embedded" and shown["es"]["verify_certs"] is True
+
+
+@pytest.mark.parametrize(
+    "command", [("config", "init"), ("dashboards", "export-kibana", "-o")], ids=["config-init", "kibana-export"]
+)
+def test_an_output_path_that_cannot_be_written_is_one_line_naming_it(
+    tmp_path: Path, clean_env: None, command: tuple[str, ...]
+) -> None:
+    target = tmp_path / "no-such-folder" / "out"
+    result = secops(*command, str(target), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"secops: error: {target}: cannot write here: No such file or directory"
+    assert not target.parent.exists()
