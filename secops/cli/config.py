@@ -22,7 +22,7 @@ def show(ctx: typer.Context) -> None:
     """The effective configuration after file and SECOPS_* overrides; secrets shown as ****."""
     app_state = state(ctx)
     shown = app_state.config.redacted()
-    shown["data_dir"] = str(app_state.data_dir)
+    shown["data_dir"] = str(app_state.data_dir_path)
     shown["config_file"] = str(app_state.config.source) if app_state.config.source else None
     sys.stdout.buffer.write(orjson.dumps(shown, option=orjson.OPT_INDENT_2) + b"\n")
 

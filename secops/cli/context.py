@@ -30,9 +30,21 @@ class AppState:
     def config(self) -> Config:
         return load_config(self.config_path)
 
+    @property
+    def data_dir_path(self) -> Path:
+        """Where the data directory is, without creating it (for showing the configuration)."""
+        return self.config.resolved_data_dir(self.data_dir_override)
+
     @cached_property
     def data_dir(self) -> Path:
-        return self.config.resolved_data_dir(self.data_dir_override)
+        """The data directory, created on first use; one that cannot be used is a clear error."""
+        path = self.data_dir_path
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = "it is not a directory" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
+            raise ConfigError(f"cannot use this as the data directory: {reason}", where=str(path)) from None
+        return path
 
     @cached_property
     def events(self) -> EventStore:

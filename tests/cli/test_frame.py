@@ -211,3 +211,16 @@ def test_an_output_path_that_cannot_be_written_is_one_line_naming_it(
     assert result.returncode == 2
     assert result.stderr.strip() == f"secops: error: {target}: cannot write here: No such file or directory"
     assert not target.parent.exists()
+
+
+def test_a_data_directory_that_cannot_be_used_is_one_line_naming_it(tmp_path: Path, clean_env: None) -> None:
+    occupied = tmp_path / "a-file"
+    occupied.write_text("not a folder\n")
+    result = secops("--data-dir", str(occupied), "alerts", "list", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"secops: error: {occupied}: cannot use this as the data directory: it is not a directory"
+    )
+    shown = secops("--data-dir", str(occupied), "config", "show", cwd=tmp_path)  # still shows where it points
+    assert shown.returncode == 0 and json.loads(shown.stdout)["data_dir"] == str(occupied)
