@@ -53,6 +53,8 @@ from secops.errors import UsageError
 from secops.timespec import parse_moment
 
 WILDCARDS = "*?"
+MAX_DEPTH = 200
+"""Levels a query tree may nest: parsing, conversion and every backend walk it recursively."""
 DATE_FIELDS = {name for name, kind in ecs.ecs_fields().items() if kind in ("date", "date_nanos")}
 IP_FIELDS = {name for name, kind in ecs.ecs_fields().items() if kind == "ip"}
 
@@ -74,9 +76,23 @@ def parse(text: str) -> Hunt:
         tree = parser.parse(stripped)
     except (LuqumParseError, ValueError) as exc:
         raise UsageError(f"cannot parse the query: {exc}", where="QUERY") from None
+    except RecursionError:
+        raise UsageError(f"the query nests deeper than {MAX_DEPTH} levels", where="QUERY") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise UsageError(f"the query nests deeper than {MAX_DEPTH} levels", where="QUERY")
     hunt = Hunt(None)
     hunt.query = _convert(tree, None, hunt)
     return hunt
+
+
+def _depth(tree: Item) -> int:
+    """How deep the tree nests, found without recursion (every later step walks it recursively)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in node.children)
+    return deepest
 
 
 def _unescape(text: str) -> tuple[str, bool]:

@@ -178,6 +178,15 @@ def test_hunt_queries_mean_the_same_on_every_backend(stores: Stores, text: str, 
     assert stores.events.count(hunt.query) == len(wanted)
 
 
+def test_a_hunt_nesting_past_the_limit_is_refused_and_one_within_it_runs_on_every_backend(stores: Stores) -> None:
+    with pytest.raises(UsageError, match="nests deeper than"):
+        parse("(" * 3000 + "user.name:carol" + ")" * 3000)  # once a RecursionError out of the CLI
+    stores.events.write([event(n) for n in range(3)] + [event(1000, user__name="carol", host__name="ws-77")])
+    stores.refresh()
+    nested = parse("(" * 60 + "user.name:carol AND (host.name:ws-77 OR host.name:ws-78)" + ")" * 60)
+    assert ids(stores.events.search(nested.query, Window())) == {"ev-01000"}
+
+
 def test_ioc_match_retroactive_and_at_ingest_agree(stores: Stores) -> None:
     cases = stores.cases
     indicators = [
