@@ -127,7 +127,7 @@ def read_csv(text: io.TextIOBase, source: str, result: ReadResult) -> None:
     reader.fieldnames = [(h or "").strip().lower() for h in reader.fieldnames or []]
     if not any(h in VALUE_COLUMNS for h in reader.fieldnames):
         raise InputError(f"no value column in the header (one of: {', '.join(VALUE_COLUMNS)})", where=f"{source}:1")
-    for row in reader:
+    for row in _rows(reader, source, result):
         line = reader.line_num
         value = _first(row, VALUE_COLUMNS)
         if not value:
@@ -150,6 +150,17 @@ def read_csv(text: io.TextIOBase, source: str, result: ReadResult) -> None:
             result.indicators.append(make(kind, value, source, **extra))
         except ValueError as exc:
             result.problems.append(f"{source}:{line}: {exc}")
+
+
+def _rows(reader: csv.DictReader, source: str, result: ReadResult) -> Iterator[dict[str, str]]:
+    """The reader's rows; a row it cannot read (a field past the csv limit) is a problem, the next is read."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            result.problems.append(f"{source}:{reader.reader.line_num}: {exc}")  # the DictReader lags on errors
 
 
 def sniff(path: Path, head: bytes) -> str:

@@ -47,6 +47,15 @@ def test_import_csv_reports_bad_rows_and_keeps_the_rest(cli: Cli) -> None:
     assert entry["actor"] == "dana" and entry["after"]["new"] == 5 and len(entry["after"]["sha256"]) == 64
 
 
+def test_a_csv_row_past_the_field_limit_is_a_problem_and_the_next_rows_are_read(cli: Cli, tmp_path: Path) -> None:
+    feed = tmp_path / "huge-field.csv"
+    feed.write_text("type,value\nip,203.0.113.9\ndomain," + "a" * 200_000 + "\nip,203.0.113.10\n")
+    ran = cli("ioc", "import", str(feed), "--format", "json")
+    assert ran.json() == [{"file": str(feed), "indicators": 2, "new": 2, "skipped": 0, "problems": 1}]
+    assert f"{feed.name}:3: field larger than field limit" in ran.err
+    assert keys(cli) == {"ip:203.0.113.9", "ip:203.0.113.10"}
+
+
 def test_import_plain_list_guesses_types(cli: Cli) -> None:
     ran = cli("ioc", "import", str(DATA / "list.txt"), "--format", "json")
     assert ran.json()[0]["indicators"] == 4 and "list.txt:7: not an IP" in ran.err
