@@ -37,10 +37,20 @@ class Stats:
     files: int = 0
     events: int = 0
     failures: int = 0
+    unreadable: int = 0
+    """Inputs that could not be opened at all: not records, so not among ``failures``."""
     warnings: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
         self.failures += 1
+        self._keep(message)
+
+    def refuse(self, message: str) -> None:
+        """An input that cannot be read is named like a failed record and counted apart."""
+        self.unreadable += 1
+        self._keep(message)
+
+    def _keep(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS_KEPT:
             self.warnings.append(message)
         log.warning("%s", message)
@@ -103,7 +113,7 @@ def open_inputs(files: Iterable[InputFile], fmt: str, stats: Stats) -> Iterator[
         try:
             yield open_input(source, fmt)
         except OSError as exc:
-            stats.warn(f"{source.name}: cannot read: {exc.strerror or exc}")
+            stats.refuse(f"{source.name}: cannot read: {exc.strerror or exc}")
 
 
 def read_input(opened: Opened, ctx: ParseContext, stats: Stats, *, ingested: str, start: int = 0) -> Iterator[Item]:

@@ -61,11 +61,12 @@ def report_stats(stats: Stats) -> None:
     """Warnings and a one-line summary on stderr; stdout stays pure data."""
     for warning in stats.warnings:
         print(f"secops: warning: {escape.one_line(warning)}", file=sys.stderr)
-    hidden = stats.failures - len(stats.warnings)
+    hidden = stats.failures + stats.unreadable - len(stats.warnings)
     if hidden > 0:
-        print(f"secops: warning: {hidden} more records could not be parsed", file=sys.stderr)
-    if stats.failures or sys.stderr.isatty():
+        print(f"secops: warning: {hidden} more warnings like these", file=sys.stderr)
+    if stats.failures or stats.unreadable or sys.stderr.isatty():
+        unreadable = f", {stats.unreadable} inputs not readable" if stats.unreadable else ""
         print(
-            f"secops: {stats.events} events from {stats.files} files, {stats.failures} parse failures",
+            f"secops: {stats.events} events from {stats.files} files, {stats.failures} parse failures{unreadable}",
             file=sys.stderr,
         )

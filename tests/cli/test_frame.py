@@ -94,6 +94,7 @@ def test_unreadable_inputs_are_named_and_the_rest_is_read(tmp_path: Path, clean_
             assert all(f"secops: warning: {message}" in run.stderr for message in refused), run.stderr
             if command[0] == "parse":
                 assert [json.loads(out)["log"]["file"]["path"] for out in run.stdout.splitlines()] == readable
+                assert "2 events from 2 files, 0 parse failures, 2 inputs not readable" in run.stderr
             else:
                 assert "stored 2 of 2 events read" in run.stderr
     finally:
