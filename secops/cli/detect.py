@@ -150,6 +150,8 @@ def schedule(
         interval = parse_duration(every).total_seconds()
     except ValueError as exc:
         raise UsageError(f"bad interval {every!r}", where="--every") from exc
+    if interval < 1:  # shorter would re-run back to back, holding the job lock and the store busy
+        raise UsageError(f"the interval must be at least 1s, not {every!r}", where="--every")
     done = 0
     while True:
         started = time.monotonic()

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,15 @@ def test_a_data_directory_that_cannot_be_used_is_one_line_naming_it(tmp_path: Pa
     )
     shown = secops("--data-dir", str(occupied), "config", "show", cwd=tmp_path)  # still shows where it points
     assert shown.returncode == 0 and json.loads(shown.stdout)["data_dir"] == str(occupied)
+
+
+def test_detect_schedule_refuses_a_zero_interval_and_waits_out_a_short_one(tmp_path: Path, clean_env: None) -> None:
+    data = str(tmp_path / "data")
+    refused = secops("--data-dir", data, "detect", "schedule", "--every", "0s")
+    assert refused.returncode == 2  # it once re-ran back to back, thousands of runs a minute
+    assert refused.stderr.strip() == "secops: error: --every: the interval must be at least 1s, not '0s'"
+    started = time.monotonic()
+    ran = secops("--data-dir", data, "detect", "schedule", "--every", "1s", "--runs", "2")
+    assert ran.returncode == 0, ran.stderr
+    assert [line.split(":", 2)[1] for line in ran.stderr.splitlines()] == [" run 1", " run 2"]
+    assert time.monotonic() - started >= 1.0
