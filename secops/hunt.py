@@ -76,9 +76,9 @@ def parse(text: str) -> Hunt:
         tree = parser.parse(stripped)
     except (LuqumParseError, ValueError) as exc:
         raise UsageError(f"cannot parse the query: {exc}", where="QUERY") from None
-    except RecursionError:
-        raise UsageError(f"the query nests deeper than {MAX_DEPTH} levels", where="QUERY") from None
-    if _depth(tree) > MAX_DEPTH:
+    except RecursionError:  # the parser itself gave up: deeper than any limit
+        tree = None
+    if tree is None or _depth(tree) > MAX_DEPTH:
         raise UsageError(f"the query nests deeper than {MAX_DEPTH} levels", where="QUERY")
     hunt = Hunt(None)
     hunt.query = _convert(tree, None, hunt)
