@@ -21,6 +21,8 @@ from secops.config import EsConfig
 from secops.errors import BackendUnavailable, ConfigError, StoreError
 
 DEFAULT_URL = "http://127.0.0.1:9200"
+_PREFIX = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}\Z")
+"""Index prefixes: what every Elasticsearch index name accepts (lowercase, no spaces, no leading ``_``)."""
 
 
 class NdjsonBytes(NdjsonSerializer):
@@ -66,6 +68,12 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
     url, url_user, url_password = _split_userinfo(config.url or DEFAULT_URL)
     if urlsplit(url).scheme not in ("http", "https"):
         raise ConfigError("es.url must start with http:// or https://", where="es.url")
+    if not _PREFIX.match(config.index_prefix):
+        raise ConfigError(
+            f"{config.index_prefix!r} cannot begin index names: use up to 100 lowercase letters, digits,"
+            " '.', '_' or '-', starting with a letter or digit",
+            where="es.index_prefix",
+        )
     api_key = config.secret("api_key")
     password = config.secret("password") or url_password
     username = config.username or url_user

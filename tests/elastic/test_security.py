@@ -82,6 +82,14 @@ def test_a_password_file_others_can_read_is_refused(tls_node, tmp_path: Path) ->
         connect(EsConfig(url=node.url, username="admin", password_file=loose, ca_file=ca))
 
 
+@pytest.mark.parametrize("prefix", ["Bad Prefix", "_hidden", "a/b", "UPPER", ""])
+def test_an_index_prefix_elasticsearch_would_refuse_is_a_configuration_error(prefix: str) -> None:
+    """Caught before any request: the cluster would otherwise refuse the first index created, mid-ingest."""
+    with pytest.raises(ConfigError, match="cannot begin index names"):
+        connect(EsConfig(url="http://127.0.0.1:1", index_prefix=prefix))
+    assert connect(EsConfig(url="http://127.0.0.1:1", index_prefix="soc-prod.2"))[0] is not None
+
+
 def test_turning_verification_off_must_be_explicit_and_works(tls_node, data_dir: Path) -> None:
     node, _ = tls_node
     config = EsConfig(url=node.url, username="admin", password=PASSWORD, verify_certs=False)
