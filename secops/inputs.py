@@ -98,7 +98,7 @@ def _inputs_below(folder: Path, *, skip_hidden: bool) -> Iterator[InputFile]:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as exc:
-        yield _unreadable(folder, exc)
+        yield _unreadable(folder, exc.errno, exc.strerror or str(exc))
         return
     for entry in entries:
         if skip_hidden and entry.name.startswith("."):
@@ -106,18 +106,23 @@ def _inputs_below(folder: Path, *, skip_hidden: bool) -> Iterator[InputFile]:
         if entry.is_dir(follow_symlinks=False):
             yield from _inputs_below(Path(entry.path), skip_hidden=skip_hidden)
         elif entry.is_file():
-            yield from _open_file(Path(entry.path))
+            yield from _open_regular(Path(entry.path))
 
 
 def _open_file(path: Path) -> Iterator[InputFile]:
-    mode = path.stat().st_mode
-    if not stat.S_ISREG(mode):
+    """A path given by name: refused unless it is a regular file (a FIFO would block the run)."""
+    if not stat.S_ISREG(path.stat().st_mode):
         raise InputError("not a regular file", where=str(path))
+    yield from _open_regular(path)
+
+
+def _open_regular(path: Path) -> Iterator[InputFile]:
+    """A regular file as one input, or one per member of a zip archive."""
     try:
         with path.open("rb") as fh:
             magic = fh.read(4)
     except OSError as exc:
-        yield _unreadable(path, exc)
+        yield _unreadable(path, exc.errno, exc.strerror or str(exc))
         return
     if magic[:2] == b"\x1f\x8b":
         yield InputFile(str(path), partial(gzip.open, path, "rb"))  # type: ignore[arg-type]
@@ -126,7 +131,7 @@ def _open_file(path: Path) -> Iterator[InputFile]:
             with zipfile.ZipFile(path) as archive:
                 members = [m.filename for m in archive.infolist() if not m.is_dir()]
         except (OSError, zipfile.BadZipFile) as exc:
-            yield _unreadable(path, OSError(getattr(exc, "errno", None), f"damaged zip archive ({exc})"))
+            yield _unreadable(path, getattr(exc, "errno", None), f"damaged zip archive ({exc})")
             return
         for member in members:
             yield InputFile(f"{path}!{member}", partial(_ZipMember, path, member))
@@ -134,9 +139,9 @@ def _open_file(path: Path) -> Iterator[InputFile]:
         yield InputFile(str(path), partial(path.open, "rb"))
 
 
-def _unreadable(path: Path, exc: OSError) -> InputFile:
-    """An input that raises what reading it raised, when the reader gets to it in its turn."""
-    return InputFile(str(path), partial(_raise_os_error, exc.errno, exc.strerror or str(exc), str(path)))
+def _unreadable(path: Path, errno: int | None, reason: str) -> InputFile:
+    """An input that raises the error reading it met, when the reader gets to it in its turn."""
+    return InputFile(str(path), partial(_raise_os_error, errno, reason, str(path)))
 
 
 def _raise_os_error(errno: int | None, strerror: str, filename: str) -> NoReturn:
