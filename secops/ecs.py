@@ -102,8 +102,7 @@ class Related:
 
     def __init__(self, sources: Mapping[str, tuple[EcsField, ...]]) -> None:
         self._plan = tuple(
-            (key, tuple((field, field.split(".")[0], tuple(field.split(".")[1:])) for field in fields))
-            for key, fields in sources.items()
+            (key, tuple((field, *_head_and_rest(field)) for field in fields)) for key, fields in sources.items()
         )
 
     def fill(self, event: Event) -> None:
@@ -130,6 +129,11 @@ class Related:
                     values.extend(node)
             if values:
                 extend_related(event, key, values)
+
+
+def _head_and_rest(field: EcsField) -> tuple[str, tuple[str, ...]]:
+    top, *rest = field.split(".")
+    return top, tuple(rest)
 
 
 def extend_related(event: Event, key: str, values: Iterable[Any]) -> None:
