@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import TypeVar
 
 from secops.generate.network import PUBLIC_RESOLVERS, WEB_DESTINATIONS, Host, Site, random_internet_ip
@@ -63,6 +63,7 @@ class Flow:
     duration: int
     rule: str
     session: int
+    _: KW_ONLY  # the optional tail is named at every call: a positional slip once put users in nat_dst
     nat_src: str | None = None
     nat_sport: int = 0
     nat_dst: str | None = None
@@ -152,9 +153,9 @@ class SiteTraffic:
             self.durations[int(draw() * _TABLE)],
             "allow-web-outbound",
             self.next_session(),
-            self.site.public_ip,
-            49152 + int(draw() * 16384),
-            users[int(draw() * len(users))] if draw() < 0.6 else None,
+            nat_src=self.site.public_ip,
+            nat_sport=49152 + int(draw() * 16384),
+            user=users[int(draw() * len(users))] if draw() < 0.6 else None,
         )
 
     def _dns(self, t: float) -> Flow:
@@ -176,8 +177,8 @@ class SiteTraffic:
             0,
             "allow-dns-resolvers",
             self.next_session(),
-            self.site.public_ip,
-            ephemeral(rng),
+            nat_src=self.site.public_ip,
+            nat_sport=ephemeral(rng),
         )
 
     def _misc_out(self, t: float) -> Flow:
@@ -210,8 +211,8 @@ class SiteTraffic:
             between(rng, 0, 120),
             "allow-infrastructure",
             self.next_session(),
-            self.site.public_ip,
-            ephemeral(rng),
+            nat_src=self.site.public_ip,
+            nat_sport=ephemeral(rng),
         )
 
     def _inbound(self, t: float) -> Flow:

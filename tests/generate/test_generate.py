@@ -235,3 +235,13 @@ def test_auto_detection_keeps_linux_auth_and_firewall_lines_apart(sample: Path) 
         lines = (sample / name).read_text("utf-8").splitlines()
         claimed = sum(1 for line in lines if parser.sniff_line(line))
         assert claimed == (len(lines) if fmt == "linux-auth" else 0), fmt
+
+
+def test_outbound_web_sessions_name_their_user(sample: Path) -> None:
+    """About 60% of outbound web flows carry a user, and the user lands in the user column, not a NAT one."""
+    events, _ = parsed(sample, "panos")
+    web = [e for e in events if ecs.get(e, "rule.name") == "allow-web-outbound"]
+    named = [ecs.get(e, "user.name") for e in web if ecs.get(e, "user.name")]
+    assert len(web) > 500
+    assert 0.4 < len(named) / len(web) < 0.8
+    assert all(name.startswith("agency\\") for name in named)
