@@ -65,3 +65,28 @@ def test_gzip_cut_inside_its_head_is_still_read(tmp_path: Path) -> None:
     stats = Stats()
     events = list(parse_files(expand([cut]), "auto", ParseContext(), stats))
     assert len(events) >= 1 and stats.failures == 1
+
+
+def test_mixed_lines_keep_file_order_and_failures_are_named_in_order(tmp_path: Path) -> None:
+    """Lines are parsed a window at a time grouped by format; what comes out is still in file order."""
+    auth = "Nov 20 10:00:{s:02d} host sshd[{i}]: Failed password for root from 10.0.0.1 port {i} ssh2"
+    netfilter = "Nov 20 10:00:{s:02d} gw kernel: IN=eth0 OUT= SRC=10.0.0.{o} DST=10.0.1.1 PROTO=TCP SPT={i} DPT=22"
+    lines, bad = [], []
+    for i in range(700):  # more than two windows
+        if i % 97 == 5:
+            lines.append(f"nothing understands record {i}")
+            bad.append(i + 1)
+        else:
+            lines.append((auth if i % 3 else netfilter).format(s=i % 60, i=i, o=i % 250))
+    mixed = tmp_path / "mixed.log"
+    mixed.write_text("\n".join(lines) + "\n")
+    stats = Stats()
+    events = list(parse_files(expand([mixed]), "auto", ParseContext(), stats))
+    assert [e["event"]["original"] for e in events] == lines
+    offsets = [e["log"]["offset"] for e in events]
+    assert offsets == sorted(offsets) and len(set(offsets)) == len(lines)
+    datasets = [e["event"]["dataset"] for e in events]
+    expected = ["secops.unparsed" if i + 1 in bad else ("system.auth" if i % 3 else "iptables.log") for i in range(700)]
+    assert datasets == expected
+    assert stats.failures == len(bad)
+    assert [int(w.split("record ")[1].split(" ")[0]) for w in stats.warnings] == bad
