@@ -48,7 +48,7 @@ def batch_hooks(app: AppState, *, detect: bool, yara: bool) -> BatchHooks:
 
     hooks = BatchHooks([IngestHook(app.cases)])
     if detect:
-        from secops.cli.detect import rule_paths
+        from secops.cli.detect import auto_group, rule_paths
         from secops.detect.jobs import IngestDetection
 
         detection = IngestDetection(app.cases, rule_paths(app, None, False), app.config.detect)
@@ -56,7 +56,8 @@ def batch_hooks(app: AppState, *, detect: bool, yara: bool) -> BatchHooks:
 
         def detected() -> str:
             found = detection.finish()
-            return f"{found.new_alerts} new Sigma alerts from {found.events:,} events"
+            grouped = auto_group(app, found.new_alerts)
+            return f"{found.new_alerts} new Sigma alerts from {found.events:,} events{grouped}"
 
         hooks.closers.append(detected)
     if yara:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from secops import escape
+from secops.cases.grouping import group_alerts
 from secops.cases.models import Alert
 from secops.cli.context import AppState, state
 from secops.cli.output import Column, emit
@@ -62,6 +63,15 @@ def report_problems(problems: list[Problem], verbose: bool = False) -> None:
         print(f"secops: warning: {escape.one_line(str(problem))}", file=sys.stderr)
     if len(errors) > 5 and not verbose:
         print(f"secops: warning: {len(errors) - 5} more rule problems (see 'secops rules check')", file=sys.stderr)
+
+
+def auto_group(app_state: AppState, new_alerts: int) -> str:
+    """Group new alerts into incidents after a run, as ``[incidents] auto`` (on by default) asks; what it did."""
+    settings = app_state.config.incidents
+    if not settings.auto or not new_alerts:
+        return ""
+    result = group_alerts(app_state.cases, settings, actor=app_state.actor)
+    return f"; {len(result.created)} new incidents, {len(result.extended)} extended"
 
 
 def rule_paths(app_state: AppState, given: list[Path] | None, no_bundled: bool) -> list[Path]:
@@ -127,9 +137,10 @@ def run(
         batch_size=batch_size,
     )
     report_problems(result.problems)
+    grouped = auto_group(app_state, result.new_alerts)
     print(
         f"secops: {result.events:,} events, {result.new_alerts} new alerts ({result.alerts} built, "
-        f"{result.suppressed} suppressed) in {result.seconds:.1f}s",
+        f"{result.suppressed} suppressed) in {result.seconds:.1f}s{grouped}",
         file=sys.stderr,
     )
 
@@ -163,8 +174,9 @@ def schedule(
                 app_state.data_dir,
                 config=app_state.config.detect,
             )
+            grouped = auto_group(app_state, result.new_alerts)
             print(
-                f"secops: run {done + 1}: {result.events:,} events, {result.new_alerts} new alerts",
+                f"secops: run {done + 1}: {result.events:,} events, {result.new_alerts} new alerts{grouped}",
                 file=sys.stderr,
                 flush=True,
             )

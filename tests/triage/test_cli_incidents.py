@@ -6,7 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
+from secops.store.embedded import EmbeddedEventStore
 from tests.triage.conftest import Cli
+from tests.triage.factory import event
 from tests.triage.test_cli_alerts import A1, A3, A5, B2, B4, C100
 
 
@@ -90,3 +94,33 @@ def test_timeline_merges_alerts_and_events_in_time_order(cli: Cli, loaded) -> No
         if r["kind"] == "event"
     ]
     assert len(limited) == 3
+
+
+RULE = """title: Failed SSH login on ws-01
+id: 5d0c2a51-7a5e-4f0e-9d57-2b7d3c1f0a11
+status: test
+logsource: {product: linux, service: auth}
+detection:
+  failed: {host.name: ws-01, event.outcome: failure}
+  condition: failed
+level: high
+"""
+
+
+@pytest.mark.parametrize("auto", [True, False])
+def test_detect_run_groups_new_alerts_unless_told_not_to(cli: Cli, data_dir, tmp_path, auto: bool) -> None:
+    """``[incidents] auto`` (on by default) groups what a run found; off, the alerts wait in the queue."""
+    events = EmbeddedEventStore(data_dir)
+    events.write([event(n, host__name="ws-01" if n % 2 else "ws-09") for n in range(12)])
+    events.close()
+    rule = tmp_path / "rule.yml"
+    rule.write_text(RULE)
+    config = tmp_path / "secops.toml"
+    config.write_text(f"[incidents]\nauto = {str(auto).lower()}\n")
+    ran = cli("--config", str(config), "detect", "run", "--rules", str(rule), "--no-bundled")
+    assert "6 new alerts" in ran.err
+    incidents = cli("incidents", "list", "--format", "json").json()
+    if auto:
+        assert [len(i["alert_ids"]) for i in incidents] == [6] and "1 new incidents" in ran.err
+    else:
+        assert incidents == [] and "incidents" not in ran.err
