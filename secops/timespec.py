@@ -12,6 +12,8 @@ from secops.errors import UsageError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+MAX_DURATION = timedelta(days=36_525)
+"""A century: longer is a typo, and moments that far back or ahead leave the calendar ``datetime`` knows."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -19,7 +21,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
         raise UsageError(f"not a duration: {text!r} (use e.g. 30s, 5m, 24h, 90d, 2w)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_DURATION.total_seconds():
+        raise UsageError(f"duration too long: {text!r} (at most {MAX_DURATION.days}d)")
+    return timedelta(seconds=seconds)
 
 
 def checked_duration(text: str) -> str:

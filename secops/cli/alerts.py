@@ -412,6 +412,8 @@ def suppress(
         raise UsageError("--any-rule needs at least one entity, or it would silence everything", where="--on")
     now = datetime.now(UTC)
     expires = None if permanent else parse_moment(until) if until else now + parse_duration(for_)
+    if expires is not None and expires <= now:
+        raise UsageError("the exception would already have expired", where="--until" if until else "--for")
     made = triage.suppress(
         app_state.cases, alert_id, actor=app_state.actor, reason=reason, kinds=kinds, expires=expires, any_rule=any_rule
     )

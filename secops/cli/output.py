@@ -99,8 +99,16 @@ def emit(
     out.flush()
 
 
+STDOUT = Path("-")
+"""``--output -``: standard output, as most tools read it."""
+
+
 def write_file(path: Path, data: bytes) -> None:
-    """An output file the user asked for (``--output``); one that cannot be written is a clear error."""
+    """An output file the user asked for (``--output``, ``-`` for stdout); a path that cannot be written is an error."""
+    if path == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
     try:
         path.write_bytes(data)
     except OSError as exc:

@@ -13,7 +13,7 @@ import typer
 
 from secops.cases.incidents import load, members
 from secops.cli.context import state
-from secops.cli.output import emit, inert_json, write_file
+from secops.cli.output import STDOUT, emit, inert_json, write_file
 from secops.errors import UsageError
 from secops.report import breach as breach_report
 from secops.report import clocks, evidence, regimes, render_html, render_md, render_pdf, stix, summary
@@ -54,13 +54,9 @@ ZoneOpt = Annotated[
 def write(data: bytes | str, output: Path | None, *, binary: bool = False) -> None:
     """To a file, or to stdout (a PDF is never written to a terminal)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if output is not None:
-        write_file(output, payload)
-        return
-    if binary and sys.stdout.isatty():
+    if binary and output in (None, STDOUT) and sys.stdout.isatty():
         raise UsageError("a PDF is not written to a terminal: give --output FILE or redirect stdout")
-    sys.stdout.buffer.write(payload)
-    sys.stdout.flush()
+    write_file(output or STDOUT, payload)
 
 
 @app.command("breach")
@@ -152,7 +148,10 @@ def summary_report(
     app_state = state(ctx)
     zone_name = timezone or app_state.config.timezone
     now = datetime.now(UTC)
-    data = summary.collect(app_state.cases, since=parse_moment(since, now=now), until=now, where=zone(zone_name))
+    start = parse_moment(since, now=now)
+    if start >= now:
+        raise UsageError(f"{since} is not in the past: the summary covers from then until now", where="--since")
+    data = summary.collect(app_state.cases, since=start, until=now, where=zone(zone_name))
     if fmt is SummaryFormat.JSON:
         write(inert_json(orjson.dumps(data.as_json(), option=orjson.OPT_INDENT_2)) + b"\n", output)
     elif fmt is SummaryFormat.MD:
