@@ -53,6 +53,7 @@ COLUMNS: list[Column] = [
     ("severity", "severity"),
     ("status", "status"),
     ("rule", "rule"),
+    ("author", "author"),
     ("host", "host"),
     ("user", "user"),
     ("ip", "ip"),
@@ -61,6 +62,8 @@ COLUMNS: list[Column] = [
     ("incident", "incident"),
     ("events", "events"),
 ]
+CSV_COLUMNS: list[Column] = [*COLUMNS[:5], ("rule id", "rule_id"), *COLUMNS[5:], ("event ids", "event_ids")]
+"""An export names the rule by id and every matched event too (DESIGN: alerts name both in every output)."""
 
 
 def statuses(values: list[str] | None) -> tuple[AlertStatus, ...]:
@@ -119,6 +122,8 @@ def alert_row(alert: Alert) -> dict[str, Any]:
         "severity": alert.severity.value,
         "status": alert.status.value + (f" ({alert.close_reason.value})" if alert.close_reason else ""),
         "rule": alert.rule.name,
+        "rule_id": alert.rule.id,
+        "author": alert.rule.author,
         "host": alert.entities.hosts,
         "user": alert.entities.users,
         "ip": alert.entities.ips,
@@ -126,6 +131,7 @@ def alert_row(alert: Alert) -> dict[str, Any]:
         "assignee": alert.assignee,
         "incident": alert.incident_id,
         "events": int(alert.details.get("event_count", len(alert.events))),
+        "event_ids": [e.id for e in alert.events],
     }
 
 
@@ -133,7 +139,7 @@ def render_alerts(alerts: list[Alert], fmt: OutputFormat, *, title: str | None =
     if fmt in (OutputFormat.JSON, OutputFormat.NDJSON):
         emit([a.model_dump(mode="json") for a in alerts], fmt, COLUMNS)
     else:
-        emit([alert_row(a) for a in alerts], fmt, COLUMNS, title=title)
+        emit([alert_row(a) for a in alerts], fmt, CSV_COLUMNS if fmt is OutputFormat.CSV else COLUMNS, title=title)
 
 
 @app.command("list")

@@ -51,6 +51,17 @@ _RAW_CONTROLS = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[
 """DEL, U+0080–U+009F, U+2028–U+202E and U+2066–U+2069 as UTF-8 bytes."""
 
 
+TABLE_CELL_MAX = 200
+"""Characters of one value a terminal table shows: a 20,000-character host name would fill screens.
+Piped, CSV and JSON output keep every value whole."""
+
+
+def _clip(text: str) -> str:
+    if len(text) <= TABLE_CELL_MAX:
+        return text
+    return f"{text[:TABLE_CELL_MAX]}… (+{len(text) - TABLE_CELL_MAX} characters)"
+
+
 def inert_json(data: bytes) -> bytes:
     """JSON with DEL, C1 controls and bidi overrides written as ``\\uXXXX`` escapes.
 
@@ -90,7 +101,7 @@ def emit(
         for header, _ in columns:
             table.add_column(Text(header), overflow="fold")
         for row in rows:
-            table.add_row(*(Text(escape.one_line(cell(ecs.get(row, key)))) for _, key in columns))
+            table.add_row(*(Text(_clip(escape.one_line(cell(ecs.get(row, key))))) for _, key in columns))
         stdout_console().print(table)
     else:
         out.write("\t".join(h for h, _ in columns) + "\n")

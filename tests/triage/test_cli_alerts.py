@@ -130,3 +130,13 @@ def test_summary_to_stdout_with_a_dash_and_only_over_the_past(cli: Cli, loaded, 
     assert shown["since"] < shown["until"] and not (tmp_path / "-").exists()
     future = cli("report", "summary", "--since", "2999-01-01", expect=None)
     assert future.code != 0 and "not in the past" in str(future.exception)
+
+
+def test_csv_names_rule_id_author_and_every_matched_event(cli: Cli, loaded) -> None:
+    rows = list(csv.DictReader(io.StringIO(cli("alerts", "list", "--format", "csv").text)))
+    shown = {a["id"]: a for a in cli("alerts", "list", "--format", "json").json()}
+    assert rows and {"rule id", "author", "event ids"} <= set(rows[0])
+    for row in rows:
+        alert = shown[row["id"]]
+        assert row["rule id"] == alert["rule"]["id"] and row["author"] == (alert["rule"]["author"] or "")
+        assert row["event ids"] == ", ".join(e["id"] for e in alert["events"])
