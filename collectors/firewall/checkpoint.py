@@ -71,6 +71,9 @@ _MAPPED = frozenset(
         "server_outbound_bytes",
         "client_outbound_packets",
         "server_outbound_packets",
+        "bytes",
+        "packets",
+        "duration",
         "origin",
         "time",
     ]
@@ -101,6 +104,9 @@ class CheckpointParser(LineParser):
             event["@timestamp"] = stamp
         _connection(event, rec)
         _classify(event, rec)
+        duration = net.integer(_first(rec.get("duration")))
+        if duration is not None:  # seconds; ``elapsed`` is kept as written, as Elastic does
+            event_fields["duration"] = duration * 1_000_000_000
         observer: dict[str, Any] = {"vendor": "Checkpoint", "type": "firewall"}
         product = _first(rec.get("product") or rec.get("ProductName"))
         if product:
@@ -192,8 +198,16 @@ def _connection(event: Event, rec: dict[str, Any]) -> None:
     count = net.integer(_first(rec.get("server_outbound_bytes")))
     if count is not None and "bytes" not in destination:
         destination["bytes"] = count
+    for side, key in ((source, "client_outbound_packets"), (destination, "server_outbound_packets")):
+        count = net.integer(_first(rec.get(key)))
+        if count is not None:
+            side["packets"] = count
     net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}
+    for key in ("bytes", "packets"):  # the connection's totals, both directions
+        count = net.integer(_first(rec.get(key)))
+        if count is not None:
+            network[key] = count
     proto = _first(rec.get("proto"))
     if proto:
         network["iana_number"] = proto

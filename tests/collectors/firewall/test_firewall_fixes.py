@@ -1,0 +1,41 @@
+"""Field mappings QA found missing or wrong, each on a short line written for this test.
+
+Every line here was written for these tests (documentation addresses,
+invented names); the mapping each test pins is the one Elastic's own
+pipeline produces for such a record in ``../shared/data/firewall``, which
+``test_firewall_elastic_extra_fields.py`` checks over the real vectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from secops import ecs
+from secops.registry import LineParser, ParseContext, get_parser
+
+CTX = ParseContext(year=2026)
+
+
+def parse(name: str, line: str) -> dict[str, Any]:
+    parser = get_parser(name)
+    assert isinstance(parser, LineParser)
+    return ecs.flatten(parser.parse(line, CTX))
+
+
+CHECKPOINT = (
+    '<134>1 2026-03-02T09:00:00Z gw-lab CheckPoint 1 - [action:"Accept"; ifdir:"outbound"; origin:"192.0.2.1"; '
+    'src:"192.0.2.10"; dst:"203.0.113.80"; proto:"6"; s_port:"40000"; service:"443"; rule_name:"web"; '
+    'product:"VPN-1 & FireWall-1"; xlatesrc:"198.51.100.7"; xlatedst:"0.0.0.0"; client_outbound_bytes:"300"; '
+    'client_outbound_packets:"4"; server_outbound_bytes:"900"; server_outbound_packets:"6"; bytes:"1200"; '
+    'packets:"10"; elapsed:"0:00:09"; duration:"9"]'
+)
+
+
+def test_checkpoint_counters_per_side_and_totals() -> None:
+    event = parse("checkpoint", CHECKPOINT)
+    assert (event["source.bytes"], event["source.packets"]) == (300, 4)  # the client's outbound side
+    assert (event["destination.bytes"], event["destination.packets"]) == (900, 6)
+    assert (event["network.bytes"], event["network.packets"]) == (1200, 10)
+    assert event["event.duration"] == 9_000_000_000
+    assert event["checkpoint.elapsed"] == "0:00:09"  # Elastic keeps it as written
+    assert not {"checkpoint.bytes", "checkpoint.packets", "checkpoint.client_outbound_packets"} & set(event)
