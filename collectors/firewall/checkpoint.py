@@ -216,7 +216,8 @@ def _connection(event: Event, rec: dict[str, Any]) -> None:
     if direction:
         network["direction"] = direction
     net.attach(event, network=network)
-    net.add_related_ips(event, src, dst, _first(rec.get("xlatesrc")), _first(rec.get("xlatedst")))
+    source_nat, destination_nat = source.get("nat", {}).get("ip"), destination.get("nat", {}).get("ip")
+    net.add_related_ips(event, src, source_nat, dst, destination_nat)  # not the "no translation" 0.0.0.0
 
 
 def _classify(event: Event, rec: dict[str, Any]) -> None:

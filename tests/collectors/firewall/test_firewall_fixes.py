@@ -14,6 +14,7 @@ from secops import ecs
 from secops.registry import LineParser, ParseContext, get_parser
 
 CTX = ParseContext(year=2026)
+NO_NAT = "0.0.0.0"  # noqa: S104 - the vendors' "no translation" marker, not a bind address
 
 
 def parse(name: str, line: str) -> dict[str, Any]:
@@ -39,3 +40,11 @@ def test_checkpoint_counters_per_side_and_totals() -> None:
     assert event["event.duration"] == 9_000_000_000
     assert event["checkpoint.elapsed"] == "0:00:09"  # Elastic keeps it as written
     assert not {"checkpoint.bytes", "checkpoint.packets", "checkpoint.client_outbound_packets"} & set(event)
+
+
+def test_checkpoint_no_translation_marker_is_not_a_related_address() -> None:
+    event = parse("checkpoint", CHECKPOINT)
+    assert event["source.nat.ip"] == "198.51.100.7"
+    assert "destination.nat.ip" not in event
+    assert NO_NAT not in event["related.ip"]
+    assert {"192.0.2.10", "198.51.100.7", "203.0.113.80"} <= set(event["related.ip"])
