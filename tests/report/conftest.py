@@ -74,7 +74,7 @@ FULL: dict[str, Any] = {
     "hipaa_locations": ["network server"],
     "counts": {"systems": 14, "records": 52000, "users": 1300},
     "individuals": {
-        "total": 1250,
+        "total": 2400,
         "by_us_state": {"CA": 700, "TX": 300, "NY": 120, "FL": 510, "IL": 620},
         "by_eu_member_state": {"DE": 40},
     },

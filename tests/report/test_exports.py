@@ -83,7 +83,7 @@ def test_stix_bundle_has_every_object_kind_and_validates(populated: Path, cli: R
     assert patterns == {"T1110.003", "T1059.001"}
     incident = next(o for o in objects if o["type"] == "incident")
     core = incident["extensions"]["extension-definition--ef765651-680c-498d-9894-99799f2fa126"]
-    assert core["recoverability"] == "supplemented" and core["impacted_entity_counts"]["individual"] == 1250
+    assert core["recoverability"] == "supplemented" and core["impacted_entity_counts"]["individual"] == 2400
     assert "Pat Contact" not in text and "alice" not in text  # no personal data in a sharing bundle
     again = cli("report", "breach", "INC-1", "--regime", "cisa-federal", "--format", "stix").stdout
     assert {o["id"] for o in json.loads(again)["objects"]} == {o["id"] for o in objects}
