@@ -12,9 +12,11 @@ Samples::
 The first (``key:"value";`` in brackets) is Log Exporter's ``syslog`` format,
 the second real RFC 5424 structured data. A key may repeat (one value per
 matched rule layer); repeated keys become lists. ECS mapping follows Elastic's
-``checkpoint`` integration: connection fields, NAT (``xlate*``), interface
-direction, SmartConsole audit logs (administrator, login/logout), threat
-blades; every field not mapped stays under ``checkpoint.*``.
+``checkpoint`` integration: connection fields and counters, NAT (``xlate*``,
+where 0.0.0.0 means none), interface direction, the logging gateway
+(``origin``, and ``originsicname``'s CN as ``observer.hostname``),
+SmartConsole audit logs (administrator, login/logout), threat blades; every
+field not mapped stays under ``checkpoint.*``.
 
 Reference: Check Point "Log Exporter" and "Log Fields Description" (sk144192).
 """
@@ -116,6 +118,10 @@ class CheckpointParser(LineParser):
         origin = net.ip(_first(rec.get("origin")))
         if origin:
             observer["ip"] = origin
+            net.add_related_ips(event, origin)
+        hostname = _common_name(rec.get("originsicname"))
+        if hostname:
+            observer["hostname"] = hostname
         if "ifname" in rec:
             side = "egress" if _first(rec.get("ifdir")) == "outbound" else "ingress"
             observer[side] = {"interface": {"name": _first(rec["ifname"])}}
@@ -169,6 +175,14 @@ def _first(value: Any) -> str | None:
     if isinstance(value, list):
         return value[0] if value else None
     return value
+
+
+def _common_name(value: Any) -> str | None:
+    """The gateway's name from its SIC name: ``CN=gw1,O=mgmt..x7f`` → ``gw1``."""
+    value = _first(value)
+    if not value or value[:3].lower() != "cn=":
+        return None
+    return value[3:].partition(",")[0] or None
 
 
 def _epoch(value: Any, ctx: ParseContext) -> str | None:

@@ -48,3 +48,12 @@ def test_checkpoint_no_translation_marker_is_not_a_related_address() -> None:
     assert "destination.nat.ip" not in event
     assert NO_NAT not in event["related.ip"]
     assert {"192.0.2.10", "198.51.100.7", "203.0.113.80"} <= set(event["related.ip"])
+
+
+def test_checkpoint_gateway_name_from_its_sic_name_and_origin_is_related() -> None:
+    sic = 'originsicname:"cn=gw-lab,o=mgmt-lab..q1w2e3"; '
+    line = CHECKPOINT.replace('origin:"192.0.2.1"; ', 'origin:"192.0.2.1"; ' + sic)
+    event = parse("checkpoint", line)
+    assert event["observer.hostname"] == "gw-lab"
+    assert event["related.ip"][-1] == "192.0.2.1"
+    assert "observer.hostname" not in parse("checkpoint", CHECKPOINT)  # no SIC name, no guess
