@@ -43,6 +43,7 @@ _DENY = frozenset(("drop", "reject", "block", "prevent", "deny"))
 _MALWARE_PRODUCTS = frozenset(("Anti Malware", "Anti-Virus", "Anti-Bot", "Threat Extraction"))
 _IDS_PRODUCTS = frozenset(("SmartDefense", "IPS", "Core Protections"))
 _LOGIN = {"log in": "start", "login": "start", "log out": "end", "logout": "end"}
+_LOGIN_ACTION = {"start": "logged-in", "end": "logged-out"}
 _MAPPED = frozenset(
     [
         "src",
@@ -236,13 +237,15 @@ def _connection(event: Event, rec: dict[str, Any]) -> None:
 
 def _classify(event: Event, rec: dict[str, Any]) -> None:
     ev = event["event"]
-    action = (_first(rec.get("action")) or "").lower()
-    if action:
-        ev["action"] = action
+    written = _first(rec.get("action"))
+    if written:
+        ev["action"] = written  # as Check Point writes it ("Accept"), as Elastic keeps it
+    action = (written or "").lower()
     operation = (_first(rec.get("operation")) or "").lower()
     product = _first(rec.get("product")) or ""
     if operation in _LOGIN:
         ev["category"], ev["type"] = ["authentication"], [_LOGIN[operation]]
+        ev["action"] = _LOGIN_ACTION[_LOGIN[operation]]
         ev["outcome"] = "success"
         return
     if "malware_action" in rec or product in _MALWARE_PRODUCTS:

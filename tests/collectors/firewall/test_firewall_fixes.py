@@ -57,3 +57,17 @@ def test_checkpoint_gateway_name_from_its_sic_name_and_origin_is_related() -> No
     assert event["observer.hostname"] == "gw-lab"
     assert event["related.ip"][-1] == "192.0.2.1"
     assert "observer.hostname" not in parse("checkpoint", CHECKPOINT)  # no SIC name, no guess
+
+
+def test_checkpoint_action_as_written_and_audit_logins_named() -> None:
+    assert parse("checkpoint", CHECKPOINT)["event.action"] == "Accept"
+    login = parse(
+        "checkpoint",
+        '<134>1 2026-03-02T09:05:00Z gw-lab CheckPoint 1 - [action:"Accept"; origin:"192.0.2.1"; '
+        'administrator:"ops"; client_ip:"192.0.2.50"; operation:"Log In"; product:"SmartConsole"; loguid:"{2}"]',
+    )
+    assert (login["event.action"], login["event.category"], login["event.type"]) == (
+        "logged-in",
+        ["authentication"],
+        ["start"],
+    )
