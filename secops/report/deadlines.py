@@ -10,8 +10,10 @@ end of 31 December of the trigger's year (HIPAA's log of small breaches).
 
 A missing trigger does not hide a deadline: the first recorded fallback moment
 is used and the clock is marked provisional ("the clock may already be
-running"). A deadline whose conditions cannot be decided yet is
-``undetermined`` and names what is missing.
+running"), and the trigger is listed as missing whether or not there is a
+fallback (compliance.md §7.2). A deadline whose conditions cannot be decided
+yet is ``undetermined`` and names what is missing, even when it has no time
+to count from either.
 """
 
 from __future__ import annotations
@@ -177,11 +179,11 @@ def evaluate(regime: Regime, facts: Facts, now: datetime) -> list[Clock]:
             continue
         name, start, provisional = _trigger(regime, deadline, facts)
         clock = Clock(key, deadline, Status.UNDETERMINED, name, start, provisional, missing=list(deciding))
-        if provisional and deadline.fallback:
+        if provisional:  # a trigger fact not recorded is always asked for, counted from a fallback or not
             clock.missing.insert(0, deadline.trigger)
         clock.met = _met(regime, deadline, facts)
         if start is None:
-            waiting = deadline.trigger.startswith("notified:") or not deadline.fallback
+            waiting = applicable and (deadline.trigger.startswith("notified:") or not deadline.fallback)
             clock.status = Status.WAITING if waiting else Status.UNDETERMINED
             clocks.append(clock)
             continue

@@ -1,0 +1,66 @@
+"""Deadlines compliance.md asks for that the regime files or the evaluator missed.
+
+Each test names the section of compliance.md it holds the code to. Times are
+those of ``FULL`` (tests/report/conftest.py): discovery 2026-03-07 20:00 UTC
+(15:00 EST), the organisation counting days in New York time; ``NOW`` is
+2026-03-08 07:00 UTC.
+"""
+
+from __future__ import annotations
+
+from secops.report.breach import BreachReport, ClockOut
+from tests.report.conftest import breach_record
+from tests.report.test_regimes import report_for
+
+
+def clock(report: BreachReport, deadline_id: str) -> ClockOut:
+    return next(c for c in report.deadlines if c.id == deadline_id)
+
+
+def checklist(report: BreachReport) -> list[str]:
+    return [m.path for m in report.checklist]
+
+
+NO_TIMES = {
+    "major_determined_at": None,
+    "breach_discovered_at": None,
+    "identified_at": None,
+    "first_detected_at": None,
+    "aware_at": None,
+}
+
+
+# --- OMB M-17-12 / FISMA major incident (compliance.md §1.2, §1.3, §7.2) ---
+
+
+def test_a_missing_major_determination_still_shows_the_omb_and_congress_clocks_provisionally() -> None:
+    # §7.2: a missing trigger raises "the clock may already be running" rather than hiding the deadline.
+    report = report_for(breach_record(major_determined_at=None), "omb-m-17-12", "UTC")
+    omb, congress = clock(report, "omb-1h"), clock(report, "congress-7d")
+    # counted from breach_discovered_at, 2026-03-07 20:00 UTC: +1 h elapsed; +7 calendar days in New York
+    # (15:00 EST → 15:00 EDT on 2026-03-14, 19:00 UTC).
+    assert (omb.status, omb.provisional, omb.counted_from) == ("overdue", True, "breach_discovered_at")
+    assert omb.due_at == "2026-03-07T21:00:00Z"
+    assert (congress.status, congress.provisional, congress.due_at) == ("open", True, "2026-03-14T19:00:00Z")
+    assert "major_determined_at" in checklist(report)
+
+
+def test_a_missing_trigger_is_asked_for_even_when_there_is_nothing_to_count_from() -> None:
+    record = breach_record(reporting_org__org_type="state-agency", recovered_at=None)
+    report = report_for(record, "us-state:TX", "UTC")
+    assert clock(report, "dir-10bd").status == "waiting for trigger"
+    assert "recovered_at" in checklist(report)
+
+
+def test_an_undecided_major_incident_is_undetermined_not_waiting() -> None:
+    record = breach_record(**NO_TIMES, fisma_major=None, individuals={"total": 50_000})
+    got = clock(report_for(record, "omb-m-17-12", "UTC"), "omb-1h")
+    assert got.status == "undetermined"
+    assert "fisma_major" in got.summary and got.summary.startswith("undetermined: needs")
+
+
+def test_undetermined_applicability_wins_over_waiting_for_a_trigger_without_fallback() -> None:
+    record = breach_record(reporting_org__org_type=None, recovered_at=None)
+    got = clock(report_for(record, "us-state:TX", "UTC"), "dir-10bd")
+    assert got.status == "undetermined"
+    assert got.summary == "undetermined: needs recovered_at, reporting_org.org_type"
