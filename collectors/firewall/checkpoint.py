@@ -199,8 +199,8 @@ def _connection(event: Event, rec: dict[str, Any]) -> None:
     source = net.endpoint(src, _first(rec.get("s_port")) or _first(rec.get("sport_svc")))
     destination = net.endpoint(dst, _first(rec.get("service")) or _first(rec.get("svc")))
     for side, prefix in ((source, "xlatesrc"), (destination, "xlatedst")):
-        address = net.ip(_first(rec.get(prefix)))
-        if address and address != "0.0.0.0":  # noqa: S104 - Check Point's "no translation"
+        address = net.nat_ip(_first(rec.get(prefix)))  # 0.0.0.0 is Check Point's "no translation"
+        if address:
             side["nat"] = {"ip": address}
     for side, key in ((source, "xlatesport"), (destination, "xlatedport")):
         number = net.port(_first(rec.get(key)) or _first(rec.get(key + "_svc")))

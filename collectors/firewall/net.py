@@ -64,6 +64,17 @@ def ip(value: str | None) -> str | None:
     return value
 
 
+UNSPECIFIED = frozenset(("0.0.0.0", "::"))  # noqa: S104 - data, not a bind address
+"""The unspecified addresses: devices write them in NAT fields when nothing was translated."""
+
+
+def nat_ip(value: str | None) -> str | None:
+    """A translated address, or None for an invalid one and for "no translation" (0.0.0.0, ::)."""
+    if value in UNSPECIFIED:
+        return None
+    return ip(value)
+
+
 def port(value: str | None) -> int | None:
     """A port number 0–65535, or None."""
     if value is None or not value.isdecimal():

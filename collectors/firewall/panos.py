@@ -8,7 +8,8 @@ Sample::
 
 Fields are positional and named by the PAN-OS "Syslog Field Descriptions"
 (PAN-OS 8.1–11.x; newer releases append fields, which are ignored). Times in
-the CSV carry no zone: they are in ``ParseContext.timezone``. ECS mapping
+the CSV carry no zone: they are in ``ParseContext.timezone``. A NAT address
+of 0.0.0.0 (with port 0) means the session was not translated. ECS mapping
 follows Elastic's ``panw.panos`` integration; the rest lands in
 ``panw.panos.*``.
 
@@ -150,8 +151,8 @@ def _session(record: dict[str, str], kind: str) -> Event:
         event_fields["duration"] = int(record["elapsed"]) * 1_000_000_000
     source = net.endpoint(record.get("src"), record.get("sport"))
     destination = net.endpoint(record.get("dst"), record.get("dport"))
-    _nat(source, record.get("natsrc"), record.get("natsport"))
-    _nat(destination, record.get("natdst"), record.get("natdport"))
+    source_nat = _nat(source, record.get("natsrc"), record.get("natsport"))
+    destination_nat = _nat(destination, record.get("natdst"), record.get("natdport"))
     network: dict[str, Any] = {"type": "ipv6" if ":" in record.get("src", "") else "ipv4"}
     if "proto" in record:
         network["transport"] = net.transport(record["proto"])
@@ -189,7 +190,7 @@ def _session(record: dict[str, str], kind: str) -> Event:
         egress["zone"] = record["to"]
     if ingress or egress:
         event["_observer_io"] = (ingress, egress)
-    net.add_related_ips(event, record.get("src"), record.get("dst"), record.get("natsrc"), record.get("natdst"))
+    net.add_related_ips(event, record.get("src"), record.get("dst"), source_nat, destination_nat)
     if kind == "THREAT" and "threatid" in record:
         event["threat"] = {"indicator": {"description": record["threatid"]}}
     return _observer_io(event)
@@ -213,16 +214,17 @@ def _count(target: dict[str, Any], key: str, value: str | None) -> None:
         target[key] = number
 
 
-def _nat(side: dict[str, Any], address: str | None, port: str | None) -> None:
-    nat: dict[str, Any] = {}
-    checked = net.ip(address)
-    if checked is not None:
-        nat["ip"] = checked
+def _nat(side: dict[str, Any], address: str | None, port: str | None) -> str | None:
+    """``side.nat`` unless PAN-OS wrote 0.0.0.0 (and port 0) for "not translated"; returns the address."""
+    checked = net.nat_ip(address)
+    if checked is None:
+        return None
+    nat: dict[str, Any] = {"ip": checked}
     number = net.port(port)
     if number is not None:
-        nat["port"] = number
-    if nat:
-        side["nat"] = nat
+        nat["port"] = number  # 0 included: an ICMP session's translated "port"
+    side["nat"] = nat
+    return checked
 
 
 def _system(record: dict[str, str], kind: str) -> Event:

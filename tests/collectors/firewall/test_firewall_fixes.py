@@ -71,3 +71,27 @@ def test_checkpoint_action_as_written_and_audit_logins_named() -> None:
         ["authentication"],
         ["start"],
     )
+
+
+def panos_traffic(subtype: str, action: str, natsrc: str, natsport: str, proto: str = "tcp") -> str:
+    """A PAN-OS 10.x TRAFFIC record with the fields these tests read; the rest left empty."""
+    fields = [
+        "1", "2026/03/02 09:00:00", "012345678901", "TRAFFIC", subtype, "2561", "2026/03/02 09:00:00",
+        "192.0.2.20", "203.0.113.30", natsrc, NO_NAT, "outbound-web", "", "", "ssl", "vsys1", "inside",
+        "outside", "ethernet1/1", "ethernet1/2", "fwd", "2026/03/02 09:00:00", "7001", "1", "45000", "443",
+        natsport, "0", "0x400053", proto, action, "1500", "500", "1000", "12", "2026/03/02 08:59:50", "10", "any",
+        "0", "99", "0x0", "192.0.2.0-192.0.2.255", "Australia", "0", "5", "7", "tcp-fin",
+    ]  # fmt: skip
+    return "<14>Mar  2 09:00:00 pa-lab " + ",".join(fields)
+
+
+def test_panos_zero_address_and_port_mean_no_translation() -> None:
+    event = parse("panos", panos_traffic("end", "allow", "198.51.100.40", "61000"))
+    assert (event["source.nat.ip"], event["source.nat.port"]) == ("198.51.100.40", 61000)
+    assert not any(key.startswith("destination.nat") for key in event)
+    assert event["related.ip"] == ["192.0.2.20", "203.0.113.30", "198.51.100.40"]
+    untranslated = parse("panos", panos_traffic("end", "allow", NO_NAT, "0"))
+    assert not any(".nat." in key for key in untranslated)
+    assert NO_NAT not in untranslated["related.ip"]
+    icmp = parse("panos", panos_traffic("end", "allow", "198.51.100.40", "0", proto="icmp"))
+    assert icmp["source.nat.port"] == 0  # a real translation keeps its port, even 0
