@@ -111,21 +111,37 @@ def _holds(value: Any, op: str, expected: Any) -> bool:
     return bool(ordering[op])
 
 
+def _check(cond: tuple[Any, ...], facts: Facts) -> bool | None:
+    """Whether one condition holds; None when its value is not recorded (``set`` is then simply false)."""
+    path, op = cond[0], cond[1]
+    expected = cond[2] if len(cond) > 2 else None
+    value = facts.value(path)
+    if value is None and op != "set":
+        return None
+    return _holds(value, op, expected)
+
+
 def applies(deadline: Deadline, facts: Facts) -> tuple[bool | None, list[str]]:
-    """True, False, or None (undetermined) with the paths that would decide it."""
+    """True, False, or None (undetermined) with the paths that would decide it.
+
+    Every ``when`` condition must hold and, if there are any, one ``when_any``
+    condition: one false ``when`` or every ``when_any`` false rules it out,
+    one true ``when_any`` suffices whatever the others' values.
+    """
     unknown: list[str] = []
     for cond in deadline.when:
-        path, op = cond[0], cond[1]
-        expected = cond[2] if len(cond) > 2 else None
-        value = facts.value(path)
-        if op == "set":
-            if not _holds(value, op, expected):
-                return False, []
-            continue
-        if value is None:
-            unknown.append(path)
-        elif not _holds(value, op, expected):
+        held = _check(cond, facts)
+        if held is False:
             return False, []
+        if held is None:
+            unknown.append(cond[0])
+    if deadline.when_any:
+        results = [(cond[0], _check(cond, facts)) for cond in deadline.when_any]
+        if not any(held for _, held in results):
+            undecided = [path for path, held in results if held is None]
+            if not undecided:
+                return False, []
+            unknown.extend(p for p in undecided if p not in unknown)
     return (None, unknown) if unknown else (True, [])
 
 

@@ -69,6 +69,8 @@ class Deadline(Strict):
     confidence: Confidence = "V"
     when: list[Condition] = Field(default_factory=list)
     """Every condition must hold for the deadline to apply: ``[path, op, value]``; unknown → undetermined."""
+    when_any: list[Condition] = Field(default_factory=list)
+    """If given, at least one of these must hold too (M-17-12: declared major, or 100,000 or more individuals)."""
     met_by_recipient: str | None = None
     """A sent notification of this stage counts only if its recipient contains this text."""
     late_requires: str | None = None
@@ -82,7 +84,7 @@ class Deadline(Strict):
             raise ValueError(f"not an offset: {value!r} (72h, 60d, 10bd, 1mo, year_end+60d, none)")
         return value
 
-    @field_validator("when")
+    @field_validator("when", "when_any")
     @classmethod
     def _when(cls, value: list[Condition]) -> list[Condition]:
         for cond in value:
@@ -166,7 +168,13 @@ def _for_state(regime: Regime) -> Regime:
         for s in regime.sections
     ]
     deadlines = [
-        d.model_copy(update={"when": [(sub(c[0]), *c[1:]) for c in d.when], "trigger": sub(d.trigger)})
+        d.model_copy(
+            update={
+                "when": [(sub(c[0]), *c[1:]) for c in d.when],
+                "when_any": [(sub(c[0]), *c[1:]) for c in d.when_any],
+                "trigger": sub(d.trigger),
+            }
+        )
         for d in regime.deadlines
     ]
     return regime.model_copy(update={"sections": sections, "deadlines": deadlines})

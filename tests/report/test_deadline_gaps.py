@@ -8,6 +8,10 @@ those of ``FULL`` (tests/report/conftest.py): discovery 2026-03-07 20:00 UTC
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from secops.report.breach import BreachReport, ClockOut
 from tests.report.conftest import breach_record
 from tests.report.test_regimes import report_for
@@ -64,3 +68,24 @@ def test_undetermined_applicability_wins_over_waiting_for_a_trigger_without_fall
     got = clock(report_for(record, "us-state:TX", "UTC"), "dir-10bd")
     assert got.status == "undetermined"
     assert got.summary == "undetermined: needs recovered_at, reporting_org.org_type"
+
+
+@pytest.mark.parametrize(
+    ("fisma_major", "total", "status"),
+    [
+        (None, 150_000, "open"),  # automatically major: applies although nobody has decided yet
+        (False, 150_000, "open"),  # "automatically": the agency's "no" does not switch it off
+        (None, 100_000, "open"),  # "100,000 or more": the boundary is in
+        (False, 99_999, "not applicable"),
+        (True, 10, "open"),  # the SAOP may declare smaller breaches major
+        (None, 99_999, "undetermined"),
+    ],
+)
+def test_pii_of_100000_or_more_individuals_is_automatically_a_major_incident(
+    fisma_major: bool | None, total: int, status: str
+) -> None:
+    # §1.2 (b): access to the PII of 100,000 or more individuals is automatically a major incident.
+    individuals: dict[str, Any] = {"total": total}
+    report = report_for(breach_record(fisma_major=fisma_major, individuals=individuals), "omb-m-17-12", "UTC")
+    for deadline_id in ("omb-1h", "congress-7d", "congress-30d"):
+        assert clock(report, deadline_id).status == status, deadline_id
