@@ -28,6 +28,8 @@ def line(flow: Flow, site: Site) -> str:
         nat = f'; xlatedst:"{flow.nat_dst}"; xlatedport:"{flow.dport}"; xlatesrc:"0.0.0.0"'
     else:
         nat = ""
+    # Identity Awareness: src_user_name is the source's user, user the log's (the key parsers map to user.name).
+    user = f'; src_user_name:"{flow.user}"; user:"{flow.user}"' if flow.user else ""
     counters = (
         f'; client_outbound_bytes:"{flow.bytes_out}"; client_outbound_packets:"{flow.pkts_out}"; '
         f'server_outbound_bytes:"{flow.bytes_in}"; server_outbound_packets:"{flow.pkts_in}"; '
@@ -47,5 +49,5 @@ def line(flow: Flow, site: Site) -> str:
         f'match_id:"{rule_number}"; parent_rule:"0"; rule_action:"{verdict}"; rule_name:"{flow.rule}"; '
         f'rule_uid:"{_RULE_UID}{rule_number:04x}"; product:"VPN-1 & FireWall-1"; proto:"{flow.proto_number}"; '
         f's_port:"{flow.sport}"; service:"{flow.dport}"; service_id:"{flow.service.lower()}"; '
-        f'src:"{flow.src}"{nat}{counters}]'
+        f'src:"{flow.src}"{user}{nat}{counters}]'
     )

@@ -37,9 +37,9 @@ def line(flow: Flow, site: Site) -> str:
             f"duration={flow.duration}",
         ]
     if flow.nat_src:
-        attrs.append(f"srcPostNAT={flow.nat_src}")
-    if flow.nat_dst:
-        attrs.append(f"dstPreNAT={site.public_ip}")
+        attrs += [f"srcPostNAT={flow.nat_src}", f"srcPostNATPort={flow.nat_sport}"]
+    if flow.nat_dst:  # dst is the published address; the server behind it is the post-NAT destination
+        attrs += [f"dstPostNAT={flow.nat_dst}", f"dstPostNATPort={flow.dport}"]
     if flow.user:
         attrs.append(f"usrName={flow.user}")
     event = "Allowed" if allow else "Denied"

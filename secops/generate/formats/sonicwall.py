@@ -1,7 +1,8 @@
 """SonicWall SonicOS enhanced syslog (key=value): connection opened/closed and dropped packets.
 
 ``<134>Nov 25 21:40:52 sw-field1 id=firewall sn=0040103A2B3C time="2026-11-25 21:40:52" fw=198.51.100.60
-pri=6 c=1024 m=537 msg="Connection Closed" n=120034 src=10.60.10.21:51514:X0 dst=142.250.72.14:443:X1 ...``
+pri=6 c=1024 m=537 msg="Connection Closed" n=120034 src=10.60.10.21:51514:X0 natSrc=198.51.100.60:61022
+dst=142.250.72.14:443:X1 usr="jsmith" proto=tcp/https ...``
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ def line(flow: Flow, site: Site) -> str:
     m, sec = split(flow.t)
     src_if, dst_if = ("X0", "X1") if flow.direction == "outbound" else ("X1", "X0")
     head = f'<134>{m.bsd}{sec} {site.firewall} id=firewall sn={SERIAL} time="{m.date} {m.hm}{sec}" fw={site.public_ip} '
-    ends = f"src={flow.src}:{flow.sport}:{src_if} dst={flow.dst}:{flow.dport}:{dst_if}"
+    # Translations and the user follow their address, as SonicOS orders them: src natSrc dst natDst usr.
+    ends = f"src={flow.src}:{flow.sport}:{src_if}"
+    if flow.nat_src:
+        ends += f" natSrc={flow.nat_src}:{flow.nat_sport}"
+    ends += f" dst={flow.dst}:{flow.dport}:{dst_if}"
+    if flow.nat_dst:
+        ends += f" natDst={flow.nat_dst}:{flow.dport}"
+    if flow.user:
+        ends += f' usr="{flow.user}"'
     proto = f"proto={flow.proto}/{flow.service.lower()}"
     if flow.action == "deny":
         message = "TCP packet dropped" if flow.proto == "tcp" else "UDP packet dropped"
@@ -29,9 +38,8 @@ def line(flow: Flow, site: Site) -> str:
         )
     if flow.session % 5 < 2 and flow.bytes_out < 10_000_000:
         return f'{head}pri=6 c=262144 m=98 msg="Connection Opened" n={flow.session} {ends} {proto} fw_action="NA"'
-    nat = f" natSrc={flow.nat_src}:{flow.nat_sport}" if flow.nat_src else ""
     return (
-        f'{head}pri=6 c=1024 m=537 msg="Connection Closed" n={flow.session} {ends}{nat} {proto} '
+        f'{head}pri=6 c=1024 m=537 msg="Connection Closed" n={flow.session} {ends} {proto} '
         f"sent={flow.bytes_out} rcvd={flow.bytes_in} spkt={flow.pkts_out} rpkt={flow.pkts_in} "
         f'cdur={flow.duration * 1000} rule="{flow.rule}" fw_action="NA"'
     )

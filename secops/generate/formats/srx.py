@@ -26,16 +26,17 @@ def line(flow: Flow, site: Site) -> str:
     service = f"junos-{flow.service.lower()}" if flow.dport in (22, 53, 80, 123, 443, 445, 3389) else "None"
     app = flow.app.upper() if flow.action == "allow" else "UNKNOWN"
     five = f"{flow.src}/{flow.sport}->{flow.dst}/{flow.dport}"
+    user = flow.user or "N/A"  # integrated user firewall's name for the source; N/A when nobody is known
     if flow.action == "deny":
         return (
             f'<14>1 {stamp} {site.firewall} RT_FLOW - RT_FLOW_SESSION_DENY [{_SD} source-address="{flow.src}" '
             f'source-port="{flow.sport}" destination-address="{flow.dst}" destination-port="{flow.dport}" '
             f'connection-tag="0" service-name="{service}" protocol-id="{flow.proto_number}" icmp-type="0" '
             f'policy-name="{flow.rule}" source-zone-name="{src_zone}" destination-zone-name="{dst_zone}" '
-            f'application="UNKNOWN" nested-application="UNKNOWN" username="N/A" roles="N/A" '
+            f'application="UNKNOWN" nested-application="UNKNOWN" username="{user}" roles="N/A" '
             f'packet-incoming-interface="{iface}" encrypted="No" reason="policy deny"] '
             f"session denied {five} 0x0 {service} {flow.proto_number}({flow.dport}) {flow.rule} {src_zone} "
-            f"{dst_zone} UNKNOWN UNKNOWN N/A(N/A) {iface} No policy deny"
+            f"{dst_zone} UNKNOWN UNKNOWN {user}(N/A) {iface} No policy deny"
         )
     nat_src = flow.nat_src or flow.src
     nat_sport = flow.nat_sport or flow.sport
@@ -54,7 +55,7 @@ def line(flow: Flow, site: Site) -> str:
     if flow.session % 5 < 2 and flow.bytes_out < 10_000_000:
         return (
             f"<14>1 {stamp} {site.firewall} RT_FLOW - RT_FLOW_SESSION_CREATE [{_SD} {common} "
-            f'username="N/A" roles="N/A" packet-incoming-interface="{iface}" application="{app}" '
+            f'username="{user}" roles="N/A" packet-incoming-interface="{iface}" application="{app}" '
             f'nested-application="UNKNOWN" encrypted="UNKNOWN"] session created {five} 0x0 {service} '
             f"{nat_src}/{nat_sport}->{nat_dst}/{flow.dport} 0x0 {flow.rule} {flow.session}"
         )
@@ -63,7 +64,7 @@ def line(flow: Flow, site: Site) -> str:
         f'<14>1 {stamp} {site.firewall} RT_FLOW - RT_FLOW_SESSION_CLOSE [{_SD} reason="{reason}" {common} '
         f'packets-from-client="{flow.pkts_out}" bytes-from-client="{flow.bytes_out}" '
         f'packets-from-server="{flow.pkts_in}" bytes-from-server="{flow.bytes_in}" elapsed-time="{flow.duration}" '
-        f'application="{app}" nested-application="UNKNOWN" username="N/A" roles="N/A" '
+        f'application="{app}" nested-application="UNKNOWN" username="{user}" roles="N/A" '
         f'packet-incoming-interface="{iface}" encrypted="No"] session closed {reason}: {five} 0x0 {service} '
         f"{flow.session} {flow.pkts_out}({flow.bytes_out}) {flow.pkts_in}({flow.bytes_in}) {flow.duration}"
     )
