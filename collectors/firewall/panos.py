@@ -61,10 +61,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
 _SNIFF = re.compile(r"(?:^|\s)1,\d{4}/\d\d/\d\d \d\d:\d\d:\d\d,[^,]*,(?:TRAFFIC|THREAT|SYSTEM|CONFIG|GLOBALPROTECT),")
 _DENIED = frozenset(("deny", "drop", "drop-icmp", "reset-client", "reset-server", "reset-both", "block-url", "block"))
 _THREAT_DIRECTION = {"client-to-server": "outbound", "server-to-client": "inbound"}
+_FLOW_ACTION = {"start": "flow_started", "end": "flow_terminated", "deny": "flow_denied", "drop": "flow_dropped"}
+"""TRAFFIC subtype → ``event.action``, Elastic's names; the rule's verdict stays in ``panw.panos.action``."""
 _ECS_TAKEN = frozenset(
     (
         *_COMMON, "src", "dst", "natsrc", "natdst", "rule", "srcuser", "dstuser", "sport", "dport", "natsport",
-        "natdport", "proto", "action", "bytes", "bytes_sent", "bytes_received", "packets", "pkts_sent",
+        "natdport", "proto", "bytes", "bytes_sent", "bytes_received", "packets", "pkts_sent",
         "pkts_received", "device_name", "inbound_if", "outbound_if", "app", "description",
     )
 )  # fmt: skip
@@ -131,18 +133,17 @@ def _session(record: dict[str, str], kind: str) -> Event:
     subtype = record.get("subtype", "")
     denied = action in _DENIED
     types = ["denied" if denied else "allowed"]
-    if subtype == "start":
-        types.append("start")
-    elif subtype == "end":
-        types.append("end")
-    elif subtype in ("deny", "drop"):
+    if subtype in ("start", "end"):
+        types.append(subtype)
+    elif subtype in ("deny", "drop") and not denied:  # an allow rule's session the device then denied
         types.append("denied")
     types.append("connection")
+    flow = _FLOW_ACTION.get(subtype) if kind == "TRAFFIC" else None
     event_fields: dict[str, Any] = {
         "kind": "alert" if kind == "THREAT" else "event",
         "category": ["network", "intrusion_detection"] if kind == "THREAT" else ["network"],
         "type": types,
-        "action": action or None,
+        "action": flow or action or None,
         "outcome": "failure" if denied else "success",
         "dataset": DATASET,
         "module": "panw",

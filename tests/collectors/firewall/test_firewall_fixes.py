@@ -95,3 +95,17 @@ def test_panos_zero_address_and_port_mean_no_translation() -> None:
     assert NO_NAT not in untranslated["related.ip"]
     icmp = parse("panos", panos_traffic("end", "allow", "198.51.100.40", "0", proto="icmp"))
     assert icmp["source.nat.port"] == 0  # a real translation keeps its port, even 0
+
+
+def test_panos_traffic_action_names_the_flow_and_types_do_not_repeat() -> None:
+    cases = {
+        ("start", "allow"): ("flow_started", ["allowed", "start", "connection"]),
+        ("end", "allow"): ("flow_terminated", ["allowed", "end", "connection"]),
+        ("deny", "allow"): ("flow_denied", ["allowed", "denied", "connection"]),  # as Elastic has it
+        ("deny", "deny"): ("flow_denied", ["denied", "connection"]),
+        ("drop", "drop"): ("flow_dropped", ["denied", "connection"]),
+    }
+    for (subtype, verdict), (action, types) in cases.items():
+        event = parse("panos", panos_traffic(subtype, verdict, "198.51.100.40", "61000"))
+        assert (event["event.action"], event["event.type"]) == (action, types), (subtype, verdict)
+        assert event["panw.panos.action"] == verdict
