@@ -182,6 +182,13 @@ def _met(regime: Regime, deadline: Deadline, facts: Facts) -> Notification | Non
     return min(sent, key=lambda n: n.sent_at) if sent else None
 
 
+def _given(path: str, sent: Notification | None, facts: Facts) -> bool:
+    """Whether a late filing's required field is given: by the notification that met the deadline, or the incident."""
+    if sent is not None and getattr(sent, path, None) not in (None, ""):
+        return True
+    return facts.value(path) not in (None, "")
+
+
 def evaluate(regime: Regime, facts: Facts, now: datetime) -> list[Clock]:
     """Every deadline of a regime for one incident, at ``now``."""
     zone = facts.org_zone
@@ -216,7 +223,7 @@ def evaluate(regime: Regime, facts: Facts, now: datetime) -> list[Clock]:
         if applicable is None:
             clock.status = Status.UNDETERMINED
         late = clock.status in (Status.LATE, Status.OVERDUE)
-        if late and deadline.late_requires and facts.value(deadline.late_requires) in (None, ""):
+        if late and deadline.late_requires and not _given(deadline.late_requires, clock.met, facts):
             clock.missing.append(deadline.late_requires)
         clocks.append(clock)
     return clocks

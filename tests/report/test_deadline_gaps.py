@@ -8,6 +8,7 @@ those of ``FULL`` (tests/report/conftest.py): discovery 2026-03-07 20:00 UTC
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -89,3 +90,22 @@ def test_pii_of_100000_or_more_individuals_is_automatically_a_major_incident(
     report = report_for(breach_record(fisma_major=fisma_major, individuals=individuals), "omb-m-17-12", "UTC")
     for deadline_id in ("omb-1h", "congress-7d", "congress-30d"):
         assert clock(report, deadline_id).status == status, deadline_id
+
+
+# --- GDPR Art. 33(1): a late notification gives its reasons (compliance.md §4.1) ---
+
+LATE = datetime(2026, 4, 3, tzinfo=UTC)
+LATE_FILING = {"regime": "gdpr", "recipient": "Supervisory authority DPC", "sent_at": "2026-04-02T10:00:00Z"}
+
+
+def test_the_reason_given_with_a_late_notification_satisfies_the_checklist() -> None:
+    sent = dict(LATE_FILING, delay_reason="forensics")
+    report = report_for(breach_record(delay_reason=None, notifications=[sent]), "gdpr", "UTC", now=LATE)
+    assert clock(report, "sa-72h").status == "met late"
+    assert "delay_reason" not in checklist(report)
+
+
+def test_a_late_notification_without_any_reason_still_asks_for_one() -> None:
+    report = report_for(breach_record(delay_reason=None, notifications=[LATE_FILING]), "gdpr", "UTC", now=LATE)
+    assert clock(report, "sa-72h").status == "met late"
+    assert "delay_reason" in checklist(report)
