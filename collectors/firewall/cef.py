@@ -10,7 +10,9 @@ extension of ``key=value`` pairs where values may hold spaces and ``\\=``.
 Short keys are expanded to their full dictionary names under
 ``cef.extensions.*`` (as Elastic's CEF decoder stores them) and the
 well-known ones mapped to ECS the way that decoder does. Custom strings
-keep their labels (``cs1Label``).
+keep their labels (``cs1Label``). A syslog header's host is
+``observer.hostname`` unless ``dvchost`` names the device; its time is
+``@timestamp`` when there is no ``rt``.
 
 Reference: Micro Focus "Implementing ArcSight CEF", revision 25 (extension dictionary).
 """
@@ -119,10 +121,12 @@ class CefParser(LineParser):
             if target is not None:
                 _put(event, target, value)
         _special(event, ext, ctx)
-        if "@timestamp" not in event and at:
+        if at:  # a syslog header: its host names the device unless dvchost does, whether or not rt is set
             header = parse_header(line[:at], ctx)
-            if header.timestamp:
+            if header.timestamp and "@timestamp" not in event:
                 event["@timestamp"] = header.timestamp
+            if header.hostname:
+                event["observer"].setdefault("hostname", header.hostname)
         return event
 
 

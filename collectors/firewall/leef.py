@@ -9,7 +9,8 @@ LEEF 1.0 separates attributes with tabs; LEEF 2.0 names its delimiter in a
 sixth header field (a character, or ``x09``/``0x09`` as hex). Predefined
 attributes map to ECS (addresses, ports, NAT pre/post, bytes, packets,
 ``usrName``, ``devTime`` with ``devTimeFormat``'s common shapes); all
-attributes are kept under ``leef.attributes``.
+attributes are kept under ``leef.attributes``. A syslog header's host is
+``observer.hostname``; its time is ``@timestamp`` when there is no ``devTime``.
 
 Reference: IBM QRadar "Log Event Extended Format (LEEF)" version 2 specification.
 """
@@ -82,9 +83,9 @@ class LeefParser(LineParser):
             if target is not None:
                 _put(event, target, value)
         _special(event, attributes, ctx)
-        if "@timestamp" not in event and at:
+        if at:  # a syslog header: its host is the device, whether or not devTime dates the record
             header = parse_header(line[:at], ctx)
-            if header.timestamp:
+            if header.timestamp and "@timestamp" not in event:
                 event["@timestamp"] = header.timestamp
             if header.hostname:
                 event["observer"]["hostname"] = header.hostname

@@ -109,3 +109,17 @@ def test_panos_traffic_action_names_the_flow_and_types_do_not_repeat() -> None:
         event = parse("panos", panos_traffic(subtype, verdict, "198.51.100.40", "61000"))
         assert (event["event.action"], event["event.type"]) == (action, types), (subtype, verdict)
         assert event["panw.panos.action"] == verdict
+
+
+def test_leef_and_cef_take_the_header_host_whether_or_not_the_record_is_dated() -> None:
+    header = "<134>Mar  2 09:00:00 edge-lab "
+    leef = "LEEF:1.0|Acme|Edge|2.0|Allowed|src=192.0.2.10\tdst=203.0.113.80\tsrcPort=40000\tdstPort=443"
+    cef = "CEF:0|Acme|Edge|2.0|7|Allowed|3|src=192.0.2.10 spt=40000 dst=203.0.113.80 dpt=443"
+    dated_leef = leef.replace("src=", "devTime=2026-03-02 08:59:59\tdevTimeFormat=yyyy-MM-dd HH:mm:ss\tsrc=")
+    for name, line in (("leef", leef), ("leef", dated_leef), ("cef", cef), ("cef", cef + " rt=1772441999000")):
+        event = parse(name, header + line)
+        assert event["observer.hostname"] == "edge-lab", line
+    assert parse("cef", header + cef)["@timestamp"] == "2026-03-02T09:00:00.000Z"
+    assert parse("cef", header + cef + " rt=1772441999000")["@timestamp"] == "2026-03-02T08:59:59.000Z"
+    assert parse("cef", header + cef + " dvchost=edge-01")["observer.hostname"] == "edge-01"  # the record's own name
+    assert "observer.hostname" not in parse("leef", leef)  # no header, no host
