@@ -109,3 +109,28 @@ def test_a_late_notification_without_any_reason_still_asks_for_one() -> None:
     report = report_for(breach_record(delay_reason=None, notifications=[LATE_FILING]), "gdpr", "UTC", now=LATE)
     assert clock(report, "sa-72h").status == "met late"
     assert "delay_reason" in checklist(report)
+
+
+# --- Illinois PIPA: State agencies notify the AG above 250 residents (compliance.md §5.2, §7.2) ---
+
+
+@pytest.mark.parametrize(
+    ("org_type", "residents", "status"),
+    [
+        ("state-agency", 300, "no fixed limit"),
+        ("state-agency", 250, "not applicable"),  # "more than 250"
+        ("business", 300, "not applicable"),
+        ("business", 501, "no fixed limit"),
+        (None, 501, "no fixed limit"),
+        (None, 300, "undetermined"),
+    ],
+)
+def test_illinois_state_agencies_notify_the_attorney_general_above_250_residents(
+    org_type: str | None, residents: int, status: str
+) -> None:
+    record = breach_record(
+        reporting_org__org_type=org_type, individuals={"total": 2400, "by_us_state": {"IL": residents}}
+    )
+    report = report_for(record, "us-state:IL", "UTC")
+    assert clock(report, "ag").status == status
+    assert ("reporting_org.org_type" in checklist(report)) is (status == "undetermined")
