@@ -39,3 +39,18 @@ def csv_cell(text: str) -> str:
 def html_text(text: str) -> str:
     """Escape for HTML text and attribute values."""
     return html.escape(text, quote=True)
+
+
+_RAW_CONTROLS = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
+"""DEL, U+0080–U+009F, U+2028–U+202E and U+2066–U+2069 as UTF-8 bytes."""
+
+
+def inert_json(data: bytes) -> bytes:
+    """JSON with DEL, C1 controls and bidi overrides written as ``\\uXXXX`` escapes.
+
+    orjson escapes only what JSON requires (below 0x20); a terminal would still
+    act on U+009B (CSI) or reorder text around U+202E. These characters can only
+    occur inside strings, so escaping them keeps the JSON decoding to exactly
+    the same values.
+    """
+    return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), data)

@@ -19,9 +19,10 @@ import orjson
 import tomli_w
 import typer
 
+from secops import escape
 from secops.cases.incidents import load
 from secops.cli.context import state
-from secops.cli.output import emit, inert_json
+from secops.cli.output import emit
 from secops.errors import InputError, UsageError
 from secops.report import breach_edit, regimes
 from secops.report.breach_model import Action, Notification, read, stored
@@ -52,7 +53,7 @@ def _flat(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 def show_breach(data: dict[str, Any], fmt: BreachFormat) -> None:
     if fmt is BreachFormat.JSON:
-        sys.stdout.buffer.write(inert_json(orjson.dumps(data, option=orjson.OPT_INDENT_2)) + b"\n")
+        sys.stdout.buffer.write(escape.inert_json(orjson.dumps(data, option=orjson.OPT_INDENT_2)) + b"\n")
     elif fmt is BreachFormat.TOML:
         sys.stdout.write(tomli_w.dumps(data))
     else:

@@ -9,7 +9,6 @@ byte-exact; CSV neutralises formula prefixes.
 from __future__ import annotations
 
 import csv
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -47,10 +46,6 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-_RAW_CONTROLS = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
-"""DEL, U+0080–U+009F, U+2028–U+202E and U+2066–U+2069 as UTF-8 bytes."""
-
-
 TABLE_CELL_MAX = 200
 """Characters of one value a terminal table shows: a 20,000-character host name would fill screens.
 Piped, CSV and JSON output keep every value whole."""
@@ -62,20 +57,9 @@ def _clip(text: str) -> str:
     return f"{text[:TABLE_CELL_MAX]}… (+{len(text) - TABLE_CELL_MAX} characters)"
 
 
-def inert_json(data: bytes) -> bytes:
-    """JSON with DEL, C1 controls and bidi overrides written as ``\\uXXXX`` escapes.
-
-    orjson escapes only what JSON requires (below 0x20); a terminal would still
-    act on U+009B (CSI) or reorder text around U+202E. These characters can only
-    occur inside strings, so escaping them keeps the JSON decoding to exactly
-    the same values.
-    """
-    return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), data)
-
-
 def dumps(value: Any) -> bytes:
     """JSON bytes for output; non-JSON types (datetimes, enums) as strings."""
-    return inert_json(orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS))
+    return escape.inert_json(orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS))
 
 
 def emit(
@@ -88,7 +72,7 @@ def emit(
     """Write rows in the requested format to stdout."""
     out = sys.stdout
     if fmt is OutputFormat.JSON:
-        out.buffer.write(inert_json(orjson.dumps(list(rows), default=str, option=orjson.OPT_INDENT_2)) + b"\n")
+        out.buffer.write(escape.inert_json(orjson.dumps(list(rows), default=str, option=orjson.OPT_INDENT_2)) + b"\n")
     elif fmt is OutputFormat.NDJSON:
         write_ndjson(rows)
     elif fmt is OutputFormat.CSV:
@@ -141,7 +125,7 @@ def key_values(pairs: Mapping[str, Any], fmt: OutputFormat, *, title: str | None
     """A single record (info pages) as two columns, or as one JSON object."""
     if fmt in (OutputFormat.JSON, OutputFormat.NDJSON):
         opt = orjson.OPT_INDENT_2 if fmt is OutputFormat.JSON else 0
-        sys.stdout.buffer.write(inert_json(orjson.dumps(dict(pairs), default=str, option=opt)) + b"\n")
+        sys.stdout.buffer.write(escape.inert_json(orjson.dumps(dict(pairs), default=str, option=opt)) + b"\n")
         sys.stdout.flush()
         return
     emit(

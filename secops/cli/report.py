@@ -11,9 +11,10 @@ from typing import Annotated
 import orjson
 import typer
 
+from secops import escape
 from secops.cases.incidents import load, members
 from secops.cli.context import state
-from secops.cli.output import STDOUT, emit, inert_json, write_file
+from secops.cli.output import STDOUT, emit, write_file
 from secops.errors import UsageError
 from secops.report import breach as breach_report
 from secops.report import clocks, evidence, regimes, render_html, render_md, render_pdf, stix, summary
@@ -81,7 +82,9 @@ def breach(
         incident, alerts, regimes.load(regime), now=datetime.now(UTC), where=zone(zone_name), zone_name=zone_name
     )
     if fmt is BreachFormat.JSON:
-        write(inert_json(orjson.dumps(report.model_dump(mode="json"), option=orjson.OPT_INDENT_2)) + b"\n", output)
+        write(
+            escape.inert_json(orjson.dumps(report.model_dump(mode="json"), option=orjson.OPT_INDENT_2)) + b"\n", output
+        )
     elif fmt is BreachFormat.MD:
         write(render_md.breach(report), output)
     elif fmt is BreachFormat.HTML:
@@ -133,7 +136,7 @@ def evidence_export(
     bundle = evidence.collect(app_state.cases, app_state.events, incident)
     if redact:
         bundle = evidence.redact(bundle, set(redact), evidence.redaction_key(key_file))
-    write(evidence.to_csv(bundle) if fmt is EvidenceFormat.CSV else inert_json(evidence.to_json(bundle)), output)
+    write(evidence.to_csv(bundle) if fmt is EvidenceFormat.CSV else escape.inert_json(evidence.to_json(bundle)), output)
 
 
 @app.command("summary")
@@ -153,7 +156,7 @@ def summary_report(
         raise UsageError(f"{since} is not in the past: the summary covers from then until now", where="--since")
     data = summary.collect(app_state.cases, since=start, until=now, where=zone(zone_name))
     if fmt is SummaryFormat.JSON:
-        write(inert_json(orjson.dumps(data.as_json(), option=orjson.OPT_INDENT_2)) + b"\n", output)
+        write(escape.inert_json(orjson.dumps(data.as_json(), option=orjson.OPT_INDENT_2)) + b"\n", output)
     elif fmt is SummaryFormat.MD:
         write(summary.markdown(data), output)
     elif fmt is SummaryFormat.HTML:

@@ -304,7 +304,14 @@ def to_csv(export: Export) -> str:
             export.audit_check,
         )
     )
-    for row in rows:
-        cells = ["" if v is None else (orjson.dumps(v).decode() if isinstance(v, dict | list) else str(v)) for v in row]
-        writer.writerow([escape.csv_cell(c) for c in cells])
+    writer.writerows([_csv_cell(v) for v in row] for row in rows)
     return out.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    """Records stay exact JSON (bidi and C1 characters as ``\\u`` escapes); other text shows them as escapes."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return escape.csv_cell(escape.inert_json(orjson.dumps(value)).decode())
+    return escape.csv_cell(escape.terminal(str(value)))

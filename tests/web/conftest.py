@@ -37,6 +37,7 @@ DEMO_EVENTS = 20_000
 ANALYST = "tester"
 HOSTILE_USER = "<script>alert(1)</script>"
 HOSTILE_USER_IMG = "<img/src=x/onerror=alert(4)>"
+HOSTILE_USER_BIDI = "admin\u202egnp.exe"  # a right-to-left override: shown raw, it reads "adminexe.png"
 HOSTILE_DNS = "<img src=x onerror=alert(2)>"
 HOSTILE_SNI = "javascript:alert(3)"
 ARTIFACTS = REPO / "artifacts" / "dashboard"
@@ -66,7 +67,7 @@ def hostile_inputs(folder: Path) -> list[Path]:
         "".join(
             f"{syslog} web01-hq sshd[{4242 + n}]: Failed password for invalid user {user} from 203.0.113.66 "
             f"port {4242 + n} ssh2\n"
-            for n, user in enumerate([HOSTILE_USER, HOSTILE_USER_IMG])
+            for n, user in enumerate([HOSTILE_USER, HOSTILE_USER_IMG, HOSTILE_USER_BIDI])
         )
     )
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
@@ -90,7 +91,7 @@ def raise_hostile_alerts(data: Path) -> None:
     cases = SqliteCaseStore(data / STATE_DB)
     try:
         alerts = []
-        for user in (HOSTILE_USER, HOSTILE_USER_IMG):
+        for user in (HOSTILE_USER, HOSTILE_USER_IMG, HOSTILE_USER_BIDI):
             found = list(events.search(Match("user.name", user)))
             assert len(found) == 1, user
             event_id = found[0]["event"]["id"]
@@ -108,7 +109,7 @@ def raise_hostile_alerts(data: Path) -> None:
                     entities=Entities(hosts=["web01-hq"], users=[user], ips=["203.0.113.66"]),
                 )
             )
-        assert len(cases.add_alerts(alerts)) == 2
+        assert len(cases.add_alerts(alerts)) == len(alerts)
     finally:
         events.close()
         cases.close()

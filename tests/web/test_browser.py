@@ -26,6 +26,7 @@ from tests.web.conftest import (
     HOSTILE_DNS,
     HOSTILE_SNI,
     HOSTILE_USER,
+    HOSTILE_USER_BIDI,
     HOSTILE_USER_IMG,
     Console,
     Site,
@@ -147,6 +148,10 @@ def test_hostile_values_render_as_text(tab: Tab) -> None:
     tab.show("alerts")
     grid_text = tab.page.locator("#grid").text_content() or ""
     assert HOSTILE_USER in grid_text and HOSTILE_USER_IMG in grid_text
+    assert HOSTILE_USER_BIDI.encode("unicode_escape").decode() in grid_text  # admin\u202egnp.exe, visibly
+    shown = "() => document.body.textContent + [...document.querySelectorAll('[title]')].map(e => e.title)"
+    page_text = tab.page.evaluate(shown)
+    assert "\u202e" not in page_text
     cell = tab.page.locator("td[data-column=users]", has_text=HOSTILE_USER_IMG).first
     assert cell.text_content() == HOSTILE_USER_IMG
     cell.locator("xpath=..").locator("button.details").click()

@@ -2,21 +2,21 @@
 // the alert queue's acknowledge/assign actions (POST with the CSRF token), auto-refresh.
 // Every value from the server is inserted as text (textContent), never parsed as HTML.
 
-import { cellText, render } from "./charts.js";
+import { cellText, inert, render } from "./charts.js";
 
 const state = { session: null, dashboard: null, range: null, chosen: null, timer: null, generation: 0 };
 const $ = (id) => document.getElementById(id);
 
 function el(name, text, className) {
   const node = document.createElement(name);
-  if (text !== undefined && text !== null) node.textContent = text;
+  if (text !== undefined && text !== null) node.textContent = inert(text);
   if (className) node.className = className;
   return node;
 }
 
 function showError(message) {
   const box = $("error");
-  box.textContent = message;
+  box.textContent = inert(message);
   box.hidden = !message;
 }
 
@@ -108,7 +108,7 @@ async function openAlert(id) {
   try {
     const detail = await getJson(`/api/alerts/${encodeURIComponent(id)}`);
     const alert = detail.alert;
-    $("detail-title").textContent = alert.rule.name;
+    $("detail-title").textContent = inert(alert.rule.name);
     body.replaceChildren(
       definitionList([
         ["id", alert.id], ["time", alert.timestamp], ["severity", alert.severity], ["status", alert.status],
@@ -157,7 +157,7 @@ async function loadPanel(dashboard, panel, article, generation) {
     article.dataset.marks = String(marks);
     article.dataset.state = "ready";
     const shown = result.total !== null && result.total !== undefined ? `${result.rows.length} of ${result.total}` : "";
-    meta.textContent = [panel.timeless || panel.source === "incidents" ? "all time" : `last ${state.range}`, shown].filter(Boolean).join(" · ");
+    meta.textContent = inert([panel.timeless || panel.source === "incidents" ? "all time" : `last ${state.range}`, shown].filter(Boolean).join(" · "));
   } catch (error) {
     if (generation !== state.generation) return;
     chart.replaceChildren(el("p", `cannot load: ${error.message}`, "error"));
@@ -166,8 +166,8 @@ async function loadPanel(dashboard, panel, article, generation) {
 }
 
 function layout(dashboard) {
-  $("title").textContent = dashboard.title;
-  $("description").textContent = dashboard.description;
+  $("title").textContent = inert(dashboard.title);
+  $("description").textContent = inert(dashboard.description);
   const grid = $("grid");
   grid.replaceChildren();
   for (const panel of dashboard.panels) {
@@ -186,7 +186,7 @@ async function refresh() {
   const articles = [...$("grid").querySelectorAll("article.panel")];
   await Promise.all(dashboard.panels.map((panel, i) => loadPanel(dashboard, panel, articles[i], generation)));
   if (generation !== state.generation) return;
-  $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+  $("updated").textContent = inert(`updated ${new Date().toLocaleTimeString()}`);
   document.body.dataset.ready = dashboard.id;
   performance.mark(`secops-ready-${dashboard.id}-${generation}`);
   if ($("auto").checked) state.timer = setTimeout(refresh, dashboard.refresh * 1000);
@@ -209,7 +209,7 @@ async function start() {
     showError(`The console cannot start: ${error.message}. Open the address secops dashboard printed (it carries the token).`);
     return;
   }
-  $("analyst").textContent = `analyst: ${state.session.analyst}`;
+  $("analyst").textContent = inert(`analyst: ${state.session.analyst}`);
   const select = $("range");
   for (const range of state.session.ranges) select.appendChild(el("option", range)).value = range;
   select.addEventListener("change", () => {

@@ -16,15 +16,26 @@ function svg(name, attrs = {}) {
 
 function svgText(x, y, text, attrs = {}) {
   const node = svg("text", { x, y, "font-size": 11, fill: "#333", ...attrs });
-  node.textContent = text;
+  node.textContent = inert(text);
   return node;
 }
 
 function html(name, text, className) {
   const node = document.createElement(name);
-  if (text !== undefined && text !== null) node.textContent = text;
+  if (text !== undefined && text !== null) node.textContent = inert(text);
   if (className) node.className = className;
   return node;
+}
+
+// Control characters and bidi overrides would hide or reorder what an analyst reads ("admin\u202egnp.exe"
+// displays as "adminexe.png"): every text set here shows them as \xNN / \uNNNN, as the terminal and reports do.
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function inert(text) {
+  return String(text).replace(CONTROLS, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }
 
 export function cellText(value) {
@@ -57,7 +68,7 @@ function clip(text, size) {
 function frame(width, height, title) {
   const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
   const label = svg("title");
-  label.textContent = title;
+  label.textContent = inert(title);
   root.appendChild(label);
   return root;
 }
@@ -109,7 +120,7 @@ function timeSeries(container, panel, result) {
       const points = times.map((t, ti) => [left + ti * slot + slot / 2, top + plotH - (plotH * perTime[ti][ni]) / peak]);
       const path = svg("path", { d: "M" + points.map((p) => `${p[0].toFixed(1)},${p[1].toFixed(1)}`).join(" L"), fill: "none", stroke: colour(name, ni), "stroke-width": 2, class: "mark" });
       const tip = svg("title");
-      tip.textContent = name;
+      tip.textContent = inert(name);
       path.appendChild(tip);
       root.appendChild(path);
       if (perTime.some((v) => v[ni] > 0)) marks += 1;
@@ -128,7 +139,7 @@ function timeSeries(container, panel, result) {
         if (stacked) base -= h;
         const bar = svg("rect", { x: x.toFixed(1), y: y.toFixed(1), width: barW.toFixed(1), height: h.toFixed(1), fill: colour(name, ni), class: "mark" });
         const tip = svg("title");
-        tip.textContent = `${t} ${name}: ${v}`;
+        tip.textContent = inert(`${t} ${name}: ${v}`);
         bar.appendChild(tip);
         root.appendChild(bar);
         marks += 1;
@@ -156,7 +167,7 @@ function topValues(container, panel, result) {
     const label = cellText(r.key);
     const text = svgText(labelW - 6, y + 14, clip(label, panel.width === 2 ? 80 : 36), { "text-anchor": "end" });
     const tip = svg("title");
-    tip.textContent = label;
+    tip.textContent = inert(label);
     text.appendChild(tip);
     root.appendChild(text);
     const w = Math.max((plotW * r.count) / peak, 1);
@@ -196,9 +207,9 @@ function table(container, panel, result, hooks) {
       const td = html("td");
       if (name === "severity") td.appendChild(html("span", row.severity, `sev sev-${row.severity in SEVERITY ? row.severity : "low"}`));
       else if (TIMES.has(name) && row[name]) {
-        td.textContent = String(row[name]).replace("T", " ").slice(0, 19);
-        td.title = row[name];
-      } else td.textContent = cellText(row[name]);
+        td.textContent = inert(String(row[name]).replace("T", " ").slice(0, 19));
+        td.title = inert(row[name]);
+      } else td.textContent = inert(cellText(row[name]));
       td.dataset.column = name;
       tr.appendChild(td);
     }
