@@ -31,40 +31,59 @@ DATASET = "sonicwall_firewall.log"
 NET = ["network"]
 AUTH = ["authentication"]
 IDS = ["intrusion_detection"]
-# Message id (m=) → (event.action, categories, types, outcome)
-MESSAGES: dict[str, tuple[str, list[str], list[str], str]] = {
-    "14": ("web-access-denied", NET, ["connection", "denied"], "success"),
-    "16": ("web-access-allowed", NET, ["connection", "allowed"], "success"),
-    "24": ("admin-login-allowed", AUTH, ["start"], "success"),
-    "29": ("admin-login-allowed", AUTH, ["start"], "success"),
-    "30": ("admin-login-denied", AUTH, ["start", "info"], "failure"),
-    "31": ("user-login-failed", AUTH, ["start", "info"], "failure"),
-    "35": ("user-login-denied", AUTH, ["start", "info"], "failure"),
-    "36": ("tcp-packet-dropped", NET, ["denied"], "success"),
-    "37": ("udp-packet-dropped", NET, ["denied"], "success"),
-    "38": ("icmp-packet-dropped", NET, ["denied"], "success"),
-    "41": ("unknown-protocol-dropped", NET, ["denied"], "success"),
-    "82": ("port-scan", IDS, ["info"], "success"),
-    "98": ("connection-opened", NET, ["connection", "start"], "success"),
-    "173": ("packet-dropped", NET, ["denied"], "success"),
-    "199": ("admin-logout", AUTH, ["end"], "success"),
-    "200": ("user-logout", AUTH, ["end"], "success"),
-    "537": ("connection-closed", NET, ["connection", "end"], "success"),
-    "597": ("icmp-packet-allowed", NET, ["allowed"], "success"),
-    "598": ("icmp-packet-allowed", NET, ["allowed"], "success"),
-    "602": ("packet-dropped", NET, ["denied"], "success"),
-    "608": ("ips-detection-alert", IDS, ["info"], "success"),
-    "609": ("ips-prevention-alert", IDS, ["denied"], "success"),
-    "794": ("anti-spyware-detection-alert", ["malware"], ["info"], "success"),
-    "795": ("anti-spyware-prevention-alert", ["malware"], ["denied"], "success"),
-    "809": ("gateway-anti-virus-alert", ["malware"], ["info"], "success"),
-    "1080": ("ssl-vpn-login", AUTH, ["start"], "success"),
-    "1153": ("ssl-vpn-traffic", NET, ["connection", "info"], "success"),
-    "1154": ("app-control-detection-alert", IDS, ["info"], "success"),
-    "1155": ("app-control-prevention-alert", IDS, ["denied"], "success"),
-    "1197": ("nat-mapping", NET, ["connection", "info"], "success"),
-    "1235": ("vpn-tunnel-up", NET, ["connection", "start"], "success"),
-    "1236": ("vpn-tunnel-down", NET, ["connection", "end"], "success"),
+MALWARE = ["malware"]
+Class = tuple[str, list[str], list[str], str]
+"""(event.action, categories, types, outcome)."""
+# Like Elastic's pipeline, event.action names what happened (connection-start, packet-dropped…), the same
+# for every message that means it; event.code (m=) and message keep which message it was.
+CONNECTION_START: Class = ("connection-start", NET, ["connection", "start"], "success")
+CONNECTION_END: Class = ("connection-end", NET, ["connection", "end"], "success")
+CONNECTION_INFO: Class = ("connection-info", NET, ["connection", "info"], "success")
+CONNECTION_DENIED: Class = ("connection-denied", NET, ["connection", "denied"], "success")
+CONNECTION_ALLOWED: Class = ("connection-allowed", NET, ["connection", "allowed"], "success")
+PACKET_DROPPED: Class = ("packet-dropped", NET, ["denied"], "success")
+PACKET_ALLOWED: Class = ("packet-allowed", NET, ["allowed"], "success")
+LOGIN_SUCCESS: Class = ("login-success", AUTH, ["start"], "success")
+LOGIN_FAILURE: Class = ("login-failure", AUTH, ["start", "info"], "failure")
+LOGOUT: Class = ("logout", AUTH, ["end"], "success")
+ATTACK_DETECTED: Class = ("attack-detected", IDS, ["info"], "success")
+ATTACK_PREVENTED: Class = ("attack-prevented", IDS, ["denied"], "success")
+MALWARE_DETECTED: Class = ("malware-detected", MALWARE, ["info"], "success")
+MALWARE_PREVENTED: Class = ("malware-prevented", MALWARE, ["denied"], "success")
+# Message id (m=) → its class. Ids 14, 30, 38, 98, 537, 608 and 1197 are in Elastic's test vectors.
+MESSAGES: dict[str, Class] = {
+    "14": CONNECTION_DENIED,  # web site access denied
+    "16": CONNECTION_ALLOWED,  # web site access allowed
+    "24": LOGIN_SUCCESS,  # administrator login allowed
+    "29": LOGIN_SUCCESS,
+    "30": LOGIN_FAILURE,  # administrator login denied
+    "31": LOGIN_FAILURE,  # user login failed
+    "35": LOGIN_FAILURE,  # user login denied
+    "36": PACKET_DROPPED,  # TCP
+    "37": PACKET_DROPPED,  # UDP
+    "38": PACKET_DROPPED,  # ICMP
+    "41": PACKET_DROPPED,  # unknown protocol
+    "82": ATTACK_DETECTED,  # port scan
+    "98": CONNECTION_START,
+    "173": PACKET_DROPPED,
+    "199": LOGOUT,  # administrator
+    "200": LOGOUT,  # user
+    "537": CONNECTION_END,
+    "597": PACKET_ALLOWED,  # ICMP
+    "598": PACKET_ALLOWED,
+    "602": PACKET_DROPPED,
+    "608": ATTACK_DETECTED,  # IPS detection
+    "609": ATTACK_PREVENTED,  # IPS prevention
+    "794": MALWARE_DETECTED,  # anti-spyware detection
+    "795": MALWARE_PREVENTED,  # anti-spyware prevention
+    "809": MALWARE_DETECTED,  # gateway anti-virus
+    "1080": LOGIN_SUCCESS,  # SSL VPN
+    "1153": CONNECTION_INFO,  # SSL VPN traffic
+    "1154": ATTACK_DETECTED,  # application control detection
+    "1155": ATTACK_PREVENTED,  # application control prevention
+    "1197": CONNECTION_INFO,  # NAT mapping
+    "1235": CONNECTION_START,  # VPN tunnel up
+    "1236": CONNECTION_END,  # VPN tunnel down
 }
 _SNIFF = re.compile(r"\bid=\S+\s+sn=\S+\s+time=\"")
 _DENIED_TEXT = re.compile(r"\b(?:dropped|denied|blocked|rejected|discarded)\b", re.IGNORECASE)

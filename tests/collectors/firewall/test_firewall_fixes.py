@@ -123,3 +123,24 @@ def test_leef_and_cef_take_the_header_host_whether_or_not_the_record_is_dated() 
     assert parse("cef", header + cef + " rt=1772441999000")["@timestamp"] == "2026-03-02T08:59:59.000Z"
     assert parse("cef", header + cef + " dvchost=edge-01")["observer.hostname"] == "edge-01"  # the record's own name
     assert "observer.hostname" not in parse("leef", leef)  # no header, no host
+
+
+def sonicwall(message_id: str, text: str, tail: str = "") -> str:
+    return (
+        f'<134>Mar  2 09:00:00 sw-lab id=firewall sn=0017C5ABCDEF time="2026-03-02 09:00:00 UTC" fw=198.51.100.1 '
+        f'pri=6 c=1024 m={message_id} msg="{text}" n=42 src=192.0.2.10:40000:X0 dst=203.0.113.80:443:X1 '
+        f"proto=tcp/https{tail}"
+    )
+
+
+def test_sonicwall_action_names_what_happened() -> None:
+    cases = {
+        ("98", "Connection Opened"): ("connection-start", ["connection", "start"]),
+        ("537", "Connection Closed"): ("connection-end", ["connection", "end"]),
+        ("36", "TCP packet dropped"): ("packet-dropped", ["denied"]),
+        ("37", "UDP packet dropped"): ("packet-dropped", ["denied"]),
+        ("30", "Administrator login denied due to bad credentials"): ("login-failure", ["start", "info"]),
+    }
+    for (message_id, text), (action, types) in cases.items():
+        event = parse("sonicwall", sonicwall(message_id, text))
+        assert (event["event.action"], event["event.type"], event["event.code"]) == (action, types, message_id)
