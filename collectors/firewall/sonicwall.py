@@ -210,21 +210,23 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
         addresses += [address, nat_address]
         sides[side] = found
     source, destination = sides["source"], sides["destination"]
-    for target, key in ((source, "sent"), (destination, "rcvd")):
-        count = net.integer(rec.get(key))
-        if count is not None:
-            target["bytes"] = count
-    for target, key in ((source, "spkt"), (destination, "rpkt")):
-        count = net.integer(rec.get(key))
-        if count is not None:
-            target["packets"] = count
+    network: dict[str, Any] = {}
+    for field, sent, received in (("bytes", "sent", "rcvd"), ("packets", "spkt", "rpkt")):
+        total = None
+        for target, key in ((source, sent), (destination, received)):
+            count = net.integer(rec.get(key))
+            if count is not None:
+                target[field] = count
+                total = count + (total or 0)
+        if total is not None:  # what was counted: a connection that just opened reports only sent=
+            network[field] = total
     net.attach(event, source=source, destination=destination)
     proto = rec.get("proto")
     if proto:
         name, _, service = proto.partition("/")
-        network: dict[str, Any] = {"transport": net.transport(name)}
+        network["transport"] = net.transport(name)
         if service and not service.isdecimal():
             network["protocol"] = service
-        event["network"] = network
+    net.attach(event, network=network)
     net.add_related_ips(event, *addresses)
     return io

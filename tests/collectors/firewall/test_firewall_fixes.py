@@ -144,3 +144,11 @@ def test_sonicwall_action_names_what_happened() -> None:
     for (message_id, text), (action, types) in cases.items():
         event = parse("sonicwall", sonicwall(message_id, text))
         assert (event["event.action"], event["event.type"], event["event.code"]) == (action, types, message_id)
+
+
+def test_sonicwall_network_totals_add_up_what_was_counted() -> None:
+    closed = parse("sonicwall", sonicwall("537", "Connection Closed", " sent=700 rcvd=5300 spkt=9 rpkt=11"))
+    assert (closed["network.bytes"], closed["network.packets"]) == (6000, 20)
+    assert (closed["source.packets"], closed["destination.packets"]) == (9, 11)
+    opened = parse("sonicwall", sonicwall("98", "Connection Opened", " sent=60"))
+    assert opened["network.bytes"] == 60 and "network.packets" not in opened
