@@ -12,15 +12,24 @@ states, ``breach_determined_at`` for Texas and Florida …). Counts of people
 are kept per US state and EU member state because thresholds are per
 jurisdiction. ``estimates`` names the fields that are best estimates, which
 every regime accepts at first and reports must mark as such.
+
+Values the reports cannot use are refused here, whichever way they arrive
+(``incidents set``, ``edit-breach``, a stored record): a total of affected
+people smaller than its parts by US state or EU member state, a US state code
+that is not one (codes are kept upper case), a regime no file describes, a
+time zone that does not exist.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from secops.errors import UsageError
+from secops.report import regimes as known_regimes
 from secops.report.vocab import (
     ActionKind,
     AttackVector,
@@ -44,6 +53,21 @@ def _utc(moment: datetime) -> datetime:
 
 Moment = Annotated[datetime, AfterValidator(_utc)]
 
+_US_POSTAL_CODES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR"
+    " PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI"
+)
+US_STATES = frozenset(_US_POSTAL_CODES.split())
+"""USPS codes of the 50 states, the District of Columbia and the inhabited territories (state breach laws' scope)."""
+
+
+def us_state(code: str) -> str:
+    """A US state or territory postal code, upper case (``tx`` → ``TX``); anything else is refused."""
+    canonical = code.strip().upper()
+    if canonical not in US_STATES:
+        raise ValueError(f"{code!r} is not a US state or territory postal code (e.g. CA, TX, DC, PR)")
+    return canonical
+
 
 class Part(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
@@ -60,6 +84,17 @@ class Organisation(Part):
     nis2_class: str | None = None
     hipaa_role: str | None = None
     gdpr_role: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as America/New_York or UTC)") from None
+        return name
 
 
 class Contact(Part):
@@ -92,6 +127,33 @@ class Individuals(Part):
     by_us_state: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     by_eu_member_state: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     notified_count: int | None = Field(default=None, ge=0)
+
+    @field_validator("by_us_state", mode="before")
+    @classmethod
+    def _state_codes(cls, counts: Any) -> Any:
+        if not isinstance(counts, dict):
+            return counts  # the declared type reports it
+        out: dict[str, Any] = {}
+        given: dict[str, str] = {}
+        for code, count in counts.items():
+            canonical = us_state(str(code))
+            if canonical in out:
+                raise ValueError(f"{canonical} is given twice ({given[canonical]!r} and {code!r})")
+            out[canonical], given[canonical] = count, str(code)
+        return out
+
+    @model_validator(mode="after")
+    def _parts_within_total(self) -> Self:
+        if self.total is None:
+            return self
+        for name, parts in (("US state", self.by_us_state), ("EU member state", self.by_eu_member_state)):
+            if sum(parts.values()) > self.total:
+                terms = " + ".join(f"{code} {count}" for code, count in parts.items())
+                raise ValueError(
+                    f"total is {self.total} but the counts by {name} add up to {sum(parts.values())} ({terms}):"
+                    " the total must be at least their sum"
+                )
+        return self
 
 
 class Protection(Part):
@@ -211,10 +273,37 @@ class Breach(Part):
     estimates: list[str] = Field(default_factory=list)
     """Dotted names of fields whose value is a best estimate (shown as such in every report)."""
 
+    @field_validator("regimes")
+    @classmethod
+    def _regimes(cls, names: list[str]) -> list[str]:
+        """Only regimes a file describes, spelt as ``regimes.available()`` spells them, each once."""
+        available = known_regimes.available()
+        by_key = {name.lower(): name for name in available}
+        out: list[str] = []
+        for name in names:
+            canonical = by_key.get(name.strip().lower())
+            if canonical is None:
+                raise ValueError(f"no regime {name!r}; available: {', '.join(available)}")
+            if canonical not in out:
+                out.append(canonical)
+        return out
 
-def read(data: dict[str, Any]) -> Breach:
-    """The incident's breach mapping, validated."""
-    return Breach.model_validate(data)
+
+def problems(exc: ValidationError) -> str:
+    """Every error of a validation, ``dotted.path: message``, joined."""
+    found = []
+    for err in exc.errors(include_url=False):
+        message = err["msg"].removeprefix("Value error, ")
+        found.append(f"{'.'.join(str(p) for p in err['loc'])}: {message}")
+    return "; ".join(found)
+
+
+def read(data: dict[str, Any], *, where: str | None = None) -> Breach:
+    """The incident's breach mapping, validated; a bad one is a ``UsageError`` naming every problem."""
+    try:
+        return Breach.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(f"breach record rejected: {problems(exc)}", where=where) from exc
 
 
 def stored(breach: Breach) -> dict[str, Any]:

@@ -16,9 +16,11 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import ValidationError
+
 from secops.cases.models import Alert, Incident
 from secops.errors import UsageError
-from secops.report.breach_model import Breach, read
+from secops.report.breach_model import Breach, problems
 from secops.report.vocab import ActionKind
 
 
@@ -30,9 +32,11 @@ class Facts:
 
     def __post_init__(self) -> None:
         try:
-            self.breach = read(self.incident.breach)
-        except ValueError as exc:
-            raise UsageError(f"{self.incident.id}: the stored breach record is not valid: {exc}") from exc
+            self.breach = Breach.model_validate(self.incident.breach)
+        except ValidationError as exc:
+            # Stores written before a check existed may hold what is now refused: say which incident and what.
+            message = f"the stored breach record is not valid: {problems(exc)}"
+            raise UsageError(message, where=self.incident.id) from exc
 
     @cached_property
     def org_zone(self) -> tzinfo:
