@@ -228,5 +228,5 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
         if service and not service.isdecimal():
             network["protocol"] = service
     net.attach(event, network=network)
-    net.add_related_ips(event, *addresses)
+    net.add_related_ips(event, *addresses, rec.get("fw"))  # the firewall itself, as Elastic lists it
     return io

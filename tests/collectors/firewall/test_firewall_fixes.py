@@ -152,3 +152,10 @@ def test_sonicwall_network_totals_add_up_what_was_counted() -> None:
     assert (closed["source.packets"], closed["destination.packets"]) == (9, 11)
     opened = parse("sonicwall", sonicwall("98", "Connection Opened", " sent=60"))
     assert opened["network.bytes"] == 60 and "network.packets" not in opened
+
+
+def test_sonicwall_firewall_address_is_related() -> None:
+    event = parse("sonicwall", sonicwall("98", "Connection Opened", " natSrc=198.51.100.1:50000"))
+    assert event["related.ip"] == ["192.0.2.10", "198.51.100.1", "203.0.113.80"]  # the NAT address is fw=
+    event = parse("sonicwall", sonicwall("98", "Connection Opened"))
+    assert event["related.ip"] == ["192.0.2.10", "203.0.113.80", "198.51.100.1"]
