@@ -2,7 +2,10 @@
 
 An incident's regimes are those named in its breach record (``regimes``) or
 given with ``--regime``; an open incident with none gets one row saying so,
-so nothing open is silently left off the list.
+so nothing open is silently left off the list. Neither is one whose stored
+breach record cannot be read (a store written by an older version may hold a
+value now refused): it gets a row with status ``invalid`` and the problem, and
+the other incidents are listed as usual.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from secops.cases.incidents import members
 from secops.cases.models import IncidentState
+from secops.errors import UsageError
 from secops.report import deadlines as dl
 from secops.report import regimes
 from secops.report.facts import Facts
@@ -49,11 +53,18 @@ def open_incidents(cases: CaseStore) -> list[Any]:
 def open_clocks(
     cases: CaseStore, only: Sequence[str], *, now: datetime, where: tzinfo, everything: bool = False
 ) -> list[dict[str, Any]]:
+    wanted = {name: regimes.load(name) for name in only}  # a mistyped --regime is the caller's error
     rows: list[dict[str, Any]] = []
     for incident in open_incidents(cases):
-        facts = Facts(incident, members(cases, incident.id))
-        names = list(only) or facts.breach.regimes
-        if not names:
+        try:
+            facts = Facts(incident, members(cases, incident.id))
+            chosen = wanted or {name: regimes.load(name) for name in facts.breach.regimes}
+            _ = facts.org_zone  # a bad zone is this incident's problem, found before its clocks
+        except UsageError as exc:
+            fix = "fix with secops incidents set or edit-breach"
+            rows.append({"incident": incident.id, "status": "invalid", "needs": f"{exc.message} ({fix})"})
+            continue
+        if not chosen:
             rows.append(
                 {
                     "incident": incident.id,
@@ -62,8 +73,7 @@ def open_clocks(
                 }
             )
             continue
-        for name in names:
-            regime = regimes.load(name)
+        for regime in chosen.values():
             for clock in dl.evaluate(regime, facts, now):
                 if clock.status == dl.Status.NOT_APPLICABLE and not everything:
                     continue

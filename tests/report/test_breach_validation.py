@@ -9,6 +9,7 @@ same address repeated in a STIX bundle.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,12 @@ import pytest
 
 from secops.cases import incidents as ops
 from secops.errors import UsageError
-from secops.report import breach_model
+from secops.report import breach_model, clocks
 from secops.report.facts import Facts
 from secops.store.cases_sqlite import SqliteCaseStore
 from secops.store.sqlite import STATE_DB
 from tests.report.conftest import Run
+from tests.triage.factory import alert
 
 HIPAA = ["regimes+=hipaa", "phi_unsecured=true", "breach_discovered_at=2026-11-05T12:00Z"]
 
@@ -108,7 +110,7 @@ def test_codes_that_are_not_us_states_are_refused(populated: Path, cli: Run, tmp
         assert breach_model.us_state(code.lower()) == code
 
 
-# 3. Unknown regimes and zones.
+# 3. Unknown regimes and zones; a bad stored record does not stop ``report deadlines``.
 
 
 def test_unknown_regimes_and_time_zones_are_refused_when_set(populated: Path, cli: Run) -> None:
@@ -119,3 +121,43 @@ def test_unknown_regimes_and_time_zones_are_refused_when_set(populated: Path, cl
     cli("incidents", "set", "INC-1", "regimes=GDPR,us-state:tx,gdpr", "reporting_org.timezone=Europe/Berlin")
     assert recorded(cli)["regimes"] == ["gdpr", "us-state:TX"]
     cli("report", "deadlines")
+
+
+@pytest.fixture
+def older_store(data_dir: Path) -> Path:
+    """Four open incidents whose breach records were written without today's checks (as older versions did)."""
+    cases = SqliteCaseStore(data_dir / STATE_DB)
+    stored = cases.add_alerts([alert(n, rule=f"rule-{n}") for n in range(1, 5)])
+    records = [
+        {"regimes": ["bogus"]},
+        {"regimes": ["gdpr"], "aware_at": "2026-11-05T12:00:00Z", "reporting_org": {"timezone": "Mars/X"}},
+        {"regimes": ["hipaa"], "individuals": {"total": 100, "by_us_state": {"TX": 600}}},
+        {"regimes": ["gdpr"], "aware_at": "2026-11-05T12:00:00Z"},
+    ]
+    for one, record in zip(stored, records, strict=True):
+        incident = ops.create(cases, [one.id], actor="old", title=one.rule.name)
+        cases.update_incident(incident.model_copy(update={"breach": record}), actor="old", action="incident.breach")
+    cases.close()
+    return data_dir
+
+
+def test_deadlines_report_a_bad_stored_record_and_list_the_other_incidents(older_store: Path, cli: Run) -> None:
+    cases = SqliteCaseStore(older_store / STATE_DB)
+    try:
+        rows = clocks.open_clocks(cases, [], now=datetime(2026, 11, 6, tzinfo=UTC), where=UTC)
+    finally:
+        cases.close()
+    invalid = {r["incident"]: r["needs"] for r in rows if r["status"] == "invalid"}
+    assert set(invalid) == {"INC-1", "INC-2", "INC-3"}
+    assert "no regime 'bogus'" in invalid["INC-1"] and "Mars/X" in invalid["INC-2"] and "600" in invalid["INC-3"]
+    assert ("INC-4", "gdpr", "sa-72h") in {(r["incident"], r.get("regime"), r.get("deadline")) for r in rows}
+    shown = json.loads(cli("report", "deadlines", "--format", "json").stdout)
+    assert {r["incident"] for r in shown} == {"INC-1", "INC-2", "INC-3", "INC-4"}
+    cli("incidents", "set", "INC-1", "regimes-=bogus")  # the record can still be repaired
+    after = json.loads(cli("report", "deadlines", "--format", "json").stdout)
+    assert "INC-1" not in {r["incident"] for r in after if r["status"] == "invalid"}
+
+
+def test_a_mistyped_regime_option_is_still_an_error(older_store: Path, cli: Run) -> None:
+    exc = cli("report", "deadlines", "--regime", "bogus", expect=1).exception
+    assert isinstance(exc, UsageError) and "no regime 'bogus'" in str(exc)
