@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import sys
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 import orjson
 import tomli_w
 import typer
+from pydantic import BaseModel
 
 from secops import escape
 from secops.cases.incidents import load
@@ -25,7 +26,7 @@ from secops.cli.context import state
 from secops.cli.output import emit
 from secops.errors import InputError, UsageError
 from secops.report import breach_edit, regimes
-from secops.report.breach_model import Action, Notification, read, stored
+from secops.report.breach_model import Action, Breach, Notification, read, stored
 from secops.report.timefmt import zone
 from secops.report.vocab import ActionKind, Stage
 from secops.types import OutputFormat
@@ -81,7 +82,53 @@ def set_fields(
 def breach(ctx: typer.Context, incident_id: IncidentArg, fmt: FormatOpt = BreachFormat.TABLE) -> None:
     """Show an incident's breach facts (``--format toml`` gives a file to edit and load with edit-breach)."""
     incident = load(state(ctx).cases, incident_id)
-    show_breach(stored(read(incident.breach)) if incident.breach else {}, fmt)
+    facts = stored(read(incident.breach)) if incident.breach else {}
+    if not facts and fmt is BreachFormat.TOML:
+        sys.stdout.write(template(incident.id))
+        return
+    if not facts and fmt is BreachFormat.TABLE:
+        print(f"secops: {incident.id} has no breach facts yet (--format toml gives a template)", file=sys.stderr)
+    show_breach(facts, fmt)
+
+
+def template(incident_id: str) -> str:
+    """Every breach field, commented out with what it holds: a compliance officer starts from a blank form."""
+    lines = [
+        f"# Breach facts for {incident_id}: none recorded yet. Uncomment what you know, then load this file with",
+        f"#   secops incidents edit-breach {incident_id} --file FILE",
+        '# Values are TOML: "text" in quotes, [lists], true or false; times as "2026-11-20T14:00Z".',
+    ]
+    nested: list[str] = []
+    for name, info in Breach.model_fields.items():
+        model = info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            nested += [
+                "",
+                f"# [{name}]",
+                *(f"# {key} =  # {_kind(field.annotation)}" for key, field in model.model_fields.items()),
+            ]
+        else:
+            lines.append(f"# {name} =  # {_kind(model)}")
+    return "\n".join([*lines, *nested]) + "\n"
+
+
+def _kind(annotation: Any) -> str:
+    """What a field takes, in words: its choices for a vocabulary, 'time' for a moment, and so on."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    origin = get_origin(annotation)
+    if origin is list:
+        return f"list of {_kind(args[0])}"
+    if origin is dict:
+        return f"table of {_kind(args[1])}"
+    if args and origin is not Annotated:
+        return _kind(args[0]) if len(args) == 1 else " or ".join(_kind(a) for a in args)
+    if origin is Annotated:
+        return _kind(args[0])
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "one of " + ", ".join(str(member.value) for member in annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "table: " + ", ".join(annotation.model_fields)
+    return {datetime: "time", bool: "true or false", int: "number", str: "text"}.get(annotation, str(annotation))
 
 
 def edit_breach(

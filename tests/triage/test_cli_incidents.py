@@ -124,3 +124,22 @@ def test_detect_run_groups_new_alerts_unless_told_not_to(cli: Cli, data_dir, tmp
         assert [len(i["alert_ids"]) for i in incidents] == [6] and "1 new incidents" in ran.err
     else:
         assert incidents == [] and "incidents" not in ran.err
+
+
+def test_an_incident_without_breach_facts_gives_a_template_that_loads_back(cli: Cli, loaded, tmp_path) -> None:
+    cli("incidents", "group")
+    blank = cli("incidents", "breach", "INC-1", "--format", "toml").text
+    assert "edit-breach INC-1" in blank and "# [individuals]" in blank
+    assert "# gdpr_risk =  # one of none, risk, high" in blank
+    assert all(line.startswith("#") or not line for line in blank.splitlines())  # loads as nothing until edited
+    filled = (
+        blank.replace("# regimes =  # list of text", 'regimes = ["gdpr"]')
+        .replace("# gdpr_risk =  # one of none, risk, high", 'gdpr_risk = "high"')
+        .replace("# [individuals]\n# total =  # number", "[individuals]\ntotal = 40")
+    )
+    form = tmp_path / "breach.toml"
+    form.write_text(filled)
+    cli("incidents", "edit-breach", "INC-1", "--file", str(form))
+    facts = cli("incidents", "breach", "INC-1", "--format", "json").json()
+    assert facts["regimes"] == ["gdpr"] and facts["gdpr_risk"] == "high" and facts["individuals"]["total"] == 40
+    assert "template" not in cli("incidents", "breach", "INC-1").err
