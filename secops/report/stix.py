@@ -202,6 +202,10 @@ def bundle(events: EventStore, incident: Incident, alerts: Sequence[Alert]) -> s
                 or None,
             )
         )
+    unique: dict[str, Any] = {}
+    for obj in objects:  # an address seen in many events is one SCO, listed where it first appears
+        unique.setdefault(obj.id, obj)
+    objects = list(unique.values())
     refs = [o.id for o in objects if o.id != org.id]
     report = stix2.Report(
         id=_id("report", incident),

@@ -9,6 +9,7 @@ same address repeated in a STIX bundle.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,10 @@ from secops.errors import UsageError
 from secops.report import breach_model, clocks
 from secops.report.facts import Facts
 from secops.store.cases_sqlite import SqliteCaseStore
+from secops.store.embedded import EmbeddedEventStore
 from secops.store.sqlite import STATE_DB
-from tests.report.conftest import Run
-from tests.triage.factory import alert
+from tests.report.conftest import ATTACKER_IP, Run
+from tests.triage.factory import alert, event
 
 HIPAA = ["regimes+=hipaa", "phi_unsecured=true", "breach_discovered_at=2026-11-05T12:00Z"]
 
@@ -161,3 +163,32 @@ def test_deadlines_report_a_bad_stored_record_and_list_the_other_incidents(older
 def test_a_mistyped_regime_option_is_still_an_error(older_store: Path, cli: Run) -> None:
     exc = cli("report", "deadlines", "--regime", "bogus", expect=1).exception
     assert isinstance(exc, UsageError) and "no regime 'bogus'" in str(exc)
+
+
+# 4. STIX: one SCO per id.
+
+
+@pytest.fixture
+def repeated_address(data_dir: Path) -> Path:
+    """Four events from the same address behind one incident."""
+    events = EmbeddedEventStore(data_dir)
+    events.write([event(n, source__ip=ATTACKER_IP) for n in range(1, 5)])
+    events.close()
+    cases = SqliteCaseStore(data_dir / STATE_DB)
+    stored = cases.add_alerts([alert(1, ips=(ATTACKER_IP,), events=tuple(f"ev-{n:05d}" for n in range(1, 5)))])
+    ops.create(cases, [a.id for a in stored], actor="dana", title="Brute force")
+    cases.close()
+    return data_dir
+
+
+def test_stix_lists_each_observable_once_in_order(repeated_address: Path, cli: Run) -> None:
+    text = cli("report", "breach", "INC-1", "--regime", "cisa-federal", "--format", "stix").stdout
+    objects = json.loads(text)["objects"]
+    ids = [o["id"] for o in objects]
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    report = next(o for o in objects if o["type"] == "report")
+    assert len(report["object_refs"]) == len(set(report["object_refs"])) == len(ids) - 2  # all but identity, report
+    address = next(o["id"] for o in objects if o["type"] == "ipv4-addr" and o["value"] == ATTACKER_IP)
+    observed = [o for o in objects if o["type"] == "observed-data"]
+    assert len(observed) == 4 and all(address in o["object_refs"] for o in observed)
+    assert ids.index(address) < ids.index(observed[0]["id"])  # first seen, first listed
