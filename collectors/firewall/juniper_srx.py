@@ -139,17 +139,20 @@ def _flow(event: Event, f: dict[str, str]) -> None:
             nat["port"] = number
         if nat:
             side["nat"] = nat
-    for side, key in ((source, "client"), (destination, "server")):
-        count = net.integer(f.get(f"bytes-from-{key}"))
-        if count is not None:
-            side["bytes"] = count
-        count = net.integer(f.get(f"packets-from-{key}"))
-        if count is not None:
-            side["packets"] = count
+    network: dict[str, Any] = {}
+    for field in ("bytes", "packets"):
+        client, server = net.integer(f.get(f"{field}-from-client")), net.integer(f.get(f"{field}-from-server"))
+        if client is not None:
+            source[field] = client
+        if server is not None:
+            destination[field] = server
+        if client is not None and server is not None:
+            network[field] = client + server
     net.attach(event, source=source, destination=destination)
     proto = f.get("protocol-id")
     if proto:
-        event["network"] = {"iana_number": proto, "transport": net.transport(proto)}
+        network.update(iana_number=proto, transport=net.transport(proto))
+    net.attach(event, network=network)
     if f.get("policy-name", "") not in _ABSENT:
         event["rule"] = {"name": f["policy-name"]}
     if f.get("username", "") not in _ABSENT:

@@ -159,3 +159,21 @@ def test_sonicwall_firewall_address_is_related() -> None:
     assert event["related.ip"] == ["192.0.2.10", "198.51.100.1", "203.0.113.80"]  # the NAT address is fw=
     event = parse("sonicwall", sonicwall("98", "Connection Opened"))
     assert event["related.ip"] == ["192.0.2.10", "203.0.113.80", "198.51.100.1"]
+
+
+def srx(msgid: str, counters: str = "") -> str:
+    return (
+        f"<14>1 2026-03-02T09:00:00.000Z srx-lab RT_FLOW - {msgid} [junos@2636.1.1.1.2.129 "
+        'source-address="192.0.2.10" source-port="40000" destination-address="203.0.113.80" destination-port="443" '
+        'nat-source-address="198.51.100.5" nat-source-port="20000" nat-destination-address="203.0.113.80" '
+        f'nat-destination-port="443" protocol-id="6" policy-name="web-out"{counters}]'
+    )
+
+
+def test_juniper_network_totals_are_both_directions() -> None:
+    closed = ' packets-from-client="8" bytes-from-client="900" packets-from-server="6" bytes-from-server="4100"'
+    event = parse("juniper-srx", srx("RT_FLOW_SESSION_CLOSE", closed + ' elapsed-time="3"'))
+    assert (event["network.bytes"], event["network.packets"]) == (5000, 14)
+    assert (event["source.packets"], event["destination.bytes"]) == (8, 4100)
+    one_side = parse("juniper-srx", srx("RT_FLOW_SESSION_CLOSE", ' bytes-from-client="900"'))
+    assert one_side["source.bytes"] == 900 and "network.bytes" not in one_side  # a total needs both
