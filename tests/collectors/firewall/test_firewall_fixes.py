@@ -177,3 +177,13 @@ def test_juniper_network_totals_are_both_directions() -> None:
     assert (event["source.packets"], event["destination.bytes"]) == (8, 4100)
     one_side = parse("juniper-srx", srx("RT_FLOW_SESSION_CLOSE", ' bytes-from-client="900"'))
     assert one_side["source.bytes"] == 900 and "network.bytes" not in one_side  # a total needs both
+
+
+def test_juniper_apptrack_sessions_are_named_as_flows() -> None:
+    for msgid, action in (
+        ("APPTRACK_SESSION_CREATE", "flow_started"),
+        ("APPTRACK_SESSION_CLOSE_LS", "flow_close"),
+        ("APPTRACK_SESSION_ROUTE_UPDATE", "flow_started"),
+    ):
+        event = parse("juniper-srx", srx(msgid))
+        assert (event["event.action"], event["event.code"]) == (action, msgid)
