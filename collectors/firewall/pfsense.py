@@ -11,7 +11,8 @@ id, offset, flags, protocol id and name, length, addresses) or the IPv6 one
 (class, flow label, hop limit, protocol name and id, length, addresses); then
 the protocol's own fields (ports and TCP flags, ICMP type and ids, CARP…).
 ECS mapping follows Elastic's ``pfsense`` integration, which keeps the raw
-``in``/``out`` as ``network.direction``; the rest goes to ``pfsense.*``.
+``in``/``out`` as ``network.direction`` and counts the logged packet's IP
+length as ``network.bytes``; the rest goes to ``pfsense.*``.
 
 Reference: https://docs.netgate.com/pfsense/en/latest/monitoring/logs/raw-filter-format.html
 """
@@ -95,9 +96,12 @@ class PfsenseParser(LineParser):
         else:
             raise ParseError(f"filterlog record of IP version {version!r} too short")
         pf["ip"] = {k: v for k, v in ip_fields.items() if v}
-        pf["ip"]["length"] = length
         event["network"]["transport"] = proto.lower()
         event["network"]["iana_number"] = proto_id
+        if length.isdecimal():  # the packet's IP length (IPv6: payload length), Elastic's network.bytes
+            event["network"]["bytes"] = int(length)
+        elif length:
+            pf["ip"]["length"] = length
         source, destination = net.endpoint(src), net.endpoint(dst)
         _protocol(proto.lower(), tail, source, destination, pf)
         event["source"], event["destination"] = source, destination

@@ -187,3 +187,11 @@ def test_juniper_apptrack_sessions_are_named_as_flows() -> None:
     ):
         event = parse("juniper-srx", srx(msgid))
         assert (event["event.action"], event["event.code"]) == (action, msgid)
+
+
+def test_pfsense_packet_length_is_network_bytes() -> None:
+    v4 = "<134>Mar  2 09:00:00 filterlog[9]: 5,,,1000000103,em0,match,block,in,4,0x0,,64,777,0,DF,6,tcp,52,"
+    event = parse("pfsense", v4 + "192.0.2.10,203.0.113.80,40000,443,0,S,12345,,64240,,mss")
+    assert event["network.bytes"] == 52 and "pfsense.ip.length" not in event
+    v6 = "<134>Mar  2 09:00:00 filterlog[9]: 5,,,1000000103,em0,match,pass,out,6,0x00,0x00000,64,udp,17,40,"
+    assert parse("pfsense", v6 + "2001:db8::1,2001:db8::2,5353,53,40")["network.bytes"] == 40
