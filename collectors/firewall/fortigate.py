@@ -188,6 +188,9 @@ def _endpoints(event: Event, rec: dict[str, str]) -> None:
         destination["packets"] = int(rec["rcvdpkt"])
     net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}
+    for field in ("bytes", "packets"):  # both directions, when both are counted (as Elastic's pipeline)
+        if field in source and field in destination:
+            network[field] = source[field] + destination[field]
     if "proto" in rec:
         network["iana_number"] = rec["proto"]
         network["transport"] = net.transport(rec["proto"])

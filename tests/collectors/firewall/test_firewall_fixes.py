@@ -195,3 +195,25 @@ def test_pfsense_packet_length_is_network_bytes() -> None:
     assert event["network.bytes"] == 52 and "pfsense.ip.length" not in event
     v6 = "<134>Mar  2 09:00:00 filterlog[9]: 5,,,1000000103,em0,match,pass,out,6,0x00,0x00000,64,udp,17,40,"
     assert parse("pfsense", v6 + "2001:db8::1,2001:db8::2,5353,53,40")["network.bytes"] == 40
+
+
+FORTIGATE = (
+    '<189>date=2026-03-02 time=09:00:00 devname="fg-lab" devid="FG100FTK00000000" logid="0000000013" '
+    'type="traffic" subtype="forward" level="notice" vd="root" tz="+0000" srcip=192.0.2.10 srcport=40000 '
+    'dstip=203.0.113.80 dstport=443 proto=6 action="close" policyid=7 policyname="web-out" service="HTTPS" '
+    "duration=12 sentbyte=1800 rcvdbyte=24000 sentpkt=20 rcvdpkt=30"
+)
+FORTIGATE_UTM = (
+    '<188>date=2026-03-02 time=09:00:01 devname="fg-lab" devid="FG100FTK00000000" logid="0316013056" '
+    'type="utm" subtype="webfilter" eventtype="ftgd_blk" level="warning" vd="root" tz="+0000" policyid=7 '
+    'srcip=192.0.2.10 srcport=40002 dstip=203.0.113.81 dstport=443 proto=6 service="HTTPS" '
+    'hostname="blocked.example" action="blocked" sentbyte=600 rcvdbyte=80 direction="outgoing" cat=26'
+)
+
+
+def test_fortigate_network_totals_when_both_directions_are_counted() -> None:
+    event = parse("fortigate", FORTIGATE)
+    assert (event["network.bytes"], event["network.packets"]) == (25800, 50)
+    assert parse("fortigate", FORTIGATE_UTM)["network.bytes"] == 680
+    one_side = parse("fortigate", FORTIGATE.replace(" rcvdpkt=30", ""))
+    assert one_side["source.packets"] == 20 and "network.packets" not in one_side
