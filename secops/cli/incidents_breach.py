@@ -82,7 +82,7 @@ def set_fields(
 def breach(ctx: typer.Context, incident_id: IncidentArg, fmt: FormatOpt = BreachFormat.TABLE) -> None:
     """Show an incident's breach facts (``--format toml`` gives a file to edit and load with edit-breach)."""
     incident = load(state(ctx).cases, incident_id)
-    facts = stored(read(incident.breach)) if incident.breach else {}
+    facts = stored(read(incident.breach, where=incident.id)) if incident.breach else {}
     if not facts and fmt is BreachFormat.TOML:
         sys.stdout.write(template(incident.id))
         return
