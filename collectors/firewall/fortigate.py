@@ -10,10 +10,12 @@ Sample::
 ``date``/``time`` are local to the device; ``tz`` (FortiOS 6.2+) gives the
 offset, otherwise ``ParseContext.timezone`` applies. ECS mapping follows
 Elastic's ``fortinet_fortigate`` integration: traffic logs are connections,
-UTM logs carry the verdict in ``event.type``, user events are authentication,
-VPN events are connections between ``remip`` and ``locip``. Without a
-``direction``/``dir`` field, ``network.direction`` comes from which side of
-the private networks the two ends are. Everything else stays under
+UTM logs carry the verdict in ``event.type`` and their event type
+(``ftgd_blk``, ``signature``…) in ``event.action``, user events are
+authentication, VPN events are connections between ``remip`` and ``locip``;
+event logs set no ``event.action`` (their ``action`` stays vendor data).
+Without a ``direction``/``dir`` field, ``network.direction`` comes from which
+side of the private networks the two ends are. Everything else stays under
 ``fortinet.firewall.*``.
 
 Reference: FortiOS Log Message Reference (docs.fortinet.com/document/fortigate/7.4.0/fortios-log-message-reference).
@@ -99,8 +101,9 @@ class FortigateParser(LineParser):
         category, types = _classify(kind, subtype, action, rec)
         event_fields: dict[str, Any] = {"kind": "event", "category": category, "type": types}
         event_fields.update(dataset=DATASET, module="fortinet_fortigate")
-        if action:
-            event_fields["action"] = action
+        named = _action(kind, action, rec)
+        if named:
+            event_fields["action"] = named
         outcome = _outcome(rec, action)
         if outcome:
             event_fields["outcome"] = outcome
@@ -133,6 +136,15 @@ def _timestamp(rec: dict[str, str], ctx: ParseContext) -> str:
     if tz and len(tz) == 5 and tz[0] in "+-" and tz[1:].isdecimal():
         stamp += f"{tz[:3]}:{tz[3:]}"
     return DEFAULT_CLOCK.iso(stamp, ctx)
+
+
+def _action(kind: str, action: str, rec: dict[str, str]) -> str | None:
+    """``event.action`` as Elastic's pipeline names it; the device's ``action`` stays in ``fortinet.firewall``."""
+    if kind == "utm":
+        return rec.get("eventtype") or action or None  # what the profile matched: ftgd_blk, signature, dns-query
+    if kind == "event":
+        return None  # system, VPN and user events: the vectors carry no event.action
+    return action or None  # traffic: the policy's verdict
 
 
 def _classify(kind: str, subtype: str, action: str, rec: dict[str, str]) -> tuple[list[str], list[str]]:

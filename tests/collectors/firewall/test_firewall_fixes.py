@@ -217,3 +217,20 @@ def test_fortigate_network_totals_when_both_directions_are_counted() -> None:
     assert parse("fortigate", FORTIGATE_UTM)["network.bytes"] == 680
     one_side = parse("fortigate", FORTIGATE.replace(" rcvdpkt=30", ""))
     assert one_side["source.packets"] == 20 and "network.packets" not in one_side
+
+
+def test_fortigate_action_is_the_utm_event_type_the_traffic_verdict_and_none_for_event_logs() -> None:
+    assert parse("fortigate", FORTIGATE)["event.action"] == "close"
+    utm = parse("fortigate", FORTIGATE_UTM)
+    assert (utm["event.action"], utm["event.type"], utm["fortinet.firewall.action"]) == (
+        "ftgd_blk",
+        ["denied"],
+        "blocked",
+    )
+    vpn = parse(
+        "fortigate",
+        'date=2026-03-02 time=09:00:02 devname="fg-lab" devid="FG100FTK00000000" logid="0101039947" type="event" '
+        'subtype="vpn" level="information" vd="root" action="tunnel-up" tunneltype="ssl-tunnel" remip=203.0.113.9 '
+        'tunnelip=10.212.134.200 user="ana" msg="SSL tunnel established"',
+    )
+    assert "event.action" not in vpn and vpn["fortinet.firewall.action"] == "tunnel-up"
