@@ -113,6 +113,8 @@ class FortigateParser(LineParser):
             event_fields["code"] = rec["logid"]
         event: Event = {"@timestamp": _timestamp(rec, ctx), "event": event_fields}
         _endpoints(event, rec)
+        if "ip" in rec or "tunnelip" in rec or "assignip" in rec:  # a FortiClient's or a VPN tunnel's address
+            net.add_related_ips(event, rec.get("ip"), rec.get("tunnelip"), rec.get("assignip"))
         observer: dict[str, Any] = {"vendor": "Fortinet", "product": "Fortigate", "type": "firewall"}
         if "devname" in rec:
             observer["name"] = rec["devname"]

@@ -234,3 +234,16 @@ def test_fortigate_action_is_the_utm_event_type_the_traffic_verdict_and_none_for
         'tunnelip=10.212.134.200 user="ana" msg="SSL tunnel established"',
     )
     assert "event.action" not in vpn and vpn["fortinet.firewall.action"] == "tunnel-up"
+
+
+def test_fortigate_vpn_tunnel_and_client_addresses_are_related() -> None:
+    vpn = (
+        'date=2026-03-02 time=09:00:02 devname="fg-lab" devid="FG100FTK00000000" logid="0101039947" type="event" '
+        'subtype="vpn" action="tunnel-up" remip=203.0.113.9 tunnelip=10.212.134.200 assignip=N/A user="ana"'
+    )
+    assert parse("fortigate", vpn)["related.ip"] == ["203.0.113.9", "10.212.134.200"]
+    client = (
+        'date=2026-03-02 time=09:00:03 devname="fg-lab" devid="FG100FTK00000000" logid="0107045057" type="event" '
+        'subtype="endpoint" action="add" status="success" user="ana" ip=192.0.2.77 msg="Add a FortiClient Connection."'
+    )
+    assert parse("fortigate", client)["related.ip"] == ["192.0.2.77"]
