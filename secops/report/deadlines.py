@@ -145,6 +145,20 @@ def applies(deadline: Deadline, facts: Facts) -> tuple[bool | None, list[str]]:
     return (None, unknown) if unknown else (True, [])
 
 
+def _after(deadline: Deadline, earlier: Clock, facts: Facts, now: datetime) -> bool | None:
+    """Whether ``deadline``'s trigger comes after the due time of ``earlier`` (None: cannot tell yet).
+
+    A trigger not recorded has not come: once the earlier due time has passed,
+    it is after it; until then it may still come in time.
+    """
+    if earlier.status == Status.NOT_APPLICABLE:
+        return False
+    moment = facts.value(deadline.trigger)
+    if isinstance(moment, datetime):
+        return earlier.due_at is not None and moment > earlier.due_at
+    return True if earlier.due_at is not None and now >= earlier.due_at else None
+
+
 def _trigger(regime: Regime, deadline: Deadline, facts: Facts) -> tuple[str | None, datetime | None, bool]:
     if deadline.trigger.startswith("notified:"):
         which = deadline.trigger.split(":", 1)[1]
@@ -193,10 +207,14 @@ def evaluate(regime: Regime, facts: Facts, now: datetime) -> list[Clock]:
     """Every deadline of a regime for one incident, at ``now``."""
     zone = facts.org_zone
     holidays = frozenset(regime.holidays)
-    clocks = []
+    clocks: list[Clock] = []
     for deadline in regime.deadlines:
         key = regime_key(regime)
         applicable, deciding = applies(deadline, facts)
+        if applicable is not False and deadline.after_due_of is not None:
+            earlier = next(c for c in clocks if c.deadline.id == deadline.after_due_of)
+            after = _after(deadline, earlier, facts, now)
+            applicable = False if after is False else (applicable if after else None)
         if applicable is False:
             clocks.append(Clock(key, deadline, Status.NOT_APPLICABLE))
             continue

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from secops.errors import ConfigError, UsageError
 
@@ -75,6 +75,9 @@ class Deadline(Strict):
     """A sent notification of this stage counts only if its recipient contains this text."""
     late_requires: str | None = None
     """A field a late (or overdue) submission must carry, e.g. the reasons for delay."""
+    after_due_of: str | None = None
+    """An earlier deadline of the regime: this one applies only if its trigger comes after that one's due time,
+    or has not come by then (NIS2: the final report after closure when the incident outlasted the first one)."""
     note: str | None = None
 
     @field_validator("offset")
@@ -114,6 +117,15 @@ class Regime(Strict):
     deadlines: list[Deadline]
     state: str | None = None
     """For ``us-state:XX``: the state code substituted for ``{state}``."""
+
+    @model_validator(mode="after")
+    def _earlier(self) -> Regime:
+        seen: set[str] = set()
+        for deadline in self.deadlines:
+            if deadline.after_due_of is not None and deadline.after_due_of not in seen:
+                raise ValueError(f"{deadline.id}: after_due_of {deadline.after_due_of!r} is not an earlier deadline")
+            seen.add(deadline.id)
+        return self
 
 
 def _directory() -> Path:

@@ -8,11 +8,14 @@ those of ``FULL`` (tests/report/conftest.py): discovery 2026-03-07 20:00 UTC
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from secops.report import regimes
 from secops.report.breach import BreachReport, ClockOut
 from tests.report.conftest import breach_record
 from tests.report.test_regimes import report_for
@@ -134,3 +137,45 @@ def test_illinois_state_agencies_notify_the_attorney_general_above_250_residents
     report = report_for(record, "us-state:IL", "UTC")
     assert clock(report, "ag").status == status
     assert ("reporting_org.org_type" in checklist(report)) is (status == "undetermined")
+
+
+# --- NIS2 Art. 23(4)(d)-(e): final report one month after closure when still ongoing (compliance.md §4.4, §7.2) ---
+
+NOTIFIED = {"regime": "nis2", "recipient": "CSIRT", "stage": "incident-notification", "sent_at": "2026-03-31T10:00:00Z"}
+# The first final report falls due a month later: 2026-04-30 06:00 EDT, 10:00 UTC.
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "now", "status", "due_at"),
+    [
+        ("2026-04-10T12:00:00Z", datetime(2026, 5, 1, tzinfo=UTC), "not applicable", None),
+        ("2026-04-30T10:00:00Z", datetime(2026, 5, 1, tzinfo=UTC), "not applicable", None),  # closed on time
+        # closed 08:00 EDT 2026-05-10: a month later is 08:00 EDT 2026-06-10.
+        ("2026-05-10T12:00:00Z", datetime(2026, 5, 11, tzinfo=UTC), "open", "2026-06-10T12:00:00Z"),
+        (None, datetime(2026, 5, 1, tzinfo=UTC), "waiting for trigger", None),  # ongoing past the first date
+        (None, datetime(2026, 4, 15, tzinfo=UTC), "undetermined", None),  # may still close in time
+    ],
+)
+def test_nis2_final_report_is_due_a_month_after_closure_when_the_incident_outlasts_the_first_date(
+    closed_at: str | None, now: datetime, status: str, due_at: str | None
+) -> None:
+    record = breach_record(closed_at=closed_at, notifications=[NOTIFIED])
+    report = report_for(record, "nis2", "UTC", now=now)
+    got = clock(report, "final-after-close")
+    assert (got.status, got.due_at) == (status, due_at)
+    assert ("closed_at" in checklist(report)) is (closed_at is None)
+    assert clock(report, "final-1mo").due_at == "2026-04-30T10:00:00Z"
+
+
+def test_nis2_final_report_after_closure_waits_for_the_incident_notification_and_significance() -> None:
+    assert clock(report_for(breach_record(), "nis2", "UTC"), "final-after-close").status == "not applicable"
+    record = breach_record(nis2_significant=False, closed_at=None, notifications=[NOTIFIED])
+    late = datetime(2026, 6, 1, tzinfo=UTC)
+    assert clock(report_for(record, "nis2", "UTC", now=late), "final-after-close").status == "not applicable"
+
+
+def test_a_deadline_can_only_follow_an_earlier_one() -> None:
+    data = tomllib.loads(regimes.file_for("nis2").read_text("utf-8"))
+    data["deadlines"][-1]["after_due_of"] = "no-such-deadline"
+    with pytest.raises(ValidationError, match="not an earlier deadline"):
+        regimes.Regime.model_validate(data)

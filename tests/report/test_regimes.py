@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[str, dict[str, tuple[str, str | None, str | None]]]] =
             "early-warning-24h": ("open", "2026-03-30T00:30:00Z", "2026-03-30 02:30 CEST (UTC+02:00)"),
             "notification-72h": ("open", "2026-04-01T00:30:00Z", "2026-04-01 02:30 CEST (UTC+02:00)"),
             "final-1mo": ("waiting for trigger", None, None),
+            "final-after-close": ("not applicable", None, None),
         },
     ),
     # discovered 15:00 EST Mar 7; 60 calendar days in New York end 15:00 EDT May 6 = 19:00 UTC
