@@ -179,3 +179,26 @@ def test_a_deadline_can_only_follow_an_earlier_one() -> None:
     data["deadlines"][-1]["after_due_of"] = "no-such-deadline"
     with pytest.raises(ValidationError, match="not an earlier deadline"):
         regimes.Regime.model_validate(data)
+
+
+# --- HIPAA 45 CFR 164.410: business associate to covered entity (compliance.md §3, §7.2) ---
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({"reporting_org__hipaa_role": "business associate"}, "open"),
+        ({"reporting_org__hipaa_role": None, "reporting_org__org_type": "BA"}, "open"),
+        ({"reporting_org__hipaa_role": "covered entity"}, "not applicable"),
+        ({"reporting_org__hipaa_role": "BA", "phi_unsecured": False}, "not applicable"),
+        ({"reporting_org__hipaa_role": None}, "undetermined"),
+    ],
+)
+def test_a_business_associate_tells_the_covered_entity_within_60_days(changes: dict[str, Any], status: str) -> None:
+    report = report_for(breach_record(**changes), "hipaa", "UTC")
+    got = clock(report, "ba-60d")
+    assert got.status == status
+    if status != "not applicable":
+        # discovered 15:00 EST 2026-03-07; 60 calendar days in New York end 15:00 EDT 2026-05-06.
+        assert got.due_at == "2026-05-06T19:00:00Z"
+    assert ("reporting_org.hipaa_role" in checklist(report)) is (status == "undetermined")

@@ -56,6 +56,7 @@ EXPECTED: dict[str, tuple[str, dict[str, tuple[str, str | None, str | None]]]] =
             "media-60d": ("open", "2026-05-06T19:00:00Z", "2026-05-07 00:30 IST (UTC+05:30)"),
             "hhs-60d": ("open", "2026-05-06T19:00:00Z", "2026-05-07 00:30 IST (UTC+05:30)"),
             "hhs-annual": ("not applicable", None, None),
+            "ba-60d": ("not applicable", None, None),
         },
     ),
     "omb-m-17-12": (
