@@ -202,3 +202,29 @@ def test_a_business_associate_tells_the_covered_entity_within_60_days(changes: d
         # discovered 15:00 EST 2026-03-07; 60 calendar days in New York end 15:00 EDT 2026-05-06.
         assert got.due_at == "2026-05-06T19:00:00Z"
     assert ("reporting_org.hipaa_role" in checklist(report)) is (status == "undetermined")
+
+
+# --- California Civ. Code §1798.29(e): agencies send the AG a sample notice above 500 (compliance.md §5.2) ---
+
+AGENCY = {"reporting_org__org_type": "state-agency"}
+RESIDENTS = {"regime": "us-state:CA", "recipient": "CA residents", "deadline": "individuals-agency"}
+
+
+def test_a_california_agency_sends_the_attorney_general_a_sample_notice_above_500_residents() -> None:
+    assert clock(report_for(breach_record(**AGENCY), "us-state:CA", "UTC"), "ag-agency").status == (
+        "waiting for trigger"
+    )
+    sent = [dict(RESIDENTS, sent_at="2026-03-08T06:00:00Z")]
+    got = clock(report_for(breach_record(**AGENCY, notifications=sent), "us-state:CA", "UTC"), "ag-agency")
+    assert (got.status, got.due_at, got.summary) == ("no fixed limit", None, "no fixed limit; 1 h 00 min elapsed")
+    ag = {"regime": "us-state:CA", "recipient": "California Attorney General", "sent_at": "2026-03-08T06:30:00Z"}
+    done = breach_record(**AGENCY, notifications=[*sent, ag])
+    assert clock(report_for(done, "us-state:CA", "UTC"), "ag-agency").status == "met"
+
+
+@pytest.mark.parametrize(("org_type", "residents"), [("state-agency", 500), ("business", 700)])
+def test_the_agency_sample_notice_needs_more_than_500_residents_and_an_agency(org_type: str, residents: int) -> None:
+    record = breach_record(
+        reporting_org__org_type=org_type, individuals={"total": 2400, "by_us_state": {"CA": residents}}
+    )
+    assert clock(report_for(record, "us-state:CA", "UTC"), "ag-agency").status == "not applicable"

@@ -74,6 +74,7 @@ EXPECTED: dict[str, tuple[str, dict[str, tuple[str, str | None, str | None]]]] =
             "individuals-30d": ("open", "2026-04-06T19:00:00Z", "2026-04-06 12:00 PDT (UTC-07:00)"),
             "individuals-agency": ("not applicable", None, None),
             "ag-15d": ("waiting for trigger", None, None),
+            "ag-agency": ("not applicable", None, None),
         },
     ),
     # determined 10:00 EDT Mar 9.
