@@ -10,9 +10,10 @@ The kernel writes the rule's log prefix, then ``KEY=value`` pairs and bare
 flags (``DF``, ``SYN``…); keys after ``PROTO`` belong to that protocol (a UDP
 ``LEN`` is not the IP ``LEN``). ICMP errors quote the offending packet in
 brackets; that part is kept as text. The verdict comes from the prefix:
-Ubiquiti's ``[ruleset-rule-A|D|R]`` or words such as DROP, DENY, REJECT,
-ACCEPT. ECS mapping follows Elastic's ``iptables`` integration; the rest goes
-under ``iptables.*``.
+Ubiquiti's ``[ruleset-rule-A|D|R]`` (``event.action`` accept, drop, reject)
+or the word holding DROP, DENY, REJECT, ACCEPT… (``event.action`` is that
+word in lower case, ``DROP_INPUT`` → ``drop_input``). ECS mapping follows
+Elastic's ``iptables`` integration; the rest goes under ``iptables.*``.
 
 Reference: Linux ``net/netfilter/nf_log_syslog.c``; Elastic ``iptables`` integration fields.
 """
@@ -34,9 +35,10 @@ DATASET = "iptables.log"
 _UBIQUITI = re.compile(r"\[([^\]\s]+)-(default|\d+)-([ADR])\]")
 _START = re.compile(r"(?:^|[\s\]:])((?:IN|OUT)=)")
 _UPTIME = re.compile(r"\[\s*\d+\.\d+\]\s*")
-_VERDICT = re.compile(r"(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS)", re.IGNORECASE)
+_VERDICT = re.compile(r"\w*?(?:(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS))\w*", re.IGNORECASE)
+"""The prefix word that carries the verdict (``DROP_INPUT``, ``[UFW BLOCK]``'s ``BLOCK``)."""
 _APACHE_TIME = re.compile(r"(\d\d)/(\w{3})/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)")
-_UBIQUITI_ACTION = {"A": "allowed", "D": "denied", "R": "denied"}
+_UBIQUITI_ACTION = {"A": ("allowed", "accept"), "D": ("denied", "drop"), "R": ("denied", "reject")}
 _IP_KEYS = {"LEN": "length", "TOS": "tos", "PREC": "precedence_bits", "TTL": "ttl", "ID": "id", "TC": "tc"}
 _IP_KEYS |= {"HOPLIMIT": "hop_limit", "FLOWLBL": "flow_label", "MARK": "mark"}
 _PROTO_NAMES = {"icmpv6": "ipv6-icmp"}
@@ -75,9 +77,10 @@ class NetfilterParser(LineParser):
         event_fields: dict[str, Any] = {"kind": "event", "category": ["network"], "type": ["connection"]}
         event_fields.update(dataset=DATASET, module="iptables")
         event: Event = {"event": event_fields, "source": source, "destination": destination}
-        verdict = _verdict(prefix, event, iptables)
+        verdict, action = _verdict(prefix, event, iptables)
         if verdict:
             event_fields["type"] = [verdict, "connection"]
+            event_fields["action"] = action
         stamp = header.timestamp or _apache_time(header.message, ctx)
         if stamp:
             event["@timestamp"] = stamp
@@ -140,19 +143,20 @@ def _number(value: str) -> int | str:
     return int(value) if value.isdecimal() else value
 
 
-def _verdict(prefix: str, event: Event, iptables: dict[str, Any]) -> str | None:
+def _verdict(prefix: str, event: Event, iptables: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``event.type``'s verdict and ``event.action``: Ubiquiti's letter, or the prefix's verdict word lower-cased."""
     if not prefix:
-        return None
+        return None, None
     found = _UBIQUITI.search(prefix)
     if found is not None:
-        rule_set, rule_id, action = found.groups()
+        rule_set, rule_id, letter = found.groups()
         event["rule"] = {"name": rule_set, "id": rule_id}
         iptables["ubiquiti"] = {"rule_set": rule_set, "rule_number": rule_id, "input_zone": rule_set.split("-")[0]}
-        return _UBIQUITI_ACTION[action]
+        return _UBIQUITI_ACTION[letter]
     word = _VERDICT.search(prefix)
     if word is None:
-        return None
-    return "denied" if word.group(1) else "allowed"
+        return None, None
+    return "denied" if word.group(1) else "allowed", word.group(0).lower()
 
 
 def _mac(value: str | None, source: dict[str, Any], destination: dict[str, Any], iptables: dict[str, Any]) -> None:

@@ -247,3 +247,19 @@ def test_fortigate_vpn_tunnel_and_client_addresses_are_related() -> None:
         'subtype="endpoint" action="add" status="success" user="ana" ip=192.0.2.77 msg="Add a FortiClient Connection."'
     )
     assert parse("fortigate", client)["related.ip"] == ["192.0.2.77"]
+
+
+def test_netfilter_action_from_the_log_prefix() -> None:
+    tail = "IN=eth0 OUT= SRC=203.0.113.9 DST=192.0.2.10 LEN=60 TTL=50 ID=1 PROTO=TCP SPT=50000 DPT=22 SYN"
+    cases = {
+        "[lan-local-7-A]": ("accept", ["allowed", "connection"]),
+        "[wan-local-default-D]": ("drop", ["denied", "connection"]),
+        "[wan-local-9-R]": ("reject", ["denied", "connection"]),
+        "fw SSH_DROP: ": ("ssh_drop", ["denied", "connection"]),
+        "[UFW BLOCK] ": ("block", ["denied", "connection"]),
+        "nft-accept-ssh ": ("accept", ["allowed", "connection"]),
+    }
+    for prefix, (action, types) in cases.items():
+        event = parse("netfilter", f"Mar  2 09:00:00 host kernel: {prefix}{tail}")
+        assert (event["event.action"], event["event.type"]) == (action, types), prefix
+    assert "event.action" not in parse("netfilter", f"Mar  2 09:00:00 host kernel: [ 12.5] {tail}")
