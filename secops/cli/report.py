@@ -110,6 +110,9 @@ def deadlines(
         app_state.cases, regime or [], now=datetime.now(UTC), where=zone(zone_name), everything=everything
     )
     emit(rows, fmt, clocks.COLUMNS)
+    invalid = [row["incident"] for row in rows if row.get("status") == "invalid"]
+    if invalid:  # their clocks are not shown: a deadline may be running unseen
+        print(f"secops: warning: no clocks for {', '.join(invalid)}: the breach record is refused", file=sys.stderr)
 
 
 @app.command("evidence")
