@@ -150,11 +150,11 @@ def _timestamp(rec: dict[str, Any], ctx: ParseContext) -> str | None:
 
 
 def _endpoints(event: Event, rec: dict[str, Any]) -> None:
-    client, server = _text(rec.get("cdip")), _text(rec.get("sdip"))
+    client = _text(rec.get("cdip"))
     source = net.endpoint(_text(rec.get("csip")), _text(rec.get("csport")))
     destination = net.endpoint(client, _text(rec.get("cdport")))
     for side, address, port in ((source, "ssip", "ssport"), (destination, "sdip", "sdport")):
-        checked = net.ip(_text(rec.get(address)))
+        checked = net.nat_ip(_text(rec.get(address)))  # 0.0.0.0: nothing translated
         if checked is None or (side is destination and checked == client and rec.get("dnat") != "Yes"):
             continue
         side["nat"] = {"ip": checked}
@@ -178,7 +178,8 @@ def _endpoints(event: Event, rec: dict[str, Any]) -> None:
     if found:
         network["direction"] = found
     net.attach(event, network=network)
-    net.add_related_ips(event, source.get("ip"), client, _text(rec.get("ssip")), server, _text(rec.get("tsip")))
+    translated = (net.nat_ip(_text(rec.get(key))) for key in ("ssip", "sdip", "tsip"))
+    net.add_related_ips(event, source.get("ip"), client, *translated)
 
 
 def _identity(event: Event, rec: dict[str, Any]) -> None:

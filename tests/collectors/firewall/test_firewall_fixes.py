@@ -263,3 +263,14 @@ def test_netfilter_action_from_the_log_prefix() -> None:
         event = parse("netfilter", f"Mar  2 09:00:00 host kernel: {prefix}{tail}")
         assert (event["event.action"], event["event.type"]) == (action, types), prefix
     assert "event.action" not in parse("netfilter", f"Mar  2 09:00:00 host kernel: [ 12.5] {tail}")
+
+
+def test_zscaler_zero_server_source_is_no_translation() -> None:
+    line = (
+        '{"sourcetype":"zscalernss-fw","event":{"datetime":"Mon Mar 02 09:00:00 2026","csip":"192.0.2.10",'
+        '"csport":40000,"cdip":"203.0.113.80","cdport":443,"ssip":"0.0.0.0","ssport":0,"sdip":"203.0.113.80",'
+        '"sdport":443,"tsip":"0.0.0.0","tunsport":0,"action":"Allow","dnat":"No","proto":"TCP"}}'
+    )
+    event = parse("zscaler-zia", line)
+    assert not any(".nat." in key for key in event)
+    assert event["related.ip"] == ["192.0.2.10", "203.0.113.80"]
