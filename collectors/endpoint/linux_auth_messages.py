@@ -12,11 +12,18 @@ integration (``ssh_login`` with ``system.auth.ssh.event`` Accepted/Failed/Invali
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
 
-_IP = r"([0-9A-Fa-f:.]+(?:%\w+)?)"
+_IP = r"([\w.:%-]+)"
+"""The remote host sshd names: an address, or a host name when ``UseDNS`` is on; ``_source`` tells which."""
+_HOSTNAME = re.compile(
+    r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
+    r"(?=[\w-]*[A-Za-z_])[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?"
+)
+"""A DNS name whose last label is not all digits (``10.1.2.3.4`` is neither an address nor a name)."""
 
 _SSH_LOGIN = re.compile(
     rf"(Accepted|Failed) (\S+) for (invalid user )?(.*?) from {_IP} port (\d+)(?: (\w+))?(?:: (.*))?"
@@ -82,12 +89,26 @@ def _user(event: dict[str, Any], name: str | None) -> None:
         event.setdefault("related", {})["user"] = [name]
 
 
-def _source(event: dict[str, Any], ip: str, port: str | None) -> None:
-    source: dict[str, Any] = {"ip": ip}
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _source(event: dict[str, Any], host: str, port: str | None) -> None:
+    """``source.ip`` for an address, ``source.domain`` for a host name, neither for anything else."""
+    source: dict[str, Any] = {}
+    if _is_ip(host):
+        source["ip"] = host
+        event.setdefault("related", {})["ip"] = [host]
+    elif len(host) <= 253 and _HOSTNAME.fullmatch(host):
+        source["domain"] = host
     if port:
         source["port"] = int(port)
-    event["source"] = source
-    event.setdefault("related", {})["ip"] = [ip]
+    if source:
+        event["source"] = source
 
 
 def _ssh(target: dict[str, Any], **fields: Any) -> None:
@@ -143,11 +164,12 @@ def sshd(event: dict[str, Any], message: str) -> None:
     elif head == "Did" and (m := _SSH_NO_IDENT.fullmatch(message)):
         _set(event, ["network"], ["connection"], "ssh_no_identification")
         _source(event, m[1], m[2])
-        _ssh(event, dropped_ip=m[1])
+        if _is_ip(m[1]):
+            _ssh(event, dropped_ip=m[1])
     elif head == "rev" and (m := _SSH_REVERSE.match(message)):
         _set(event, ["network"], ["info"], "ssh_reverse_mapping_failed")
         _source(event, m[2], None)
-        event["source"]["domain"] = m[1]
+        event.setdefault("source", {})["domain"] = m[1]
     elif head == "inp" and (m := _SSH_USERAUTH_INVALID.fullmatch(message)):
         _set(event, ["authentication"], ["info"], "ssh_invalid_user")
         _user(event, m[1])
@@ -170,11 +192,8 @@ def _pam_auth_failure(event: dict[str, Any], service: str, text: str) -> None:
     for key in ("logname", "tty", "ruser", "rhost"):
         if values.get(key):
             pam_fields[key] = values[key]
-    if rhost:
-        if rhost.replace(".", "").isdecimal() or ":" in rhost:
-            _source(event, rhost, None)
-        else:
-            event["source"] = {"domain": rhost}
+    if rhost:  # kept as written under system.auth.pam.rhost, whatever it is
+        _source(event, rhost, None)
     event.setdefault("system", {}).setdefault("auth", {})["pam"] = pam_fields
 
 
