@@ -12,7 +12,13 @@ helpers here normalise all of that so that a record gives the same
   as a list, ``Data`` (the name Sigma rules use for them);
 - values are strings, CR LF (and a lone CR) becomes LF as XML readers do,
   empty values are left out;
-- a repeated element name gets ``_1``, ``_2``… as the library's JSON does;
+- a repeated element name (``UserData`` children) gets ``_1``, ``_2``… by
+  occurrence, empty ones counted, as the library's JSON does;
+- a repeated ``<Data Name="Dup">`` keeps its last value (an empty last one
+  leaves none): the library's JSON writes the key twice and a JSON reader
+  keeps the last, so that is what the XML rendering gives too (evtx 0.13
+  ``binxml/compiled.rs``: named ``Data`` are written without the ``_N``
+  suffix other elements get);
 - provider/activity GUIDs get braces; GUID-typed data values become ``{lower}``.
 """
 
@@ -324,16 +330,23 @@ def _event_data_xml(section: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     position = 0
     unnamed = []
+    others: dict[str, int] = {}
     for item in section:
         name = local_name(item.tag)
         if not name:
             continue
-        key = item.get("Name") if name == "Data" else name
-        if key is None:  # an unnamed <Data>: numbered by position, like the JSON rendering's list
-            position += 1
-            key = f"param{position}"
+        if name == "Data":
+            key = item.get("Name")
+            if key is None:  # an unnamed <Data>: numbered by position, like the JSON rendering's list
+                position += 1
+                key = f"param{position}"
+        else:  # <Binary> and the like: numbered when repeated, like UserData children
+            count = others.get(name, 0)
+            others[name] = count + 1
+            key = f"{name}_{count}" if count else name
         text = xml_text(item.text)
         if text is None:
+            out.pop(key, None)  # a repeated name: the last one wins, as in the JSON rendering
             continue
         out[key] = text
         if key == f"param{position}" and name == "Data" and item.get("Name") is None:
@@ -345,12 +358,15 @@ def _event_data_xml(section: Any) -> dict[str, Any]:
 
 def _nested_xml(element: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    seen: dict[str, int] = {}
     for child in element:
         name = local_name(child.tag)
         if not name:
             continue
-        if name in out:
-            name = next(f"{name}_{n}" for n in range(1, len(out) + 2) if f"{name}_{n}" not in out)
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        if count:  # the library numbers every repeat, empty ones included
+            name = f"{name}_{count}"
         if len(child):
             nested = _nested_xml(child)
             if nested:
