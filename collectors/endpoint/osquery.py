@@ -185,8 +185,14 @@ def _apply(event: Event, target: str, kind: str, value: str) -> None:
     elif kind == "epoch":
         if value.isdecimal() and int(value) > 0:
             ecs.put(event, target, ecs.format_ts(datetime.fromtimestamp(int(value), UTC)))
+    elif kind == "port":
+        if value.isdecimal() and 0 < int(value) < 65536:
+            ecs.put(event, target, int(value))
     elif kind == "transport":
-        ecs.put(event, target, TRANSPORTS.get(value, value))
+        if value in TRANSPORTS:
+            ecs.put(event, target, TRANSPORTS[value])
+        elif value.isdecimal() and value != "0":
+            ecs.put(event, "network.iana_number", value)
     elif kind == "family":
         if value in FAMILIES:
             ecs.put(event, target, FAMILIES[value])

@@ -8,9 +8,15 @@ column is also kept verbatim under ``osquery.result.columns``.
 
 An entry: (table, required columns, event.category, event.type, mappings);
 a mapping is (column, ECS field, kind) with kinds ``text``, ``int``, ``ip``,
-``epoch`` (seconds → timestamp), ``transport`` (IP protocol number),
-``family`` (address family), ``path`` (``file.path`` + name/directory/extension),
-``octal_mode``.
+``port`` (1–65535: 0 is no port), ``epoch`` (seconds → timestamp),
+``transport`` (IP protocol number: a name, else ``network.iana_number``; 0 is
+none), ``family`` (address family), ``path`` (``file.path`` +
+name/directory/extension), ``octal_mode``.
+
+The ``path`` of ``process_open_sockets`` and ``listening_ports`` is a Unix
+socket's path, not the process's: ECS has no field for it, so it stays only
+under ``osquery.result.columns.path``. ``socket_events.path`` is the
+executable (its socket path is ``socket``).
 """
 
 from __future__ import annotations
@@ -32,13 +38,12 @@ _PROCESS = (
 )
 _SOCKET = (
     ("pid", "process.pid", "int"),
-    ("path", "process.executable", "text"),
     ("family", "network.type", "family"),
     ("protocol", "network.transport", "transport"),
     ("local_address", "source.ip", "ip"),
-    ("local_port", "source.port", "int"),
+    ("local_port", "source.port", "port"),
     ("remote_address", "destination.ip", "ip"),
-    ("remote_port", "destination.port", "int"),
+    ("remote_port", "destination.port", "port"),
 )
 _HASHES = (
     ("md5", "file.hash.md5", "text"),
@@ -64,19 +69,19 @@ TABLES: tuple[TableSpec, ...] = (
         ("change",),
         (("target_path", "file", "path"), *_FILE, *_HASHES),
     ),
+    (  # before process_open_sockets, whose columns it also has
+        "socket_events",
+        frozenset({"pid", "action", "remote_address", "remote_port"}),
+        ("network",),
+        ("connection", "info"),
+        (*_SOCKET, ("path", "process.executable", "text"), ("auid", "user.id", "text")),
+    ),
     (
         "process_open_sockets",
         frozenset({"pid", "fd", "socket", "local_address", "remote_address"}),
         ("network",),
         ("connection", "info"),
         _SOCKET,
-    ),
-    (
-        "socket_events",
-        frozenset({"pid", "action", "remote_address", "remote_port"}),
-        ("network",),
-        ("connection", "info"),
-        (*_SOCKET, ("auid", "user.id", "text")),
     ),
     (
         "listening_ports",
@@ -86,10 +91,9 @@ TABLES: tuple[TableSpec, ...] = (
         (
             ("pid", "process.pid", "int"),
             ("address", "server.ip", "ip"),
-            ("port", "server.port", "int"),
+            ("port", "server.port", "port"),
             ("protocol", "network.transport", "transport"),
             ("family", "network.type", "family"),
-            ("path", "process.executable", "text"),
         ),
     ),
     (
@@ -165,6 +169,7 @@ TABLES: tuple[TableSpec, ...] = (
     ),
 )
 
-TRANSPORTS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp", "132": "sctp"}
-FAMILIES = {"2": "ipv4", "10": "ipv6", "30": "ipv6", "23": "ipv6"}
-"""AF_INET; AF_INET6 is 10 on Linux, 30 on macOS, 23 on Windows."""
+TRANSPORTS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp", "132": "sctp", "136": "udplite"}
+"""IANA protocol numbers → ``network.transport``; a Unix socket's protocol is 0, which names none."""
+FAMILIES = {"1": "unix", "2": "ipv4", "10": "ipv6", "30": "ipv6", "23": "ipv6"}
+"""AF_UNIX, AF_INET; AF_INET6 is 10 on Linux, 30 on macOS, 23 on Windows."""
