@@ -44,6 +44,15 @@ _MALWARE_PRODUCTS = frozenset(("Anti Malware", "Anti-Virus", "Anti-Bot", "Threat
 _IDS_PRODUCTS = frozenset(("SmartDefense", "IPS", "Core Protections"))
 _LOGIN = {"log in": "start", "login": "start", "log out": "end", "logout": "end"}
 _LOGIN_ACTION = {"start": "logged-in", "end": "logged-out"}
+_COUNTERS = (
+    ("source", "bytes", ("sent_bytes", "client_outbound_bytes")),
+    ("destination", "bytes", ("received_bytes", "server_outbound_bytes")),
+    ("source", "packets", ("client_outbound_packets",)),
+    ("destination", "packets", ("server_outbound_packets",)),
+    ("network", "bytes", ("bytes",)),  # the connection's totals, both directions
+    ("network", "packets", ("packets",)),
+)
+"""(ECS object, field, the keys that may hold it, first found wins)."""
 _MAPPED = frozenset(
     [
         "src",
@@ -105,21 +114,20 @@ class CheckpointParser(LineParser):
         stamp = header.timestamp or _epoch(rec.get("time"), ctx)
         if stamp:
             event["@timestamp"] = stamp
-        _connection(event, rec)
+        origin = net.ip(_first(rec.get("origin")))
+        _connection(event, rec, origin)
         _classify(event, rec)
-        duration = net.integer(_first(rec.get("duration")))
-        if duration is not None:  # seconds; ``elapsed`` is kept as written, as Elastic does
-            event_fields["duration"] = duration * 1_000_000_000
+        seconds = _integer(rec.get("duration", ""))
+        if seconds is not None:  # ``elapsed`` is kept as written, as Elastic does
+            event_fields["duration"] = seconds * 1_000_000_000
         observer: dict[str, Any] = {"vendor": "Checkpoint", "type": "firewall"}
         product = _first(rec.get("product") or rec.get("ProductName"))
         if product:
             observer["product"] = product
         if header.hostname:
             observer["name"] = header.hostname
-        origin = net.ip(_first(rec.get("origin")))
         if origin:
             observer["ip"] = origin
-            net.add_related_ips(event, origin)
         hostname = _common_name(rec.get("originsicname"))
         if hostname:
             observer["hostname"] = hostname
@@ -178,6 +186,13 @@ def _first(value: Any) -> str | None:
     return value
 
 
+def _integer(value: Any) -> int | None:
+    """A counter (the first one if the key repeats) as an integer, or None."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return int(value) if value.isdecimal() else None
+
+
 def _common_name(value: Any) -> str | None:
     """The gateway's name from its SIC name: ``CN=gw1,O=mgmt..x7f`` → ``gw1``."""
     value = _first(value)
@@ -193,36 +208,32 @@ def _epoch(value: Any, ctx: ParseContext) -> str | None:
     return DEFAULT_CLOCK.iso(datetime.fromtimestamp(int(value), UTC).isoformat(), ctx)
 
 
-def _connection(event: Event, rec: dict[str, Any]) -> None:
+def _connection(event: Event, rec: dict[str, Any], origin: str | None) -> None:
     src = _first(rec.get("src")) or _first(rec.get("client_ip"))
     dst = _first(rec.get("dst"))
     source = net.endpoint(src, _first(rec.get("s_port")) or _first(rec.get("sport_svc")))
     destination = net.endpoint(dst, _first(rec.get("service")) or _first(rec.get("svc")))
+    translated: list[str | None] = []
     for side, prefix in ((source, "xlatesrc"), (destination, "xlatedst")):
         address = net.nat_ip(_first(rec.get(prefix)))  # 0.0.0.0 is Check Point's "no translation"
         if address:
             side["nat"] = {"ip": address}
+        translated.append(address)
     for side, key in ((source, "xlatesport"), (destination, "xlatedport")):
         number = net.port(_first(rec.get(key)) or _first(rec.get(key + "_svc")))
         if number and "nat" in side:
             side["nat"]["port"] = number
-    for side, keys in ((source, ("sent_bytes", "client_outbound_bytes")), (destination, ("received_bytes",))):
-        count = next((net.integer(_first(rec.get(k))) for k in keys if k in rec), None)
-        if count is not None:
-            side["bytes"] = count
-    count = net.integer(_first(rec.get("server_outbound_bytes")))
-    if count is not None and "bytes" not in destination:
-        destination["bytes"] = count
-    for side, key in ((source, "client_outbound_packets"), (destination, "server_outbound_packets")):
-        count = net.integer(_first(rec.get(key)))
-        if count is not None:
-            side["packets"] = count
-    net.attach(event, source=source, destination=destination)
     network: dict[str, Any] = {}
-    for key in ("bytes", "packets"):  # the connection's totals, both directions
-        count = net.integer(_first(rec.get(key)))
-        if count is not None:
-            network[key] = count
+    parts = {"source": source, "destination": destination, "network": network}
+    for part, field, keys in _COUNTERS:
+        for key in keys:
+            value = rec.get(key)
+            if value is not None:
+                count = _integer(value)
+                if count is not None:
+                    parts[part][field] = count
+                    break
+    net.attach(event, source=source, destination=destination)
     proto = _first(rec.get("proto"))
     if proto:
         network["iana_number"] = proto
@@ -231,8 +242,7 @@ def _connection(event: Event, rec: dict[str, Any]) -> None:
     if direction:
         network["direction"] = direction
     net.attach(event, network=network)
-    source_nat, destination_nat = source.get("nat", {}).get("ip"), destination.get("nat", {}).get("ip")
-    net.add_related_ips(event, src, source_nat, dst, destination_nat)  # not the "no translation" 0.0.0.0
+    net.add_related_ips(event, src, translated[0], dst, translated[1], origin)  # Elastic's order
 
 
 def _classify(event: Event, rec: dict[str, Any]) -> None:
