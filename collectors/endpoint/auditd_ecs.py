@@ -18,6 +18,7 @@ from typing import Any
 
 from collectors.endpoint import auditd_tables as t
 from collectors.endpoint.auditd_records import Record
+from collectors.endpoint.auditd_syscalls import SYSCALLS
 from secops import ecs
 from secops.types import Event
 
@@ -109,7 +110,7 @@ def _syscall(fields: dict[str, Any], log: dict[str, Any]) -> str | None:
     if not isinstance(number, str):
         return None
     if number.isdecimal():
-        name = t.SYSCALLS.get(arch or "", {}).get(int(number))
+        name = SYSCALLS.get(arch or "", {}).get(int(number))
         if name:
             log["syscall"] = name
         return name

@@ -1,9 +1,8 @@
-"""Linux audit facts as data (read by ``auditd_ecs``): architectures, syscall names,
-which fields the kernel hex-encodes, and how record types classify in ECS.
+"""Linux audit facts as data (read by ``auditd_ecs``): architectures, which fields
+the kernel hex-encodes, and how syscalls and record types classify in ECS.
 
-Sources: the kernel's syscall tables (arch/x86/entry/syscalls/syscall_64.tbl,
-include/uapi/asm-generic/unistd.h, syscall_32.tbl) and audit-userspace's
-field and record-type lists.
+Sources: audit-userspace's field and record-type lists; syscall names by
+number are in ``auditd_syscalls`` (generated from the kernel's headers).
 """
 
 from __future__ import annotations
@@ -17,42 +16,6 @@ ARCHITECTURES = {
     "80000016": "s390x",
 }
 
-_X86_64 = {
-    0: "read", 1: "write", 2: "open", 3: "close", 4: "stat", 5: "fstat", 6: "lstat", 9: "mmap",
-    10: "mprotect", 13: "rt_sigaction", 14: "rt_sigprocmask", 16: "ioctl", 21: "access", 22: "pipe",
-    23: "select", 32: "dup", 33: "dup2", 41: "socket", 42: "connect", 43: "accept", 44: "sendto",
-    45: "recvfrom", 46: "sendmsg", 47: "recvmsg", 48: "shutdown", 49: "bind", 50: "listen",
-    53: "socketpair", 56: "clone", 57: "fork", 58: "vfork", 59: "execve", 60: "exit", 62: "kill",
-    76: "truncate", 77: "ftruncate", 80: "chdir", 82: "rename", 83: "mkdir", 84: "rmdir", 85: "creat",
-    86: "link", 87: "unlink", 88: "symlink", 90: "chmod", 91: "fchmod", 92: "chown", 93: "fchown",
-    94: "lchown", 101: "ptrace", 105: "setuid", 106: "setgid", 113: "setreuid", 114: "setregid",
-    117: "setresuid", 119: "setresgid", 161: "chroot", 165: "mount", 166: "umount2", 175: "init_module",
-    176: "delete_module", 188: "setxattr", 197: "removexattr", 200: "tkill", 228: "clock_gettime",
-    231: "exit_group", 234: "tgkill", 257: "openat", 258: "mkdirat", 260: "fchownat", 263: "unlinkat",
-    264: "renameat", 265: "linkat", 266: "symlinkat", 268: "fchmodat", 288: "accept4",
-    313: "finit_module", 316: "renameat2", 319: "memfd_create", 322: "execveat",
-}  # fmt: skip
-
-_AARCH64 = {
-    17: "getcwd", 23: "dup", 24: "dup3", 25: "fcntl", 29: "ioctl", 33: "mknodat", 34: "mkdirat",
-    35: "unlinkat", 36: "symlinkat", 37: "linkat", 38: "renameat", 39: "umount2", 40: "mount",
-    45: "truncate", 46: "ftruncate", 48: "faccessat", 49: "chdir", 51: "chroot", 52: "fchmod",
-    53: "fchmodat", 54: "fchownat", 55: "fchown", 56: "openat", 57: "close", 63: "read", 64: "write",
-    93: "exit", 94: "exit_group", 105: "init_module", 106: "delete_module", 117: "ptrace", 129: "kill",
-    130: "tkill", 131: "tgkill", 144: "setgid", 145: "setreuid", 146: "setuid", 147: "setresuid",
-    198: "socket", 200: "bind", 201: "listen", 202: "accept", 203: "connect", 206: "sendto",
-    207: "recvfrom", 211: "sendmsg", 220: "clone", 221: "execve", 242: "accept4", 273: "finit_module",
-    276: "renameat2", 279: "memfd_create", 281: "execveat",
-}  # fmt: skip
-
-_I386 = {
-    1: "exit", 2: "fork", 3: "read", 4: "write", 5: "open", 6: "close", 8: "creat", 9: "link", 10: "unlink",
-    11: "execve", 12: "chdir", 15: "chmod", 37: "kill", 38: "rename", 39: "mkdir", 40: "rmdir",
-    102: "socketcall", 120: "clone", 190: "vfork", 295: "openat", 358: "execveat",
-}  # fmt: skip
-
-SYSCALLS = {"x86_64": _X86_64, "aarch64": _AARCH64, "i386": _I386}
-
 ENCODED_FIELDS = frozenset(
     {
         "acct", "cmd", "comm", "cwd", "data", "dir", "exe", "file", "grp", "key", "name", "ocomm",
@@ -62,6 +25,11 @@ ENCODED_FIELDS = frozenset(
 """Fields the kernel or auditd write as hex when the value holds a space, quote or control byte."""
 
 SyscallClass = tuple[tuple[str, ...], tuple[str, ...], str]
+
+_IDENTITY_CALLS = (
+    "setregid", "setresgid", "setfsuid", "setfsgid", "setgroups", "setuid32", "setgid32", "setreuid32",
+    "setregid32", "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "setgroups32",
+)  # fmt: skip
 
 SYSCALL_CLASSES: dict[str, SyscallClass] = {
     "execve": (("process",), ("start",), "executed"),
@@ -112,10 +80,52 @@ SYSCALL_CLASSES: dict[str, SyscallClass] = {
     "setresuid": (("iam",), ("change",), "changed-identity-of"),
     "setgid": (("iam",), ("change",), "changed-identity-of"),
     "memfd_create": (("process",), ("info",), "created-anonymous-file"),
+    "openat2": (("file",), ("access",), "opened-file"),
+    "open_by_handle_at": (("file",), ("access",), "opened-file"),
+    "mknod": (("file",), ("creation",), "made-device"),
+    "mknodat": (("file",), ("creation",), "made-device"),
+    "utime": (("file",), ("change",), "changed-timestamp-of"),
+    "utimes": (("file",), ("change",), "changed-timestamp-of"),
+    "futimesat": (("file",), ("change",), "changed-timestamp-of"),
+    "utimensat": (("file",), ("change",), "changed-timestamp-of"),
+    "setxattr": (("file",), ("change",), "changed-file-attributes-of"),
+    "lsetxattr": (("file",), ("change",), "changed-file-attributes-of"),
+    "fsetxattr": (("file",), ("change",), "changed-file-attributes-of"),
+    "removexattr": (("file",), ("change",), "changed-file-attributes-of"),
+    "lremovexattr": (("file",), ("change",), "changed-file-attributes-of"),
+    "fremovexattr": (("file",), ("change",), "changed-file-attributes-of"),
+    "umount": (("file",), ("change",), "unmounted"),
+    "move_mount": (("file",), ("change",), "mounted"),
+    "chroot": (("process",), ("change",), "changed-root-directory"),
+    "pivot_root": (("process",), ("change",), "changed-root-directory"),
+    "recvmsg": (("network",), ("connection", "info"), "received-from"),
+    "recvmmsg": (("network",), ("connection", "info"), "received-from"),
+    "sendmmsg": (("network",), ("connection", "info"), "sent-to"),
+    "pidfd_send_signal": (("process",), ("end",), "killed-pid"),
+    "process_vm_readv": (("process",), ("access",), "read-memory-of"),
+    "process_vm_writev": (("process",), ("change",), "wrote-memory-of"),
+    "unshare": (("process",), ("change",), "created-namespace"),
+    "setns": (("process",), ("change",), "entered-namespace"),
+    "setrlimit": (("process",), ("change",), "changed-resource-limits-of"),
+    "prlimit64": (("process",), ("change",), "changed-resource-limits-of"),
+    "capset": (("process",), ("change",), "changed-capabilities-of"),
+    "bpf": (("driver",), ("info",), "called-bpf"),
+    "kexec_load": (("host",), ("change",), "loaded-kernel-image"),
+    "kexec_file_load": (("host",), ("change",), "loaded-kernel-image"),
+    "sethostname": (("host",), ("change",), "changed-system-name"),
+    "setdomainname": (("host",), ("change",), "changed-system-name"),
+    "settimeofday": (("host",), ("change",), "changed-system-time"),
+    "clock_settime": (("host",), ("change",), "changed-system-time"),
+    "clock_adjtime": (("host",), ("change",), "changed-system-time"),
+    "adjtimex": (("host",), ("change",), "changed-system-time"),
+    "stime": (("host",), ("change",), "changed-system-time"),
+    **dict.fromkeys(_IDENTITY_CALLS, (("iam",), ("change",), "changed-identity-of")),
+    **dict.fromkeys(("chown32", "lchown32", "fchown32"), (("file",), ("change",), "changed-file-ownership-of")),
 }
-"""ECS classification and a verb for the security-relevant syscalls (names as Auditbeat uses)."""
+"""ECS classification and a verb for the security-relevant syscalls (names as Auditbeat uses;
+i386's ``*32`` uid/gid calls are the same calls)."""
 
-DESTINATION_SYSCALLS = frozenset({"connect", "sendto", "sendmsg"})
+DESTINATION_SYSCALLS = frozenset({"connect", "sendto", "sendmsg", "sendmmsg"})
 SOURCE_SYSCALLS = frozenset({"accept", "accept4", "recvfrom", "bind"})
 
 RECORD_CLASSES: dict[str, SyscallClass] = {
