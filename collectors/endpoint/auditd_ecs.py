@@ -186,7 +186,12 @@ def _actor(event: Event, record_type: str, fields: dict[str, Any]) -> None:
 
 
 def _known(value: Any) -> bool:
-    return isinstance(value, str) and value not in ("", "?", "(unknown)", "unset", UNSET_ID)
+    """A value that says something: not a placeholder, nor auparse's ``unknown(1234)`` for an unresolved id."""
+    return (
+        isinstance(value, str)
+        and value not in ("", "?", "(unknown)", "unset", UNSET_ID)
+        and not (value.startswith("unknown(") and value.endswith(")"))
+    )
 
 
 def _id_and_name(

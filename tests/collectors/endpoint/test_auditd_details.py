@@ -1,0 +1,41 @@
+"""``auditd``: what a record says about accounts, outcomes, sockets and arguments, and only that.
+
+Records are written here in the kernel's and auditd's format
+(``log_format=ENRICHED`` appends the resolved names after a 0x1d byte).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from endpoint_support import run
+
+from secops import ecs
+
+
+def events_of(tmp_path: Path, *lines: str) -> list[dict]:
+    log = tmp_path / "audit.log"
+    log.write_text("\n".join(lines) + "\n")
+    events, stats = run([log], fmt="auditd")
+    assert stats.failures == 0
+    for event in events:
+        assert [f for f in ecs.flatten(event) if not ecs.is_known_field(f)] == []
+    return events
+
+
+def test_auparse_unknown_placeholder_is_no_name(tmp_path: Path) -> None:
+    (event,) = events_of(
+        tmp_path,
+        "type=SYSCALL msg=audit(1714644500.000:950): arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 "
+        'pid=9 auid=1000 uid=1234 gid=1234 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=2 comm="x" '
+        'exe="/usr/bin/x" key="k"\x1dARCH=x86_64 SYSCALL=execve AUID="alice" UID="unknown(1234)" '
+        'GID="unknown(1234)" EUID="root" SUID="root" FSUID="root" EGID="root" SGID="root" FSGID="root"',
+        'type=PATH msg=audit(1714644500.000:950): item=0 name="/usr/bin/x" inode=7 dev=fd:01 mode=0100755 '
+        'ouid=4321 ogid=0 rdev=00:00 nametype=NORMAL\x1dOUID="unknown(4321)" OGID="root"',
+        "type=EOE msg=audit(1714644500.000:950): ",
+    )
+    assert event["user"]["id"] == "1234" and "name" not in event["user"]
+    assert event["user"]["group"] == {"id": "1234"}
+    assert event["user"]["effective"]["name"] == "root" and event["related"]["user"] == ["root"]
+    assert "owner" not in event["file"] and event["file"]["group"] == "root"
+    assert event["auditd"]["log"]["UID"] == "unknown(1234)"  # the record itself stays as written
