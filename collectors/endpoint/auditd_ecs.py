@@ -169,8 +169,11 @@ def _actor(event: Event, record_type: str, fields: dict[str, Any]) -> None:
         return
     _id_and_name(event, fields, "uid", "UID", "process.user.id", "process.user.name")
     account, account_id = fields.get("acct"), fields.get("id")
+    group_record = "GRP" in record_type or "GROUP" in record_type
+    if not _known(account) and not group_record:  # ENRICHED ``ID=``: the name of ``id=``, resolved as a uid
+        account = fields.get("ID")  # (also on group records, where it is a gid: not used there)
     if record_type.startswith(_IAM_TYPES):
-        target = "group" if "GRP" in record_type or "GROUP" in record_type else "user.target"
+        target = "group" if group_record else "user.target"
         _id_and_name(event, fields, "auid", "AUID", "user.id", "user.name")
         if _known(account):
             _put(event, f"{target}.name", account)

@@ -39,3 +39,20 @@ def test_auparse_unknown_placeholder_is_no_name(tmp_path: Path) -> None:
     assert event["user"]["effective"]["name"] == "root" and event["related"]["user"] == ["root"]
     assert "owner" not in event["file"] and event["file"]["group"] == "root"
     assert event["auditd"]["log"]["UID"] == "unknown(1234)"  # the record itself stays as written
+
+
+def test_enriched_id_names_the_account(tmp_path: Path) -> None:
+    login, added, group = events_of(
+        tmp_path,
+        "type=USER_LOGIN msg=audit(1714644100.000:300): pid=700 uid=0 auid=1000 ses=5 msg='op=login id=1000 "
+        'exe="/usr/sbin/sshd" hostname=203.0.113.9 addr=203.0.113.9 terminal=/dev/pts/1 res=success\''
+        '\x1dUID="root" AUID="alice" ID="alice"',
+        "type=ADD_USER msg=audit(1714644101.000:301): pid=701 uid=0 auid=1000 ses=5 msg='op=add-user id=1001 "
+        'exe="/usr/sbin/useradd" hostname=? addr=? terminal=pts/0 res=success\'\x1dUID="root" AUID="alice" ID="bob"',
+        "type=ADD_GROUP msg=audit(1714644102.000:302): pid=702 uid=0 auid=1000 ses=5 msg='op=add-group id=1001 "
+        'exe="/usr/sbin/groupadd" hostname=? addr=? terminal=pts/0 res=success\'\x1dUID="root" AUID="alice" ID="bob"',
+    )
+    assert login["user"] == {"id": "1000", "name": "alice"} and login["related"]["user"] == ["alice"]
+    assert added["user"]["name"] == "alice" and added["user"]["target"] == {"id": "1001", "name": "bob"}
+    assert added["related"]["user"] == ["alice", "bob"]
+    assert group["group"] == {"id": "1001"}  # ID= is the gid read as a uid there: no group name from it
