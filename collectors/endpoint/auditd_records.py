@@ -10,7 +10,8 @@ Format (``/var/log/audit/audit.log``, also behind a syslog header or
 Reference: Red Hat, "Understanding Audit Log Files"; audit-userspace's field
 table. Values are ``"quoted"``, bare, or — for strings with spaces, quotes or
 control bytes — hex (``exe=2F7573…``); those are decoded. The ``msg='…'`` of
-user-space records is parsed into the same field map. ``log_format=ENRICHED``
+user-space records is parsed into the same field map (a USER_AVC's
+``avc:  denied { … } for`` too, as for a kernel AVC). ``log_format=ENRICHED``
 appends, after a ``0x1d`` byte, the names auditd resolved (``UID="root"``);
 they are kept under their upper-case keys.
 """
@@ -54,12 +55,7 @@ def parse_record(line: str) -> Record:
     body, _, enriched = line[header.end() :].partition("\x1d")
     record_type = header["type"]
     fields: dict[str, Any] = {}
-    avc = _AVC.match(body)
-    if avc:
-        fields["seresult"] = avc["result"]
-        fields["seperms"] = avc["perms"].split()
-        body = body[avc.end() :]
-    _pairs(body, fields, record_type)
+    _pairs(_avc(body, fields), fields, record_type)
     for match in _PAIR.finditer(enriched):
         fields[match.group(1)] = _unquote(match.group(2))
     node = header["node"] or ""
@@ -69,13 +65,23 @@ def parse_record(line: str) -> Record:
     )
 
 
+def _avc(body: str, fields: dict[str, Any]) -> str:
+    """``avc:  denied  { read } for …``: the verdict and permissions, and the rest to read as pairs."""
+    avc = _AVC.match(body)
+    if avc is None:
+        return body
+    fields.setdefault("seresult", avc["result"])
+    fields.setdefault("seperms", avc["perms"].split())
+    return body[avc.end() :]
+
+
 def _pairs(body: str, fields: dict[str, Any], record_type: str) -> None:
     execve = record_type == "EXECVE"
     for match in _PAIR.finditer(body):
         key, raw = match.group(1), match.group(2)
         if key == "msg" and raw.startswith("'"):
             inner: dict[str, Any] = {}
-            _pairs(raw[1:-1], inner, record_type)
+            _pairs(_avc(raw[1:-1], inner), inner, record_type)  # USER_AVC: the AVC is inside msg='…'
             for inner_key, value in inner.items():
                 fields.setdefault(inner_key, value)
             continue

@@ -56,3 +56,25 @@ def test_enriched_id_names_the_account(tmp_path: Path) -> None:
     assert added["user"]["name"] == "alice" and added["user"]["target"] == {"id": "1001", "name": "bob"}
     assert added["related"]["user"] == ["alice", "bob"]
     assert group["group"] == {"id": "1001"}  # ID= is the gid read as a uid there: no group name from it
+
+
+def test_a_user_space_avc_verdict_is_the_outcome(tmp_path: Path) -> None:
+    user_avc = (
+        "type=USER_AVC msg=audit(1714644101.000:{serial}): pid=1 uid=0 auid=4294967295 ses=4294967295 "
+        "subj=system_u:system_r:init_t:s0 msg='avc:  {verdict}  {{ status }} for auid=1000 uid=0 gid=0 "
+        'path="/usr/lib/systemd/system/x.service" cmdline="/bin/systemctl status x" '
+        "scontext=unconfined_u:unconfined_r:unconfined_t:s0 tcontext=system_u:object_r:systemd_unit_file_t:s0 "
+        'tclass=service  exe="/usr/lib/systemd/systemd" sauid=0 hostname=? addr=? terminal=?\''
+    )
+    denied, granted, kernel = events_of(
+        tmp_path,
+        user_avc.format(serial=301, verdict="denied"),
+        user_avc.format(serial=302, verdict="granted"),
+        'type=AVC msg=audit(1714644103.000:303): avc:  denied  { read } for  pid=4 comm="cat" name="shadow" '
+        'dev="dm-0" ino=9 scontext=user_u:user_r:user_t:s0 tcontext=system_u:object_r:shadow_t:s0 tclass=file '
+        "permissive=0",
+        "type=EOE msg=audit(1714644103.000:303): ",
+    )
+    assert denied["event"]["outcome"] == "failure" and granted["event"]["outcome"] == "success"
+    assert denied["auditd"]["log"]["seperms"] == ["status"] and denied["auditd"]["log"]["tclass"] == "service"
+    assert kernel["event"]["outcome"] == "failure" and kernel["auditd"]["log"]["seperms"] == ["read"]
