@@ -299,10 +299,10 @@ def _sockaddr(saddr: str, syscall: str | None, event: Event, log: dict[str, Any]
         info = {"family": "netlink"}
     else:
         info = {"family": str(family)}
-    log["socket"] = info
+    log["socket"] = info  # family: the struct's (AF_INET6 for ::ffff:a.b.c.d, whose address is unwrapped)
     if "addr" not in info:
         return
-    _put(event, "network.type", info["family"])
+    _put(event, "network.type", "ipv6" if ":" in info["addr"] else "ipv4")  # as the address ECS gets
     side = "destination" if syscall in t.DESTINATION_SYSCALLS else "source" if syscall in t.SOURCE_SYSCALLS else None
     if side:
         _put(event, f"{side}.ip", info["addr"])

@@ -6,6 +6,7 @@ Records are written here in the kernel's and auditd's format
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from endpoint_support import run
@@ -78,3 +79,27 @@ def test_a_user_space_avc_verdict_is_the_outcome(tmp_path: Path) -> None:
     assert denied["event"]["outcome"] == "failure" and granted["event"]["outcome"] == "success"
     assert denied["auditd"]["log"]["seperms"] == ["status"] and denied["auditd"]["log"]["tclass"] == "service"
     assert kernel["event"]["outcome"] == "failure" and kernel["auditd"]["log"]["seperms"] == ["read"]
+
+
+def sockaddr_in6(port: int, address: str) -> str:
+    """A ``struct sockaddr_in6`` as SOCKADDR's hex: family (host order), port, flow info, address, scope."""
+    return (b"\x0a\x00" + port.to_bytes(2, "big") + bytes(4) + ipaddress.IPv6Address(address).packed + bytes(4)).hex()
+
+
+def test_an_ipv4_mapped_peer_is_ipv4_throughout(tmp_path: Path) -> None:
+    connect = (
+        "type=SYSCALL msg=audit(1714644200.200:{serial}): arch=c000003e syscall=42 success=yes exit=0 a0=3 items=0 "
+        'ppid=1 pid=52 auid=1000 uid=1000 gid=1000 euid=1000 tty=pts0 ses=2 comm="nc" exe="/usr/bin/nc" key="net"'
+    )
+    mapped, native = events_of(
+        tmp_path,
+        connect.format(serial=402),
+        f"type=SOCKADDR msg=audit(1714644200.200:402): saddr={sockaddr_in6(8080, '::ffff:198.51.100.7').upper()}",
+        "type=EOE msg=audit(1714644200.200:402): ",
+        connect.format(serial=403),
+        f"type=SOCKADDR msg=audit(1714644200.200:403): saddr={sockaddr_in6(443, '2001:db8::7')}",
+        "type=EOE msg=audit(1714644200.200:403): ",
+    )
+    assert mapped["network"] == {"type": "ipv4"} and mapped["destination"] == {"ip": "198.51.100.7", "port": 8080}
+    assert mapped["auditd"]["log"]["socket"]["family"] == "ipv6"  # the struct's own family stays visible
+    assert native["network"] == {"type": "ipv6"} and native["destination"] == {"ip": "2001:db8::7", "port": 443}
