@@ -24,6 +24,9 @@ from secops.types import Event
 
 UNSET_ID = "4294967295"
 """(u32)-1: an id that was never set (e.g. ``auid`` of a daemon)."""
+ARGS_MISSING = "_auditd_execve_args_missing"
+"""Tag of an event whose EXECVE records hold fewer arguments than ``argc`` (kept in ``auditd.log.argc``):
+``process.args`` has those before the first missing one."""
 
 _IAM_TYPES = ("ADD_", "DEL_", "USER_MGMT", "GRP_", "CHGRP_", "USER_CHAUTHTOK", "CHUSER_ID", "ROLE_")
 _CREDENTIALS = (
@@ -79,8 +82,8 @@ def to_ecs(records: list[Record]) -> Event:
         elif record.type == "SOCKADDR" and record.fields.get("saddr"):
             _sockaddr(record.fields["saddr"], syscall, event, log)
     key = fields.get("key")
-    if isinstance(key, str) and key:
-        event["tags"] = [k for k in key.split("\x01") if k]  # several rule keys are joined by 0x01
+    if isinstance(key, str) and key:  # several rule keys are joined by 0x01
+        event["tags"] = [k for k in key.split("\x01") if k] + event.get("tags", [])
     _RELATED.fill(event)
     return event
 
@@ -244,14 +247,15 @@ def _execve(records: list[Record], event: Event) -> None:
                 parts.append(values[f"{key}[{part}]"] or "")
                 part += 1
             args.append("".join(parts))
-        elif count:
-            args.append("")
-        else:
+        else:  # a lost record: what follows would be out of place, and nothing is made up
             break
     if args:
         _put(event, "process.args", args)
         _put(event, "process.args_count", len(args))
         _put(event, "process.command_line", " ".join(args))
+    if isinstance(argc, str) and argc.isdecimal() and len(args) < int(argc):
+        event.setdefault("tags", []).append(ARGS_MISSING)
+        event["auditd"]["log"]["argc"] = argc
 
 
 def _paths(paths: list[dict[str, Any]], cwd: str | None, event: Event, log: dict[str, Any]) -> None:

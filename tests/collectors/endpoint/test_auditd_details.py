@@ -103,3 +103,28 @@ def test_an_ipv4_mapped_peer_is_ipv4_throughout(tmp_path: Path) -> None:
     assert mapped["network"] == {"type": "ipv4"} and mapped["destination"] == {"ip": "198.51.100.7", "port": 8080}
     assert mapped["auditd"]["log"]["socket"]["family"] == "ipv6"  # the struct's own family stays visible
     assert native["network"] == {"type": "ipv6"} and native["destination"] == {"ip": "2001:db8::7", "port": 443}
+
+
+def test_missing_arguments_are_not_made_up(tmp_path: Path) -> None:
+    syscall = (
+        "type=SYSCALL msg=audit(1714644300.000:{serial}): arch=c000003e syscall=59 success=yes exit=0 items=1 "
+        'ppid=1 pid=2 auid=1000 uid=1000 gid=1000 euid=1000 tty=pts0 ses=1 comm="x" exe="/bin/x" key={key}'
+    )
+    short, gap, whole = events_of(
+        tmp_path,
+        syscall.format(serial=500, key="(null)"),
+        'type=EXECVE msg=audit(1714644300.000:500): argc=3 a0="x" a1="y"',
+        "type=EOE msg=audit(1714644300.000:500): ",
+        syscall.format(serial=501, key='"exec"'),
+        'type=EXECVE msg=audit(1714644300.000:501): argc=3 a0="x" a2="z"',
+        "type=EOE msg=audit(1714644300.000:501): ",
+        syscall.format(serial=502, key='"exec"'),
+        'type=EXECVE msg=audit(1714644300.000:502): argc=3 a0="x" a1="" a2="z"',
+        "type=EOE msg=audit(1714644300.000:502): ",
+    )
+    assert short["process"]["args"] == ["x", "y"] and short["process"]["args_count"] == 2
+    assert short["process"]["command_line"] == "x y"
+    assert short["tags"] == ["_auditd_execve_args_missing"] and short["auditd"]["log"]["argc"] == "3"
+    assert gap["process"]["args"] == ["x"] and gap["tags"] == ["exec", "_auditd_execve_args_missing"]
+    assert whole["process"]["args"] == ["x", "", "z"] and whole["tags"] == ["exec"]  # an empty argument is one
+    assert "argc" not in whole["auditd"]["log"]
