@@ -10,18 +10,39 @@ from a ``*_file`` readable only by its owner, and are never printed.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from secops.errors import ConfigError
 from secops.timespec import Duration
 
 ENV_PREFIX = "SECOPS_"
+_USERINFO = re.compile(r"(?<=://)[^\s@]+@")
+"""``user:password@`` after a URL's scheme, even with characters (``/``) a URL parser would not take as userinfo."""
+
+
+def mask_userinfo(text: str) -> str:
+    """``text`` with every URL's ``user:password@`` replaced: what may be shown of a URL that carried a password."""
+    return _USERINFO.sub("***@", text)
+
+
+def _zone_name(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as UTC or America/New_York)") from None
+    return name
+
+
+ZoneName = Annotated[str, AfterValidator(_zone_name)]
+"""An IANA time zone name, checked when the settings are read."""
 
 
 class Section(BaseModel):
@@ -69,7 +90,7 @@ class EsConfig(Section):
     verify_certs: bool = True
     """Turning this off must be explicit; it is on by default."""
     index_prefix: str = "secops"
-    timeout: float = 60.0
+    timeout: float = Field(default=60.0, gt=0)
     """Seconds one request may take before it is retried (bulk) or fails (queries)."""
     read_lag: float = 90.0
     """Seconds scheduled detection stays behind ``event.ingested``: covers a bulk request in
@@ -119,7 +140,7 @@ class DetectSuppression(Section):
 
     rule: str = "*"
     by: list[str] = Field(default_factory=list)
-    window: str = "1h"
+    window: Duration = "1h"
 
 
 class DetectConfig(Section):
@@ -154,9 +175,9 @@ class Config(Section):
     store: Literal["embedded", "elasticsearch"] = "embedded"
     rules: list[Path] = Field(default_factory=list)
     syslog: SyslogConfig = Field(default_factory=SyslogConfig)
-    timezone: str = "UTC"
+    timezone: ZoneName = "UTC"
     """Zone for log timestamps that carry none."""
-    batch_size: int = 20_000
+    batch_size: int = Field(default=20_000, ge=1)
     es: EsConfig = Field(default_factory=EsConfig)
     incidents: IncidentsConfig = Field(default_factory=IncidentsConfig)
     detect: DetectConfig = Field(default_factory=DetectConfig)
@@ -170,8 +191,11 @@ class Config(Section):
         return chosen.expanduser()
 
     def redacted(self) -> dict[str, Any]:
-        """The configuration as shown to people: secrets replaced."""
-        return self.model_dump(mode="json", exclude={"source"})
+        """The configuration as shown to people: secrets replaced, a password written into ``es.url`` too."""
+        shown = self.model_dump(mode="json", exclude={"source"})
+        if shown["es"]["url"]:
+            shown["es"]["url"] = mask_userinfo(shown["es"]["url"])
+        return shown
 
 
 def read_secret_file(path: Path) -> str:
@@ -182,7 +206,12 @@ def read_secret_file(path: Path) -> str:
         raise ConfigError("cannot read secret file", where=str(path)) from exc
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError("secret file is readable by others; chmod 600 it", where=str(path))
-    return path.read_text("utf-8").strip()
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError("a secret file must be a regular file", where=str(path))
+    try:
+        return path.read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read secret file: {type(exc).__name__}", where=str(path)) from None
 
 
 def find_config_file(explicit: Path | None = None) -> Path | None:
@@ -224,21 +253,30 @@ def load_config(explicit: Path | None = None, environ: dict[str, str] | None = N
     if path is not None:
         try:
             data = tomllib.loads(path.read_text("utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(str(exc), where=str(path)) from exc
-    _apply_env(Config, data, environ if environ is not None else dict(os.environ), ENV_PREFIX)
+    from_env: set[str] = set()
+    _apply_env(Config, data, environ if environ is not None else dict(os.environ), ENV_PREFIX, from_env)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{key}: {first['msg']}", where=str(path or "environment")) from exc
+        variable = ENV_PREFIX + "_".join(str(p) for p in first["loc"] if isinstance(p, str)).upper()
+        where = variable if key in from_env or path is None else str(path)
+        raise ConfigError(f"{key}: {first['msg']}", where=where) from exc
     config.source = path
     return config
 
 
-def _apply_env(model: type[BaseModel], data: dict[str, Any], environ: dict[str, str], prefix: str) -> None:
-    """Overlay environment variables onto raw config data, following the model's fields."""
+def _apply_env(
+    model: type[BaseModel], data: dict[str, Any], environ: dict[str, str], prefix: str, found: set[str], path: str = ""
+) -> None:
+    """Overlay environment variables onto raw config data, following the model's fields; ``found`` gets their keys.
+
+    A list is split on ``os.pathsep`` when it holds paths (as ``PATH`` is) and on
+    commas otherwise: ``udp://127.0.0.1:5514,tcp://127.0.0.1:5514``.
+    """
     for name, info in model.model_fields.items():
         if info.exclude:
             continue
@@ -246,13 +284,17 @@ def _apply_env(model: type[BaseModel], data: dict[str, Any], environ: dict[str, 
         annotation = info.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             sub = data.setdefault(name, {})
-            _apply_env(annotation, sub, environ, key + "_")
+            _apply_env(annotation, sub, environ, key + "_", found, f"{path}{name}.")
             if not sub:
                 del data[name]
         elif key in environ:
             value = environ[key]
-            is_list = get_origin(annotation) is list or list in get_args(annotation)
-            data[name] = [v for v in value.split(os.pathsep) if v] if is_list else value
+            found.add(path + name)
+            if get_origin(annotation) is list or list in get_args(annotation):
+                separator = os.pathsep if Path in get_args(annotation) else ","
+                data[name] = [v.strip() for v in value.split(separator) if v.strip()]
+            else:
+                data[name] = value
 
 
 def config_template() -> str:

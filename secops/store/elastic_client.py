@@ -17,7 +17,7 @@ from elastic_transport import TlsError, TransportError
 from elasticsearch import ApiError, Elasticsearch
 from elasticsearch.serializer import NdjsonSerializer, OrjsonSerializer
 
-from secops.config import EsConfig
+from secops.config import EsConfig, mask_userinfo
 from secops.errors import BackendUnavailable, ConfigError, StoreError
 
 DEFAULT_URL = "http://127.0.0.1:9200"
@@ -47,19 +47,29 @@ class Secrets:
     def scrub(self, text: str) -> str:
         for value in self.values:
             text = text.replace(value, "***")
-        # user:password@ in any URL a library echoes back
-        return re.sub(r"(?<=://)[^/@\s]+@", "***@", text)
+        return mask_userinfo(text)  # user:password@ in any URL a library echoes back
 
 
 def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
-    """A URL without ``user:password@``, and what was there (so it is used, never shown)."""
-    parts = urlsplit(url)
+    """A URL without ``user:password@``, and what was there (so it is used, never shown).
+
+    Errors never echo the URL: it may carry a password.
+    """
+    if "/" in url.partition("://")[2].rpartition("@")[0]:  # 'user:pa/ss@host': no parser takes that as userinfo
+        raise ConfigError(
+            "put the user and password in es.username and es.password, or percent-encode them", where="es.url"
+        )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"not a valid URL ({mask_userinfo(str(exc))})", where="es.url") from None
     if parts.username is None:
         return url, None, None
     host = parts.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
-    if parts.port:
-        netloc += f":{parts.port}"
+    if port:
+        netloc += f":{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), parts.username, parts.password
 
 

@@ -1,0 +1,77 @@
+"""Configuration read from a file and SECOPS_* variables: errors name their source, secrets never show."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from secops.config import EsConfig, load_config, read_secret_file
+from secops.errors import ConfigError
+from secops.store.elastic_client import connect
+
+
+def test_a_password_in_the_es_url_is_masked_when_shown() -> None:
+    config = load_config(environ={"SECOPS_ES_URL": "https://ops:s3cret-pw@es.example:9200"})
+    assert config.redacted()["es"]["url"] == "https://***@es.example:9200"
+    assert config.es.url == "https://ops:s3cret-pw@es.example:9200"  # still used as given
+
+
+@pytest.mark.parametrize(
+    "url", ["https://u:pa/ss3cret@127.0.0.1:9", "https://u:s3cret@127.0.0.1:99999", "https://u:s3cret@[bad"]
+)
+def test_a_url_that_cannot_be_split_is_refused_without_echoing_it(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        connect(EsConfig(url=url))
+    assert "s3cret" not in str(refused.value) and "ss3cret" not in str(refused.value)
+
+
+def test_lists_from_the_environment_split_on_commas_and_paths_on_pathsep() -> None:
+    config = load_config(
+        environ={
+            "SECOPS_SYSLOG_LISTEN": "udp://127.0.0.1:5514, tcp://127.0.0.1:5515",
+            "SECOPS_RULES": os.pathsep.join(["/etc/secops/rules", "/opt/sigma"]),
+        }
+    )
+    assert config.syslog.listen == ["udp://127.0.0.1:5514", "tcp://127.0.0.1:5515"]
+    assert config.rules == [Path("/etc/secops/rules"), Path("/opt/sigma")]
+
+
+def test_an_error_names_the_variable_or_the_file_it_came_from(tmp_path: Path) -> None:
+    file = tmp_path / "secops.toml"
+    file.write_text('timezone = "UTC"\n')
+    with pytest.raises(ConfigError) as from_env:
+        load_config(file, environ={"SECOPS_BATCH_SIZE": "abc"})
+    assert from_env.value.where == "SECOPS_BATCH_SIZE"
+    file.write_text("batch_size = 0\n")
+    with pytest.raises(ConfigError) as from_file:
+        load_config(file, environ={})
+    assert from_file.value.where == str(file) and "batch_size" in str(from_file.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('timezone = "Mars/Olympus"', "timezone"),
+        ("batch_size = -5", "batch_size"),
+        ("[es]\ntimeout = -1", "es.timeout"),
+        ('[[detect.suppress]]\nwindow = "sometimes"', "detect.suppress.0.window"),
+    ],
+)
+def test_values_that_would_fail_later_are_refused_when_read(tmp_path: Path, text: str, key: str) -> None:
+    file = tmp_path / "secops.toml"
+    file.write_text(text + "\n")
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(file, environ={})
+
+
+def test_a_file_that_is_not_utf8_or_a_secret_path_that_is_a_folder_is_an_error(tmp_path: Path) -> None:
+    binary = tmp_path / "secops.toml"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError):
+        load_config(binary, environ={})
+    folder = tmp_path / "secrets"
+    folder.mkdir(mode=0o700)
+    with pytest.raises(ConfigError, match="regular file"):
+        read_secret_file(folder)
