@@ -27,7 +27,7 @@ def collect_file(
     paths: Annotated[list[Path], typer.Argument(help="Files, directories, globs, .gz or .zip.")],
     fmt: FormatOption = "auto",
     timezone: TimezoneOption = None,
-    batch_size: Annotated[int | None, typer.Option(help="Events per stored batch.")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Events per stored batch.")] = None,
     follow: Annotated[
         bool, typer.Option("--follow", "-F", help="Keep reading as files grow and rotate, until interrupted.")
     ] = False,

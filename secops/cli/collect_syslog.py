@@ -53,7 +53,7 @@ def syslog(
     ] = None,
     fmt: FormatOption = "auto",
     timezone: TimezoneOption = None,
-    batch_size: Annotated[int | None, typer.Option(help="Events per stored batch.")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Events per stored batch.")] = None,
     detect: DetectOption = False,
     yara: YaraOption = False,
 ) -> None:

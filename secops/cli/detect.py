@@ -121,7 +121,7 @@ def run(
     rules: RulesOption = None,
     no_bundled: NoBundled = False,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for a run already in progress.")] = 0.0,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Events per batch (watermark step).")] = 50_000,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Events per batch (watermark step).")] = 50_000,
 ) -> None:
     """One run over everything ingested since the last run (by ingest order)."""
     from secops.detect.jobs import run_once

@@ -238,3 +238,12 @@ def test_detect_schedule_refuses_a_zero_interval_and_waits_out_a_short_one(tmp_p
     assert ran.returncode == 0, ran.stderr
     assert [line.split(":", 2)[1] for line in ran.stderr.splitlines()] == [" run 1", " run 2"]
     assert time.monotonic() - started >= 1.0
+
+
+@pytest.mark.parametrize(
+    "args", [("collect", "file", "x.log"), ("collect", "syslog", "--listen", "udp://127.0.0.1:0"), ("detect", "run")]
+)
+def test_a_batch_size_below_one_is_refused(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Zero or less stored one Parquet segment per event (collect) or never advanced (detect)."""
+    done = secops("--data-dir", str(tmp_path), *args, "--batch-size", "0", cwd=tmp_path)
+    assert done.returncode == 2 and "--batch-size" in done.stderr
