@@ -309,12 +309,23 @@ def _bool(target: str) -> Op:
 
 
 def _signature_status(prefix: str) -> Op:
-    put_status, put_valid = _setter(prefix + ".status"), _setter(prefix + ".valid")
+    """Sysmon's ``SignatureStatus`` (WinVerifyTrust's verdict) → ``status`` and what it says.
+
+    ``Valid``: the signature matches and chains to a trusted root (``valid``, ``trusted``);
+    ``Unavailable``: nothing was verified (no signature), so neither is set, as ECS asks;
+    anything else (``Expired``, ``Revoked`` …): the check failed (``valid: false``, as Winlogbeat).
+    """
+    put_status, put_valid, put_trusted = (_setter(f"{prefix}.{leaf}") for leaf in ("status", "valid", "trusted"))
 
     def op(ev: Event, v: Any) -> None:
-        if _present(v):
-            put_status(ev, v)
-            put_valid(ev, v == "Valid")
+        if not _present(v):
+            return
+        put_status(ev, v)
+        if v == "Valid":
+            put_valid(ev, True)
+            put_trusted(ev, True)
+        elif v != "Unavailable":
+            put_valid(ev, False)
 
     return op
 

@@ -117,6 +117,9 @@ _PE = (
     ("OriginalFileName", "{0}.pe.original_file_name", "text"),
 )
 _SIGNATURE = (
+    ("Signed", "file.code_signature.exists", "bool"),
+    # Not ECS: where pySigma's ecs_windows (after Winlogbeat) sends Sigma's ``Signed``; kept while
+    # the rule pipelines do not map Signed to code_signature.exists.
     ("Signed", "file.code_signature.signed", "bool"),
     ("Signature", "file.code_signature.subject_name", "text"),
     ("SignatureStatus", "file.code_signature", "signature_status"),
