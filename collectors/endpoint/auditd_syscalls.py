@@ -9,10 +9,10 @@ TIME32_SYSCALLS, SYS_CLONE3, MEMFD_SECRET; checked against
 ``linux-libc-dev-arm64-cross`` 6.1). ``generate()`` in
 ``tests/collectors/endpoint/test_auditd_syscalls.py`` does it and the test
 compares these tables with the headers of the machine it runs on; print new
-ones with ``python tests/collectors/endpoint/test_auditd_syscalls.py``.
+ones with ``PYTHONPATH=.:tests/collectors/endpoint python
+tests/collectors/endpoint/test_auditd_syscalls.py``.
 Calls added after 6.1 (x86_64 451 cachestat onwards) are not here yet: they
 stay ``event.action: syscall`` with the number under ``auditd.log.syscall``.
-These are the kernel's names, which are also auditd's (``ausyscall``).
 """
 
 from __future__ import annotations

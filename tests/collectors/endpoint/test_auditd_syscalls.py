@@ -2,7 +2,8 @@
 
 ``generate()`` is how ``collectors/endpoint/auditd_syscalls.py`` was made: the
 C preprocessor expands the ``__NR_*`` constants of the UAPI headers of this
-machine (Debian's ``linux-libc-dev``). Run this file to print fresh tables.
+machine (Debian's ``linux-libc-dev``). Fresh tables:
+``PYTHONPATH=.:tests/collectors/endpoint python tests/collectors/endpoint/test_auditd_syscalls.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from endpoint_support import run
 
 from collectors.endpoint.auditd_syscalls import SYSCALLS
 from collectors.endpoint.auditd_tables import SYSCALL_CLASSES
+from tests.conftest import require
 
 ARM64_WANTS = ("RENAMEAT", "NEW_STAT", "SET_GET_RLIMIT", "TIME32_SYSCALLS", "SYS_CLONE3", "MEMFD_SECRET")
 """What arm64's ``asm/unistd.h`` defines before including ``asm-generic/unistd.h`` (Linux 6.1)."""
@@ -60,8 +62,7 @@ def _headers_here() -> bool:
 
 @pytest.mark.parametrize("arch", sorted(HEADERS))
 def test_the_tables_are_the_kernel_headers(arch: str) -> None:
-    if not _headers_here():
-        pytest.skip("no gcc or no Linux UAPI headers (linux-libc-dev) on this machine")
+    require(_headers_here(), "gcc and the Linux UAPI headers (linux-libc-dev) compare the tables")
     generated = generate(arch)
     assert SYSCALLS[arch] == {n: v for n, v in generated.items() if n <= max(SYSCALLS[arch])}
     assert len(SYSCALLS[arch]) > 300
