@@ -216,6 +216,15 @@ def present(v: Any) -> bool:
     return v is not None and v != []
 
 
+_FIELDREF: dict[tuple[bool, bool], Callable[[str, str], bool]] = {
+    (False, False): str.__eq__,
+    (True, False): str.startswith,
+    (False, True): str.endswith,
+    (True, True): lambda mine, theirs: theirs in mine,
+}
+"""A field reference by its (startswith, endswith) flags: how this field's text relates to the other's."""
+
+
 def special_test(name: str, spec: list[Any]) -> Predicate:
     """Tests on a field as a whole: null, exists, and references to another field."""
     get = getter(name)
@@ -226,7 +235,8 @@ def special_test(name: str, spec: list[Any]) -> Predicate:
         want = spec[1]
         return lambda ev: present(get(ev)) is want
     other = getter(spec[1])
-    starts, ends = spec[2], spec[3]
+    # ``contains`` sets both flags (pySigma's modifier), as ``startswith`` and ``endswith`` each set one.
+    relation: Callable[[str, str], bool] = _FIELDREF[bool(spec[2]), bool(spec[3])]
 
     def fieldref(ev: Event) -> bool:
         mine, theirs = get(ev), other(ev)
@@ -234,11 +244,7 @@ def special_test(name: str, spec: list[Any]) -> Predicate:
             return False
         left = [t.lower() for x in (mine if isinstance(mine, list) else [mine]) if (t := m.text(x)) is not None]
         right = [t.lower() for x in (theirs if isinstance(theirs, list) else [theirs]) if (t := m.text(x)) is not None]
-        for a in left:
-            for b in right:
-                if (starts and a.startswith(b)) or (ends and a.endswith(b)) or (not starts and not ends and a == b):
-                    return True
-        return False
+        return any(relation(a, b) for a in left for b in right)
 
     return fieldref
 
