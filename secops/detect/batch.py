@@ -37,7 +37,7 @@ import numpy as np
 from secops.detect import modifiers as m
 from secops.detect.atoms import FieldAtoms
 from secops.detect.compile import keyword_test, special_test
-from secops.detect.event_text import gates, json_text, literal_key
+from secops.detect.event_text import gate_text, gates, json_text, literal_key
 from secops.detect.frame import Column, Frame, bits_from_rows, rows_of
 from secops.detect.literals import LiteralSet
 from secops.detect.plan import Plan
@@ -352,7 +352,7 @@ class KeywordIndex:
     ASCII text (nearly every event) is searched as orjson wrote it, case-blind;
     other text is lowercased first, because Python's lowercasing, which the
     literals went through, is more than an ASCII case fold (``İ`` lowercases
-    to two characters).
+    to two characters), and searched as ``event_text.gate_text`` says.
     """
 
     def __init__(self) -> None:
@@ -373,7 +373,7 @@ class KeywordIndex:
         if text is None:
             return None
         assert self.searcher is not None, "searched before seal()"
-        return self.searcher.search(text if text.isascii() else text.decode().lower().encode())
+        return self.searcher.search(text if text.isascii() else gate_text(text.decode().lower()).encode())
 
     def candidates(self, frame: Frame, care: int, wanted: frozenset[int]) -> int:
         """The rows in question whose text holds one of the ``wanted`` literals (or cannot be read)."""

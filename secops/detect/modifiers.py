@@ -27,6 +27,8 @@ from typing import Any
 
 import re2
 
+from secops.detect.event_text import gate_literal
+
 ValueTest = Callable[[Any], bool]
 """A test on one scalar event value (never a list)."""
 
@@ -216,8 +218,10 @@ _TYPED: dict[str, Callable[[list[Any]], ValueTest]] = {
 def spec_literal(spec: list[Any]) -> str:
     """The longest literal any value matching the spec must contain ("" when none is known)."""
     kind = spec[0]
-    if kind in STRING_KINDS or kind in ("ceq", "cprefix", "csuffix", "ccontains"):
+    if kind in STRING_KINDS:  # lowercased as the test lowercases the value
         return str(spec[1])
+    if kind in ("ceq", "cprefix", "csuffix", "ccontains"):  # the gates lowercase it alone, as no text might
+        return gate_literal([str(spec[1])], caseless=False)
     if kind == "glob":
         return str(spec[2])
     if kind == "re":

@@ -30,6 +30,7 @@ per-event compiler and the batch evaluator both want them.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,7 @@ from sigma.types import (
     SpecialChars,
 )
 
+from secops.detect.event_text import gate_literal
 from secops.detect.modifiers import RE2_OPTIONS
 from secops.errors import RuleError
 
@@ -205,7 +207,7 @@ def string_spec(value: SigmaString) -> Spec:
             out.append(".")
         else:
             out.append(re2.escape(part))
-    longest = max((p for p in parts if isinstance(p, str)), key=len, default="")
+    longest = gate_literal((p for p in parts if isinstance(p, str)), caseless=not cased)
     return ["glob", ("(?s)" if cased else "(?si)") + "".join(out), longest, cased]
 
 
@@ -242,27 +244,42 @@ def regex_spec(value: SigmaRegularExpression) -> Spec:
         re2.compile(f"(?{flags}){pattern}" if flags else pattern, RE2_OPTIONS)
     except re2.error as exc:
         raise RuleError(f"regular expression {pattern!r} is outside the linear-time subset: {exc}") from exc
-    return ["re", pattern, flags, regex_literal(pattern)]
+    return ["re", pattern, flags, regex_literal(pattern, flags)]
 
 
-def regex_literal(pattern: str) -> str:
+READ_OTHERWISE_BY_RE2 = ("[:", "{,")
+"""Text RE2 reads otherwise than Python's parser, which finds a regex's literals.
+
+``[[:digit:]]x`` is a POSIX class then ``x`` for RE2, but a set holding ``[``,
+``:``, ``d`` … then the literal ``]x`` for Python; ``a{,3}`` is literal text
+for RE2 and a repeat for Python. A pattern holding either gets no literal.
+"""
+
+
+def regex_literal(pattern: str, flags: str = "") -> str:
     """The longest run of plain characters every match of the regex must contain ("" if none).
 
     Only top-level, mandatory literals count: anything under an alternation or an
     optional repeat is skipped, so the run is a necessary condition for a match.
+    Python's parser finds them, so a pattern it may read otherwise than RE2
+    (``READ_OTHERWISE_BY_RE2``) has none. A caseless regex (flag ``i`` or a
+    leading ``(?i)``) keeps only what the gates can find (``gate_literal``).
     """
+    if any(syntax in pattern for syntax in READ_OTHERWISE_BY_RE2):
+        return ""
     try:
-        parsed = sre_parse.parse(pattern)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "possible nested set": Python's advice on its own syntax
+            parsed = sre_parse.parse(pattern)
     except (re.error, OverflowError, RecursionError):
         return ""
-    best, run = "", []
+    runs, run = [], []
     for op, arg in parsed:
         if op is sre_constants.LITERAL:
             run.append(chr(arg))
-            continue
-        if len(run) > len(best):
-            best = "".join(run)
-        run = []
-    if len(run) > len(best):
-        best = "".join(run)
-    return best
+        else:
+            runs.append("".join(run))
+            run = []
+    runs.append("".join(run))
+    caseless = "i" in flags or bool(parsed.state.flags & sre_constants.SRE_FLAG_IGNORECASE)
+    return gate_literal(runs, caseless)

@@ -25,15 +25,15 @@ from typing import Any
 import ahocorasick
 
 from secops.detect.compile import Anchor, getter
-from secops.detect.event_text import json_text, literal_key
+from secops.detect.event_text import gate_text, json_text, literal_key
 from secops.detect.modifiers import text
 from secops.types import Event
 
 
 def haystack(event: Event) -> str | None:
-    """The event as lowercased JSON without ``event.original``; None if it cannot be serialised."""
+    """The event as lowercased JSON without ``event.original`` (``gate_text``); None if it cannot be serialised."""
     text = json_text(event)
-    return None if text is None else text.decode().lower()
+    return None if text is None else gate_text(text.decode().lower())
 
 
 class _Group:

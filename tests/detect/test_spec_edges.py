@@ -7,7 +7,15 @@ with the prefilter (``match``), without it (``match_all``) and per batch
 
 from __future__ import annotations
 
+import random
+import sys
+
 import pytest
+import re2
+
+from secops.detect.event_text import gate_literal, gate_text
+from secops.detect.modifiers import RE2_OPTIONS
+from secops.detect.plan import regex_literal
 
 HEAD = """
 title: t
@@ -53,3 +61,100 @@ def test_fieldref_relates_the_two_fields_as_its_modifier_says(detector, modifier
         {"f": "xxabxcxx", "g": "abc"},
     ]
     assert three_paths(detector, f"  s: {{f|{modifiers}: g}}\n  condition: s", events) == expected
+
+
+# -- regex literals: what Python's parser may misread ---------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")  # pySigma compiles it with Python's re
+def test_posix_classes_read_as_re2_reads_them(detector) -> None:
+    # Python's parser reads [[:digit:]] as a set holding '[' ':' 'd' ... then the literal ']xyz'.
+    assert regex_literal("[[:digit:]]xyz") == ""
+    events = [{"f": "1xyz"}, {"f": "]xyz"}, {"f": "axyz"}]
+    assert three_paths(detector, "  s: {f|re: '[[:digit:]]xyz'}\n  condition: s", events) == [True, False, False]
+    negated = [{"f": "a1xyz"}, {"f": "abxyz"}]
+    assert three_paths(detector, "  s: {f|re: 'a[[:^alpha:]]xyz'}\n  condition: s", negated) == [True, False]
+
+
+def test_a_repeat_without_lower_bound_is_literal_text_for_re2(detector) -> None:
+    assert regex_literal("ab{,3}cd") == ""
+    events = [{"f": "xab{,3}cdx"}, {"f": "abbcd"}]
+    assert three_paths(detector, "  s: {f|re: 'ab{,3}cd'}\n  condition: s", events) == [True, False]
+
+
+def test_regex_literals_are_found_where_nothing_is_in_doubt() -> None:
+    assert regex_literal(r"\\cmd\.exe /c") == "\\cmd.exe /c"
+    assert regex_literal("abc+de") == "ab"
+    assert regex_literal("a|bcd") == ""
+    assert regex_literal("(?i)kernel32") == "kernel32"
+    assert regex_literal("powershell", "i") == "powershell"  # RE2 folds s with ſ: gate_text spells ſ as s too
+
+
+TOKENS = [
+    *"abskxSK[]:^-.*+?{},1()| \n\\\u017f\u212a\u03a3\u03c3$",
+    *[r"\d", r"\.", r"\[", r"\x41", r"\z", "[[:digit:]]", "[[:alpha:]]", "[[.a.]]", "[]a]", "[^a]"],
+    *["(?i)", "(?s)", "(?:", "(?i:", "{2}", "{,2}", "{1,}"],
+]
+TEXT = "absxkSKX[]:^-.{},12\u017f\u212a\u03a3\u03c3\u03c2 \n0A"
+
+
+def test_the_gates_find_the_regex_literal_in_every_match() -> None:
+    """A small fuzz: random patterns RE2 takes, random texts; a match without the literal is a lost alert."""
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(20_000):
+        pattern = "".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 6)))
+        flags = rng.choice(["", "", "i"])
+        try:
+            compiled = re2.compile(f"(?{flags}){pattern}" if flags else pattern, RE2_OPTIONS)
+        except re2.error:
+            continue
+        literal = regex_literal(pattern, flags).lower()
+        if not literal:
+            continue
+        for _ in range(10):
+            text = "".join(rng.choice(TEXT) for _ in range(rng.randint(0, 8)))
+            text = text[:3] + pattern.replace("\\", "") + text[3:] if rng.random() < 0.5 else text
+            if compiled.search(text) is not None:
+                checked += 1
+                assert literal in gate_text(text.lower()), (pattern, flags, literal, text)
+    assert checked > 1_000
+
+
+# -- case folding: RE2's (?i) against the gates' lowercasing -----------------------------------
+
+
+def test_re2_folds_only_s_and_k_of_ascii_beyond_ascii() -> None:
+    """What ``event_text`` relies on (``_CUT_CASELESS``, ``gate_text``), over every code point."""
+    beyond = "".join(chr(c) for c in range(0x80, sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    folded = {m.group() for m in re2.finditer("(?i)[a-z]", beyond)}
+    assert folded == {"\u017f", "\u212a"}  # ſ (s) and the Kelvin sign (k)
+    assert "\u212a".lower() == "k" and "\u017f".lower() != "s"
+
+
+def test_gate_literal_cuts_where_lowercasing_could_differ() -> None:
+    assert gate_literal(["class"], caseless=True) == "class"
+    assert gate_literal(["\u0391\u0392\u03a3\u0393"], caseless=False) == "\u0391\u0392"
+    assert gate_literal(["abcd", "xyz\u00e9uvwxy"], caseless=True) == "uvwxy"
+    assert gate_literal(["abcd", "xyz\u00e9uvwxy"], caseless=False) == "xyz\u00e9uvwxy"
+
+
+def test_the_gates_spell_long_s_also_as_s() -> None:
+    assert gate_text('{"f":"cla\u017f\u017f"}') == '{"f":"cla\u017f\u017f"}\n{"f":"class"}'
+    assert gate_text('{"f":"class"}') == '{"f":"class"}'
+
+
+@pytest.mark.parametrize(
+    ("detection", "event"),
+    [
+        ("  s: {f|re|i: 'class'}\n  condition: s", {"f": "cla\u017f\u017f"}),
+        ("  s: {f|re: '(?i)class'}\n  condition: s", {"f": "CLA\u017f\u017f"}),
+        ("  s: {f: 'class*x?'}\n  condition: s", {"f": "cla\u017f\u017f xy"}),
+        ("  kw: ['class*x?']\n  condition: kw", {"f": "cla\u017f\u017f xy"}),
+        ("  s: {f|re|i: 'kelvin'}\n  condition: s", {"f": "\u212aelvin"}),
+        ("  s: {f|re: '\u0391\u0392\u03a3'}\n  condition: s", {"f": "\u0391\u0392\u03a3\u0391"}),
+        ("  s: {f|cased|contains: '\u0391\u0392\u03a3'}\n  condition: s", {"f": "\u0391\u0392\u03a3\u0391"}),
+    ],
+)
+def test_what_re2_matches_the_gates_let_through(detector, detection: str, event: dict) -> None:
+    assert three_paths(detector, detection, [event, {"f": "unrelated"}]) == [True, False]
