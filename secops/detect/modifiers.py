@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import operator
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -49,17 +50,30 @@ def text(value: Any) -> str | None:
     return None
 
 
+_NUMERAL = re.compile(r"[ \t\n\r\f\v]*([+-]?[0-9]+)(\.[0-9]+)?[ \t\n\r\f\v]*")
+"""Numeric text: a plain decimal numeral, as Elasticsearch's coercion reads one into a numeric field.
+
+Surrounding whitespace and leading zeros are taken; what ``float`` takes beyond
+that (``4.624e3``, ``4_624``, ``infinity``, ``nan``, non-ASCII digits) is text.
+"""
+
+
 def number(value: Any) -> float | None:
-    """A numeric event value, from a number or numeric text; booleans are not numbers."""
+    """A numeric event value, from a number or a decimal numeral (``_NUMERAL``); booleans are not numbers."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return value
     if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
+        if value.isdigit() and value.isascii() and len(value) <= 19:  # most numeric text: no regex needed
+            return int(value)
+        found = _NUMERAL.fullmatch(value)
+        if found is None:
             return None
+        whole, fraction = found.groups()
+        if fraction or len(whole) > 19:  # longer: Python's int() of long text is slow, and capped
+            return float(whole + (fraction or ""))
+        return int(whole)
     return None
 
 

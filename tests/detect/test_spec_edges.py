@@ -14,7 +14,7 @@ import pytest
 import re2
 
 from secops.detect.event_text import gate_literal, gate_text
-from secops.detect.modifiers import RE2_OPTIONS
+from secops.detect.modifiers import RE2_OPTIONS, number
 from secops.detect.plan import regex_literal
 
 HEAD = """
@@ -158,3 +158,27 @@ def test_the_gates_spell_long_s_also_as_s() -> None:
 )
 def test_what_re2_matches_the_gates_let_through(detector, detection: str, event: dict) -> None:
     assert three_paths(detector, detection, [event, {"f": "unrelated"}]) == [True, False]
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+
+def test_numeric_text_is_a_plain_decimal_numeral() -> None:
+    assert [number(v) for v in ["4624", " 4624\n", "04624", "-3.5", "+7"]] == [4624, 4624, 4624, -3.5, 7]
+    rejected = ["4.624e3", "4_624", "inf", "-Infinity", "nan", "0x10", ".5", "5.", "\uff14\uff16", "\u00a04624", ""]
+    assert [number(v) for v in rejected] == [None] * len(rejected)
+    assert number("9007199254740993") == 9007199254740993  # exact, not rounded through a float
+    assert number("1" * 5000) == float("inf")  # long text costs no quadratic int()
+
+
+def test_a_number_matches_decimal_text_only(detector) -> None:
+    values = ["4624", " 4624 ", "04624", "4624.0", "4.624e3", "4_624", "\uff14\uff16\uff12\uff14", 4624]
+    expected = [True, True, True, True, False, False, False, True]
+    assert three_paths(detector, "  s: {f: 4624}\n  condition: s", [{"f": v} for v in values]) == expected
+
+
+def test_comparisons_ignore_infinity_nan_and_underscores(detector) -> None:
+    values = ["infinity", "inf", "nan", "1_000", "1e3", "6", "6.5", 6]
+    expected = [False, False, False, False, False, True, True, True]
+    assert three_paths(detector, "  s: {f|gt: 5}\n  condition: s", [{"f": v} for v in values]) == expected
+    assert three_paths(detector, "  s: {f|lt: 5}\n  condition: s", [{"f": "-inf"}, {"f": "-1"}]) == [False, True]
