@@ -13,10 +13,12 @@ header (with or without host, with or without year). The text of each id is
 described in ``cisco_asa_messages`` (a data table: patterns and ECS
 classification). FTD's Firepower events (430001–430005) are ``Key: value``
 lists and are read as such. Mapping follows Elastic's ``cisco_asa`` and
-``cisco_ftd`` integrations: endpoints, NAT (``mapped_*``), interfaces,
-users, ACL names, bytes and durations; leftovers under ``cisco.asa.*`` or
-``cisco.ftd.*``. Elastic's FTD integration types rule messages as ``info``
-without an outcome; FTD lines do the same here.
+``cisco_ftd`` integrations: endpoints, NAT (``mapped_*`` as written; in
+``*.nat`` only the address or port that differs from the real one, since
+ASA repeats an untranslated pair), interfaces, users, ACL names, bytes and
+durations; leftovers under ``cisco.asa.*`` or ``cisco.ftd.*``. Elastic's
+FTD integration types rule messages as ``info`` without an outcome; FTD
+lines do the same here.
 
 Reference: Cisco ASA Series Syslog Messages; Cisco Secure Firewall Threat Defense Syslog Messages.
 """
@@ -90,7 +92,9 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     for found in _PLACEHOLDER.finditer(pattern):
         out.append(_literal(pattern[pos : found.start()]))
         name, mode = found.groups()
-        if name in ("src", "dst"):
+        if name == "_":
+            out.append(r"\S+")
+        elif name in ("src", "dst"):
             out.append(_ENDPOINT.format(p=name))
         elif name in ("src_nat", "dst_nat"):
             out.append(_MAPPED.format(p=name[:3]))
@@ -267,15 +271,19 @@ def _side(
     nat_port: str | None,
     user: str | None,
 ) -> None:
-    """NAT address, port and user of one side, in ECS and under the vendor's own names."""
+    """NAT address, port and user of one side, under the vendor's own names as written and in ECS
+    where they say something: ASA writes the mapped pair even when nothing was translated, and a
+    ``nat`` address or port equal to the real one is left out (as Elastic's pipeline does)."""
     ip = net.ip(nat_ip)
     if ip:
-        endpoint["nat"] = {"ip": ip}
         vendor[f"mapped_{side}_ip"] = ip
+        if ip != endpoint.get("ip"):
+            endpoint["nat"] = {"ip": ip}
     port = net.port(nat_port or None)
     if port is not None:
-        endpoint.setdefault("nat", {})["port"] = port
         vendor[f"mapped_{side}_port"] = port
+        if port != endpoint.get("port"):
+            endpoint.setdefault("nat", {})["port"] = port
     if user:
         endpoint["user"] = {"name": user.rsplit("\\", 1)[-1]}
         vendor[f"{side}_username"] = user

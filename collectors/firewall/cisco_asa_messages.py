@@ -14,6 +14,8 @@ spaces, and placeholders:
     a mapped endpoint in parentheses, ``(address[/port])``, maybe followed by ``(user)``
 ``{name}``
     one word; ``{name*}`` as little text as possible; ``{name+}`` the rest
+``{_}``
+    one word, read past and not kept
 
 Names with a meaning: ``src_ip src_port src_if src_user`` (and ``dst_``),
 ``direction transport connection_id rule user verdict bytes duration
@@ -247,20 +249,18 @@ MESSAGES: dict[str, Message] = {
         NET,
         CONN_END,
     ),
+    # faddr/gaddr/laddr carry ICMP identifiers after the slash (Cisco: icmp_seq_num), not ports.
     "302020": Message(
         (
-            "Built {direction} {transport} connection for faddr {dst_ip}/{dst_port} gaddr {src_nat_ip}/{src_nat_port}"
-            " laddr {src_ip}/{src_port}{rest*}",
+            "Built {direction} {transport} connection for faddr {dst_ip}/{_} gaddr {src_nat_ip}/{_} laddr {src_ip}/{_}"
+            "{rest*}",
         ),
         "flow-creation",
         NET,
         CONN_START,
     ),
     "302021": Message(
-        (
-            "Teardown {transport} connection for faddr {dst_ip}/{dst_port} gaddr {src_nat_ip}/{src_nat_port} laddr"
-            " {src_ip}/{src_port}{rest*}",
-        ),
+        ("Teardown {transport} connection for faddr {dst_ip}/{_} gaddr {src_nat_ip}/{_} laddr {src_ip}/{_}{rest*}",),
         "flow-expiration",
         NET,
         CONN_END,

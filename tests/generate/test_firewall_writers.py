@@ -76,9 +76,10 @@ def expected(fmt: str, flow: Flow, event: dict[str, Any]) -> dict[str, Any]:
         want["user"] = None  # no identity firewall at the ASA site
         code = ecs.get(event, "event.code")
         if code in ("302013", "302015"):
-            # Built: real address with its mapped one in parentheses; the real server is inside.
+            # Built: real address with its mapped one in parentheses; the real server is inside. The
+            # mapped port repeats the real one (no port translation), so the parser keeps no nat.port.
             if flow.nat_dst:
-                want["destination.ip"], want["destination.nat"] = flow.nat_dst, (flow.dst, flow.dport)
+                want["destination.ip"], want["destination.nat"] = flow.nat_dst, (flow.dst, None)
         elif code in ("302014", "302016"):
             # Teardown: no mapped addresses, and the outside end written first. The parser (like
             # Elastic's) reads that end as the source, so an outbound session comes back reversed.

@@ -43,15 +43,15 @@ COMPARED = [
 THRESHOLD = 0.95
 KNOWN: dict[str, tuple[float, str]] = {
     "cisco_asa": (
-        0.75,
-        "Elastic keeps no NAT port for connection messages (302013-302021, 805001: only the mapped "
-        "address), no NAT object where the mapped address is the real one (805002), and reads no NAT or "
-        "no address at all from cluster stub connections (302022-302027); we keep what the line says.",
+        0.89,
+        "Elastic reads no NAT from cluster stub connections (302022), no address at all from the other "
+        "stubs (302024-302027), and none from 710006 when one of its addresses is malformed; we keep what "
+        "the line says.",
     ),
     "cisco_ftd": (
-        0.80,
-        "as cisco_asa (210007's mapped = real address), and Elastic reads no addresses from some FTD "
-        "messages (313005, 852002, 305013): we take them into related.ip, and 313005's firewall-rule action.",
+        0.88,
+        "Elastic reads no addresses from some FTD messages (852002, 305013, and 313005 whose %FTD tag "
+        "carries a suffix): we take them into related.ip, and 313005's firewall-rule action.",
     ),
     "checkpoint": (
         0.90,
