@@ -78,11 +78,19 @@ class CorrelationPlan:
     ref: RuleRef
     emit: bool = True
     percentile: int | None = None
+    more_values: list[list[str]] | None = None
+    """value_count over several fields: per reference, the mapped fields after the first (in ``fields``).
+
+    The spec links the fields by AND: each field's distinct count must meet the
+    condition. A hit's value is then the list of the fields' values.
+    """
 
     @property
     def fingerprint(self) -> str:
         """What carried state must agree with: the same definition over the same rules."""
         body = {k: v for k, v in asdict(self).items() if k not in ("ref", "refs", "emit")}
+        if self.more_values is None:  # one value field: the fingerprint it had before several were counted
+            del body["more_values"]
         return hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
 
     def to_data(self) -> dict[str, Any]:
@@ -165,20 +173,20 @@ def _plan(corr: SigmaCorrelationRule, ident: str, ref: RuleRef, ruleset: RuleSet
         raise RuleError("extended (boolean) correlation conditions are not supported")
     if not corr.rules:
         raise RuleError("correlation references no rules")
-    value_field = condition.fieldref
-    if isinstance(value_field, list):
-        value_field = value_field[0] if value_field else None
+    value_fields = _value_fields(corr.type.name.lower(), condition.fieldref)
     refs: list[list[Any]] = []
     ref_ids: list[str] = []
     fields: list[list[Any]] = []
+    more: list[list[str]] = []
     for reference in corr.rules:
         target = reference.rule
         base = _base_rule(target)
         refs.append(["corr" if isinstance(target, SigmaCorrelationRule) else "rule", -1])
         ref_ids.append(rule_id(target, ruleset.origin(target)))
         group = correlation_fields(corr, base, corr.group_by or [])
-        value = correlation_fields(corr, base, [value_field])[0] if value_field else None
-        fields.append([group, value])
+        values = correlation_fields(corr, base, value_fields)
+        fields.append([group, values[0] if values else None])
+        more.append(values[1:])
     plan = CorrelationPlan(
         id=ident,
         type=corr.type.name.lower(),
@@ -191,9 +199,18 @@ def _plan(corr: SigmaCorrelationRule, ident: str, ref: RuleRef, ruleset: RuleSet
         fields=fields,
         ref=ref,
         percentile=getattr(condition, "percentile", None),
+        more_values=more if len(value_fields) > 1 else None,
     )
     _measure(plan)  # refuses unsupported types now rather than at the first firing
     return plan
+
+
+def _value_fields(kind: str, fieldref: str | list[str] | None) -> list[str]:
+    """The condition's ``field``: several only for value_count, whose spec links them by AND."""
+    names = (fieldref if isinstance(fieldref, list) else [fieldref]) if fieldref else []
+    if len(names) > 1 and kind != "value_count":
+        raise RuleError(f"{kind} takes one field, not several ({', '.join(names)}): only value_count counts several")
+    return names
 
 
 class Correlator:
@@ -224,10 +241,13 @@ class Correlator:
             self._record(number_, position, moment, [event])
 
     def _record(self, number_: int, position: int, moment: float, events: list[Event]) -> None:
-        group_fields, value_field = self.plans[number_].fields[position]
+        plan = self.plans[number_]
+        group_fields, value_field = plan.fields[position]
         last = events[-1]
         group = tuple(_one(ecs.get(last, f)) for f in group_fields)
         value = ecs.get(last, value_field) if value_field else None
+        if plan.more_values is not None:
+            value = [value, *(ecs.get(last, f) for f in plan.more_values[position])]
         self.fresh[number_].append(Hit(moment, position, group, value, events))
         if moment > self.clock:
             self.clock = moment
@@ -288,7 +308,7 @@ def evaluate(plan: CorrelationPlan, hits: list[Hit], clock: float | None = None)
     ``clock`` None judges every window (the end of the stream).
     """
     measure = _measure(plan)
-    op, threshold = OPS[plan.op], plan.count
+    holds = _holds(plan, measure)
     growing = plan.op in ("gt", "gte") and plan.type in GROWING_TYPES
     groups: dict[tuple[str, ...], list[Hit]] = defaultdict(list)
     for hit in hits:
@@ -297,7 +317,7 @@ def evaluate(plan: CorrelationPlan, hits: list[Hit], clock: float | None = None)
     rest: list[Hit] = []
     for key in sorted(groups):
         series = sorted(groups[key], key=lambda h: h.time)
-        windows, open_from = _windows(series, plan.span, growing, lambda w: op(measure(w), threshold), measure, clock)
+        windows, open_from = _windows(series, plan.span, growing, holds, measure, clock)
         for start, end, window, value in windows:
             events = [e for h in window for e in h.events]
             out.append(Firing(plan, start, end, dict(zip(plan.group_by, key, strict=False)), events, value))
@@ -345,11 +365,29 @@ def _windows(
     return out, n
 
 
+def _holds(plan: CorrelationPlan, measure: Callable[[list[Hit]], float]) -> Callable[[list[Hit]], bool]:
+    """Whether a window meets the condition: for value_count over several fields, every field's count does."""
+    op, threshold = OPS[plan.op], plan.count
+    if plan.more_values is not None:
+        counts = _value_counts(1 + len(plan.more_values[0]))
+        return lambda w: all(op(count, threshold) for count in counts(w))
+    return lambda w: op(measure(w), threshold)
+
+
+def _value_counts(width: int) -> Callable[[list[Hit]], list[int]]:
+    """Distinct values per field, for hits whose value is one value per field."""
+    return lambda w: [len({_one(h.value[i]) for h in w if h.value[i] is not None}) for i in range(width)]
+
+
 def _measure(plan: CorrelationPlan) -> Callable[[list[Hit]], float]:
+    """What a window is judged by; with several value_count fields, the count that decides (``_holds`` judges)."""
     kind = plan.type
     refs = len(plan.refs)
     if kind == "event_count":
         return len
+    if kind == "value_count" and plan.more_values is not None:
+        counts, decides = _value_counts(1 + len(plan.more_values[0])), max if plan.op in ("lt", "lte") else min
+        return lambda w: decides(counts(w))
     if kind == "value_count":
         return lambda w: len({_one(h.value) for h in w if h.value is not None})
     if kind == "temporal":

@@ -10,12 +10,15 @@ from __future__ import annotations
 import random
 import sys
 
+import orjson
 import pytest
 import re2
 
+from secops.detect.detector import Detector
 from secops.detect.event_text import gate_literal, gate_text
 from secops.detect.modifiers import RE2_OPTIONS, number
 from secops.detect.plan import regex_literal
+from tests.detect.test_correlations import corr, ev
 
 HEAD = """
 title: t
@@ -24,6 +27,7 @@ taxonomy: ecs
 logsource: {product: test}
 detection:
 """
+CORRELATION = "44444444-4444-4444-8444-444444444444"
 
 
 def three_paths(detector, detection: str, events: list[dict]) -> list[bool]:
@@ -182,3 +186,67 @@ def test_comparisons_ignore_infinity_nan_and_underscores(detector) -> None:
     expected = [False, False, False, False, False, True, True, True]
     assert three_paths(detector, "  s: {f|gt: 5}\n  condition: s", [{"f": v} for v in values]) == expected
     assert three_paths(detector, "  s: {f|lt: 5}\n  condition: s", [{"f": "-inf"}, {"f": "-1"}]) == [False, True]
+
+
+# -- value_count over several fields ---------------------------------------------------------
+
+TWO_FIELDS = corr(
+    "  type: value_count\n  rules: [failed]\n  group-by: [source.ip]\n  timespan: 10s\n"
+    "  condition: {field: [user.name, host.name], gte: 2}\n"
+)
+
+
+def fired_both_ways(detector, rule: str, events: list[dict]) -> int:
+    """Firings of the correlation, with matches found per batch and per event (they must agree)."""
+    det = detector(rule)
+    assert det.ruleset.problems == [], det.ruleset.problems
+    batch = [a for a in det.run(events) if a.rule.id == CORRELATION]
+    single = det.fresh()
+    for event in events:
+        single.process(event)
+    assert len([a for a in single.finish() if a.rule.id == CORRELATION]) == len(batch)
+    return len(batch)
+
+
+def test_value_count_fields_are_linked_by_and(detector) -> None:
+    # The spec: "When you use multiple values in `field` they are linked by an **AND**."
+    one_host = [ev(0, user="a", host={"name": "h1"}), ev(1, user="b", host={"name": "h1"})]
+    assert fired_both_ways(detector, TWO_FIELDS, one_host) == 0
+    two_hosts = [ev(0, user="a", host={"name": "h1"}), ev(1, user="b", host={"name": "h2"})]
+    assert fired_both_ways(detector, TWO_FIELDS, two_hosts) == 1
+    one_user = [ev(0, user="a", host={"name": "h1"}), ev(1, user="a", host={"name": "h2"})]
+    assert fired_both_ways(detector, TWO_FIELDS, one_user) == 0
+
+
+def test_value_count_fields_and_a_falling_condition(detector) -> None:
+    rule = TWO_FIELDS.replace("gte: 2", "lt: 2")
+    first = ev(0, user="a", host={"name": "h1"})
+    assert fired_both_ways(detector, rule, [first, ev(1, user="a", host={"name": "h1"})]) == 1
+    # Each field must have fewer than two values: one user on two hosts does not do.
+    assert fired_both_ways(detector, rule, [first, ev(1, user="a", host={"name": "h2"})]) == 0
+
+
+@pytest.mark.parametrize(("second_host", "fires"), [("h2", True), ("h1", False)])
+def test_value_count_fields_survive_the_cache_and_a_carried_window(tmp_path, second_host: str, fires: bool) -> None:
+    path = tmp_path / "corr.yml"
+    path.write_text(TWO_FIELDS, "utf-8")
+    Detector.load([path], cache_dir=tmp_path / "cache")
+    cached = Detector.load([path], cache_dir=tmp_path / "cache")
+    assert cached.compiled.cache == "hit"
+    first = cached.fresh()
+    first.process_batch([ev(0, user="a", host={"name": "h1"})])
+    first.checkpoint()
+    state = orjson.loads(orjson.dumps(first.correlation_state()))
+    second = cached.fresh()
+    second.resume(state)
+    second.process_batch([ev(5, user="b", host={"name": second_host})])
+    assert [a.rule.id for a in second.finish()] == ([CORRELATION] if fires else [])
+
+
+def test_several_fields_elsewhere_are_refused_by_name(detector) -> None:
+    rule = corr(
+        "  type: value_sum\n  rules: [failed]\n  group-by: [source.ip]\n  timespan: 10s\n"
+        "  condition: {field: [source.bytes, destination.bytes], gte: 2}\n"
+    )
+    [problem] = [str(p) for p in detector(rule).ruleset.problems]
+    assert "value_sum" in problem and "source.bytes, destination.bytes" in problem
