@@ -9,14 +9,19 @@ A batch is written to a hidden temp file, fsynced and renamed into place, and
 only then made live in the catalog together with its sources' checkpoints.
 Readers take the live list from the catalog, so they never wait on a writer
 and never see a partial file. Compaction writes a merged copy and swaps it in;
-replaced files are deleted after a grace period. Retention drops whole days.
+retention retires whole days. Either way a retired file stays on disk for a
+grace period, so a query that listed it just before still reads it; the next
+prune, compact or write after that deletes it, and a day's folder goes with
+its last file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +38,7 @@ from secops.errors import CorruptSegmentError, StoreError
 from secops.files import fsync_dir
 from secops.query import Query
 from secops.store.base import EventStore, IngestBatch, Window
-from secops.store.catalog import Catalog, Segment, upsert_checkpoints
+from secops.store.catalog import DELETE_GRACE_SECONDS, Catalog, Segment, upsert_checkpoints
 from secops.store.columns import DICTIONARY_COLUMNS, STATISTICS_COLUMNS, build_table, load_doc
 from secops.store.duck_sql import MACROS, in_cidr, literal, to_sql, values_sql
 from secops.store.sqlite import STATE_DB, write_txn
@@ -77,11 +82,14 @@ class EmbeddedEventStore(EventStore):
         self._duck: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
         self._swept = False
+        self._reaped_at = -DELETE_GRACE_SECONDS
 
     # -- writing -------------------------------------------------------------------
     def write(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> int:
         if not self._swept:
             self._sweep_orphans()
+        elif time.monotonic() - self._reaped_at >= DELETE_GRACE_SECONDS:
+            self._reap_retired()  # a long-running writer deletes what retired while it ran
         if not events:
             if checkpoints:
                 with write_txn(self.catalog.conn) as conn:
@@ -116,7 +124,12 @@ class EmbeddedEventStore(EventStore):
         final = folder / f"{stem}.parquet"
         temp = folder / f".{stem}.parquet.tmp"
         written.extend([temp, final])
-        with temp.open("wb") as fh:
+        try:
+            fh = temp.open("wb")
+        except FileNotFoundError:  # a prune removed the folder, empty then, in between
+            folder.mkdir(exist_ok=True)
+            fh = temp.open("wb")
+        with fh:
             pq.write_table(
                 table,
                 fh,
@@ -142,8 +155,9 @@ class EmbeddedEventStore(EventStore):
             bytes=final.stat().st_size,
         )
 
-    def _sweep_orphans(self) -> None:
-        """Delete files of batches that will never commit, and temp files of dead writers."""
+    def _sweep_orphans(self) -> int:
+        """Delete files of batches that will never commit, temp files of dead writers, and retired
+        files whose grace period is over (their number is returned)."""
         self._swept = True
         self.catalog.reap_abandoned()
         aborted = self.catalog.aborted_batches()
@@ -152,8 +166,22 @@ class EmbeddedEventStore(EventStore):
             match = _NAME.match(name)
             if match and int(match.group(1)) in aborted:
                 path.unlink(missing_ok=True)
-        for stale in self.catalog.expired_dead():
-            (self.root / stale).unlink(missing_ok=True)
+        return self._reap_retired()
+
+    def _reap_retired(self) -> int:
+        """Delete the files of retired segments whose grace period is over, and the day folders left empty."""
+        self._reaped_at = time.monotonic()
+        stale = self.catalog.expired_dead()
+        for path in stale:
+            (self.root / path).unlink(missing_ok=True)
+        for folder in {(self.root / path).parent for path in stale}:
+            self._remove_if_empty(folder)
+        return len(stale)
+
+    @staticmethod
+    def _remove_if_empty(folder: Path) -> None:
+        with contextlib.suppress(OSError):  # not empty (a writer may be adding a segment now), or gone
+            folder.rmdir()
 
     # -- reading -------------------------------------------------------------------
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -365,19 +393,25 @@ class EmbeddedEventStore(EventStore):
             )
 
     def prune(self, older_than: timedelta) -> dict[str, Any]:
+        """Retire the days before the cutoff; their files go once the grace period is over.
+
+        Deleting at once made a query that had just listed those segments fail ("No files
+        found"). Retired files of earlier prunes and compactions whose grace is over, and
+        orphans of aborted batches, are deleted now, as is each old day's folder once empty.
+        """
         cutoff = datetime.now(UTC) - older_than
-        gone = self.catalog.drop_days_before(cutoff.date().isoformat())
-        for segment in gone:
-            (self.root / segment.path).unlink(missing_ok=True)
-        for day in {s.day for s in gone}:
-            folder = self.root / f"day={day}"
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+        oldest_kept = cutoff.date().isoformat()
+        gone = self.catalog.drop_days_before(oldest_kept)
+        removed = self._sweep_orphans()
+        for folder in self.root.glob("day=*"):
+            if folder.name.removeprefix("day=") < oldest_kept:
+                self._remove_if_empty(folder)
         return {
             "cutoff": ecs.format_ts(cutoff),
             "partitions_deleted": len({s.day for s in gone}),
             "segments_deleted": len(gone),
             "events_deleted": sum(s.rows for s in gone),
+            "files_removed": removed,
         }
 
     def compact(self) -> dict[str, Any]:
@@ -392,8 +426,7 @@ class EmbeddedEventStore(EventStore):
                 if len(group) > 1:
                     self._merge(day, group)
                     merged += len(group)
-        for stale in self.catalog.expired_dead():
-            (self.root / stale).unlink(missing_ok=True)
+        self._reap_retired()
         after = self.catalog.live()
         return {
             "segments_before": len(before),
