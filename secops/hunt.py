@@ -2,25 +2,34 @@
 
 Supported, as in Kibana's Lucene mode::
 
-    user.name:alice AND event.outcome:failure        fields, AND / OR / NOT, ( ), -x, +x
+    user.name:alice AND event.outcome:failure        fields, AND / OR / NOT, && / ||, ( ), -x, +x
     host.name:ws-*   process.name:power?hell.exe     wildcards (* and ?)
     destination.port:[1 TO 1023]  bytes:{0 TO *}     ranges, inclusive [ ] or exclusive { }
     source.bytes:>=1000  @timestamp:<2026-11-02       comparisons
     source.ip:10.0.0.0/8   destination.ip:"2001:db8::/32"   CIDR on IP fields
     _exists_:user.name   user.name:*                 presence
-    "failed password"   mimikatz                      free text in the raw record
+    "failed password"   mimikatz   Fail*password      free text in the raw record
 
-Terms written side by side without an operator must *all* match (Kibana's
-KQL behaviour; raw Lucene would OR them). Matching on a field is exact and
-case-sensitive, as on an Elasticsearch keyword field; free text is a
-case-insensitive substring. Regular expressions, fuzzy and proximity
-searches are refused: they would run on attacker-controlled text, and the
-store backends cannot give them the same meaning.
+Terms written side by side without an operator must *all* match (a
+``query_string`` with ``default_operator: AND``; Lucene's default would OR
+them), and that implicit AND binds like an explicit one, tighter than OR:
+``a b OR c`` is ``(a AND b) OR c``, and ``a OR b c`` is ``a OR (b AND c)``.
+Lowercase ``and``/``or``/``not`` between terms are refused rather than
+searched as words (Lucene would search them, a silent trap); quote one to
+search it. Matching on a field is exact and case-sensitive, as on an
+Elasticsearch keyword field; free text is a case-insensitive substring.
+Wildcards and escapes mean the same in free text as in a field value:
+``Fail?d`` is a pattern, ``password\\*`` the literal text ``password*``, and a
+phrase takes ``\\"`` and ``\\\\`` as a quote and a backslash. Regular
+expressions, fuzzy and proximity searches are refused: they would run on
+attacker-controlled text, and the store backends cannot give them the same
+meaning.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -53,6 +62,11 @@ from secops.errors import UsageError
 from secops.timespec import parse_moment
 
 WILDCARDS = "*?"
+SYMBOLS = {"&&": "AND", "||": "OR"}
+"""Lucene's other spelling of the operators; luqum reads them as words."""
+OPERATOR_WORDS = frozenset({"and", "or", "not"})
+FREE_TEXT_FIELDS = ("event.original", "message")
+"""Where free text is looked for (as ``query.Text`` does): a free-text pattern is a wildcard on each."""
 MAX_DEPTH = 200
 """Levels a query tree may nest: parsing, conversion and every backend walk it recursively."""
 DATE_FIELDS = {name for name, kind in ecs.ecs_fields().items() if kind in ("date", "date_nanos")}
@@ -114,9 +128,26 @@ def _unescape(text: str) -> tuple[str, bool]:
     return "".join(out), wild
 
 
+def _phrase(raw: str) -> str:
+    """A quoted phrase's text: ``\\"`` and ``\\\\`` read as a quote and a backslash, wildcards literal."""
+    return re.sub(r'\\([\\"])', r"\1", raw[1:-1])
+
+
+def _free_text(raw: str) -> query.Query:
+    """A free-text word: a substring, or with wildcards inside it a pattern over the raw record and message."""
+    value, wild = _unescape(raw)
+    if not wild:
+        return query.Text(value)
+    inner = value.strip("*")
+    if not any(char in WILDCARDS for char in inner):
+        return query.Text(inner)  # *x* is a substring anyway
+    pattern = f"*{inner}*"
+    return query.Or(tuple(query.Wildcard(name, pattern, case_insensitive=True) for name in FREE_TEXT_FIELDS))
+
+
 def _field_value(name: str, raw: str, *, phrase: bool) -> query.Query:
     if phrase:
-        value, wild = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\"), False
+        value, wild = _phrase(raw), False
     else:
         if raw == "*":
             return query.Exists(name)
@@ -197,12 +228,14 @@ def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
                 hunt.warnings.append(f"{node.name} is not an ECS field or a known vendor field")
             return _convert(node.expr, node.name, hunt)
         case Word():
+            if node.value in SYMBOLS:
+                raise UsageError(f"{node.value} needs a query on each side", where="QUERY")
             if name is None:
-                return query.Text(_unescape(node.value)[0].strip("*"))
+                return _free_text(node.value)
             return _field_value(name, node.value, phrase=False)
         case Phrase():
             if name is None:
-                return query.Text(node.value[1:-1].replace('\\"', '"'))
+                return query.Text(_phrase(node.value))
             return _field_value(name, node.value, phrase=True)
         case Range():
             if name is None:
@@ -231,10 +264,8 @@ def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
             if _is_ip_field(name):
                 return _ip_range(name, None, value, True, node.include)
             return query.Range(name, lte=value) if node.include else query.Range(name, lt=value)
-        case AndOperation() | UnknownOperation():
-            return query.And(tuple(_convert(c, name, hunt) for c in node.children))
-        case OrOperation():
-            return query.Or(tuple(_convert(c, name, hunt) for c in node.children))
+        case AndOperation() | OrOperation() | UnknownOperation():
+            return _boolean(node, name, hunt)
         case Not() | Prohibit():
             return query.Not(_convert(node.a, name, hunt))
         case Plus():
@@ -248,3 +279,53 @@ def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
         case Fuzzy() | Proximity():
             raise UsageError(f"fuzzy and proximity searches are not supported: {node}", where="QUERY")
     raise UsageError(f"unsupported query syntax: {node}", where="QUERY")
+
+
+_BOOLEAN = (AndOperation, OrOperation, UnknownOperation)
+
+
+def _boolean(node: Item, name: str | None, hunt: Hunt) -> query.Query:
+    """A run of AND, OR, implicit and symbolic operators, with AND (however written) binding tighter than OR.
+
+    luqum gives side-by-side terms the lowest precedence (``a b OR c`` parses as
+    ``a AND (b OR c)``) and reads ``||`` and ``&&`` as words; so the run is read back in the
+    order written and regrouped: OR separates groups whose operands must all match.
+    """
+    groups: list[list[query.Query]] = [[]]
+    operator: str | None = None  # the explicit operator since the last operand, as written
+    for token in _in_order(node):
+        if token is None:
+            continue  # side by side: AND, unless an explicit operator stands between
+        if isinstance(token, Word) and token.value in SYMBOLS:
+            token = token.value
+        if isinstance(token, str):
+            if operator is not None or not groups[-1]:
+                raise UsageError(f"{token} needs a query on each side: {node}", where="QUERY")
+            operator = token
+            continue
+        if isinstance(token, Word) and token.value.lower() in OPERATOR_WORDS:
+            word = token.value
+            raise UsageError(
+                f"{word!r} would be searched as a word, not read as an operator: write {word.upper()}, "
+                f'or "{word}" to search the word',
+                where="QUERY",
+            )
+        if SYMBOLS.get(operator or "", operator) == "OR":
+            groups.append([])
+        operator = None
+        groups[-1].append(_convert(token, name, hunt))
+    if operator is not None:
+        raise UsageError(f"{operator} needs a query on each side: {node}", where="QUERY")
+    ands = [group[0] if len(group) == 1 else query.And(tuple(group)) for group in groups]
+    return ands[0] if len(ands) == 1 else query.Or(tuple(ands))
+
+
+def _in_order(node: Item) -> list[Item | str | None]:
+    """Operands and operators ("AND", "OR", None for side by side) of nested operations, as written."""
+    operator = "AND" if isinstance(node, AndOperation) else "OR" if isinstance(node, OrOperation) else None
+    tokens: list[Item | str | None] = []
+    for index, child in enumerate(node.children):
+        if index:
+            tokens.append(operator)
+        tokens.extend(_in_order(child) if isinstance(child, _BOOLEAN) else [child])
+    return tokens

@@ -1,4 +1,4 @@
-"""Hunt queries mean the same on both backends: empty lists, object arrays, addresses.
+"""Hunt queries mean the same on both backends: operators, free text, empty lists, object arrays, addresses.
 
 Each query is parsed as ``secops hunt`` parses it and run on every store; the
 expected events are written out by hand from the documents below.
@@ -81,6 +81,46 @@ def found(events: EventStore, text: str) -> set[str]:
 
 def logons(*numbers: int) -> set[str]:
     return {f"h{n:02d}" for n in numbers}
+
+
+# h00..h07 = (root|bob) x (failure|success) x (bastion|ws), in that order
+ROOT_FAILURE = logons(0, 1)
+BASTION = logons(0, 2, 4, 6)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("user.name:root event.outcome:failure OR host.name:bastion", ROOT_FAILURE | BASTION),
+        ("user.name:root AND event.outcome:failure OR host.name:bastion", ROOT_FAILURE | BASTION),
+        ("host.name:bastion OR user.name:root event.outcome:failure", ROOT_FAILURE | BASTION),
+        ("user.name:root && event.outcome:failure || host.name:bastion", ROOT_FAILURE | BASTION),
+        ("user.name:root || event.outcome:failure", logons(0, 1, 2, 3, 4, 5)),
+        ("user.name:(root || bob) && host.name:ws", logons(1, 3, 5, 7)),
+        ("(user.name:root event.outcome:failure) OR host.name:bastion", ROOT_FAILURE | BASTION),
+        ("user.name:root (event.outcome:failure OR host.name:bastion)", logons(0, 1, 2)),
+    ],
+)
+def test_side_by_side_terms_bind_like_and_and_symbols_are_operators(hunted: Stores, text: str, expected) -> None:
+    assert found(hunted.events, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Fail?d", logons(0, 1, 4, 5) | {"h10"}),
+        ("fail*password", logons(0, 1, 4, 5)),
+        ("password\\*", {"h11"}),  # the literal star, not every password
+        ('"password*"', {"h11"}),
+        ('"C:\\\\Temp"', {"h12"}),  # a phrase unescapes \\ as a field phrase does
+        ('"said \\"hi\\""', {"h13"}),
+        ("*publickey*", {"h10"}),
+    ],
+)
+def test_free_text_wildcards_and_escapes_mean_what_they_mean_in_field_values(
+    hunted: Stores, text: str, expected
+) -> None:
+    assert found(hunted.events, text) == expected
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,12 @@ def test_since_until_top_and_count(cli: Cli, loaded) -> None:
         ("message:/ev.l/", "regular expressions are not supported"),
         ("user.name:bob~2", "fuzzy"),
         ("source.ip:10.0.0.0/99", "not a network"),
+        ("user.name:bob and host.name:ws-01", "write AND"),  # Lucene would search the word "and"
+        ("host.name:ws-01 or host.name:ws-09", "write OR"),
+        ("not user.name:bob", "write NOT"),
+        ("user.name:bob ||", "|| needs a query on each side"),
+        ("&& user.name:bob", "&& needs a query on each side"),
+        ("Fail*ed\\?", "cannot mix wildcards"),
     ],
 )
 def test_bad_queries_are_usage_errors(cli: Cli, loaded, query: str, message: str) -> None:
@@ -48,3 +54,27 @@ def test_bad_queries_are_usage_errors(cli: Cli, loaded, query: str, message: str
 def test_unknown_fields_are_warned_about(cli: Cli, loaded) -> None:
     ran = cli("hunt", "usr.name:bob", "--format", "json")
     assert ran.json() == [] and "usr.name is not an ECS field" in ran.err
+
+
+def test_side_by_side_binds_tighter_than_or_and_symbols_are_operators(cli: Cli, loaded) -> None:
+    def count(query: str) -> int:
+        return int(cli("hunt", query, "--count", "--format", "json").json()["count"])
+
+    # (ws-01 AND ev-1) OR ev-2, as with an explicit AND; ev-00002 is on ws-09
+    assert count("host.name:ws-01 event.id:ev-00001 OR event.id:ev-00002") == 2
+    assert count("host.name:ws-01 AND event.id:ev-00001 OR event.id:ev-00002") == 2
+    assert count("event.id:ev-00002 OR host.name:ws-01 event.id:ev-00001") == 2
+    assert count("event.id:ev-00001 || event.id:ev-00002") == 2
+    assert count("host.name:ws-01 && event.id:(ev-00001 || ev-00002)") == 1
+    assert count('"and"') == 0  # a quoted word is still searched
+
+
+def test_free_text_patterns_and_escapes(cli: Cli, loaded) -> None:
+    def count(query: str) -> int:
+        return int(cli("hunt", query, "--count", "--format", "json").json()["count"])
+
+    assert count("Fail?d") == 120
+    assert count("fail*bob") == 120
+    assert count("#11?") == 10  # #110–#119
+    assert count("password\\*") == 0  # the literal star, which no record holds
+    assert count('"ssh2 #11"') == 11
