@@ -10,12 +10,16 @@ Mapped the way Elastic's Suricata integration does: endpoints, transport,
 Community ID and ``app_proto`` for every record; ``rule.*`` and
 ``event.severity`` for alerts; counters and times for flows; ``dns.*``,
 ``http.*``/``url.*``, ``tls.*`` and ``file.*`` for their records; the record
-itself stays under ``suricata.eve.*``.
+itself stays under ``suricata.eve.*``. Ports are numbers even where EVE
+quotes them; an address keeps Suricata's spelling (fully expanded IPv6, as
+Elastic's integration keeps it) but in lowercase, and an IPv4-mapped one is
+its IPv4 address, as Elasticsearch's ``ip`` field reads it.
 Reference: https://docs.suricata.io/en/latest/output/eve/eve-json-format.html
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import orjson
@@ -61,14 +65,10 @@ class SuricataEveParser(LineParser):
 
 
 def _endpoints(event: Event, r: dict[str, Any]) -> None:
-    if "src_ip" in r:
-        event["source"] = {"ip": r["src_ip"]}
-        if "src_port" in r:
-            event["source"]["port"] = r["src_port"]
-    if "dest_ip" in r:
-        event["destination"] = {"ip": r["dest_ip"]}
-        if "dest_port" in r:
-            event["destination"]["port"] = r["dest_port"]
+    for side, prefix in (("source", "src"), ("destination", "dest")):
+        if f"{prefix}_ip" in r:
+            event[side] = {"ip": _address(r[f"{prefix}_ip"])}
+            ecs.put_if(event, f"{side}.port", _port(r.get(f"{prefix}_port")))
     if "proto" in r:
         ecs.put(event, "network.transport", str(r["proto"]).lower())
     ecs.put_if(event, "network.community_id", r.get("community_id"))
@@ -76,3 +76,26 @@ def _endpoints(event: Event, r: dict[str, Any]) -> None:
     if r.get("vlan"):
         ecs.put(event, "network.vlan.id", str(r["vlan"][0]))
     ecs.put_if(event, "observer.ingress.interface.name", r.get("in_iface"))
+
+
+def _address(value: Any) -> Any:
+    """``2001:DB8::3`` as ``2001:db8::3``, ``::ffff:10.0.0.7`` as ``10.0.0.7``; what is no address stays as written."""
+    text = str(value)
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return value
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return text.lower()
+
+
+def _port(value: Any) -> int | None:
+    """A port as a number (EVE may quote it, ``"2000"``); None for what is no port at all."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= 65535 else None
