@@ -95,7 +95,7 @@ def _one(value: Any, kind: pa.DataType) -> Any:
             return None
         return number if -(2**31) <= number < 2**31 else None
     if pa.types.is_list(kind):
-        return [_text(v) for v in value] if isinstance(value, list) else [_text(value)]
+        return [_text(v) for v in value if v is not None] if isinstance(value, list) else [_text(value)]
     return _text(value)
 
 

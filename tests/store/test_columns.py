@@ -42,6 +42,14 @@ def test_fields_of_the_wrong_shape_are_fixed_or_nulled_and_the_document_kept() -
     assert str(2**70) in table["doc"][2]
 
 
+def test_a_null_in_a_list_column_is_no_value_not_the_text_null() -> None:
+    events = [
+        {"@timestamp": "2026-11-25T10:00:00Z", "event": {"id": "a", "category": "network"}},
+        {"@timestamp": "2026-11-25T10:00:01Z", "event": {"id": "b", "category": [None, "iam"]}},
+    ]
+    assert build(events).to_pydict()["category"] == [["network"], ["iam"]]
+
+
 def test_every_odd_event_reads_back_from_the_store(tmp_path: Path) -> None:
     store = EmbeddedEventStore(tmp_path)
     store.write(
