@@ -12,10 +12,11 @@ integration (``ssh_login`` with ``system.auth.ssh.event`` Accepted/Failed/Invali
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
+
+from collectors.firewall import net
 
 _IP = r"([\w.:%-]+)"
 """The remote host sshd names: an address, or a host name when ``UseDNS`` is on; ``_source`` tells which."""
@@ -89,18 +90,10 @@ def _user(event: dict[str, Any], name: str | None) -> None:
         event.setdefault("related", {})["user"] = [name]
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _source(event: dict[str, Any], host: str, port: str | None) -> None:
     """``source.ip`` for an address, ``source.domain`` for a host name, neither for anything else."""
     source: dict[str, Any] = {}
-    if _is_ip(host):
+    if net.ip(host):
         source["ip"] = host
         event.setdefault("related", {})["ip"] = [host]
     elif len(host) <= 253 and _HOSTNAME.fullmatch(host):
@@ -164,7 +157,7 @@ def sshd(event: dict[str, Any], message: str) -> None:
     elif head == "Did" and (m := _SSH_NO_IDENT.fullmatch(message)):
         _set(event, ["network"], ["connection"], "ssh_no_identification")
         _source(event, m[1], m[2])
-        if _is_ip(m[1]):
+        if net.ip(m[1]):
             _ssh(event, dropped_ip=m[1])
     elif head == "rev" and (m := _SSH_REVERSE.match(message)):
         _set(event, ["network"], ["info"], "ssh_reverse_mapping_failed")

@@ -9,11 +9,11 @@ log type the ``network.*``, ``dns.*``, ``http.*``/``url.*``, ``tls.*``,
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from collectors.firewall import net
 from collectors.packet.netevent import RELATED
 from secops import ecs
 from secops.types import Event
@@ -138,18 +138,10 @@ def _dns(event: Event, r: dict[str, Any]) -> None:
         dns["answers"] = [
             {"data": a, **({"ttl": int(ttls[i])} if i < len(ttls) else {})} for i, a in enumerate(answers)
         ]
-        resolved = [a for a in answers if _is_ip(a)]
+        resolved = [a for a in answers if net.ip(a)]
         if resolved:
             dns["resolved_ip"] = resolved
     event["dns"] = dns
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _http(event: Event, r: dict[str, Any]) -> None:

@@ -19,14 +19,8 @@ from secops.detect.event_text import gate_literal, gate_text
 from secops.detect.modifiers import RE2_OPTIONS, number
 from secops.detect.plan import regex_literal
 from tests.detect.test_correlations import corr, ev
+from tests.detect.test_modifiers import HEAD
 
-HEAD = """
-title: t
-id: 11111111-1111-4111-8111-111111111111
-taxonomy: ecs
-logsource: {product: test}
-detection:
-"""
 CORRELATION = "44444444-4444-4444-8444-444444444444"
 
 
