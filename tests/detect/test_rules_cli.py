@@ -69,3 +69,31 @@ def test_list_and_add(tmp_path: Path) -> None:
     bad.write_text(BAD_REGEX, "utf-8")
     refused = secops("rules", "add", str(bad), cwd=tmp_path, env=env)
     assert refused.returncode == 2 and not (tmp_path / "data" / "rules" / "sigma" / "bad.yml").exists()
+
+
+PIPE_SYNTAX = """title: Many failures (retired aggregation syntax)
+id: bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb
+logsource: {category: authentication}
+detection:
+  fail: {event.outcome: failure}
+  timeframe: 10m
+  condition: fail | count() by source.ip > 20
+"""
+
+
+def test_check_survives_rules_the_validators_cannot_read(tmp_path: Path) -> None:
+    """A retired pipe condition is an error of its rule; every other rule is still validated, offline."""
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "pipe.yml").write_text(PIPE_SYNTAX, "utf-8")
+    (folder / "good.yml").write_text(GOOD.replace("level: low\n", ""), "utf-8")
+    env = {**os.environ, "SECOPS_DATA_DIR": str(tmp_path / "data")}
+    done = secops("rules", "check", str(folder), "-f", "csv", cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    rows = done.stdout.splitlines()
+    assert any(row.startswith(f"{folder / 'pipe.yml'}:1,error,") and "pipe syntax" in row for row in rows), rows
+    # The validators went on past the unreadable rule: the good rule's missing level is still found.
+    assert any(row.startswith(f"{folder / 'good.yml'}:") and "level" in row for row in rows), rows
+    skipped = [row for row in rows if row.startswith("<validators>")]
+    assert skipped and all("give --validator-data" in row for row in skipped), skipped
