@@ -3,10 +3,12 @@
 TSV logs start with a header that gives the separator, the set separator,
 the unset and empty markers, the log's ``#path`` and its ``#fields`` and
 ``#types``; every data line is then read against that header, so the
-header is state and this is a stream parser. JSON logs carry one object per
-line with the same field names (``"id.orig_h"``), ``ts`` as epoch seconds
-or ISO 8601, and the log type in ``_path`` when Zeek was told to write it
-(otherwise it is inferred from the fields, then from the file name).
+header is state and this is a stream parser. A TSV value escapes what would
+break the line as ``\\xNN`` (the separator, a backslash, a value that reads as
+the unset marker, and non-ASCII bytes unless Zeek writes UTF-8). JSON logs
+carry one object per line with the same field names (``"id.orig_h"``), ``ts``
+as epoch seconds or ISO 8601, and the log type in ``_path`` when Zeek was told
+to write it (otherwise it is inferred from the fields, then from the file name).
 Sample::
 
     #fields ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service ...
@@ -19,6 +21,7 @@ Reference: https://docs.zeek.org/en/master/logs/index.html
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,27 +89,43 @@ class Header:
         values = line.split(self.sep)
         if len(values) != len(self.fields):
             raise ValueError(f"{len(values)} values for {len(self.fields)} fields")
+        escaped = "\\x" in line
         out: dict[str, Any] = {}
         odd: list[str] = []
         for name, kind, value in zip(self.fields, self.types or ["string"] * len(values), values, strict=True):
             if value == self.unset:
                 continue
             try:
-                out[name] = self._convert(kind, value)
+                out[name] = self._convert(kind, value, escaped)
             except ValueError:
-                out[name] = value
+                out[name] = _unescape(value) if escaped else value
                 odd.append(name)
         return out, odd
 
-    def _convert(self, kind: str, value: str) -> Any:
+    def _convert(self, kind: str, value: str, escaped: bool) -> Any:
         if kind.startswith(("set[", "vector[")):
             if value == self.empty:
                 return []
             inner = kind[kind.index("[") + 1 : -1]
-            return [_scalar(inner, v) for v in value.split(self.set_sep)]
+            items = value.split(self.set_sep)
+            return [_scalar(inner, _unescape(v) if escaped else v) for v in items]
         if value == self.empty:
             return ""
-        return _scalar(kind, value)
+        return _scalar(kind, _unescape(value) if escaped else value)
+
+
+ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")
+
+
+def _unescape(value: str) -> str:
+    """Zeek's ``\\xNN`` escapes read back (a separator, a backslash, a literal ``-``, UTF-8 written
+    byte by byte); control bytes and broken UTF-8 stay ``\\xNN``, as Zeek's JSON writer keeps them."""
+    return ESCAPES.sub(_decode_run, value) if "\\x" in value else value
+
+
+def _decode_run(found: re.Match[str]) -> str:
+    text = bytes.fromhex(found.group().replace("\\x", "")).decode("utf-8", "backslashreplace")
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text)
 
 
 def _scalar(kind: str, value: str) -> Any:
