@@ -7,8 +7,9 @@ header is state and this is a stream parser. A TSV value escapes what would
 break the line as ``\\xNN`` (the separator, a backslash, a value that reads as
 the unset marker, and non-ASCII bytes unless Zeek writes UTF-8). JSON logs
 carry one object per line with the same field names (``"id.orig_h"``), ``ts``
-as epoch seconds or ISO 8601, and the log type in ``_path`` when Zeek was told
-to write it (otherwise it is inferred from the fields, then from the file name).
+as epoch seconds or ISO 8601, and the log type in ``_path`` when
+Zeek was told to write it (otherwise it comes from the file name when that
+names a standard log, then from the fields).
 Sample::
 
     #fields ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service ...
@@ -28,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from collectors.packet.zeek_map import infer_path, map_record
+from collectors.packet.zeek_map import log_type, map_record
 from secops import ecs
 from secops.inputs import iter_lines
 from secops.registry import ParseContext, Parsed, Source, StreamParser, register
@@ -191,10 +192,10 @@ class ZeekParser(StreamParser):
             odd: list[str] = []
             if header.fields and not line.startswith("{"):
                 record, odd = header.record(line)
-                path = header.path or infer_path(record) or from_name
+                path = log_type(record, header.path, from_name)
             else:
                 record = _json_record(line)
-                path = str(record.pop("_path", "")) or infer_path(record) or from_name
+                path = log_type(record, str(record.pop("_path", "")), from_name)
             event = map_record(path, record, odd)
         # A hostile or damaged line may fail in any way; it is kept as a failure event.
         except Exception as exc:  # noqa: BLE001

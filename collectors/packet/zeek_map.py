@@ -25,6 +25,23 @@ TLS_VERSIONS = {"SSLv2": ("ssl", "2.0"), "SSLv3": ("ssl", "3.0"), "TLSv10": ("tl
                 "DTLSv12": ("dtls", "1.2"), "DTLSv13": ("dtls", "1.3")}  # fmt: skip
 SIGNATURES = (
     ("conn_state", "conn"),
+    ("note", "notice"),
+    ("notice", "weird"),
+    ("certificate.version", "x509"),
+    ("call_id", "sip"),
+    ("request_type", "kerberos"),
+    ("client_initial_dcid", "quic"),
+    ("reply_code", "ftp"),
+    ("share_type", "smb_mapping"),
+    ("times.modified", "smb_files"),
+    ("analyzer_kind", "analyzer"),
+    ("msg_types", "dhcp"),
+    ("auth_attempts", "ssh"),
+    ("mailfrom", "smtp"),
+    ("helo", "smtp"),
+    ("security_protocol", "rdp"),
+    ("server_nb_computer_name", "ntlm"),
+    ("tunnel_type", "tunnel"),
     ("query", "dns"),
     ("trans_id", "dns"),
     ("method", "http"),
@@ -32,10 +49,31 @@ SIGNATURES = (
     ("cipher", "ssl"),
     ("server_name", "ssl"),
     ("fuid", "files"),
-    ("note", "notice"),
-    ("certificate.version", "x509"),
     ("addl", "weird"),
 )
+"""A field only one log type writes, most telling first: other logs share ``fuid`` (notice, ftp,
+smb_files), ``method`` and ``status_code`` (sip), ``cipher`` (kerberos), ``server_name`` (quic)."""
+KNOWN_LOGS = frozenset({
+    "analyzer", "broker", "capture_loss", "cluster", "config", "conn", "dce_rpc", "dhcp", "dnp3", "dns", "dpd",
+    "files", "ftp", "http", "intel", "irc", "kerberos", "known_certs", "known_hosts", "known_modbus",
+    "known_services", "ldap", "ldap_search", "loaded_scripts", "modbus", "mqtt_connect", "mqtt_publish",
+    "mqtt_subscribe", "mysql", "netcontrol", "notice", "notice_alarm", "ntlm", "ntp", "ocsp", "packet_filter", "pe",
+    "quic", "radius", "rdp", "reporter", "rfb", "signatures", "sip", "smb_files", "smb_mapping", "smtp", "snmp",
+    "socks", "software", "ssh", "ssl", "stats", "syslog", "traceroute", "tunnel", "unknown_protocols", "websocket",
+    "weird", "weird_stats", "x509",
+})  # fmt: skip
+"""Zeek's standard log names: a file named after one (``conn.log``, ``ftp.04:00:00-05:00:00.log.gz``)
+holds that log, as Elastic's integration reads it by path."""
+
+
+def log_type(record: dict[str, Any], declared: str, from_name: str) -> str:
+    """The log a record belongs to: its ``#path`` or ``_path``, the standard log its file is named
+    after, what its fields tell, and at last the file's name."""
+    if declared:
+        return declared
+    if from_name in KNOWN_LOGS:
+        return from_name
+    return infer_path(record) or from_name
 
 
 def infer_path(record: dict[str, Any]) -> str:

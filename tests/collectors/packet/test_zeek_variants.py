@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from packet_support import PARSERS
 
 from secops.inputs import expand
@@ -53,3 +54,52 @@ def test_tsv_escapes_read_back_as_zeeks_json_writes_them(tmp_path: Path) -> None
     assert event["zeek"]["http"]["resp_filenames"] == ["report, final.pdf", "tab\\x09name.txt", "bad\\xffbyte"]
     assert event["user_agent"]["original"] == "Mozilla/5.0 (X11; Linux x86_64)"
     assert "tags" not in event
+
+
+def test_json_without_path_takes_its_log_type_from_the_file_name(tmp_path: Path) -> None:
+    """Zeek's JSON logs carry no ``_path`` unless asked to; Elastic reads the type from the file's name.
+    A notice about a file, an FTP transfer and an SMB file access all carry a ``fuid`` and are not files.log."""
+    notice = {"ts": 1709287210.5, "uid": "CNot1", "id.orig_h": "10.1.2.3", "id.orig_p": 50002,
+              "id.resp_h": "198.51.100.7", "id.resp_p": 80, "fuid": "FAb12", "file_mime_type": "application/x-dosexec",
+              "proto": "tcp", "note": "TeamCymruMalwareHashRegistry::Match", "msg": "Malware Hash Registry Detection",
+              "src": "10.1.2.3", "dst": "198.51.100.7", "p": 80, "actions": ["Notice::ACTION_LOG"]}  # fmt: skip
+    ftp = {"ts": 1709287211.0, "uid": "CFtp1", "id.orig_h": "10.1.2.3", "id.orig_p": 50003, "id.resp_h": "198.51.100.8",
+           "id.resp_p": 21, "user": "anonymous", "password": "<hidden>", "command": "RETR", "arg": "/pub/file.tgz",
+           "reply_code": 226, "reply_msg": "Transfer complete", "fuid": "FFtp1"}  # fmt: skip
+    for name, record in (("notice", notice), ("ftp", ftp)):
+        log = tmp_path / f"{name}.2024-03-01-10-00-00.log"
+        log.write_bytes(orjson.dumps(record) + b"\n")
+        (event,) = parse(log)
+        assert event["event"]["dataset"] == f"zeek.{name}"
+        assert event["zeek"][name]["fuid"] == record["fuid"]
+    (notice_event,) = parse(tmp_path / "notice.2024-03-01-10-00-00.log")
+    assert notice_event["event"]["kind"] == "alert"
+    assert notice_event["rule"]["name"] == "TeamCymruMalwareHashRegistry::Match"
+
+
+def test_json_without_path_or_telling_name_is_typed_by_its_own_fields(tmp_path: Path) -> None:
+    """One stream of several logs (a collector's spool file): each record by the fields only its log has."""
+    records = [
+        {"ts": 1709287210.5, "uid": "CN", "id.orig_h": "10.1.2.3", "id.orig_p": 1, "id.resp_h": "10.1.2.4",
+         "id.resp_p": 80, "fuid": "FAb12", "note": "TeamCymruMalwareHashRegistry::Match", "msg": "hash match"},
+        {"ts": 1709287211.0, "uid": "CF", "id.orig_h": "10.1.2.3", "id.orig_p": 2, "id.resp_h": "10.1.2.5",
+         "id.resp_p": 21, "command": "RETR", "reply_code": 226, "fuid": "FFtp1"},
+        {"ts": 1709287212.0, "uid": "CS", "id.orig_h": "10.1.2.3", "id.orig_p": 5060, "id.resp_h": "10.1.2.6",
+         "id.resp_p": 5060, "trans_depth": 0, "method": "INVITE", "uri": "sip:100@10.1.2.6", "call_id": "a@b",
+         "status_code": 200},
+        {"ts": 1709287213.0, "uid": "CK", "id.orig_h": "10.1.2.3", "id.orig_p": 3, "id.resp_h": "10.1.2.7",
+         "id.resp_p": 88, "request_type": "TGS", "client": "jdoe/CORP.EXAMPLE", "service": "host/fs1",
+         "success": True, "cipher": "aes256-cts-hmac-sha1-96"},
+        {"ts": 1709287214.0, "uid": "CB", "id.orig_h": "10.1.2.3", "id.orig_p": 4, "id.resp_h": "10.1.2.8",
+         "id.resp_p": 445, "fuid": "FSmb1", "action": "SMB::FILE_OPEN", "path": "\\\\\\\\fs1\\\\share",
+         "name": "budget.xlsx", "size": 0, "times.modified": 1709287000.0},
+        {"ts": 1709287215.0, "uid": "CW", "id.orig_h": "10.1.2.3", "id.orig_p": 5, "id.resp_h": "10.1.2.9",
+         "id.resp_p": 80, "name": "unescaped_special_URI_char", "notice": False, "peer": "zeek", "source": "TCP"},
+        {"ts": 1709287216.0, "fuid": "FHk1", "uid": "CH", "id.orig_h": "10.1.2.9", "id.orig_p": 80,
+         "id.resp_h": "10.1.2.3", "id.resp_p": 6, "source": "HTTP", "mime_type": "text/html", "seen_bytes": 10},
+    ]  # fmt: skip
+    log = tmp_path / "spool.json"
+    log.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    datasets = [e["event"]["dataset"] for e in parse(log)]
+    assert datasets == ["zeek.notice", "zeek.ftp", "zeek.sip", "zeek.kerberos", "zeek.smb_files", "zeek.weird",
+                        "zeek.files"]  # fmt: skip
