@@ -7,7 +7,7 @@ header is state and this is a stream parser. A TSV value escapes what would
 break the line as ``\\xNN`` (the separator, a backslash, a value that reads as
 the unset marker, and non-ASCII bytes unless Zeek writes UTF-8). JSON logs
 carry one object per line with the same field names (``"id.orig_h"``), ``ts``
-as epoch seconds or ISO 8601, and the log type in ``_path`` when
+as epoch seconds, milliseconds or ISO 8601, and the log type in ``_path`` when
 Zeek was told to write it (otherwise it comes from the file name when that
 names a standard log, then from the fields).
 Sample::

@@ -81,8 +81,15 @@ def infer_path(record: dict[str, Any]) -> str:
     return next((path for field, path in SIGNATURES if field in record), "")
 
 
+MILLIS_FROM = 100_000_000_000
+
+
 def timestamp(value: Any) -> str:
+    """``ts`` as Zeek's JSON writes it: epoch seconds (``JSON::TS_EPOCH``), whole milliseconds
+    (``JSON::TS_MILLIS``, an integer past what seconds reach before the year 5000) or ISO 8601."""
     if isinstance(value, int | float):
+        if isinstance(value, int) and abs(value) >= MILLIS_FROM:
+            return ecs.format_ts(datetime.fromtimestamp(value / 1000, UTC))
         return ecs.format_ts(datetime.fromtimestamp(float(value), UTC))
     return ecs.format_ts(ecs.parse_ts(str(value).replace("Z", "+00:00")))
 

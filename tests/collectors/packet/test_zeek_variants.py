@@ -103,3 +103,14 @@ def test_json_without_path_or_telling_name_is_typed_by_its_own_fields(tmp_path: 
     datasets = [e["event"]["dataset"] for e in parse(log)]
     assert datasets == ["zeek.notice", "zeek.ftp", "zeek.sip", "zeek.kerberos", "zeek.smb_files", "zeek.weird",
                         "zeek.files"]  # fmt: skip
+
+
+def test_json_timestamps_in_milliseconds(tmp_path: Path) -> None:
+    """``LogAscii::json_timestamps = JSON::TS_MILLIS`` writes every time as whole milliseconds."""
+    record = {"ts": 1709287200123, "uid": "CMs1", "id.orig_h": "10.1.2.3", "id.orig_p": 50010,
+              "id.resp_h": "10.1.2.4", "id.resp_p": 443, "proto": "tcp", "conn_state": "S0"}  # fmt: skip
+    log = tmp_path / "conn.log"
+    log.write_bytes(orjson.dumps(record) + b"\n" + orjson.dumps({**record, "ts": 1709287200.5}) + b"\n")
+    first, second = parse(log)
+    assert first["@timestamp"] == "2024-03-01T10:00:00.123Z" and "tags" not in first
+    assert second["@timestamp"] == "2024-03-01T10:00:00.500Z"
