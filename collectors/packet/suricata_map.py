@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from collectors.packet.zeek_map import url_parts
 from secops import ecs
 from secops.types import Event
 
@@ -123,6 +124,8 @@ def _http(event: Event, r: dict[str, Any], keep_type: bool = False) -> None:
     ecs.put_if(event, "http.response.mime_type", http_in.get("http_content_type"))
     ecs.put_if(event, "user_agent.original", http_in.get("http_user_agent"))
     ecs.put_if(event, "url.original", http_in.get("url"))
+    if isinstance(http_in.get("url"), str):
+        url_parts(event, http_in["url"])
     ecs.put_if(event, "url.domain", http_in.get("hostname"))
     ecs.put_if(event, "url.port", http_in.get("http_port"))
     if str(http_in.get("protocol", "")).startswith("HTTP/"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from collectors.firewall import net
 from collectors.packet.netevent import RELATED
@@ -205,12 +206,40 @@ def _http(event: Event, r: dict[str, Any]) -> None:
     if "status_code" in r:
         ecs.put(event, "http.response.status_code", r["status_code"])
         ecs.put(event, "event.outcome", "failure" if r["status_code"] >= 400 else "success")
-    if r.get("host") and r.get("uri"):
-        port = event.get("destination", {}).get("port")
-        netloc = r["host"] if port in (None, 80) else f"{r['host']}:{port}"
-        ecs.put(event, "url.full", f"http://{netloc}{r['uri']}" if r["uri"].startswith("/") else r["uri"])
+    uri = r.get("uri")
+    if isinstance(uri, str):
+        url_parts(event, uri)
+        if r.get("host") and uri.startswith("/"):
+            port = event.get("destination", {}).get("port")
+            netloc = r["host"] if port in (None, 80) else f"{r['host']}:{port}"
+            ecs.put(event, "url.full", f"http://{netloc}{uri}")
+        elif "url" in event and "scheme" in event["url"]:
+            ecs.put(event, "url.full", uri)
     if r.get("resp_mime_types"):
         ecs.put(event, "http.response.mime_type", r["resp_mime_types"][0])
+
+
+def url_parts(event: Event, target: str) -> None:
+    """``url.path`` and ``url.query`` (and for an absolute target its ``url.scheme``) of an HTTP request
+    target: ``/a/b?q=1``, a proxy's ``http://host/a?q=1``; a CONNECT's ``host:443`` has none."""
+    if target.startswith("/"):
+        path, _, query = target.partition("?")
+    elif "://" in target:
+        try:
+            parts = urlsplit(target)
+        except ValueError:
+            return
+        if not parts.scheme or not parts.netloc:
+            return
+        ecs.put(event, "url.scheme", parts.scheme.lower())
+        path, query = parts.path, parts.query
+    else:
+        return
+    path = path.partition("#")[0]
+    if path:
+        ecs.put(event, "url.path", path)
+    if query:
+        ecs.put(event, "url.query", query.partition("#")[0])
 
 
 def _ssl(event: Event, r: dict[str, Any]) -> None:

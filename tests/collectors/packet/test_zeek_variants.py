@@ -114,3 +114,27 @@ def test_json_timestamps_in_milliseconds(tmp_path: Path) -> None:
     first, second = parse(log)
     assert first["@timestamp"] == "2024-03-01T10:00:00.123Z" and "tags" not in first
     assert second["@timestamp"] == "2024-03-01T10:00:00.500Z"
+
+
+def test_http_request_target_gives_url_path_and_query(tmp_path: Path) -> None:
+    """Sigma's proxy and webserver fields c-uri-stem and c-uri-query search url.path and url.query."""
+    columns = [*ID, ("method", "string"), ("host", "string"), ("uri", "string"), ("status_code", "count")]
+    rows = [
+        ["1709287203.250000", "CHt1", "10.1.2.3", "50000", "93.184.216.34", "80", "GET", "www.example.com",
+         "/wp-admin/admin-ajax.php?action=revslider_show_image&img=../wp-config.php", "200"],
+        ["1709287204.000000", "CHt2", "10.1.2.3", "50001", "10.0.0.8", "3128", "GET", "www.example.org",
+         "http://www.example.org/download/setup.exe", "200"],
+        ["1709287205.000000", "CHt3", "10.1.2.3", "50002", "10.0.0.8", "3128", "CONNECT", "www.example.org",
+         "www.example.org:443", "200"],
+    ]  # fmt: skip
+    origin, absolute, connect = parse(tsv(tmp_path, "http", columns, rows))
+    assert origin["url"] == {
+        "original": "/wp-admin/admin-ajax.php?action=revslider_show_image&img=../wp-config.php",
+        "domain": "www.example.com",
+        "path": "/wp-admin/admin-ajax.php",
+        "query": "action=revslider_show_image&img=../wp-config.php",
+        "full": "http://www.example.com/wp-admin/admin-ajax.php?action=revslider_show_image&img=../wp-config.php",
+    }
+    assert absolute["url"]["path"] == "/download/setup.exe" and "query" not in absolute["url"]
+    assert absolute["url"]["full"] == "http://www.example.org/download/setup.exe"
+    assert connect["url"] == {"original": "www.example.org:443", "domain": "www.example.org"}
