@@ -102,6 +102,8 @@ def _dns(event: Event, r: dict[str, Any], keep_type: bool = False) -> None:
 
 
 def _answers(dns_in: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answers of a v1 record (one per event), or of a v2/v3 one: its ``answers`` list, or its
+    ``grouped`` object when only that format is on (by default Suricata writes both, the same answers twice)."""
     found: list[dict[str, Any]] = []
     if dns_in.get("type") == "answer" and "rdata" in dns_in:
         found.append({"name": dns_in.get("rrname"), "type": dns_in.get("rrtype"), "ttl": dns_in.get("ttl"),
@@ -109,7 +111,8 @@ def _answers(dns_in: dict[str, Any]) -> list[dict[str, Any]]:
     for answer in dns_in.get("answers") or []:
         found.append({"name": answer.get("rrname"), "type": answer.get("rrtype"), "ttl": answer.get("ttl"),
                       "data": answer.get("rdata")})  # fmt: skip
-    for rtype, values in (dns_in.get("grouped") or {}).items():
+    grouped = dns_in.get("grouped") if not found else None
+    for rtype, values in (grouped if isinstance(grouped, dict) else {}).items():
         found.extend({"type": rtype, "data": v if isinstance(v, str) else str(v)} for v in values)
     return [{k: v for k, v in a.items() if v is not None} for a in found]
 

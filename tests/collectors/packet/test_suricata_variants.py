@@ -40,3 +40,34 @@ def test_http_url_gives_url_path_and_query(tmp_path: Path) -> None:
     assert event["url"]["path"] == "/cgi-bin/luci/;stok=/locale"
     assert event["url"]["query"] == "form=country&operation=write"
     assert event["url"]["original"] == record["http"]["url"]
+
+
+def test_dns_answer_logged_in_both_default_formats_counts_each_answer_once(tmp_path: Path) -> None:
+    """eve-log dns version 2 writes ``formats: [detailed, grouped]`` unless told otherwise."""
+    detailed = [
+        {"rrname": "cdn.example.com", "rrtype": "CNAME", "ttl": 300, "rdata": "edge.example.net"},
+        {"rrname": "edge.example.net", "rrtype": "A", "ttl": 20, "rdata": "203.0.113.10"},
+        {"rrname": "edge.example.net", "rrtype": "A", "ttl": 20, "rdata": "203.0.113.11"},
+    ]
+    both = {
+        "timestamp": "2024-03-01T10:00:02.010433+0000", "flow_id": 1902445583412301, "in_iface": "eth0",
+        "event_type": "dns", "src_ip": "10.0.0.53", "src_port": 53, "dest_ip": "10.1.2.3", "dest_port": 53211,
+        "proto": "UDP",
+        "dns": {"version": 2, "type": "answer", "id": 4711, "flags": "8180", "qr": True, "rd": True, "ra": True,
+                "rrname": "cdn.example.com", "rrtype": "A", "rcode": "NOERROR", "answers": detailed,
+                "grouped": {"CNAME": ["edge.example.net"], "A": ["203.0.113.10", "203.0.113.11"]}},
+    }  # fmt: skip
+    grouped_only = {**both, "dns": {k: v for k, v in both["dns"].items() if k != "answers"}}
+    first, second = parse(tmp_path, both, grouped_only)
+    assert first["dns"]["answers"] == [
+        {"name": "cdn.example.com", "type": "CNAME", "ttl": 300, "data": "edge.example.net"},
+        {"name": "edge.example.net", "type": "A", "ttl": 20, "data": "203.0.113.10"},
+        {"name": "edge.example.net", "type": "A", "ttl": 20, "data": "203.0.113.11"},
+    ]
+    assert first["dns"]["resolved_ip"] == ["203.0.113.10", "203.0.113.11"]
+    assert second["dns"]["answers"] == [
+        {"type": "CNAME", "data": "edge.example.net"},
+        {"type": "A", "data": "203.0.113.10"},
+        {"type": "A", "data": "203.0.113.11"},
+    ]
+    assert second["dns"]["resolved_ip"] == ["203.0.113.10", "203.0.113.11"]
