@@ -343,7 +343,7 @@ SECURITY: dict[str, SecuritySpec] = {
     "4624": (("authentication",), ("start",), "logged-in", USER_TARGET, ()),
     "4625": (("authentication",), ("start",), "logon-failed", USER_TARGET, _LOGON_FAILURE),
     "4634": (("authentication",), ("end",), "logged-out", USER_TARGET, ()),
-    "4647": (("authentication",), ("end",), "logged-out", USER_SUBJECT, ()),
+    "4647": (("authentication",), ("end",), "logged-out", USER_TARGET, ()),  # only Target* fields
     "4648": (("authentication",), ("start",), "logged-in-explicit", USER_SUBJECT, ()),
     "4672": (("iam",), ("admin",), "logged-in-special", USER_SUBJECT, ()),
     "4673": (("iam",), ("admin",), "privileged-service-called", USER_SUBJECT, ()),

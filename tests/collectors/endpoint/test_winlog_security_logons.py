@@ -1,0 +1,50 @@
+"""Security logon and session events mapped as Winlogbeat lays them out (events written here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from endpoint_support import failed, run
+
+SECURITY_GUID = "{54849625-5478-4994-A5BA-3E3B0328C30D}"
+
+
+def security_xml(event_id: int, data: dict[str, str], keywords: str = "0x8020000000000000") -> str:
+    """One Security event as ``wevtutil qe Security /f:xml`` writes it."""
+    fields = "".join(f'<Data Name="{name}">{value}</Data>' for name, value in data.items())
+    return (
+        '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+        f'<Provider Name="Microsoft-Windows-Security-Auditing" Guid="{SECURITY_GUID}"/>'
+        f"<EventID>{event_id}</EventID><Version>0</Version><Level>0</Level><Task>12545</Task><Opcode>0</Opcode>"
+        f'<Keywords>{keywords}</Keywords><TimeCreated SystemTime="2024-05-14T17:02:44.0917263Z"/>'
+        '<EventRecordID>88120</EventRecordID><Correlation/><Execution ProcessID="684" ThreadID="9120"/>'
+        "<Channel>Security</Channel><Computer>WS042.corp.example.com</Computer><Security/></System>"
+        f"<EventData>{fields}</EventData></Event>"
+    )
+
+
+def parse_one(tmp_path: Path, xml: str) -> dict:
+    path = tmp_path / "security.xml"
+    path.write_text(xml + "\r\n", encoding="utf-8")
+    events, _ = run([path], fmt="winlog-xml")
+    assert len(events) == 1 and not failed(events[0])
+    return events[0]
+
+
+def test_user_initiated_logoff_names_the_user_logging_off(tmp_path: Path) -> None:
+    # 4647 carries only Target* fields: the account logging off is user.*, as for 4634.
+    event = parse_one(
+        tmp_path,
+        security_xml(
+            4647,
+            {
+                "TargetUserSid": "S-1-5-21-3623811015-3361044348-30300820-1013",
+                "TargetUserName": "jdoe",
+                "TargetDomainName": "CORP",
+                "TargetLogonId": "0x8dcdc",
+            },
+        ),
+    )
+    assert event["event"]["action"] == "logged-out"
+    assert event["user"] == {"id": "S-1-5-21-3623811015-3361044348-30300820-1013", "name": "jdoe", "domain": "CORP"}
+    assert event["winlog"]["logon"] == {"id": "0x8dcdc"}
