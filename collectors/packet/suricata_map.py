@@ -73,7 +73,7 @@ def _flow(event: Event, r: dict[str, Any], keep_type: bool = False) -> None:
 
 
 def _dns(event: Event, r: dict[str, Any], keep_type: bool = False) -> None:
-    dns_in = r.get("dns") or {}
+    dns_in = _alert_dns(r.get("dns") or {})
     dns: dict[str, Any] = {}
     if "type" in dns_in:
         dns["type"] = "answer" if dns_in["type"] in ("answer", "response") else "query"
@@ -99,6 +99,16 @@ def _dns(event: Event, r: dict[str, Any], keep_type: bool = False) -> None:
     event["dns"] = dns
     if not keep_type:
         event["event"]["type"] = ["protocol"]
+
+
+def _alert_dns(dns_in: dict[str, Any]) -> dict[str, Any]:
+    """An alert's DNS transaction as Suricata 6 and 7 write it, ``{"query": [{...}], "answer": {...}}``,
+    as one record; a dns event's record (and an alert's from Suricata 8) as it is."""
+    queries, answer = dns_in.get("query"), dns_in.get("answer")
+    query = queries[0] if isinstance(queries, list) and queries and isinstance(queries[0], dict) else None
+    if query is None and not isinstance(answer, dict):
+        return dns_in
+    return {**(query or {}), **(answer if isinstance(answer, dict) else {})}
 
 
 def _answers(dns_in: dict[str, Any]) -> list[dict[str, Any]]:

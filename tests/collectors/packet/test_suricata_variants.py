@@ -71,3 +71,35 @@ def test_dns_answer_logged_in_both_default_formats_counts_each_answer_once(tmp_p
         {"type": "A", "data": "203.0.113.11"},
     ]
     assert second["dns"]["resolved_ip"] == ["203.0.113.10", "203.0.113.11"]
+
+
+def test_alert_on_dns_names_the_question(tmp_path: Path) -> None:
+    """Suricata 6 and 7 put an alert's DNS transaction as ``{"query": [...], "answer": {...}}``."""
+    alert = {
+        "timestamp": "2024-03-01T10:00:05.220871+0000", "flow_id": 1149025446285712, "in_iface": "eth0",
+        "event_type": "alert", "src_ip": "10.1.2.3", "src_port": 61001, "dest_ip": "10.0.0.53", "dest_port": 53,
+        "proto": "UDP", "tx_id": 0,
+        "alert": {"action": "allowed", "gid": 1, "signature_id": 2027863, "rev": 4,
+                  "signature": "ET INFO Observed DNS Query to .cloud TLD", "category": "Potentially Bad Traffic",
+                  "severity": 2},
+        "dns": {"query": [{"type": "query", "id": 51423, "rrname": "update.example.cloud", "rrtype": "A",
+                           "tx_id": 0, "opcode": 0}]},
+        "app_proto": "dns",
+    }  # fmt: skip
+    answered = {
+        **alert,
+        "dns": {
+            **alert["dns"],
+            "answer": {"version": 2, "type": "answer", "id": 51423, "flags": "8180", "qr": True, "rd": True,
+                       "ra": True, "opcode": 0, "rrname": "update.example.cloud", "rrtype": "A", "rcode": "NOERROR",
+                       "answers": [{"rrname": "update.example.cloud", "rrtype": "A", "ttl": 300,
+                                    "rdata": "198.51.100.44"}]},
+        },
+    }  # fmt: skip
+    query, answer = parse(tmp_path, alert, answered)
+    assert query["dns"]["question"] == {"name": "update.example.cloud", "type": "A"}
+    assert query["dns"]["type"] == "query" and query["dns"]["id"] == "51423"
+    assert query["rule"]["id"] == "2027863" and query["event"]["kind"] == "alert"
+    assert answer["dns"]["question"] == {"name": "update.example.cloud", "type": "A"}
+    assert answer["dns"]["response_code"] == "NOERROR" and answer["dns"]["resolved_ip"] == ["198.51.100.44"]
+    assert answer["dns"]["header_flags"] == ["RD", "RA"]
