@@ -364,7 +364,8 @@ def apply_powershell_details(ev: Event, pairs: Any, *, spaced: bool = False) -> 
         if not sep:
             continue
         name = key.replace(" ", "") if spaced else key
-        found = _POWERSHELL_OPS.get(name.strip())
+        # Case-blind: 4103 writes ``Host ID``/``Runspace ID`` where classic events write ``HostId``.
+        found = _POWERSHELL_OPS.get(name.strip().lower())
         if found is not None:
             found(ev, value.strip())
 
@@ -397,7 +398,7 @@ CONVERTERS: dict[str, Callable[[str], Op]] = {
     "powershell_context": lambda _target: _powershell_context,
 }
 
-_POWERSHELL_OPS = {key: CONVERTERS[kind](target) for key, (target, kind) in t.POWERSHELL_FIELDS.items()}
+_POWERSHELL_OPS = {key.lower(): CONVERTERS[kind](target) for key, (target, kind) in t.POWERSHELL_FIELDS.items()}
 
 
 def _both(first: Op, second: Op) -> Op:

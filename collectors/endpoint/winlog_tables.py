@@ -449,10 +449,12 @@ POWERSHELL_FIELDS = {
     "ScriptName": ("file", "path"),
     "SequenceNumber": ("event.sequence", "int"),
     "User": ("user", "account"),
+    "ConnectedUser": ("powershell.connected_user", "account"),
     "ShellId": ("powershell.id", "text"),
 }
 """``Key=Value`` details of classic PowerShell events (400, 403, 600, 800) and of 4103's
-``ContextInfo`` (``Host Application = …``: the same keys with spaces)."""
+``ContextInfo`` (``Host Application = …``, ``Host ID = …``: the same keys with spaces, and ``ID``
+where classic events write ``Id``; looked up without regard to case)."""
 
 POWERSHELL_CLASSIC_ACTIONS = {
     "400": ("Engine state is changed from None to Available.", ("process",), ("start",)),
