@@ -143,6 +143,8 @@ def _http(event: Event, r: dict[str, Any], keep_type: bool = False) -> None:
     ecs.put_if(event, "url.port", http_in.get("http_port"))
     if str(http_in.get("protocol", "")).startswith("HTTP/"):
         ecs.put(event, "http.version", http_in["protocol"][5:])
+    elif isinstance(http_in.get("version"), str):
+        ecs.put(event, "http.version", http_in["version"])  # HTTP/2: "2"
     if "status" in http_in:
         status = int(http_in["status"])
         ecs.put(event, "http.response.status_code", status)

@@ -103,3 +103,19 @@ def test_alert_on_dns_names_the_question(tmp_path: Path) -> None:
     assert answer["dns"]["question"] == {"name": "update.example.cloud", "type": "A"}
     assert answer["dns"]["response_code"] == "NOERROR" and answer["dns"]["resolved_ip"] == ["198.51.100.44"]
     assert answer["dns"]["header_flags"] == ["RD", "RA"]
+
+
+def test_http2_transaction_gives_its_version(tmp_path: Path) -> None:
+    """Suricata logs an HTTP/2 transaction with ``"version": "2"`` and no HTTP/1 ``protocol`` line."""
+    record = {
+        "timestamp": "2024-03-01T10:00:06.731002+0000", "flow_id": 402910733521908, "in_iface": "eth0",
+        "event_type": "http", "src_ip": "10.1.2.3", "src_port": 50733, "dest_ip": "198.51.100.20", "dest_port": 80,
+        "proto": "TCP", "tx_id": 1,
+        "http": {"hostname": "198.51.100.20", "url": "/data.bin", "http_user_agent": "curl/8.5.0",
+                 "http_method": "GET", "status": 206, "length": 11, "version": "2",
+                 "request_headers": [{"name": ":method", "value": "GET"}, {"name": ":path", "value": "/data.bin"}],
+                 "response_headers": [{"name": ":status", "value": "206"}]},
+    }  # fmt: skip
+    (event,) = parse(tmp_path, record)
+    assert event["http"]["version"] == "2"
+    assert event["http"]["response"]["status_code"] == 206
