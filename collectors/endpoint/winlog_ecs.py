@@ -190,6 +190,26 @@ def _account(prefix: str) -> Op:
     return op
 
 
+def _dn_name(target: str) -> Op:
+    """``CN=Smith\\, John,OU=Staff,DC=corp`` → ``Smith, John``: the first RDN's value when it is a CN."""
+    put = _setter(target)
+
+    def op(ev: Event, v: Any) -> None:
+        if v[:3].upper() != "CN=":
+            return
+        out, i, n = [], 3, len(v)
+        while i < n and v[i] != ",":
+            if v[i] == "\\" and i + 1 < n:
+                i += 1
+            out.append(v[i])
+            i += 1
+        name = "".join(out).strip()
+        if name:
+            put(ev, name)
+
+    return op
+
+
 def _command_line(prefix: str) -> Op:
     put_cmd, put_args = _setter(prefix + ".command_line"), _setter(prefix + ".args")
     put_count = _setter(prefix + ".args_count")
@@ -381,6 +401,7 @@ CONVERTERS: dict[str, Callable[[str], Op]] = {
     "exe": _exe,
     "path": _path,
     "account": _account,
+    "dn_name": _dn_name,
     "command_line": _command_line,
     "hashes": _hashes,
     "registry": lambda _target: _registry(with_value=False),

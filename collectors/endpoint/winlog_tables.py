@@ -324,8 +324,13 @@ USER_GROUP: tuple[Mapping, ...] = (
     ("TargetUserName", "group.name", "text"),
     ("TargetDomainName", "group.domain", "text"),
     ("MemberSid", "user.target.id", "sid"),
+    ("MemberName", "user.target.name", "dn_name"),
 )
-"""Group management: the target is a group, the member a user."""
+"""Group management: the target is a group, the member a user (``MemberName`` is the member's
+distinguished name, ``CN=John Smith,OU=Staff,DC=corp,…``: its CN names the user)."""
+
+_CALLER_PROCESS = (("CallerProcessId", "process.pid", "hex"), ("CallerProcessName", "process", "exe"))
+"""Enumeration events (4798, 4799) name the process that asked."""
 
 _LOGON_FAILURE = (
     ("Status", "winlog.logon.failure.status", "ntstatus"),
@@ -398,6 +403,25 @@ SECURITY: dict[str, SecuritySpec] = {
     "4756": (("iam",), ("group", "change"), "added-member-to-group", USER_GROUP, ()),
     "4757": (("iam",), ("group", "change"), "removed-member-from-group", USER_GROUP, ()),
     "4758": (("iam",), ("group", "deletion"), "deleted-group-account", USER_GROUP, ()),
+    "4741": (("iam",), ("creation", "admin"), "added-computer-account", USER_SUBJECT, ()),
+    "4742": (("iam",), ("change", "admin"), "changed-computer-account", USER_SUBJECT, ()),
+    "4743": (("iam",), ("deletion", "admin"), "deleted-computer-account", USER_SUBJECT, ()),
+    **{
+        eid: (("iam",), ("group", kind), action, USER_GROUP, ())
+        for first in (4744, 4749, 4759)  # local, global, universal distribution groups
+        for eid, (kind, action) in zip(
+            map(str, range(first, first + 5)),
+            (
+                ("creation", "added-distribution-group-account"),
+                ("change", "changed-distribution-group-account"),
+                ("change", "added-member-to-distribution-group"),
+                ("change", "removed-member-from-distribution-group"),
+                ("deletion", "deleted-distribution-group-account"),
+            ),
+            strict=True,
+        )
+    },
+    "4764": (("iam",), ("group", "change"), "type-changed-group-account", USER_GROUP, ()),
     "4767": (("iam",), ("user", "change"), "unlocked-user-account", USER_SUBJECT, ()),
     "4768": (("authentication",), ("start",), "kerberos-authentication-ticket-requested", USER_TARGET, ()),
     "4769": (("authentication",), ("start",), "kerberos-service-ticket-requested", USER_TARGET, ()),
@@ -407,6 +431,8 @@ SECURITY: dict[str, SecuritySpec] = {
     "4778": (("authentication", "session"), ("start",), "session-reconnected", USER_SUBJECT, ()),
     "4779": (("authentication", "session"), ("end",), "session-disconnected", USER_SUBJECT, ()),
     "4781": (("iam",), ("user", "change"), "renamed-user-account", USER_SUBJECT, ()),
+    "4798": (("iam",), ("user", "info"), "group-membership-enumerated", USER_SUBJECT, _CALLER_PROCESS),
+    "4799": (("iam",), ("group", "info"), "user-member-enumerated", USER_GROUP, _CALLER_PROCESS),
     "5140": (("network", "file"), ("info", "access"), "network-share-object-accessed", USER_SUBJECT, ()),
     "5145": (("network", "file"), ("info", "access"), "network-share-object-access-checked", USER_SUBJECT, ()),
     "5156": (("network",), ("connection", "allowed"), "windows-filtering-platform-connection-permitted", (), ()),
