@@ -19,6 +19,7 @@ from typing import Any
 
 from collectors.endpoint import winlog_tables as t
 from collectors.endpoint.winargv import split_command_line
+from collectors.firewall.net import IANA_PROTOCOLS
 from secops import ecs
 from secops.types import Event
 
@@ -188,6 +189,17 @@ def _account(prefix: str) -> Op:
             put_name(ev, v)
 
     return op
+
+
+def _iana_protocol(ev: Event, v: Any) -> None:
+    """An IANA protocol number (``6``) → ``network.iana_number`` and ``network.transport`` (``tcp``)."""
+    if not v.isdecimal():
+        return
+    network = ev.setdefault("network", {})
+    network["iana_number"] = v
+    name = IANA_PROTOCOLS.get(v)
+    if name is not None:
+        network["transport"] = name
 
 
 def _dn_name(target: str) -> Op:
@@ -402,6 +414,8 @@ CONVERTERS: dict[str, Callable[[str], Op]] = {
     "path": _path,
     "account": _account,
     "dn_name": _dn_name,
+    "iana_protocol": lambda _target: _iana_protocol,
+    "wfp_direction": lambda target: _choice(target, t.WFP_DIRECTIONS, default_raw=False),
     "command_line": _command_line,
     "hashes": _hashes,
     "registry": lambda _target: _registry(with_value=False),

@@ -338,6 +338,23 @@ _LOGON_FAILURE = (
     ("FailureReason", "winlog.logon.failure.reason", "failure_reason"),
 )
 
+_SESSION = (
+    ("ClientAddress", "source.ip", "ip"),  # "LOCAL" or "Unknown" for a console session: no address
+    ("ClientName", "source.domain", "text"),
+    ("LogonID", "winlog.logon.id", "text"),
+)
+"""RDP session reconnect/disconnect (4778, 4779): the client the session is attached to."""
+
+_WFP = (
+    ("ProcessID", "process.pid", "int"),  # decimal, unlike the hex ProcessId of other events
+    ("Protocol", "network", "iana_protocol"),
+    ("Direction", "network.direction", "wfp_direction"),
+)
+"""Windows Filtering Platform connections (5156, 5157)."""
+
+WFP_DIRECTIONS = {"%%14592": "ingress", "%%14593": "egress"}
+"""The message ids WFP events write for inbound and outbound, as Sysmon's ``Initiated`` maps."""
+
 SecuritySpec = tuple[tuple[str, ...], tuple[str, ...], str, tuple[Mapping, ...], tuple[Mapping, ...]]
 """(category, type, action, user mappings, extra mappings)."""
 
@@ -428,15 +445,15 @@ SECURITY: dict[str, SecuritySpec] = {
     "4770": (("authentication",), ("start",), "kerberos-service-ticket-renewed", USER_TARGET, ()),
     "4771": (("authentication",), ("start",), "kerberos-preauth-failed", USER_TARGET, ()),
     "4776": (("authentication",), ("start",), "credential-validated", USER_TARGET, ()),
-    "4778": (("authentication", "session"), ("start",), "session-reconnected", USER_SUBJECT, ()),
-    "4779": (("authentication", "session"), ("end",), "session-disconnected", USER_SUBJECT, ()),
+    "4778": (("authentication", "session"), ("start",), "session-reconnected", USER_SUBJECT, _SESSION),
+    "4779": (("authentication", "session"), ("end",), "session-disconnected", USER_SUBJECT, _SESSION),
     "4781": (("iam",), ("user", "change"), "renamed-user-account", USER_SUBJECT, ()),
     "4798": (("iam",), ("user", "info"), "group-membership-enumerated", USER_SUBJECT, _CALLER_PROCESS),
     "4799": (("iam",), ("group", "info"), "user-member-enumerated", USER_GROUP, _CALLER_PROCESS),
     "5140": (("network", "file"), ("info", "access"), "network-share-object-accessed", USER_SUBJECT, ()),
     "5145": (("network", "file"), ("info", "access"), "network-share-object-access-checked", USER_SUBJECT, ()),
-    "5156": (("network",), ("connection", "allowed"), "windows-filtering-platform-connection-permitted", (), ()),
-    "5157": (("network",), ("connection", "denied"), "windows-filtering-platform-connection-blocked", (), ()),
+    "5156": (("network",), ("connection", "allowed"), "windows-filtering-platform-connection-permitted", (), _WFP),
+    "5157": (("network",), ("connection", "denied"), "windows-filtering-platform-connection-blocked", (), _WFP),
 }
 
 # --- PowerShell (Microsoft-Windows-PowerShell/Operational and the classic "Windows PowerShell" log) ---

@@ -48,3 +48,54 @@ def test_user_initiated_logoff_names_the_user_logging_off(tmp_path: Path) -> Non
     assert event["event"]["action"] == "logged-out"
     assert event["user"] == {"id": "S-1-5-21-3623811015-3361044348-30300820-1013", "name": "jdoe", "domain": "CORP"}
     assert event["winlog"]["logon"] == {"id": "0x8dcdc"}
+
+
+def test_rdp_session_events_name_the_client(tmp_path: Path) -> None:
+    event = parse_one(
+        tmp_path,
+        security_xml(
+            4778,
+            {
+                "AccountName": "jdoe",
+                "AccountDomain": "CORP",
+                "LogonID": "0x8dcdc",
+                "SessionName": "RDP-Tcp#3",
+                "ClientName": "LAPTOP-77",
+                "ClientAddress": "198.51.100.23",
+            },
+        ),
+    )
+    assert event["event"]["action"] == "session-reconnected"
+    assert event["user"] == {"name": "jdoe", "domain": "CORP"}
+    assert event["source"] == {"ip": "198.51.100.23", "domain": "LAPTOP-77"}
+    assert event["winlog"]["logon"] == {"id": "0x8dcdc"}
+    assert event["related"]["ip"] == ["198.51.100.23"]
+
+
+def test_filtering_platform_connection_names_process_and_transport(tmp_path: Path) -> None:
+    # 5156 writes its pid in decimal as ProcessID, the protocol as a number, the direction as %%1459x.
+    event = parse_one(
+        tmp_path,
+        security_xml(
+            5156,
+            {
+                "ProcessID": "1234",
+                "Application": "\\device\\harddiskvolume3\\windows\\system32\\svchost.exe",
+                "Direction": "%%14593",
+                "SourceAddress": "10.20.30.40",
+                "SourcePort": "51234",
+                "DestAddress": "203.0.113.9",
+                "DestPort": "443",
+                "Protocol": "6",
+                "FilterRTID": "70183",
+                "LayerName": "%%14611",
+                "LayerRTID": "48",
+                "RemoteUserID": "S-1-0-0",
+                "RemoteMachineID": "S-1-0-0",
+            },
+        ),
+    )
+    assert event["process"]["pid"] == 1234
+    assert event["process"]["name"] == "svchost.exe"
+    assert event["network"] == {"iana_number": "6", "transport": "tcp", "direction": "egress"}
+    assert (event["source"]["port"], event["destination"]["ip"]) == (51234, "203.0.113.9")
