@@ -238,20 +238,23 @@ def _command_line(prefix: str) -> Op:
     return op
 
 
+_HASH_FIELDS = {name: ("hash", name) for name in ("md5", "sha1", "sha256", "sha384", "sha512", "ssdeep", "tlsh")}
+_HASH_FIELDS["imphash"] = ("pe", "imphash")
+"""Algorithm names → where ECS keeps the digest; any other name (hostile text) makes no field."""
+
+
 def _hashes(prefix: str) -> Op:
     """``SHA1=…,MD5=…,IMPHASH=…`` (Sysmon) → ``<prefix>.hash.*`` and ``<prefix>.pe.imphash``."""
 
     def op(ev: Event, v: Any) -> None:
-        owner = ev.setdefault(prefix, {})
         for item in v.split(","):
             algo, sep, digest = item.partition("=")
-            if not sep or not digest:
+            found = _HASH_FIELDS.get(algo.strip().lower()) if sep else None
+            digest = digest.strip()
+            if found is None or not digest:
                 continue
-            algo = algo.strip().lower()
-            if algo == "imphash":
-                owner.setdefault("pe", {})["imphash"] = digest.lower()
-            else:
-                owner.setdefault("hash", {})[algo] = digest.lower()
+            group, leaf = found
+            ev.setdefault(prefix, {}).setdefault(group, {})[leaf] = digest.lower()
 
     return op
 
