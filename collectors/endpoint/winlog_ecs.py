@@ -532,6 +532,8 @@ def to_ecs(winlog: dict[str, Any], timestamp: str | None, level: str | None, mes
     ev_meta = meta.copy()
     ev_meta["category"] = list(spec.category)
     ev_meta["type"] = list(spec.types)
+    if not spec.action and winlog.get("task"):
+        ev_meta["action"] = winlog["task"]  # Winlogbeat's action where no module names one: the task
     keywords = winlog.get("keywords")
     if keywords:
         if "Audit Success" in keywords:
