@@ -84,13 +84,16 @@ NTSTATUS = {
 """NTSTATUS codes of failed logons (Microsoft's 4625 documentation), described in our words."""
 
 FAILURE_REASONS = {  # the text Windows renders for these message ids
+    "%%2304": "An Error occurred during Logon.",
     "%%2305": "The specified user account has expired.",
+    "%%2306": "The NetLogon component is not active.",
+    "%%2307": "Account locked out.",
+    "%%2308": "The user has not been granted the requested logon type at this machine.",
     "%%2309": "The specified account's password has expired.",
     "%%2310": "Account currently disabled.",
     "%%2311": "Account logon time restriction violation.",
     "%%2312": "User not allowed to logon at this computer.",
     "%%2313": "Unknown user name or bad password.",
-    "%%2304": "An Error occurred during Logon.",
 }
 
 GENERIC: tuple[Mapping, ...] = (

@@ -99,3 +99,38 @@ def test_filtering_platform_connection_names_process_and_transport(tmp_path: Pat
     assert event["process"]["name"] == "svchost.exe"
     assert event["network"] == {"iana_number": "6", "transport": "tcp", "direction": "egress"}
     assert (event["source"]["port"], event["destination"]["ip"]) == (51234, "203.0.113.9")
+
+
+def test_failed_logon_of_a_locked_out_account_has_a_readable_reason(tmp_path: Path) -> None:
+    event = parse_one(
+        tmp_path,
+        security_xml(
+            4625,
+            {
+                "SubjectUserSid": "S-1-5-18",
+                "SubjectUserName": "WS042$",
+                "SubjectDomainName": "CORP",
+                "SubjectLogonId": "0x3e7",
+                "TargetUserSid": "S-1-0-0",
+                "TargetUserName": "jdoe",
+                "TargetDomainName": "CORP",
+                "Status": "0xc0000234",
+                "FailureReason": "%%2307",
+                "SubStatus": "0x0",
+                "LogonType": "2",
+                "LogonProcessName": "User32 ",
+                "AuthenticationPackageName": "Negotiate",
+                "WorkstationName": "WS042",
+                "ProcessId": "0x2b8",
+                "ProcessName": "C:\\Windows\\System32\\svchost.exe",
+                "IpAddress": "127.0.0.1",
+                "IpPort": "0",
+            },
+            keywords="0x8010000000000000",
+        ),
+    )
+    assert event["event"]["outcome"] == "failure"
+    failure = event["winlog"]["logon"]["failure"]
+    assert failure["reason"] == "Account locked out."
+    assert failure["status"] == "account locked out"
+    assert event["winlog"]["event_data"]["FailureReason"] == "%%2307"  # the raw id stays for Sigma rules
