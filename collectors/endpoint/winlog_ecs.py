@@ -182,18 +182,20 @@ def _account(prefix: str) -> Op:
         if not _present(v):
             return
         domain, sep, name = v.partition("\\")
-        if sep:
-            put_domain(ev, domain)
-            put_name(ev, name)
-        else:
+        if not sep:
             put_name(ev, v)
+            return
+        if domain:
+            put_domain(ev, domain)
+        if name:
+            put_name(ev, name)
 
     return op
 
 
 def _iana_protocol(ev: Event, v: Any) -> None:
     """An IANA protocol number (``6``) → ``network.iana_number`` and ``network.transport`` (``tcp``)."""
-    if not v.isdecimal():
+    if not (v.isascii() and v.isdecimal()):
         return
     network = ev.setdefault("network", {})
     network["iana_number"] = v

@@ -134,7 +134,11 @@ class WinlogJsonParser(LineParser):
         if isinstance(doc.get("winlog"), dict):
             return _winlogbeat(doc)
         if isinstance(doc.get("Event"), dict):
-            winlog, timestamp, level = from_evtx(doc["Event"])
+            try:
+                winlog, timestamp, level = from_evtx(doc["Event"])
+            # from_evtx trusts the library's shapes; a hand-made line may hold anything.
+            except (AttributeError, KeyError, TypeError) as exc:
+                raise ParseError(f"malformed evtx_dump record: {type(exc).__name__}: {exc}") from exc
             return to_ecs(winlog, timestamp, level)
         if "EventID" in doc:
             return _nxlog(doc, ctx)
@@ -146,7 +150,7 @@ def _winlogbeat(doc: dict[str, Any]) -> Event:
     winlog: dict[str, Any] = {}
     for key in WINLOGBEAT_KEYS:
         value = source.get(key)
-        if value:
+        if value and isinstance(value, str):
             winlog[key] = canonical_channel(value) if key == "channel" else value
     for key in ("event_id", "record_id"):
         if source.get(key) not in (None, ""):
@@ -170,7 +174,12 @@ def _winlogbeat(doc: dict[str, Any]) -> Event:
     timestamp = system_time(stamp) if isinstance(stamp, str) else None
     level = ecs.get(doc, "log.level")
     message = doc.get("message")
-    return to_ecs(winlog, timestamp, level if isinstance(level, str) else None, message or None)
+    return to_ecs(
+        winlog,
+        timestamp,
+        level if isinstance(level, str) else None,
+        message or None if isinstance(message, str) else None,
+    )
 
 
 def _data_value(value: Any) -> Any:

@@ -150,8 +150,8 @@ def from_evtx(event: dict[str, Any]) -> Record:
         _user_data(winlog, user_data)
     timestamp = None
     value = get("TimeCreated")
-    if value and (attrs := value.get("#attributes")) and attrs.get("SystemTime"):
-        timestamp = system_time(attrs["SystemTime"])
+    if value and (attrs := value.get("#attributes")) and (stamp := attrs.get("SystemTime")).__class__ is str:
+        timestamp = system_time(stamp)
     level = get("Level")
     return winlog, timestamp, None if level is None else LEVELS.get(str(level))
 
