@@ -146,9 +146,17 @@ def _json_record(line: str) -> dict[str, Any]:
     return record
 
 
+ZEEK_IDS = ('"uid"', '"uids"', '"fuid"', '"conn_uids"', '"fingerprint"')
+
+
 def _looks_like_json_log(line: str) -> bool:
+    """A Zeek JSON record: a ``ts`` and a connection uid, file id or certificate fingerprint, and either the
+    connection's ``id.orig_h`` or ``ts`` as its first field, as Zeek writes it (after ``_path`` if written).
+    Logs without a connection (x509, dhcp, files before Zeek 5) have no ``id.orig_h``."""
     text = line.lstrip()
-    return text.startswith("{") and '"ts"' in text and ('"uid"' in text or '"fuid"' in text or '"fingerprint"' in text)
+    if not text.startswith("{") or '"ts"' not in text or not any(key in text for key in ZEEK_IDS):
+        return False
+    return '"id.orig_h"' in text or text.startswith(('{"ts":', '{"_path":'))
 
 
 @register
@@ -163,10 +171,10 @@ class ZeekParser(StreamParser):
         if head.startswith(b"#separator") or b"\n#separator " in head[:4096] or b"\n#fields\t" in head[:4096]:
             return True
         first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
-        return _looks_like_json_log(first) and '"id.orig_h"' in first
+        return _looks_like_json_log(first)
 
     def sniff_line(self, line: str) -> bool:
-        return _looks_like_json_log(line) and '"id.orig_h"' in line
+        return _looks_like_json_log(line)
 
     def stream(self, source: Source, ctx: ParseContext) -> Iterator[Parsed]:
         header = Header()

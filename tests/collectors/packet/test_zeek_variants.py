@@ -138,3 +138,27 @@ def test_http_request_target_gives_url_path_and_query(tmp_path: Path) -> None:
     assert absolute["url"]["path"] == "/download/setup.exe" and "query" not in absolute["url"]
     assert absolute["url"]["full"] == "http://www.example.org/download/setup.exe"
     assert connect["url"] == {"original": "www.example.org:443", "domain": "www.example.org"}
+
+
+def test_json_logs_without_a_connection_are_recognised_as_zeek(tmp_path: Path) -> None:
+    """x509.log, dhcp.log and files.log before Zeek 5 have no ``id.orig_h``; ``auto`` must still know them."""
+    x509 = {"ts": 1709287204.120551, "fingerprint": "9c4f" * 16, "certificate.version": 3,
+            "certificate.serial": "0FBE08B0854D05738AB0CCE1C9AFEEC9",
+            "certificate.subject": "CN=www.example.org,O=Example", "certificate.issuer": "CN=Example CA,O=Example",
+            "certificate.not_valid_before": 1704931200.0, "certificate.not_valid_after": 1739145599.0,
+            "certificate.key_alg": "rsaEncryption", "certificate.key_length": 2048, "san.dns": ["www.example.org"],
+            "host_cert": True}  # fmt: skip
+    dhcp = {"ts": 1709287214.0, "uids": ["CD1x9a3Ggx2y4P9bt6"], "client_addr": "10.1.2.50", "server_addr": "10.1.2.1",
+            "mac": "00:11:22:33:44:55", "host_name": "laptop-17", "assigned_addr": "10.1.2.50",
+            "lease_time": 86400.0, "msg_types": ["REQUEST", "ACK"]}  # fmt: skip
+    files = {"ts": 1709287216.0, "fuid": "FHk1aa2bbc", "tx_hosts": ["198.51.100.7"], "rx_hosts": ["10.1.2.3"],
+             "conn_uids": ["CHt1"], "source": "HTTP", "depth": 0, "analyzers": ["MD5"], "mime_type": "text/html",
+             "seen_bytes": 1256, "md5": "5d41402abc4b2a76b9719d911017c592"}  # fmt: skip
+    for name, record in (("x509", x509), ("dhcp", dhcp), ("files", files)):
+        log = tmp_path / f"{name}.log"
+        log.write_bytes(orjson.dumps(record) + b"\n")
+        stats = Stats()
+        (event,) = parse_files(expand([log]), "auto", ParseContext(), stats)
+        assert stats.failures == 0, stats.warnings
+        assert event["event"]["dataset"] == f"zeek.{name}"
+    assert event["source"]["ip"] == "198.51.100.7" and event["file"]["hash"]["md5"] == files["md5"]
