@@ -51,11 +51,14 @@ _TYPED = {
     "icmp_code": r"\d+",
 }
 _WORD = r"\S+"
-_PLACEHOLDER = re.compile(r"\{(\w+)([*+]?)\}")
+_PLACEHOLDER = re.compile(r"\{(\w+)([*+?]?)\}")
 _PAYLOAD = re.compile(r"(\w+) src (\S+?)/(\d+) dst (\S+?)/(\d+)")
 _TOKENS = re.compile(r"[\s()<>\[\],;/=\"']+")
 """What separates an address from its neighbours in free text: ``(10.0.0.1)``, ``<ip>``, ``ip/port``."""
-_FIREPOWER = re.compile(r"(\w+): ([^,]*)(?:, |$)")
+_SESSION_DURATION = re.compile(r"(?:(\d+)d\s*)?(\d+)h:(\d+)m:(\d+)s")
+_FIREPOWER = re.compile(r", (?=[A-Za-z][\w-]*(?: [A-Za-z][\w-]*){0,3}: )")
+"""Where one ``Key: value`` of a Firepower event ends: at ", " before the next key. Values hold commas
+(a user agent's ``(KHTML, like Gecko)``, a URL's query), and a few keys hold spaces (``Prefilter Policy``)."""
 _TAKEN = frozenset(
     [
         "src_ip",
@@ -102,6 +105,8 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
             out.append(f"(?P<{name}>.*?)")
         elif mode == "+":
             out.append(f"(?P<{name}>.+)")
+        elif mode == "?":
+            out.append(f"(?: +(?P<{name}>.+))?")
         else:
             out.append(f"(?P<{name}>{_TYPED.get(name, _WORD)})")
         pos = found.end()
@@ -335,15 +340,24 @@ def _apply(event: Event, vendor: dict[str, Any], values: tuple[str | None, ...],
         if seconds is not None:
             event["event"]["duration"] = seconds * 1_000_000_000
     for key, value in zip(extras, values[21:], strict=False):
-        if value:
+        if not value:
+            continue
+        if key == "reason":
+            event["event"]["reason"] = value.strip()
+        else:
             vendor[key] = int(value) if key in ("icmp_type", "icmp_code") and value.isdecimal() else value
     net.add_related_ips(event, src_ip, dst_ip, src_nat_ip, dst_nat_ip)
 
 
 def _duration(value: str) -> int | None:
+    """Seconds of ``h:mm:ss`` (connections) or ``[Nd ]Hh:MMm:SSs`` (VPN sessions, 113019)."""
     parts = value.split(":")
     if not all(p.isdecimal() for p in parts) or len(parts) > 3:
-        return None
+        found = _SESSION_DURATION.fullmatch(value)
+        if found is None:
+            return None
+        days, hours, minutes, seconds = (int(n or 0) for n in found.groups())
+        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
     seconds = 0
     for part in parts:
         seconds = seconds * 60 + int(part)
@@ -390,11 +404,67 @@ _FIREPOWER_FIELDS = {
 }
 
 
+_UTC_SECOND = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_FIREPOWER_ECS = (
+    ("URL", "url", "original"),
+    ("UserAgent", "user_agent", "original"),
+    ("DNSQuery", "dns", "question"),
+    ("FileName", "file", "name"),
+    ("FileSHA256", "file", "hash"),
+)
+"""Firepower keys whose value is an ECS field as written (``dns.question.name``, ``file.hash.sha256``)."""
+
+
+def _firepower_pairs(text: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in _FIREPOWER.split(text):
+        key, sep, value = item.partition(": ")
+        value = value.strip()
+        if sep and value and key not in pairs:
+            pairs[key.strip()] = value
+    return pairs
+
+
+def _firepower_ecs(event: Event, pairs: dict[str, str]) -> None:
+    """The counters, zones, first-packet time and content names a connection or file event reports."""
+    for key, target in (("InitiatorBytes", "source"), ("ResponderBytes", "destination")):
+        if pairs.get(key, "").isdecimal() and target in event:
+            event[target]["bytes"] = int(pairs[key])
+    for key, target in (("InitiatorPackets", "source"), ("ResponderPackets", "destination")):
+        if pairs.get(key, "").isdecimal() and target in event:
+            event[target]["packets"] = int(pairs[key])
+    network = event.get("network")
+    if network is not None:
+        for field in ("bytes", "packets"):
+            counts = [event[side].get(field) for side in ("source", "destination") if side in event]
+            if len(counts) == 2 and None not in counts:
+                network[field] = counts[0] + counts[1]
+        if "ApplicationProtocol" in pairs:
+            network["protocol"] = pairs["ApplicationProtocol"].lower()
+    observer = event["observer"]
+    for key, side in (("IngressZone", "ingress"), ("EgressZone", "egress")):
+        if key in pairs:
+            observer.setdefault(side, {})["zone"] = pairs[key]
+    first = pairs.get("FirstPacketSecond", "")
+    if _UTC_SECOND.fullmatch(first):
+        event["event"]["start"] = first[:-1] + ".000Z"
+    for key, group, field in _FIREPOWER_ECS:
+        if key in pairs:
+            value: Any = pairs[key]
+            if field == "question":
+                value = {"name": value}
+            elif field == "hash":
+                value = {"sha256": value.lower()}
+            event.setdefault(group, {})[field] = value
+    if "HTTPReferer" in pairs:
+        event["http"] = {"request": {"referrer": pairs["HTTPReferer"]}}
+
+
 def _firepower(msgid: str) -> Callable[[Event, str, dict[str, Any]], None]:
     category, types, action = _FIREPOWER_KINDS[msgid]
 
     def read(event: Event, text: str, vendor: dict[str, Any]) -> None:
-        pairs = {k: v for k, v in _FIREPOWER.findall(text) if v}
+        pairs = _firepower_pairs(text)
         ev = event["event"]
         ev["category"], ev["type"], ev["action"] = list(category), list(types), action
         verdict = pairs.get("AccessControlRuleAction", "").lower()
@@ -404,13 +474,15 @@ def _firepower(msgid: str) -> Callable[[Event, str, dict[str, Any]], None]:
         g = {name: pairs[key] for key, name in _FIREPOWER_FIELDS.items() if key in pairs}
         if g.get("user", "").lower() in ("no authentication required", "not found", "unknown"):
             g.pop("user")
+        for side in ("src", "dst"):  # an unspecified address (and port 0) is "not translated"
+            if f"{side}_nat_ip" in g and net.nat_ip(g[f"{side}_nat_ip"]) is None:
+                del g[f"{side}_nat_ip"]
+                g.pop(f"{side}_nat_port", None)
         _apply(event, vendor, tuple(g.get(name) for name in FIELDS), ())
-        for key, target in (("InitiatorBytes", "source"), ("ResponderBytes", "destination")):
-            if pairs.get(key, "").isdecimal() and target in event:
-                event[target]["bytes"] = int(pairs[key])
+        _firepower_ecs(event, pairs)
         for key, value in pairs.items():
             if key not in _FIREPOWER_FIELDS:
-                vendor[key.lower()] = value
+                vendor[key.lower().replace(" ", "_")] = value
 
     return read
 

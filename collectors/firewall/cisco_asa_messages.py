@@ -13,13 +13,15 @@ spaces, and placeholders:
 ``{src_nat}`` / ``{dst_nat}``
     a mapped endpoint in parentheses, ``(address[/port])``, maybe followed by ``(user)``
 ``{name}``
-    one word; ``{name*}`` as little text as possible; ``{name+}`` the rest
+    one word; ``{name*}`` as little text as possible; ``{name+}`` the rest;
+    ``{name?}`` the rest after a space, if the line goes on
 ``{_}``
     one word, read past and not kept
 
 Names with a meaning: ``src_ip src_port src_if src_user`` (and ``dst_``),
 ``direction transport connection_id rule user verdict bytes duration
-icmp_type icmp_code reason``; any other name is kept as ``cisco.asa.<name>``.
+icmp_type icmp_code reason`` (``reason`` is ``event.reason``, as in Elastic's
+integration); any other name is kept as ``cisco.asa.<name>``.
 ``swap`` marks messages whose endpoints are written from the firewall's
 point of view: when ``direction`` is ``outbound`` the "for" side is the
 destination.
@@ -48,7 +50,7 @@ AUTH = ("authentication",)
 
 _BUILT = "Built {direction} {transport} connection {connection_id} for {src} {src_nat} to {dst} {dst_nat}{rest*}"
 _TEARDOWN = (
-    "Teardown {transport} connection {connection_id} for {src} to {dst} duration {duration} bytes {bytes}{rest*}"
+    "Teardown {transport} connection {connection_id} for {src} to {dst} duration {duration} bytes {bytes}{reason?}"
 )
 _ACL = "access-list {rule} {verdict} {transport} {src_if}/{src_ip}({src_port}) -> {dst_if}/{dst_ip}({dst_port}){rest*}"
 _ACL_NOPORT = "access-list {rule} {verdict} {transport} {src_if}/{src_ip} -> {dst_if}/{dst_ip}{rest*}"
@@ -132,6 +134,7 @@ MESSAGES: dict[str, Message] = {
         (
             'Deny {transport} src {src} dst {dst} (type {icmp_type}, code {icmp_code}) by access-group "{rule}"{rest*}',
             'Deny {transport} src {src} dst {dst} by access-group "{rule}"{rest*}',
+            'Deny protocol {transport} src {src} dst {dst} by access-group "{rule}"{rest*}',  # GRE, ESP: a number
             "Deny {transport} src {src} dst {dst}{rest*}",
         ),
         "firewall-rule",
@@ -473,7 +476,11 @@ MESSAGES: dict[str, Message] = {
         "failure",
     ),
     "113019": Message(
-        ("Group = {group*}, Username = {user*}, IP = {src_ip}, Session disconnected. {rest+}",),
+        (
+            "Group = {group*}, Username = {user*}, IP = {src_ip}, Session disconnected. Session Type: {session_type*},"
+            " Duration: {duration*}, Bytes xmt: {bytes_xmt}, Bytes rcv: {bytes_rcv}, Reason: {reason+}",
+            "Group = {group*}, Username = {user*}, IP = {src_ip}, Session disconnected. {rest+}",
+        ),
         "logged-out",
         AUTH,
         ("end",),

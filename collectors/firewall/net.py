@@ -49,7 +49,7 @@ IANA_PROTOCOLS: dict[str, str] = {
 """IANA protocol numbers → the lower-case keywords ``network.transport`` uses."""
 
 PROTOCOL_NUMBERS: dict[str, str] = {name: number for number, name in IANA_PROTOCOLS.items()}
-PROTOCOL_NUMBERS["icmpv6"] = "58"
+PROTOCOL_NUMBERS["icmpv6"] = PROTOCOL_NUMBERS["icmp6"] = "58"  # Cisco writes "icmp6"
 
 
 @lru_cache(maxsize=1 << 16)
