@@ -43,8 +43,18 @@ KNOWN_TYPES = {
     "qtype": "count", "qclass": "count", "rcode": "count", "seen_bytes": "count", "total_bytes": "count",
     "local_orig": "bool", "local_resp": "bool", "AA": "bool", "TC": "bool", "RD": "bool", "RA": "bool",
     "rejected": "bool", "resumed": "bool", "established": "bool", "answers": "vector[string]",
-    "TTLs": "vector[interval]", "tunnel_parents": "set[string]",
+    "TTLs": "vector[interval]", "tunnel_parents": "set[string]", "Z": "count", "info_code": "count",
+    "p": "port", "depth": "count", "missing_bytes": "count", "overflow_bytes": "count", "is_orig": "bool",
+    "timedout": "bool", "suppress_for": "interval", "certificate.version": "count",
+    "certificate.not_valid_before": "time", "certificate.not_valid_after": "time", "certificate.key_length": "count",
+    "tx_hosts": "set[addr]", "rx_hosts": "set[addr]", "conn_uids": "set[string]", "uids": "set[string]",
+    "analyzers": "set[string]", "tags": "set[enum]", "proxied": "set[string]", "actions": "set[enum]",
+    "orig_fuids": "vector[string]", "orig_filenames": "vector[string]", "orig_mime_types": "vector[string]",
+    "resp_fuids": "vector[string]", "resp_filenames": "vector[string]", "resp_mime_types": "vector[string]",
+    "san.dns": "vector[string]", "san.uri": "vector[string]", "san.email": "vector[string]", "san.ip": "vector[addr]",
+    "cert_chain_fps": "vector[string]", "client_cert_chain_fps": "vector[string]", "msg_types": "vector[string]",
 }  # fmt: skip
+"""Types of the standard logs' fields, for a log whose header is a plain line of column names."""
 
 
 class Header:

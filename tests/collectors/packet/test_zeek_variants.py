@@ -162,3 +162,24 @@ def test_json_logs_without_a_connection_are_recognised_as_zeek(tmp_path: Path) -
         assert stats.failures == 0, stats.warnings
         assert event["event"]["dataset"] == f"zeek.{name}"
     assert event["source"]["ip"] == "198.51.100.7" and event["file"]["hash"]["md5"] == files["md5"]
+
+
+def test_log_headed_by_a_plain_line_of_column_names_keeps_its_lists(tmp_path: Path) -> None:
+    """Without a ``#types`` line the standard fields' types are known by name: sets and vectors are lists."""
+    http = tmp_path / "http.log"
+    http.write_text(
+        "ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tmethod\thost\turi\tstatus_code\tresp_mime_types\n"
+        "1709287203.250000\tCHt1\t10.1.2.3\t50000\t93.184.216.34\t80\tGET\twww.example.com\t/index.html\t200\t"
+        "text/html,application/octet-stream\n"
+    )
+    files = tmp_path / "files.log"
+    files.write_text(
+        "ts\tfuid\ttx_hosts\trx_hosts\tconn_uids\tsource\tmime_type\tmd5\n"
+        "1709287216.000000\tFHk1aa2bbc\t198.51.100.7\t10.1.2.3\tCHt1\tHTTP\ttext/html\t5d41402abc4b2a76b9719d911017c592\n"
+    )
+    (page,) = parse(http)
+    assert page["http"]["response"]["mime_type"] == "text/html"
+    assert page["zeek"]["http"]["resp_mime_types"] == ["text/html", "application/octet-stream"]
+    (file,) = parse(files)
+    assert file["source"] == {"ip": "198.51.100.7"} and file["destination"] == {"ip": "10.1.2.3"}
+    assert file["zeek"]["files"]["conn_uids"] == ["CHt1"]
