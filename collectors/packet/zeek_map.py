@@ -351,6 +351,22 @@ def _weird(event: Event, r: dict[str, Any]) -> None:
     ecs.put_if(event, "message", r.get("name"))
 
 
+def _dhcp(event: Event, r: dict[str, Any]) -> None:
+    """dhcp.log has no connection id: the client and server addresses are its endpoints."""
+    event["event"]["type"] = ["protocol", "info"]
+    ecs.put(event, "network.protocol", "dhcp")
+    ecs.put(event, "network.transport", "udp")
+    client = r.get("client_addr") or r.get("assigned_addr") or r.get("requested_addr")
+    if "source" not in event and isinstance(client, str):
+        event["source"] = {"ip": client}
+    if "destination" not in event and isinstance(r.get("server_addr"), str):
+        event["destination"] = {"ip": r["server_addr"]}
+    mac = net.mac(r["mac"]) if isinstance(r.get("mac"), str) else None
+    if mac is not None:
+        ecs.put(event, "source.mac", mac)
+    ecs.put_if(event, "source.domain", r.get("host_name") if isinstance(r.get("host_name"), str) else None)
+
+
 MAPPERS: dict[str, Callable[[Event, dict[str, Any]], None]] = {
     "conn": _conn,
     "dns": _dns,
@@ -360,4 +376,5 @@ MAPPERS: dict[str, Callable[[Event, dict[str, Any]], None]] = {
     "notice": _notice,
     "x509": _x509,
     "weird": _weird,
+    "dhcp": _dhcp,
 }

@@ -183,3 +183,25 @@ def test_log_headed_by_a_plain_line_of_column_names_keeps_its_lists(tmp_path: Pa
     (file,) = parse(files)
     assert file["source"] == {"ip": "198.51.100.7"} and file["destination"] == {"ip": "10.1.2.3"}
     assert file["zeek"]["files"]["conn_uids"] == ["CHt1"]
+
+
+def test_dhcp_lease_names_its_client_and_server(tmp_path: Path) -> None:
+    """dhcp.log (Zeek 2.6 and later) has no id.* fields: the lease is found by address only through
+    source.ip, destination.ip and related.ip."""
+    columns = [("ts", "time"), ("uids", "set[string]"), ("client_addr", "addr"), ("server_addr", "addr"),
+               ("mac", "string"), ("host_name", "string"), ("client_fqdn", "string"), ("domain", "string"),
+               ("requested_addr", "addr"), ("assigned_addr", "addr"), ("lease_time", "interval"),
+               ("client_message", "string"), ("server_message", "string"), ("msg_types", "vector[string]"),
+               ("duration", "interval")]  # fmt: skip
+    rows = [
+        ["1709287214.000000", "CD1x9a3Ggx2y4P9bt6", "-", "10.1.2.1", "00:11:22:aa:bb:cc", "laptop-17", "-",
+         "corp.example", "10.1.2.50", "10.1.2.50", "86400.000000", "-", "-", "DISCOVER,OFFER,REQUEST,ACK", "0.000412"],
+        ["1709290814.000000", "CE2y", "10.1.2.50", "10.1.2.1", "00:11:22:aa:bb:cc", "laptop-17", "-",
+         "corp.example", "-", "10.1.2.50", "86400.000000", "-", "-", "REQUEST,ACK", "0.000310"],
+    ]  # fmt: skip
+    new, renewal = parse(tsv(tmp_path, "dhcp", columns, rows))
+    for event in (new, renewal):
+        assert event["source"]["ip"] == "10.1.2.50" and event["destination"] == {"ip": "10.1.2.1"}
+        assert event["source"]["mac"] == "00-11-22-AA-BB-CC"
+        assert event["related"] == {"ip": ["10.1.2.50", "10.1.2.1"]}
+        assert event["network"]["protocol"] == "dhcp"
