@@ -150,9 +150,12 @@ def _scalar(kind: str, value: str) -> Any:
 
 
 def _json_record(line: str) -> dict[str, Any]:
+    """One JSON record; a field written as ``null`` (``LogAscii::json_include_unset_fields``) is unset."""
     record = orjson.loads(line)
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
+    if "null" in line:
+        return {name: value for name, value in record.items() if value is not None}
     return record
 
 

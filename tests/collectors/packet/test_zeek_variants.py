@@ -205,3 +205,25 @@ def test_dhcp_lease_names_its_client_and_server(tmp_path: Path) -> None:
         assert event["source"]["mac"] == "00-11-22-AA-BB-CC"
         assert event["related"] == {"ip": ["10.1.2.50", "10.1.2.1"]}
         assert event["network"]["protocol"] == "dhcp"
+
+
+def test_json_nulls_written_for_unset_fields_are_unset(tmp_path: Path) -> None:
+    """``LogAscii::json_include_unset_fields = T`` writes every unset field as ``null``."""
+    conn = {"ts": 1709287200.5, "uid": "CNul1", "id.orig_h": "10.1.2.3", "id.orig_p": 50020, "id.resp_h": "10.1.2.4",
+            "id.resp_p": 445, "proto": "tcp", "service": None, "duration": None, "orig_bytes": None,
+            "resp_bytes": None, "conn_state": "S0", "local_orig": True, "local_resp": True, "missed_bytes": 0,
+            "history": "S", "orig_pkts": 1, "orig_ip_bytes": 44, "resp_pkts": 0, "resp_ip_bytes": 0,
+            "tunnel_parents": None}  # fmt: skip
+    dns = {"ts": 1709287201.25, "uid": "CNul2", "id.orig_h": "10.1.2.3", "id.orig_p": 50021, "id.resp_h": "10.0.0.53",
+           "id.resp_p": 53, "proto": "udp", "trans_id": 711, "rtt": None, "query": "fs1.corp.example", "qclass": 1,
+           "qclass_name": "C_INTERNET", "qtype": 1, "qtype_name": "A", "rcode": None, "rcode_name": None,
+           "AA": False, "TC": False, "RD": True, "RA": False, "Z": 0, "answers": None, "TTLs": None,
+           "rejected": False}  # fmt: skip
+    (conn_log := tmp_path / "conn.log").write_bytes(orjson.dumps(conn) + b"\n")
+    (dns_log := tmp_path / "dns.log").write_bytes(orjson.dumps(dns) + b"\n")
+    (connection,) = parse(conn_log)
+    assert connection["network"]["bytes"] == 44 and "duration" not in connection["event"]
+    assert "service" not in connection["zeek"]["connection"]
+    (query,) = parse(dns_log)
+    assert query["dns"]["type"] == "query" and "response_code" not in query["dns"]
+    assert "rcode_name" not in query["zeek"]["dns"]
