@@ -24,6 +24,8 @@ Reference: FortiOS Log Message Reference (docs.fortinet.com/document/fortigate/7
 from __future__ import annotations
 
 import re
+import time
+from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import kv, net
@@ -38,6 +40,8 @@ _SNIFF = re.compile(r"(?:^|[\s>])date=\d{4}-\d\d-\d\d time=\d\d:\d\d:\d\d\b")
 _DIRECTIONS = {"outgoing": "outbound", "incoming": "inbound", "outbound": "outbound", "inbound": "inbound"}
 _DENY = frozenset(("deny", "blocked", "block", "dropped", "drop", "reset", "close-deny", "server-rst", "client-rst"))
 _ALLOW = frozenset(("accept", "pass", "passthrough", "allow", "permit", "allowed", "dns", "start", "close", "timeout"))
+_TRAFFIC_DENY = frozenset(("deny", "drop", "dropped", "block", "blocked"))
+_CONFIG_ACTIONS = frozenset(("add", "edit", "delete", "move", "rename", "clone", "cfg-change"))
 _UTM_CATEGORY = {
     "virus": ["malware"],
     "ips": ["intrusion_detection"],
@@ -111,6 +115,9 @@ class FortigateParser(LineParser):
             event_fields["duration"] = int(rec["duration"]) * 1_000_000_000
         if "logid" in rec:
             event_fields["code"] = rec["logid"]
+        start = _eventtime(rec.get("eventtime", ""))
+        if start:
+            event_fields["start"] = start
         event: Event = {"@timestamp": _timestamp(rec, ctx), "event": event_fields}
         _endpoints(event, rec)
         if "ip" in rec or "tunnelip" in rec or "assignip" in rec:  # a FortiClient's or a VPN tunnel's address
@@ -128,8 +135,53 @@ class FortigateParser(LineParser):
             event["user"] = {"name": user}
         if "msg" in rec:
             event["message"] = rec["msg"]
+        if kind == "utm":
+            _content(event, rec)
         event["fortinet"] = {"firewall": {k: v for k, v in rec.items() if k not in _TAKEN}}
         return event
+
+
+def _eventtime(value: str) -> str | None:
+    """``eventtime``: epoch seconds (FortiOS 6.0), nanoseconds (6.2+) or milliseconds, as ECS time.
+
+    It is the moment the event happened, in UTC, finer than ``date``/``time``; Elastic's
+    integration puts it in ``event.start``.
+    """
+    if not value.isdecimal() or not 9 <= len(value) <= 19:
+        return None
+    seconds, rest = divmod(int(value.ljust(19, "0")), 1_000_000_000)
+    minute, second = divmod(seconds, 60)
+    return f"{_minute(minute)}{second:02d}.{rest // 1_000_000:03d}Z"
+
+
+@lru_cache(maxsize=1 << 12)
+def _minute(minute: int) -> str:
+    """``YYYY-MM-DDTHH:MM:`` of a minute since the epoch (UTC); the same minutes repeat line after line."""
+    return time.strftime("%Y-%m-%dT%H:%M:", time.gmtime(minute * 60))
+
+
+def _content(event: Event, rec: dict[str, str]) -> None:
+    """What a UTM profile looked at: the URL (``hostname`` + ``url``), the DNS name, the file."""
+    url: dict[str, Any] = {}
+    if "hostname" in rec:
+        url["domain"] = rec["hostname"]
+    written = rec.get("url")
+    if written:
+        scheme, sep, _ = written.partition("://")
+        url["original" if sep and scheme.isalpha() else "path"] = written  # a full URL, or the path
+    if url:
+        event["url"] = url
+    if "qname" in rec:
+        question = {"name": rec["qname"]}
+        if "qtype" in rec:
+            question["type"] = rec["qtype"]
+        event["dns"] = {"question": question}
+    if "filename" in rec:
+        event["file"] = {"name": rec["filename"]}
+    if "agent" in rec:
+        event["user_agent"] = {"original": rec["agent"]}
+    if "catdesc" in rec:
+        event.setdefault("rule", {})["category"] = rec["catdesc"]
 
 
 def _timestamp(rec: dict[str, str], ctx: ParseContext) -> str:
@@ -150,9 +202,14 @@ def _action(kind: str, action: str, rec: dict[str, str]) -> str | None:
 
 
 def _classify(kind: str, subtype: str, action: str, rec: dict[str, str]) -> tuple[list[str], list[str]]:
-    verdict = "denied" if action in _DENY else "allowed" if action in _ALLOW else None
     if kind == "traffic":
-        return ["network"], ["connection", "end", *([verdict] if verdict else [])]
+        # FortiOS: "deny" is the policy's block, "start" a session-start log; every other action
+        # (close, timeout, server-rst, client-rst, ip-conn, dns...) is how an allowed session ended.
+        if not action:
+            return ["network"], ["connection", "end"]
+        verdict = "denied" if action in _TRAFFIC_DENY else "allowed"
+        return ["network"], ["connection", "start" if action == "start" else "end", verdict]
+    verdict = "denied" if action in _DENY else "allowed" if action in _ALLOW else None
     if kind == "utm":
         category = _UTM_CATEGORY.get(subtype, ["network"])
         types = ["info"] if subtype == "dns" else []
@@ -167,8 +224,10 @@ def _classify(kind: str, subtype: str, action: str, rec: dict[str, str]) -> tupl
             return ["network"], ["connection"]
         if subtype == "system" and action == "perf-stats":
             return ["host"], ["info"]
+        if subtype == "system" and ("cfgpath" in rec or action.lower() in _CONFIG_ACTIONS):
+            return ["configuration"], ["change"]  # an administrator's Add/Edit/Delete of an object
         if subtype == "system":
-            return ["configuration"] if "cfg" in action or "edit" in action else ["host"], ["info"]
+            return ["host"], ["info"]
     return [], ["info"]
 
 
