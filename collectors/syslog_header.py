@@ -8,6 +8,7 @@ RFC 3164 (BSD)::
     Sep 29 2022 15:00:15 hosty : %FTD-6-602303: IPSEC: ...          (Cisco: year, " : ")
     May  5 17:51:17: %ASA-4-313005: ...                              (no host)
     2021-03-12T14:10:18Z host kernel: [...] IN=eth0 ...              (rsyslog ISO stamp)
+    Nov 27 10:00:05 relay01 <134>Nov 27 10:00:00 fw01 app: ...        (a relay's header first)
 
 RFC 5424::
 
@@ -44,17 +45,20 @@ MONTHS = {
 }
 
 _MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_IPV6_HOST = r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*[0-9A-Fa-f]"
+"""A host written as an IPv6 address (a relay's ``%fromhost-ip%``): two colons at least, ending in a hex digit."""
 # One match reads a whole RFC 3164 header: priority, either timestamp form (split into the parts the
-# per-minute cache needs), then the first of tag / host + tag / host that fits, in that order.
+# per-minute cache needs), then the first of tag / host + tag / host that fits, in that order. The
+# possessive ``++`` stops a word from being retried one character shorter: none of them can end early.
 _BSD = re.compile(
     r"(?:<(\d{1,3})>)?:?\s*"
     rf"(?:(({_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d):(\d\d)(?:\.(\d{{1,9}}))?)"
     r"(?: (UTC|GMT|Z))?"
     r"|((\d{4}-\d\d-\d\d)[T ](\d\d:\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?))?"
     r":? ?()"
-    r"(?:([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)"
-    r"|([^\s:]+) +([^\s\[\]:]+)(?:\[([^\]\s]*)\])?:(?: |$)"
-    r"|([^\s:\[]+) +)?"
+    r"(?:([^\s\[\]:]++)(?:\[([^\]\s]*)\])?:(?: |$)"
+    rf"|([^\s:]++|{_IPV6_HOST}) +([^\s\[\]:]++)(?:\[([^\]\s]*)\])?:(?: |$)"
+    rf"|([^\s:\[]++|{_IPV6_HOST}) +)?"
 )
 _BSD_STAMP_END = 13
 _5424 = re.compile(
@@ -110,12 +114,19 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
 
     A line without any header yields just ``message``: many devices log to
     files or forward without one, and the vendor parser decides what it needs.
+    A relay that writes its own header before the device's (``<pri>``, time
+    and host, then the received line with its ``<pri>``, time or host) leaves
+    two: the device's values win, the relay's fill what the device left out
+    (a device that names no host is known by the address the relay wrote).
     """
     clock = clock or DEFAULT_CLOCK
     if line.startswith("<"):
         found = _5424.match(line)
         if found is not None:
-            return _rfc5424(line, found, ctx, clock)
+            header = _rfc5424(line, found, ctx, clock)
+            if header.app is None and header.message[:1] in _RELAYED_FIRST:
+                return _relayed(header, ctx, clock)
+            return header
     found = _BSD.match(line)
     if found is None:  # pragma: no cover - every part of the pattern is optional
         return SyslogHeader(line)
@@ -134,9 +145,35 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
         return SyslogHeader(line[found.end() :], priority, timestamp, None, app, procid)
     if app2 is not None:
         return SyslogHeader(line[found.end() :], priority, timestamp, host, app2, procid2)
-    if host_only is not None:
-        return SyslogHeader(line[found.end() :], priority, timestamp, host_only)
-    return SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority, timestamp)
+    header = (
+        SyslogHeader(line[found.end() :], priority, timestamp, host_only)
+        if host_only is not None
+        else SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority, timestamp)
+    )
+    if header.message[:1] in _RELAYED_FIRST:
+        return _relayed(header, ctx, clock)
+    return header
+
+
+_RELAYED_FIRST = frozenset("<123JFMASOND")
+_RELAYED = re.compile(rf"<\d{{1,3}}>|\d{{4}}-\d\d-\d\d[T ]\d\d:|{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d")
+"""The start of a second header: a priority, or a timestamp in either form."""
+
+
+def _relayed(relay: SyslogHeader, ctx: ParseContext, clock: SyslogClock) -> SyslogHeader:
+    """The device's header after a relay's, the relay's values filling the gaps; ``relay`` when there is none."""
+    if _RELAYED.match(relay.message) is None:
+        return relay
+    device = parse_header(relay.message, ctx, clock=clock)
+    if device.timestamp is None:
+        device.timestamp = relay.timestamp
+    if device.priority is None:
+        device.priority = relay.priority
+    if not device.hostname:
+        device.hostname = relay.hostname
+    if device.structured is None:
+        device.structured = relay.structured
+    return device
 
 
 def _rfc5424(line: str, found: re.Match[str], ctx: ParseContext, clock: SyslogClock) -> SyslogHeader:
@@ -178,16 +215,37 @@ def parse_structured_data(text: str) -> tuple[dict[str, dict[str, str]] | None, 
     while pos < len(text) and text[pos] == "[":
         if _SD_ID.match(text, pos) is None:
             break
-        # RFC 5424 §6.3.3: "]" inside a value must be escaped, so the first bare "]" ends the element.
-        end = text.find("]", pos)
-        while end > 0 and text[end - 1] == "\\":
-            end = text.find("]", end + 1)
+        end = _element_end(text, pos)
         if end < 0:
             break
         sd_id, _, params = text[pos + 1 : end].partition(" ")
         elements[sd_id] = _params(params)
         pos = end + 1
     return (elements or None), pos
+
+
+def _element_end(text: str, pos: int) -> int:
+    """Where the SD-ELEMENT opened at ``pos`` closes, or -1.
+
+    RFC 5424 §6.3.3 wants ``]`` escaped inside a value, so the first bare
+    ``]`` would close the element; devices also write it unescaped
+    (``policy-name="p [1]"``). A ``]`` right after a value's closing quote
+    and before the next element, a space or the end closes it; another one
+    closes it when an even number of quotes precede it (it is not inside a
+    value). When quotes do not pair up, the first bare ``]`` is taken.
+    """
+    first = -1
+    end = text.find("]", pos)
+    while end > 0:
+        if text[end - 1] == '"' and text[end + 1 : end + 2] in ("", " ", "["):
+            return end
+        if text[end - 1] != "\\":
+            if first < 0:
+                first = end
+            if not (text.count('"', pos, end) - text.count('\\"', pos, end)) % 2:
+                return end
+        end = text.find("]", end + 1)
+    return first
 
 
 def _params(text: str) -> dict[str, str]:
@@ -391,25 +449,51 @@ def infer_year(
 
 _DEVICE_TIME = re.compile(
     r"((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d:\d\d(?:\.\d{1,9})?)"
-    r"(?: +(UTC|GMT|Z))?$"
+    r"(?: +(?:(UTC|GMT|Z)|(?:GMT|UTC)?([+-]\d\d?):?(\d\d)|([A-Z]{2,5})))?$"
 )
+ZONE_ABBREVIATIONS: dict[str, int] = {
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "AKST": -540, "AKDT": -480, "HST": -600, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "SGT": 480, "HKT": 480,
+    "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720,
+    "NZDT": 780,
+}  # fmt: skip
+"""Zone abbreviations in device times → minutes east of UTC, in their common reading (CST is US Central,
+IST India, BST British Summer Time); one this table lacks leaves the time in the context's zone."""
 
 
 def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None = None) -> str | None:
     """A device time field (CEF ``rt``, LEEF ``devTime``…) as ECS ``@timestamp``, or None.
 
-    Accepts epoch milliseconds or seconds, ISO 8601, and the syslog-like
-    ``Mmm dd [yyyy] hh:mm:ss[.fff] [UTC]`` that ArcSight and QRadar document.
+    Accepts epoch milliseconds or seconds (with a fraction or not), ISO 8601,
+    and the syslog-like ``Mmm dd [yyyy] hh:mm:ss[.fff] [zone]`` that ArcSight
+    and QRadar document, the zone written as UTC/GMT/Z, as an offset
+    (``+0100``, ``GMT+01:00``) or as a common abbreviation (``CET``, ``PDT``).
+    A value that is not a time, or not a possible one, is None: the record
+    keeps its other fields and the caller its fallback time.
     """
     clock = clock or DEFAULT_CLOCK
     value = value.strip()
-    if value.isdecimal():
-        number = int(value)
-        seconds = number / 1000 if number > 100_000_000_000 else number
-        return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))
-    found = _DEVICE_TIME.match(value)
-    if found is not None:
-        return clock.bsd(found.group(1), found.group(2), ctx)
-    if len(value) >= 19 and value[4] == "-" and value[7] == "-":
-        return clock.iso(value, ctx)
+    try:
+        if value.isdecimal() or (value.count(".") == 1 and value.replace(".", "", 1).isdecimal()):
+            number = float(value) if "." in value else int(value)
+            seconds = number / 1000 if number > 100_000_000_000 else number
+            return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))
+        found = _DEVICE_TIME.match(value)
+        if found is not None:
+            stamp, utc, hours, minutes, name = found.groups()
+            if hours is None and name is not None:
+                offset = ZONE_ABBREVIATIONS.get(name)
+                if offset is None:
+                    return clock.bsd(stamp, None, ctx)
+            elif hours is None:
+                return clock.bsd(stamp, utc, ctx)
+            else:
+                offset = int(hours[1:]) * 60 + int(minutes)
+                offset = -offset if hours[0] == "-" else offset
+            return ecs.format_ts(_bsd_datetime(stamp, "UTC", ctx) - timedelta(minutes=offset))
+        if len(value) >= 19 and value[4] == "-" and value[7] == "-":
+            return clock.iso(value, ctx)
+    except (ParseError, ValueError, OverflowError, OSError):
+        return None
     return None
