@@ -72,7 +72,9 @@ _INTEGER = frozenset(("source.port", "destination.port", "source.nat.port", "des
 _INTEGER |= {"destination.bytes", "file.size"}
 _IP = frozenset(("source.ip", "destination.ip", "source.nat.ip", "destination.nat.ip", "observer.ip"))
 _KEY = re.compile(r"[\w.\[\]-]+")
-_HEADER_SPLIT = re.compile(r"(?<!\\)\|")
+_FIELD = r"([^|\\]*(?:\\.[^|\\]*)*)"
+_HEADER = re.compile(rf"{_FIELD}\|" * 6 + rf"{_FIELD}(?:\|(.*))?", re.DOTALL)
+"""Seven header fields, each ending at a ``|`` no backslash escapes (``\\|`` is a backslash, then the bar)."""
 _UNESCAPE = re.compile(r"\\(.)")
 _SEVERITY = {"low": 3, "medium": 6, "high": 8, "very-high": 10, "unknown": 0}
 _OUTCOME = {"success": "success", "failure": "failure", "succeeded": "success", "failed": "failure"}
@@ -88,17 +90,18 @@ class CefParser(LineParser):
     priority = 80  # generic: after the vendor formats
 
     def sniff_line(self, line: str) -> bool:
-        return "CEF:" in line and line.count("|") >= 7
+        return "CEF:" in line and line.count("|") >= 6
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         at = line.find("CEF:")
         if at < 0:
             raise ParseError("no CEF: marker")
-        parts = _HEADER_SPLIT.split(line[at + 4 :], maxsplit=7)
-        if len(parts) < 8:
-            raise ParseError(f"CEF header has {len(parts)} of 8 fields")
-        version, vendor, product, dev_version, class_id, name, severity, _extension = (_unescape(p) for p in parts)
-        ext = extensions(parts[7])
+        found = _HEADER.match(line, at + 4)
+        if found is None:
+            raise ParseError(f"CEF header has {line.count('|', at) + 1} of 7 fields")
+        *head, extension = found.groups()
+        version, vendor, product, dev_version, class_id, name, severity = (_unescape(p) for p in head)
+        ext = extensions(extension) if extension else {}
         event: Event = {
             "event": {"kind": "event", "category": [], "type": ["info"], "code": class_id},
             "observer": {"vendor": vendor, "product": product, "version": dev_version},
