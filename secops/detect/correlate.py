@@ -32,9 +32,10 @@ from __future__ import annotations
 import hashlib
 import math
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from typing import Any
 
 import orjson
@@ -308,7 +309,6 @@ def evaluate(plan: CorrelationPlan, hits: list[Hit], clock: float | None = None)
     ``clock`` None judges every window (the end of the stream).
     """
     measure = _measure(plan)
-    holds = _holds(plan, measure)
     growing = plan.op in ("gt", "gte") and plan.type in GROWING_TYPES
     groups: dict[tuple[str, ...], list[Hit]] = defaultdict(list)
     for hit in hits:
@@ -317,51 +317,133 @@ def evaluate(plan: CorrelationPlan, hits: list[Hit], clock: float | None = None)
     rest: list[Hit] = []
     for key in sorted(groups):
         series = sorted(groups[key], key=lambda h: h.time)
-        windows, open_from = _windows(series, plan.span, growing, holds, measure, clock)
-        for start, end, window, value in windows:
+        if growing:
+            windows, open_from = _growing_windows(series, plan, clock)
+        else:
+            windows, open_from = _whole_windows(series, plan.span, _holds(plan, measure), clock)
+        for window in windows:
             events = [e for h in window for e in h.events]
-            out.append(Firing(plan, start, end, dict(zip(plan.group_by, key, strict=False)), events, value))
+            group = dict(zip(plan.group_by, key, strict=False))
+            out.append(Firing(plan, window[0].time, window[-1].time, group, events, measure(window)))
         rest += series[open_from:]
     return out, rest
 
 
-def _windows(
-    series: list[Hit],
-    span: float,
-    growing: bool,
-    holds: Callable[[list[Hit]], bool],
-    measure: Callable[[list[Hit]], float],
-    clock: float | None,
-) -> tuple[list[tuple[float, float, list[Hit], float]], int]:
-    """The windows that fire, and where the first window not yet settled starts (``len(series)`` if none)."""
+def _growing_windows(series: list[Hit], plan: CorrelationPlan, clock: float | None) -> tuple[list[list[Hit]], int]:
+    """The smallest windows that hold, in one pass; and where the first unsettled window starts.
+
+    A window that holds is used up and the next starts after it. A start from
+    which no window within the timespan holds is dropped, and the end stays
+    where it is: these measures only grow with the window, so no shorter
+    window from a later start can hold either. That keeps the pass linear; a
+    dense series judged window by window took minutes.
+    """
+    op, threshold = OPS[plan.op], plan.count
+    tally = _Tally(plan)
+
+    def holds() -> bool:
+        return all(op(value, threshold) for value in tally.measures())
+
+    out: list[list[Hit]] = []
+    i = j = 0
+    n = len(series)
+    while i < n:
+        limit = series[i].time + plan.span
+        while j < n and series[j].time <= limit and not (j > i and holds()):
+            tally.add(series[j])
+            j += 1
+        if holds():
+            out.append(series[i:j])
+            tally.clear()
+            i = j
+            continue
+        if clock is not None and limit >= clock:
+            return out, i  # the window from i may still grow in a later run
+        tally.drop_first()
+        i += 1
+    return out, n
+
+
+class _Tally:
+    """A growing measure of the window ``[i, j)``, kept as hits join at its end and leave at its start.
+
+    value_sum is taken as growing too: sizes and counts, what it sums, are
+    never negative (a negative value could hide a window).
+    """
+
+    def __init__(self, plan: CorrelationPlan) -> None:
+        self.kind = plan.type
+        self.refs = len(plan.refs)
+        self.width = 1 + len(plan.more_values[0]) if plan.more_values is not None else 1
+        self.clear()
+
+    def clear(self) -> None:
+        self.hits: deque[Hit] = deque()
+        self.distinct: list[Counter[Any]] = [Counter() for _ in range(self.width)]
+        self.total = Fraction(0)  # exact: adding and taking away the same values leaves no rounding behind
+        self.ordered = 0
+
+    def add(self, hit: Hit) -> None:
+        self.hits.append(hit)
+        self._count(hit, 1)
+        if self.kind == "temporal_ordered" and self.ordered < self.refs and hit.ref == self.ordered:
+            self.ordered += 1
+
+    def drop_first(self) -> None:
+        self._count(self.hits.popleft(), -1)
+        if self.kind == "temporal_ordered":
+            self.ordered = _in_order(self.hits, self.refs)
+
+    def _count(self, hit: Hit, step: int) -> None:
+        if self.kind == "value_count":
+            values = hit.value if self.width > 1 else [hit.value]
+            for counter, value in zip(self.distinct, values, strict=False):
+                if value is not None:
+                    _bump(counter, _one(value), step)
+        elif self.kind == "temporal":
+            _bump(self.distinct[0], hit.ref, step)
+        elif self.kind == "value_sum" and (value := number(hit.value)) is not None and math.isfinite(value):
+            self.total += step * Fraction(value)
+
+    def measures(self) -> list[float]:
+        """One figure per condition the window must meet (several for value_count over several fields)."""
+        if self.kind == "value_count":
+            return [len(counter) for counter in self.distinct]
+        if self.kind == "temporal":
+            return [len(self.distinct[0])]
+        if self.kind == "value_sum":
+            return [float(self.total)]
+        if self.kind == "temporal_ordered":
+            return [self.ordered]
+        return [len(self.hits)]
+
+
+def _bump(counter: Counter[Any], key: Any, step: int) -> None:
+    counter[key] += step
+    if not counter[key]:
+        del counter[key]
+
+
+def _whole_windows(
+    series: list[Hit], span: float, holds: Callable[[list[Hit]], bool], clock: float | None
+) -> tuple[list[list[Hit]], int]:
+    """Windows judged whole, each used up whether it held or not; and where the first unsettled one starts.
+
+    Used up either way: otherwise the shrinking tail of every window would
+    satisfy "fewer than".
+    """
     out = []
     i, n = 0, len(series)
     while i < n:
         limit = series[i].time + span
-        settled = clock is None or limit < clock
+        if clock is not None and limit >= clock:
+            return out, i
         k = i
         while k < n and series[k].time <= limit:
             k += 1
-        if growing:
-            for j in range(i + 1, k + 1):
-                window = series[i:j]
-                if holds(window):
-                    out.append((window[0].time, window[-1].time, window, measure(window)))
-                    i = j
-                    break
-            else:
-                if not settled:
-                    return out, i
-                i += 1
-        else:
-            if not settled:
-                return out, i
-            # Judged on the whole window, which is then used up whether it held or not:
-            # otherwise the shrinking tail of every window would satisfy "fewer than".
-            window = series[i:k]
-            if holds(window):
-                out.append((window[0].time, window[-1].time, window, measure(window)))
-            i = k
+        if holds(series[i:k]):
+            out.append(series[i:k])
+        i = k
     return out, n
 
 
