@@ -571,7 +571,7 @@ def to_ecs(winlog: dict[str, Any], timestamp: str | None, level: str | None, mes
 _RELATED = ecs.Related(
     {
         "ip": ("source.ip", "destination.ip"),
-        "user": ("user.name", "user.target.name"),
+        "user": ("user.name", "user.target.name", "user.changes.name"),
         "hash": ("process.hash", "process.pe.imphash", "file.hash", "file.pe.imphash"),
     }
 )

@@ -127,3 +127,25 @@ def test_computer_account_and_distribution_group_events_are_categorised(tmp_path
     assert (distribution["event"]["category"], distribution["event"]["type"]) == (["iam"], ["group", "change"])
     assert distribution["group"]["name"] == "all-staff"
     assert distribution["user"]["target"]["name"] == "Ana Diaz"
+
+
+def test_renamed_account_names_its_old_and_new_name(tmp_path: Path) -> None:
+    # 4781 has no TargetUserName: the account is OldTargetUserName, renamed to NewTargetUserName.
+    (event,) = parse_all(
+        tmp_path,
+        security_xml(
+            4781,
+            {
+                "OldTargetUserName": "ws-temp$",
+                "NewTargetUserName": "DC02$",
+                "TargetDomainName": "CORP",
+                "TargetSid": "S-1-5-21-1-2-3-1296",
+                **ADMIN,
+                "PrivilegeList": "-",
+            },
+        ),
+    )
+    assert event["event"]["action"] == "renamed-user-account"
+    assert event["user"]["target"] == {"name": "ws-temp$", "domain": "CORP", "id": "S-1-5-21-1-2-3-1296"}
+    assert event["user"]["changes"] == {"name": "DC02$"}
+    assert event["related"]["user"] == ["Administrator", "ws-temp$", "DC02$"]
