@@ -295,6 +295,10 @@ SECURITY_COMMON: tuple[Mapping, ...] = (
     ("LogonType", "winlog.logon.type", "logon_type"),
     ("ServiceName", "service.name", "text"),
     ("ParentProcessId", "process.parent.pid", "hex"),
+    # Remote Desktop session events (4778, 4779, 4825): the client. "LOCAL"/"Unknown" are no address.
+    ("ClientAddress", "source.ip", "ip"),
+    ("ClientName", "source.domain", "text"),
+    ("LogonID", "winlog.logon.id", "text"),
 )
 
 USER_SUBJECT: tuple[Mapping, ...] = (
@@ -340,13 +344,6 @@ _LOGON_FAILURE = (
     ("SubStatus", "winlog.logon.failure.sub_status", "ntstatus"),
     ("FailureReason", "winlog.logon.failure.reason", "failure_reason"),
 )
-
-_SESSION = (
-    ("ClientAddress", "source.ip", "ip"),  # "LOCAL" or "Unknown" for a console session: no address
-    ("ClientName", "source.domain", "text"),
-    ("LogonID", "winlog.logon.id", "text"),
-)
-"""RDP session reconnect/disconnect (4778, 4779): the client the session is attached to."""
 
 _WFP = (
     ("ProcessID", "process.pid", "int"),  # decimal, unlike the hex ProcessId of other events
@@ -448,8 +445,8 @@ SECURITY: dict[str, SecuritySpec] = {
     "4770": (("authentication",), ("start",), "kerberos-service-ticket-renewed", USER_TARGET, ()),
     "4771": (("authentication",), ("start",), "kerberos-preauth-failed", USER_TARGET, ()),
     "4776": (("authentication",), ("start",), "credential-validated", USER_TARGET, ()),
-    "4778": (("authentication", "session"), ("start",), "session-reconnected", USER_SUBJECT, _SESSION),
-    "4779": (("authentication", "session"), ("end",), "session-disconnected", USER_SUBJECT, _SESSION),
+    "4778": (("authentication", "session"), ("start",), "session-reconnected", USER_SUBJECT, ()),
+    "4779": (("authentication", "session"), ("end",), "session-disconnected", USER_SUBJECT, ()),
     "4781": (
         ("iam",),
         ("user", "change"),

@@ -134,3 +134,23 @@ def test_failed_logon_of_a_locked_out_account_has_a_readable_reason(tmp_path: Pa
     assert failure["reason"] == "Account locked out."
     assert failure["status"] == "account locked out"
     assert event["winlog"]["event_data"]["FailureReason"] == "%%2307"  # the raw id stays for Sigma rules
+
+
+def test_denied_remote_desktop_logon_names_the_client_address(tmp_path: Path) -> None:
+    event = parse_one(
+        tmp_path,
+        security_xml(
+            4825,
+            {
+                "AccountName": "contractor7",
+                "AccountDomain": "CORP",
+                "LogonID": "0x1c2a3f",
+                "ClientAddress": "198.51.100.61",
+            },
+            keywords="0x8010000000000000",
+        ),
+    )
+    assert event["event"]["outcome"] == "failure"
+    assert event["user"] == {"name": "contractor7", "domain": "CORP"}
+    assert event["source"] == {"ip": "198.51.100.61"}
+    assert event["winlog"]["logon"] == {"id": "0x1c2a3f"}
