@@ -24,11 +24,13 @@ Reference: Check Point "Log Exporter" and "Log Fields Description" (sk144192).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+import time
+from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import net
-from collectors.syslog_header import DEFAULT_CLOCK, parse_header
+from collectors.syslog_header import parse_header
+from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -111,7 +113,9 @@ class CheckpointParser(LineParser):
         event_fields: dict[str, Any] = {"kind": "event", "category": ["network"], "type": []}
         event_fields.update(dataset=DATASET, module="checkpoint")
         event: Event = {"event": event_fields}
-        stamp = header.timestamp or _epoch(rec.get("time"), ctx)
+        stamp = header.timestamp
+        if header.version is None:  # a BSD header has neither year nor zone: the gateway's UTC epoch has both
+            stamp = _epoch(rec.get("time")) or stamp
         if stamp:
             event["@timestamp"] = stamp
         origin = net.ip(_first(rec.get("origin")))
@@ -141,6 +145,7 @@ class CheckpointParser(LineParser):
         user = _first(rec.get("user")) or _first(rec.get("administrator"))
         if user:
             event["user"] = {"name": user if rec.get("user") else user.lower()}
+        _content(event, rec)
         event["checkpoint"] = {k: v for k, v in rec.items() if k not in _MAPPED}
         if header.priority is not None:
             event["log"] = {"syslog": header.log_fields()}
@@ -171,13 +176,60 @@ def _pairs(text: str, start: int) -> list[tuple[str, str]]:
     """``key:"value";`` pairs: a plain split when nothing is escaped, the full grammar otherwise."""
     if "\\" in text:
         return [(k, _ESCAPE.sub(r"\1", v) if "\\" in v else v) for k, v in _PAIR.findall(text, start)]
-    body = text[start + 1 : text.rfind("]")]
+    body = text[start + 1 : text.rfind("]")].rstrip("; ")  # some exporters end with '";]' or '"; ]'
     pairs = []
     for item in body.split('"; '):
         key, sep, value = item.partition(':"')
         if sep:
             pairs.append((key.strip(), value[:-1] if value.endswith('"') else value))
     return pairs
+
+
+_CONTENT = (
+    ("resource", ("url", "original")),
+    ("http_host", ("url", "domain")),
+    ("method", ("http", "request", "method")),
+    ("user_agent", ("user_agent", "original")),
+    ("web_client_type", ("user_agent", "name")),
+    ("src_user_name", ("source", "user", "name")),
+    ("dst_user_name", ("destination", "user", "name")),
+    ("src_machine_name", ("source", "domain")),
+    ("dst_machine_name", ("destination", "domain")),
+    ("service_id", ("network", "application")),
+    ("layer_name", ("network", "name")),
+    ("inzone", ("observer", "ingress", "zone")),
+    ("outzone", ("observer", "egress", "zone")),
+    ("rule_uid", ("rule", "uuid")),
+    ("malware_action", ("rule", "description")),
+    ("file_name", ("file", "name")),
+    ("file_type", ("file", "type")),
+    ("file_md5", ("file", "hash", "md5")),
+    ("file_sha1", ("file", "hash", "sha1")),
+    ("file_sha256", ("file", "hash", "sha256")),
+)
+"""Check Point fields whose value is an ECS field as written, as Elastic's integration maps them;
+they also stay under ``checkpoint.*``."""
+_CONTENT_PLAN = tuple((key, path[:-1], path[-1]) for key, path in _CONTENT)
+
+
+def _content(event: Event, rec: dict[str, Any]) -> None:
+    """The URL, user agent, users, machines, zones, rule and file a record names, and its severity."""
+    for key, head, last in _CONTENT_PLAN:
+        if key in rec:
+            value = rec[key]  # never empty: _fields drops empty values
+            if value.__class__ is list:
+                value = value[0]
+            target = event
+            for part in head:
+                target = target.setdefault(part, {})
+            target[last] = value
+    if "severity" in rec:
+        severity = _integer(rec["severity"])
+        if severity is not None:
+            event["event"]["severity"] = severity
+    if "user" in event or "src_user_name" in rec or "dst_user_name" in rec:
+        names = (event.get("user", {}).get("name"), _first(rec.get("src_user_name")), _first(rec.get("dst_user_name")))
+        ecs.extend_related(event, "user", names)
 
 
 def _first(value: Any) -> str | None:
@@ -201,11 +253,19 @@ def _common_name(value: Any) -> str | None:
     return value[3:].partition(",")[0] or None
 
 
-def _epoch(value: Any, ctx: ParseContext) -> str | None:
+def _epoch(value: Any) -> str | None:
+    """ECS time of an epoch in seconds (``time``), or None when it is not one."""
     value = _first(value)
-    if not value or not value.isdecimal():
+    if not value or not value.isdecimal() or len(value) > 11:
         return None
-    return DEFAULT_CLOCK.iso(datetime.fromtimestamp(int(value), UTC).isoformat(), ctx)
+    minute, second = divmod(int(value), 60)
+    return f"{_minute(minute)}{second:02d}.000Z"
+
+
+@lru_cache(maxsize=1 << 12)
+def _minute(minute: int) -> str:
+    """``YYYY-MM-DDTHH:MM:`` of a minute since the epoch (UTC); consecutive records share it."""
+    return time.strftime("%Y-%m-%dT%H:%M:", time.gmtime(minute * 60))
 
 
 def _connection(event: Event, rec: dict[str, Any], origin: str | None) -> None:
