@@ -100,29 +100,33 @@ class Header:
         values = line.split(self.sep)
         if len(values) != len(self.fields):
             raise ValueError(f"{len(values)} values for {len(self.fields)} fields")
-        escaped = "\\x" in line
         out: dict[str, Any] = {}
         odd: list[str] = []
         for name, kind, value in zip(self.fields, self.types or ["string"] * len(values), values, strict=True):
             if value == self.unset:
                 continue
             try:
-                out[name] = self._convert(kind, value, escaped)
+                out[name] = self._convert(kind, value)
             except ValueError:
-                out[name] = _unescape(value) if escaped else value
+                out[name] = value
                 odd.append(name)
+        if "\\x" in line:
+            for name, value in out.items():
+                if isinstance(value, str):
+                    out[name] = _unescape(value)
+                elif isinstance(value, list):
+                    out[name] = [_unescape(v) if isinstance(v, str) else v for v in value]
         return out, odd
 
-    def _convert(self, kind: str, value: str, escaped: bool) -> Any:
+    def _convert(self, kind: str, value: str) -> Any:
         if kind.startswith(("set[", "vector[")):
             if value == self.empty:
                 return []
             inner = kind[kind.index("[") + 1 : -1]
-            items = value.split(self.set_sep)
-            return [_scalar(inner, _unescape(v) if escaped else v) for v in items]
+            return [_scalar(inner, v) for v in value.split(self.set_sep)]
         if value == self.empty:
             return ""
-        return _scalar(kind, _unescape(value) if escaped else value)
+        return _scalar(kind, value)
 
 
 ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+")

@@ -26,12 +26,17 @@ TLS_VERSIONS = {"SSLv2": ("ssl", "2.0"), "SSLv3": ("ssl", "3.0"), "TLSv10": ("tl
                 "DTLSv12": ("dtls", "1.2"), "DTLSv13": ("dtls", "1.3")}  # fmt: skip
 SIGNATURES = (
     ("conn_state", "conn"),
+    ("query", "dns"),
+    ("call_id", "sip"),
+    ("method", "http"),
+    ("request_type", "kerberos"),
+    ("client_initial_dcid", "quic"),
+    ("cipher", "ssl"),
+    ("server_name", "ssl"),
+    ("seen_bytes", "files"),
     ("note", "notice"),
     ("notice", "weird"),
     ("certificate.version", "x509"),
-    ("call_id", "sip"),
-    ("request_type", "kerberos"),
-    ("client_initial_dcid", "quic"),
     ("reply_code", "ftp"),
     ("share_type", "smb_mapping"),
     ("times.modified", "smb_files"),
@@ -43,17 +48,14 @@ SIGNATURES = (
     ("security_protocol", "rdp"),
     ("server_nb_computer_name", "ntlm"),
     ("tunnel_type", "tunnel"),
-    ("query", "dns"),
     ("trans_id", "dns"),
-    ("method", "http"),
     ("status_code", "http"),
-    ("cipher", "ssl"),
-    ("server_name", "ssl"),
     ("fuid", "files"),
     ("addl", "weird"),
 )
-"""A field only one log type writes, most telling first: other logs share ``fuid`` (notice, ftp,
-smb_files), ``method`` and ``status_code`` (sip), ``cipher`` (kerberos), ``server_name`` (quic)."""
+"""A field only one log type writes, the busiest logs first; a shared field comes after the rarer
+logs that have it too: ``method`` and ``status_code`` (sip), ``cipher`` (kerberos), ``server_name``
+(quic), ``fuid`` (notice, ftp, smb_files)."""
 KNOWN_LOGS = frozenset({
     "analyzer", "broker", "capture_loss", "cluster", "config", "conn", "dce_rpc", "dhcp", "dnp3", "dns", "dpd",
     "files", "ftp", "http", "intel", "irc", "kerberos", "known_certs", "known_hosts", "known_modbus",
