@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import re
+from contextlib import suppress
 from typing import Any
 
 from collectors.firewall import net
@@ -163,6 +164,9 @@ class PanosParser(LineParser):
             event["@timestamp"] = DEFAULT_CLOCK.iso(stamp.replace("/", "-"), ctx)
         elif header.timestamp:
             event["@timestamp"] = header.timestamp
+        if "start" in record and kind == "TRAFFIC":
+            with suppress(ParseError):  # when the session began; a bad value costs this field only
+                event["event"]["start"] = DEFAULT_CLOCK.iso(record["start"].replace("/", "-"), ctx)
         observer: dict[str, Any] = event.setdefault("observer", {})
         observer.update(vendor="Palo Alto Networks", product="PAN-OS", type="firewall")
         if "serial" in record:

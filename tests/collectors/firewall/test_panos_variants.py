@@ -161,3 +161,18 @@ def test_hip_match_and_decryption_logs() -> None:
         "shop.example.com",
     )
     assert tls["tls.server.x509.issuer.common_name"] == "Example Issuing CA"
+
+
+def test_traffic_session_start_time() -> None:
+    line = (
+        "1,2026/03/14 08:30:00,013201009999,TRAFFIC,end,2561,2026/03/14 08:30:00,"
+        + ",".join(SESSION)
+        + ",allow,7734,1758,5976,36,2026/03/14 08:20:14,586,computer-and-internet-info,0,7270000300,0x0,"
+        "10.0.0.0-10.255.255.255,United States,0,16,20,tcp-fin,0,0,0,0,,PA-5250,from-policy"
+    )
+    event = parse(HEAD + line)
+    assert event["event.start"] == "2026-03-14T08:20:14.000Z"
+    assert event["event.duration"] == 586 * 1_000_000_000
+    assert event["@timestamp"] == "2026-03-14T08:30:00.000Z"
+    broken = parse(HEAD + line.replace("2026/03/14 08:20:14", "2026/13/14 08:20:14"))
+    assert "event.start" not in broken and broken["@timestamp"] == "2026-03-14T08:30:00.000Z"
