@@ -499,6 +499,7 @@ FAMILIES = {
     "Linux-Sysmon": "sysmon",
     "Microsoft-Windows-Security-Auditing": "security",
     "Microsoft-Windows-PowerShell": "powershell",
+    "PowerShellCore": "powershell",  # PowerShell 7: same events, channel PowerShellCore/Operational
     "PowerShell": "powershell_classic",
 }
 

