@@ -7,6 +7,7 @@ Sample::
     dstport=6000 proto=17 action="accept" policyid=3426 policyname="out" trandisp="snat"
     transip=67.43.156.14 transport=60964 sentbyte=438650 rcvdbyte=65446
 
+FortiOS's CSV syslog format (``date=...,time=...,devname=...``) is read too.
 ``date``/``time`` are local to the device; ``tz`` (FortiOS 6.2+) gives the
 offset, otherwise ``ParseContext.timezone`` applies. ECS mapping follows
 Elastic's ``fortinet_fortigate`` integration: traffic logs are connections,
@@ -36,7 +37,9 @@ from secops.types import Event
 
 DATASET = "fortinet_fortigate.log"
 
-_SNIFF = re.compile(r"(?:^|[\s>])date=\d{4}-\d\d-\d\d time=\d\d:\d\d:\d\d\b")
+_SNIFF = re.compile(r"(?:^|[\s>])date=\d{4}-\d\d-\d\d[ ,]time=\d\d:\d\d:\d\d\b")
+_CSV_PAIR = re.compile(r'([A-Za-z_][\w.\-]*)=(?:"((?:[^"\\]|\\.)*)"|([^,]*))(?:,|$)')
+"""One ``key=value`` of FortiOS's CSV syslog format (``set format csv``): pairs joined by commas."""
 _DIRECTIONS = {"outgoing": "outbound", "incoming": "inbound", "outbound": "outbound", "inbound": "inbound"}
 _DENY = frozenset(("deny", "blocked", "block", "dropped", "drop", "reset", "close-deny", "server-rst", "client-rst"))
 _ALLOW = frozenset(("accept", "pass", "passthrough", "allow", "permit", "allowed", "dns", "start", "close", "timeout"))
@@ -98,7 +101,7 @@ class FortigateParser(LineParser):
         start = line.find("date=")
         if start < 0:
             raise ParseError("no date= field: not a FortiGate record")
-        rec = kv.pairs(line[start:])
+        rec = _csv_pairs(line[start:]) if line[start + 15 : start + 16] == "," else kv.pairs(line[start:])
         if "date" not in rec or "time" not in rec:
             raise ParseError("FortiGate record without date and time")
         kind, subtype, action = rec.get("type", ""), rec.get("subtype", ""), rec.get("action", "")
@@ -139,6 +142,15 @@ class FortigateParser(LineParser):
             _content(event, rec)
         event["fortinet"] = {"firewall": {k: v for k, v in rec.items() if k not in _TAKEN}}
         return event
+
+
+def _csv_pairs(text: str) -> dict[str, str]:
+    """The pairs of a CSV-format record; quoted values may hold commas, the first of a key wins."""
+    rec: dict[str, str] = {}
+    for key, quoted, bare in _CSV_PAIR.findall(text):
+        if key not in rec:
+            rec[key] = quoted.replace('\\"', '"') if quoted else bare
+    return rec
 
 
 def _eventtime(value: str) -> str | None:

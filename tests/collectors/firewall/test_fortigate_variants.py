@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from secops import ecs
-from secops.registry import LineParser, ParseContext, get_parser
+from secops.registry import LineParser, ParseContext, get_parser, line_parsers
 
 CTX = ParseContext(year=2026)
 
@@ -91,3 +91,20 @@ def test_webfilter_and_ips_name_what_they_inspected() -> None:
     )
     assert (virus["file.name"], virus["user_agent.original"]) == ("eicar.com", "curl/8.5.0")
     assert virus["url.original"] == "http://files.example.net/eicar.com"
+
+
+def test_csv_syslog_format() -> None:
+    # FortiOS "set format csv": the same pairs joined by commas; a quoted value keeps its own commas.
+    line = (
+        '<189>date=2026-03-14,time=10:20:30,devname="FGT-HQ",devid="FG200F0000000001",tz="+0200",'
+        'logid="0000000013",type="traffic",subtype="forward",level="notice",vd="root",srcip=10.0.1.15,'
+        'srcport=51234,dstip=198.51.100.80,dstport=443,proto=6,action="close",policyid=12,'
+        'policyname="LAN, to WAN",msg="say \\"hi\\", then go",sentbyte=4512,rcvdbyte=88213'
+    )
+    found = next((p.name for p in line_parsers() if p.sniff_line(line)), None)
+    assert found == "fortigate"
+    event = parse(line)
+    assert event["@timestamp"] == "2026-03-14T08:20:30.000Z"
+    assert (event["source.ip"], event["destination.port"], event["source.bytes"]) == ("10.0.1.15", 443, 4512)
+    assert (event["rule.name"], event["message"]) == ("LAN, to WAN", 'say "hi", then go')
+    assert event["event.type"] == ["connection", "end", "allowed"]
