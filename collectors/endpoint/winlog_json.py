@@ -174,12 +174,18 @@ def _winlogbeat(doc: dict[str, Any]) -> Event:
     timestamp = system_time(stamp) if isinstance(stamp, str) else None
     level = ecs.get(doc, "log.level")
     message = doc.get("message")
-    return to_ecs(
+    event = to_ecs(
         winlog,
         timestamp,
         level if isinstance(level, str) else None,
         message or None if isinstance(message, str) else None,
     )
+    # Winlogbeat reads the outcome from the keyword mask, which a localised agent's keyword names
+    # (winlog.keywords: ["Überwachung gescheitert"]) no longer show: keep the one it wrote.
+    outcome = ecs.get(doc, "event.outcome")
+    if "outcome" not in event["event"] and outcome in ("success", "failure"):
+        event["event"]["outcome"] = outcome
+    return event
 
 
 def _data_value(value: Any) -> Any:

@@ -379,8 +379,15 @@ def _nested_xml(element: Any) -> dict[str, Any]:
 
 
 def _rendering(winlog: dict[str, Any], section: Any) -> str | None:
-    """Event Viewer exports add rendered names: use them as Winlogbeat does."""
+    """Event Viewer exports add rendered names: use them as Winlogbeat does.
+
+    Keyword names are taken only from an English rendering: a localised one (``Culture="de-DE"``,
+    ``Überwachung gescheitert``) would hide the audit result that ``event.outcome`` reads from
+    them, so the names the ``<Keywords>`` mask gives stay, as in the EVTX and JSON forms.
+    """
     message = None
+    culture = section.get("Culture") or "en"
+    english = culture[:2].lower() == "en"
     for item in section:
         name, text = local_name(item.tag), (item.text or "").strip()
         if name == "Message" and text:
@@ -389,7 +396,7 @@ def _rendering(winlog: dict[str, Any], section: Any) -> str | None:
             winlog["task"] = text
         elif name == "Opcode" and text:
             winlog["opcode"] = text
-        elif name == "Keywords":
+        elif name == "Keywords" and english:
             names = [(k.text or "").strip() for k in item if (k.text or "").strip()]
             if names:
                 winlog["keywords"] = names
