@@ -103,6 +103,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "TRAFFIC": (*_COMMON, *_SESSION, *_TRAFFIC),
     "THREAT": (*_COMMON, *_SESSION, *_THREAT),
     "DECRYPTION": (*_COMMON, *_SESSION, *_DECRYPTION),
+    "TUNNEL": (*_COMMON, *_SESSION),  # tunnel inspection, GTP and SCTP logs open with the session columns
+    "GTP": (*_COMMON, *_SESSION),
+    "SCTP": (*_COMMON, *_SESSION),
     "SYSTEM": (*_COMMON, *_SYSTEM),
     "CONFIG": (*_COMMON, *_CONFIG),
     "GLOBALPROTECT": (*_COMMON, *_GLOBALPROTECT),
@@ -110,8 +113,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "HIPMATCH": (*_COMMON, *_HIPMATCH),
     "AUTH": (*_COMMON, *_AUTH),
 }
-_TYPES = "|".join(FIELDS)
-_SNIFF = re.compile(rf"(?:^|\s)1,\d{{4}}/\d\d/\d\d \d\d:\d\d:\d\d,[^,]*,(?:{_TYPES}),")
+_SNIFF = re.compile(r"(?:^|\s)1,\d{4}/\d\d/\d\d \d\d:\d\d:\d\d,[^,]*,[A-Z][A-Z-]+,")
+"""Any log type: one this module has no layout for (IPTAG, CORRELATION...) still gets time and device."""
 _START = re.compile(r"(?:^|\s)1,(?=\d{4}/)")
 _DENIED = frozenset(("deny", "drop", "drop-icmp", "reset-client", "reset-server", "reset-both", "block-url", "block"))
 _THREAT_DIRECTION = {"client-to-server": "outbound", "server-to-client": "inbound"}
@@ -363,7 +366,7 @@ def _user(event: Event, user: str | None, address: str | None = None) -> None:
 
 
 def _system(record: dict[str, str], kind: str) -> Event:
-    event = _base("host" if kind == "SYSTEM" else "configuration", ["info"], record.get("eventid"))
+    event = _base("host", ["info"], record.get("eventid"))
     if "description" in record:
         event["message"] = record["description"]
     severity = record.get("severity")
@@ -445,6 +448,9 @@ _HANDLERS = {
     "TRAFFIC": _session,
     "THREAT": _session,
     "DECRYPTION": _session,
+    "TUNNEL": _session,
+    "GTP": _session,
+    "SCTP": _session,
     "SYSTEM": _system,
     "CONFIG": _config,
     "GLOBALPROTECT": _globalprotect,

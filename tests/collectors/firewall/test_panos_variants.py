@@ -176,3 +176,12 @@ def test_traffic_session_start_time() -> None:
     assert event["@timestamp"] == "2026-03-14T08:30:00.000Z"
     broken = parse(HEAD + line.replace("2026/03/14 08:20:14", "2026/13/14 08:20:14"))
     assert "event.start" not in broken and broken["@timestamp"] == "2026-03-14T08:30:00.000Z"
+
+
+def test_a_log_type_without_a_layout_still_has_time_and_device() -> None:
+    line = HEAD + "1,2026/03/14 08:25:00,013201009999,IPTAG,0,2561,2026/03/14 08:25:00,vsys1,10.20.30.40,quarantine"
+    found = next((p.name for p in line_parsers() if p.sniff_line(line)), None)
+    assert found == "panos"
+    event = parse(line)
+    assert (event["@timestamp"], event["observer.serial_number"]) == ("2026-03-14T08:25:00.000Z", "013201009999")
+    assert event["event.category"] == ["host"]
