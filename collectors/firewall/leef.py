@@ -18,10 +18,12 @@ Reference: IBM QRadar "Log Event Extended Format (LEEF)" version 2 specification
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import net
-from collectors.syslog_header import device_timestamp, parse_header
+from collectors.syslog_header import MONTHS, ZONE_ABBREVIATIONS, device_timestamp, parse_header
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
@@ -61,17 +63,20 @@ class LeefParser(LineParser):
         if at < 0:
             raise ParseError("no LEEF: marker")
         version, _, rest = line[at + 5 :].partition("|")
-        v2 = version.startswith("2")
-        fields = rest.split("|", 5 if v2 else 4)
+        fields = rest.split("|", 4)
         if len(fields) < 4:
             raise ParseError("LEEF header without vendor, product, version and event id")
         vendor, product, dev_version, event_id = fields[:4]
-        delimiter = "\t"
-        if v2:
-            delimiter = _delimiter(fields[4]) if len(fields) > 4 else "^"
-            body = fields[5] if len(fields) > 5 else ""
-        else:
-            body = fields[4] if len(fields) > 4 else ""
+        body = fields[4] if len(fields) > 4 else ""
+        delimiter: str | None = "\t"
+        if version.startswith("2"):
+            declared, bar, after = body.partition("|")
+            if bar and (len(declared) == 1 or _HEX_DELIMITER.match(declared)):
+                delimiter, body = _delimiter(declared), after
+            elif bar and not declared:  # an empty delimiter field: none declared
+                delimiter, body = None, after
+            else:  # the field left out: attributes follow the event id
+                delimiter = None
         attributes = _attributes(body, delimiter)
         event: Event = {
             "event": {"kind": "event", "category": [], "type": ["info"], "code": event_id},
@@ -101,14 +106,120 @@ def _delimiter(declared: str) -> str:
     return "\t"
 
 
-def _attributes(body: str, delimiter: str) -> dict[str, str]:
+def _attributes(body: str, delimiter: str | None) -> dict[str, str]:
+    """``key=value`` items; the delimiter guessed when none is declared or the declared one is not used.
+
+    Devices bend the delimiter rule: PAN-OS and others write LEEF 1.0 with
+    ``|`` or ``^`` instead of tabs, some LEEF 2.0 senders leave the delimiter
+    field out. A body of several ``key=`` without the declared delimiter is
+    split on the candidate that most often precedes a key, and only there,
+    so values keep that character elsewhere.
+    """
+    if delimiter is None or (delimiter not in body and body.count("=") > 1):
+        guessed = _guess_delimiter(body)
+        items = guessed.split(body) if guessed is not None else [body]
+    else:
+        items = body.split(delimiter)
     out: dict[str, str] = {}
-    for item in body.split(delimiter):
+    for item in items:
         key, sep, value = item.partition("=")
         key = key.strip()
         if sep and key and key not in out:
             out[key] = value
     return out
+
+
+_CANDIDATES = {c: re.compile(rf"{re.escape(c)}(?=[A-Za-z_][\w.\-]*=)") for c in ("\t", "|", "^", ";", ",", " ")}
+"""Delimiters seen in the field, each as the split before a ``key=``; the earlier one wins a tie."""
+
+
+def _guess_delimiter(body: str) -> re.Pattern[str] | None:
+    best, count = None, 0
+    for candidate in _CANDIDATES.values():
+        found = len(candidate.findall(body))
+        if found > count:
+            best, count = candidate, found
+    return best
+
+
+_JAVA_TOKEN = re.compile(r"'([^']*)'|y+|M+|d+|H+|h+|k+|K+|m+|s+|S+|a+|E+|z+|Z+|X+|.", re.DOTALL)
+_JAVA_PART = {
+    "y": ("y", r"\d{4}|\d{2}"), "M": ("M", r"\d{1,2}"), "MMM": ("N", r"[A-Za-z]{3,9}\.?"),
+    "d": ("d", r"\d{1,2}"), "H": ("H", r"\d{1,2}"), "k": ("H", r"\d{1,2}"), "h": ("h", r"\d{1,2}"),
+    "K": ("h", r"\d{1,2}"), "m": ("m", r"\d{1,2}"), "s": ("s", r"\d{1,2}"), "S": ("S", r"\d{1,9}"),
+    "a": ("a", r"[AaPp][Mm]"), "E": ("", r"[A-Za-z]{2,9}\.?"),
+    "z": ("z", r"Z|[A-Za-z]{1,5}(?:[+-]\d\d?:?\d\d)?|[+-]\d\d:?\d\d"),
+}  # fmt: skip
+"""Pattern letter (``MMM`` for a month name, ``z`` for every zone letter) → (group, regex)."""
+_MONTH_NUMBER = {name.lower(): number for name, number in MONTHS.items()}
+
+
+@lru_cache(maxsize=64)
+def _java_pattern(layout: str) -> re.Pattern[str] | None:
+    """A Java ``SimpleDateFormat`` layout (``devTimeFormat``) as a regex with named parts, or None."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for token in _JAVA_TOKEN.finditer(layout):
+        text = token.group(0)
+        if token.group(1) is not None:  # 'quoted text', '' a quote
+            parts.append(re.escape(token.group(1) or "'"))
+            continue
+        letter = text[0]
+        key = "MMM" if letter == "M" and len(text) >= 3 else "z" if letter in "zZX" else letter
+        if key not in _JAVA_PART:
+            if letter.isalpha():
+                return None  # a field this reader does not know (week numbers, eras)
+            parts.append(re.escape(text))
+            continue
+        group, regex = _JAVA_PART[key]
+        if group in seen:
+            return None
+        if group:
+            seen.add(group)
+            regex = f"(?P<{group}>{regex})"
+        parts.append(regex)
+    if not ({"y", "d"} <= seen and seen & {"M", "N"}):
+        return None
+    return re.compile("".join(parts) + "$")
+
+
+def _java_time(value: str, layout: str, ctx: ParseContext) -> str | None:
+    """``devTime`` read with its ``devTimeFormat``; None when they do not fit together."""
+    pattern = _java_pattern(layout)
+    found = pattern.match(value.strip()) if pattern is not None else None
+    if found is None:
+        return None
+    part = found.groupdict()
+    year = int(part["y"])
+    year += 2000 if year < 100 else 0
+    month = int(part["M"]) if part.get("M") else _MONTH_NUMBER.get(part["N"][:3].lower())
+    hour = int(part.get("H") or part.get("h") or 0)
+    if part.get("a"):
+        hour = hour % 12 + (12 if part["a"].lower() == "pm" else 0)
+    micro = int((part.get("S") or "0").ljust(6, "0")[:6])
+    zone = (_zone(part["z"]) if part.get("z") else None) or ctx.timezone
+    try:
+        moment = datetime(
+            year, month or 0, int(part["d"]), hour, int(part.get("m") or 0), int(part.get("s") or 0), micro, zone
+        )
+    except ValueError:
+        return None
+    return ecs.format_ts(moment)
+
+
+_OFFSET = re.compile(r"(?:GMT|UTC)?([+-])(\d\d?):?(\d\d)$")
+
+
+def _zone(written: str) -> tzinfo | None:
+    if written in ("Z", "UTC", "GMT"):
+        return UTC
+    offset = _OFFSET.search(written)
+    if offset is not None:
+        sign, hours, minutes = offset.groups()
+        total = int(hours) * 60 + int(minutes)
+        return timezone(timedelta(minutes=-total if sign == "-" else total))
+    minutes = ZONE_ABBREVIATIONS.get(written)
+    return timezone(timedelta(minutes=minutes)) if minutes is not None else None
 
 
 def _put(event: Event, target: str, value: str) -> None:
@@ -132,6 +243,8 @@ def _special(event: Event, attributes: dict[str, str], ctx: ParseContext) -> Non
         event["event"]["severity"] = int(severity)
     if "devTime" in attributes:
         stamp = device_timestamp(attributes["devTime"], ctx)
+        if stamp is None and "devTimeFormat" in attributes:
+            stamp = _java_time(attributes["devTime"], attributes["devTimeFormat"], ctx)
         if stamp:
             event["@timestamp"] = stamp
     if "cat" in attributes:
