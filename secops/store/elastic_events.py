@@ -435,11 +435,12 @@ class ElasticEventStore(EventStore):
         try:
             if self.spool and time.monotonic() >= self._down_until:
                 self.replay_spool()
-            if self._touched:
-                touched = ",".join(sorted(self._touched))
+            for touched in layout.index_lists(sorted(self._touched)):
                 self._call(
                     "refresh",
-                    lambda: self.client.indices.refresh(index=touched, ignore_unavailable=True, allow_no_indices=True),
+                    lambda names=touched: self.client.indices.refresh(  # type: ignore[misc]
+                        index=names, ignore_unavailable=True, allow_no_indices=True
+                    ),
                 )
         except BackendUnavailable as exc:
             log.warning("%s; %d events stay spooled for the next run", exc, self.spool.pending_events())

@@ -12,6 +12,7 @@ daily indices. Everything here is idempotent.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -180,14 +181,31 @@ def has_template(client: Elasticsearch, prefix: str) -> bool:
     return bool(client.indices.exists_index_template(name=f"{prefix}-{EVENTS_PART}"))
 
 
+URL_NAMES_BYTES = 3_000
+"""Room for index names in a request line: Elasticsearch refuses lines over 4,096 bytes."""
+
+
+def index_lists(names: Sequence[str]) -> Iterator[str]:
+    """Comma-separated lists of ``names`` short enough for a request line (data spanning years has many days)."""
+    chunk: list[str] = []
+    size = 0
+    for name in names:
+        if chunk and size + len(name) + 1 > URL_NAMES_BYTES:
+            yield ",".join(chunk)
+            chunk, size = [], 0
+        chunk.append(name)
+        size += len(name) + 1
+    if chunk:
+        yield ",".join(chunk)
+
+
 def prune(client: Elasticsearch, prefix: str, older_than: timedelta) -> dict[str, Any]:
     """Delete the daily event indices whose whole day lies before now minus ``older_than``."""
     cutoff = (datetime.now(UTC) - older_than).date()
     names = client.indices.get(index=events_pattern(prefix), expand_wildcards="open,closed", allow_no_indices=True)
     doomed = sorted(n for n in names if (day := index_day(prefix, n)) is not None and day < cutoff)
     events = 0
-    for start in range(0, len(doomed), 50):
-        chunk = ",".join(doomed[start : start + 50])
+    for chunk in index_lists(doomed):
         events += int(client.count(index=chunk)["count"])
         client.indices.delete(index=chunk)
     return {

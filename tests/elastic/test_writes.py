@@ -107,3 +107,19 @@ def test_the_switch_interval_is_put_back_after_the_last_sender(es_url: str, es_p
     assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)  # the second store still sends
     second.close()
     assert sys.getswitchinterval() == before
+
+
+def test_events_over_many_days_close_cleanly(event_store: ElasticEventStore, es_client) -> None:
+    """Evidence spanning years lands in hundreds of daily indices: refreshing them all must not fail.
+
+    One comma-separated list of 200 index names is longer than the 4,096-byte
+    request line Elasticsearch accepts.
+    """
+    days = [f"{2000 + n // 365}-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}" for n in range(0, 2000, 10)]
+    events = [make_event(i, day=day) for i, day in enumerate(days)]
+    assert len(set(days)) == 200
+    assert event_store.write(events) == 200
+    event_store.close()  # refreshes every index it wrote to
+    touched = es_client.indices.get(index=f"{event_store.prefix}-events-*")
+    assert len(touched) == 200
+    assert es_client.count(index=f"{event_store.prefix}-events-*")["count"] == 200
