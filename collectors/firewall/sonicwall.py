@@ -86,6 +86,11 @@ MESSAGES: dict[str, Class] = {
     "1236": CONNECTION_END,  # VPN tunnel down
 }
 _SNIFF = re.compile(r"\bid=\S+\s+sn=\S+\s+time=\"")
+_LEVELS = {"0": "emergency", "1": "alert", "2": "critical", "3": "error", "4": "warning", "5": "notice", "6": "info"}
+_LEVELS["7"] = "debug"
+"""``pri=`` (the syslog severity SonicOS gives the message) → ``log.level`` as Elastic names it."""
+_METHODS = {"1": "GET", "2": "POST", "3": "HEAD"}
+"""``op=``: the HTTP method of a content-filter entry."""
 _DENIED_TEXT = re.compile(r"\b(?:dropped|denied|blocked|rejected|discarded)\b", re.IGNORECASE)
 _TAKEN = frozenset(
     [
@@ -104,6 +109,10 @@ _TAKEN = frozenset(
         "usr",
         "msg",
         "m",
+        "srcMac",
+        "dstMac",
+        "srcZone",
+        "dstZone",
     ]
 )
 
@@ -136,14 +145,24 @@ class SonicwallParser(LineParser):
         if message_id:
             event_fields["code"] = message_id
         event_fields.update(dataset=DATASET, module="sonicwall_firewall")
+        priority = rec.get("pri", "")
+        if priority in _LEVELS:
+            event_fields["severity"] = int(priority)
+        sequence = net.integer(rec.get("n"))
+        if sequence is not None:
+            event_fields["sequence"] = sequence
         event: Event = {"event": event_fields}
         stamp = _timestamp(rec.get("time"), ctx) or header.timestamp
         if stamp:
             event["@timestamp"] = stamp
         if text:
             event["message"] = text
+        if priority in _LEVELS:
+            event["log"] = {"level": _LEVELS[priority]}
         observer: dict[str, Any] = {"vendor": "SonicWall", "product": "SonicOS", "type": "firewall"}
         observer.update(_endpoints(event, rec))
+        if rec.get("id"):
+            observer["name"] = rec["id"]  # the firewall name SonicOS is configured with
         if "sn" in rec:
             observer["serial_number"] = rec["sn"]
         if net.ip(rec.get("fw")):
@@ -152,8 +171,10 @@ class SonicwallParser(LineParser):
         user = rec.get("usr")
         if user:
             event["user"] = {"name": user}
+            event.setdefault("related", {})["user"] = [user]
         if "rule" in rec:
             event["rule"] = {"name": rec["rule"]}
+        _web(event, rec)
         event["sonicwall"] = {"firewall": {k: v for k, v in rec.items() if k not in _TAKEN}}
         return event
 
@@ -168,11 +189,31 @@ def _classify(message_id: str, text: str) -> tuple[str | None, list[str], list[s
 
 
 def _timestamp(value: str | None, ctx: ParseContext) -> str | None:
+    """``time=``, local unless it says UTC; None when it is no time (the header's is used then)."""
     if not value:
         return None
-    if value.endswith(" UTC"):
-        return DEFAULT_CLOCK.iso(value[:-4] + "Z", ctx)
-    return DEFAULT_CLOCK.iso(value, ctx)
+    value = value.strip()
+    try:
+        if value.endswith(" UTC"):
+            return DEFAULT_CLOCK.iso(value[:-4] + "Z", ctx)
+        return DEFAULT_CLOCK.iso(value.replace("/", "-", 2), ctx)
+    except ParseError:
+        return None
+
+
+def _web(event: Event, rec: dict[str, str]) -> None:
+    """``url.*`` from a web request's host (``dstname``) and path (``arg``), ``http.request.method`` from ``op``."""
+    host, path = rec.get("dstname"), rec.get("arg")
+    if host and path is not None:
+        url: dict[str, Any] = {"domain": host, "path": path}
+        scheme = rec.get("proto", "").rpartition("/")[2]
+        if scheme in ("http", "https"):
+            url["scheme"] = scheme
+            url["full"] = f"{scheme}://{host}{path}"
+        event["url"] = url
+    method = _METHODS.get(rec.get("op", ""))
+    if method is not None and "url" in event:
+        event["http"] = {"request": {"method": method}}
 
 
 def _address(value: str | None) -> tuple[str | None, str | None, str | None, str | None]:
@@ -180,10 +221,23 @@ def _address(value: str | None) -> tuple[str | None, str | None, str | None, str
     if not value:
         return None, None, None, None
     parts = value.split(":")
-    if len(parts) > 4:  # an IPv6 address without the rest
-        return value, None, None, None
+    if len(parts) > 4:  # an IPv6 address, alone or with the rest after it
+        if net.ip(value):
+            return value, None, None, None
+        for end in range(len(parts) - 1, max(len(parts) - 4, 1), -1):
+            address = ":".join(parts[:end])
+            if parts[end].isdecimal() and net.ip(address):
+                rest = [*parts[end:], "", ""]
+                return address, rest[0], rest[1] or None, rest[2] or None
+        return None, None, None, None
     parts += [""] * (4 - len(parts))
     return tuple(p or None for p in parts)  # type: ignore[return-value]
+
+
+_SIDES = (
+    ("source", "src", "srcV6", "natSrc", "srcMac", "srcZone", "ingress"),
+    ("destination", "dst", "dstV6", "natDst", "dstMac", "dstZone", "egress"),
+)
 
 
 def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
@@ -191,13 +245,13 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
     sides: dict[str, dict[str, Any]] = {}
     io: dict[str, Any] = {}
     addresses: list[str | None] = []
-    for side, key in (("source", "src"), ("destination", "dst")):
+    for side, key, v6, nat_key, mac_key, zone_key, io_key in _SIDES:
         address, port, interface, name = _address(rec.get(key))
-        address = rec.get(key + "V6") or address
+        address = rec.get(v6) or address
         found = net.endpoint(address, port)
         if name:
             found["domain"] = name
-        nat_address, nat_port, _, _ = _address(rec.get("nat" + key.capitalize()))
+        nat_address, nat_port, _, _ = _address(rec.get(nat_key))
         nat: dict[str, Any] = {}
         if net.ip(nat_address):
             nat["ip"] = nat_address
@@ -205,8 +259,15 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
             nat["port"] = net.port(nat_port)
         if nat:
             found["nat"] = nat
-        if interface:
-            io["ingress" if side == "source" else "egress"] = {"interface": {"name": interface}}
+        mac = rec.get(mac_key)
+        if mac and net.mac(mac):
+            found["mac"] = net.mac(mac)
+        zone = rec.get(zone_key)
+        if interface or zone:
+            direction: dict[str, Any] = {"interface": {"name": interface}} if interface else {}
+            if zone:
+                direction["zone"] = zone
+            io[io_key] = direction
         addresses += [address, nat_address]
         sides[side] = found
     source, destination = sides["source"], sides["destination"]
@@ -224,8 +285,9 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
     proto = rec.get("proto")
     if proto:
         name, _, service = proto.partition("/")
+        service = service.rpartition("/")[2]  # some releases repeat the transport: tcp/tcp/5900
         network["transport"] = net.transport(name)
-        if service and not service.isdecimal():
+        if service and not service.isdecimal() and service != name:
             network["protocol"] = service
     net.attach(event, network=network)
     net.add_related_ips(event, *addresses, rec.get("fw"))  # the firewall itself, as Elastic lists it
