@@ -36,7 +36,7 @@ from secops.store import elastic_layout as layout
 from secops.store.base import AlertFilter, CaseStore
 from secops.store.cases_sqlite import GENESIS, SqliteCaseStore, audit_hash, sortable
 from secops.store.catalog import CHECKPOINT_SCHEMA, read_checkpoint, upsert_checkpoints
-from secops.store.elastic_client import Secrets, connect, translate
+from secops.store.elastic_client import Secrets, call, connect, translate
 from secops.store.elastic_incidents import ElasticCasesMore
 from secops.store.sqlite import STATE_DB, write_txn
 from secops.store.sqlite import connect as sqlite_connect
@@ -140,10 +140,7 @@ class ElasticCaseStore(ElasticCasesMore, CaseStore):
             except (ApiError, TransportError) as exc:
                 self._ready = False
                 raise translate(exc, self.secrets, "es setup") from None
-        try:
-            return fn()
-        except (ApiError, TransportError) as exc:
-            raise translate(exc, self.secrets, where) from None
+        return call(fn, self.secrets, where)
 
     # -- checkpoints and watermarks -------------------------------------------------
     def checkpoint(self, key: str) -> Checkpoint | None:

@@ -8,8 +8,11 @@ line or the terminal, even when a transport error echoes the URL it used.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from elastic_transport import ConnectionError as TransportConnectionError
@@ -114,6 +117,35 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
     except (ValueError, TypeError) as exc:
         raise ConfigError(secrets.scrub(str(exc)), where="es") from None
     return client, secrets
+
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+BUSY_SECONDS = 60.0
+"""How long a request the cluster answers 429 (busy, a circuit breaker tripped) is retried."""
+
+
+def call(fn: Callable[[], T], secrets: Secrets, where: str, *, busy_seconds: float = BUSY_SECONDS) -> T:
+    """One request; a busy cluster (429) is waited out with growing pauses, any other failure translated.
+
+    The client's own retries come back at once, which a tripped circuit
+    breaker, freed only as the node collects garbage, still refuses.
+    """
+    deadline = time.monotonic() + busy_seconds
+    delay = 0.5
+    while True:
+        try:
+            return fn()
+        except ApiError as exc:
+            if exc.status_code != 429 or time.monotonic() + delay > deadline:
+                raise translate(exc, secrets, where) from None
+            log.info("%s: Elasticsearch is busy (429); trying again in %.1f s", where, delay)
+        except TransportError as exc:
+            raise translate(exc, secrets, where) from None
+        time.sleep(delay)
+        delay = min(delay * 2, 8.0)
 
 
 def translate(exc: Exception, secrets: Secrets, where: str) -> StoreError:

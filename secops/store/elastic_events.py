@@ -36,8 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from elastic_transport import TransportError
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import Elasticsearch
 
 from secops import ecs
 from secops.cases.models import Alert, Checkpoint
@@ -48,7 +47,7 @@ from secops.store import elastic_layout as layout
 from secops.store.base import EventStore, IngestBatch, Window
 from secops.store.catalog import CHECKPOINT_SCHEMA, upsert_checkpoints
 from secops.store.elastic_bulk import DEFAULT_POLICY, BulkResult, BulkWriter, DeadLetters, Prepared, RetryPolicy
-from secops.store.elastic_client import Secrets, connect, translate
+from secops.store.elastic_client import Secrets, call, connect
 from secops.store.elastic_query import exact, field_types, to_dsl, with_time
 from secops.store.elastic_spool import Spool
 from secops.store.sqlite import STATE_DB, write_txn
@@ -124,10 +123,7 @@ class ElasticEventStore(EventStore):
         )
 
     def _call(self, where: str, fn: Callable[[], T]) -> T:
-        try:
-            return fn()
-        except (ApiError, TransportError) as exc:
-            raise translate(exc, self.secrets, where) from None
+        return call(fn, self.secrets, where)
 
     # -- writing ----------------------------------------------------------------------
     def write(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> int:
