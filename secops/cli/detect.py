@@ -11,7 +11,7 @@ import typer
 
 from secops import escape
 from secops.cases.grouping import group_alerts
-from secops.cases.models import Alert
+from secops.cases.models import Alert, MatchedEvent
 from secops.cli.context import AppState, state
 from secops.cli.output import Column, emit
 from secops.cli.parse import TimezoneOption, report_stats
@@ -52,8 +52,17 @@ def alert_row(alert: Alert) -> dict[str, object]:
     first = alert.events[0] if alert.events else None
     row["event_count"] = len(alert.events)
     if first is not None:
-        row["first_event"] = f"{first.file}:{first.offset}" if first.file else first.id
+        row["first_event"] = _where(first)
     return row
+
+
+def _where(event: MatchedEvent) -> str:
+    """A file and the record's byte offset or record number (streams of JSON have neither), else the id."""
+    if not event.file:
+        return event.id
+    if event.offset is not None:
+        return f"{event.file}:{event.offset}"
+    return f"{event.file} record {event.record}" if event.record is not None else event.file
 
 
 def report_problems(problems: list[Problem], verbose: bool = False) -> None:

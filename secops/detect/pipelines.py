@@ -30,7 +30,7 @@ from secops.errors import RuleError
 
 PRODUCT_PIPELINES: dict[str, tuple[str, ...]] = {
     "windows": ("sysmon", "windows-logsources", "secops-windows", "ecs_windows", "secops-ecs-plain"),
-    "zeek": ("ecs_zeek_beats",),
+    "zeek": ("secops-zeek", "ecs_zeek_beats"),
     "macos": ("secops-logsources", "ecs_macos_esf", "secops-ecs-plain"),
     "kubernetes": ("ecs_kubernetes",),
 }
