@@ -60,7 +60,7 @@ class LazyGroup(TyperGroup):
         if isinstance(target, typer.Typer):
             command = typer.main.get_group(target)
         else:  # a single command function
-            single = typer.Typer(context_settings=CONTEXT)
+            single = typer.Typer(context_settings=CONTEXT, add_completion=False)
             single.command(cmd_name)(target)
             command = typer.main.get_command(single)
         command.name = cmd_name

@@ -55,6 +55,14 @@ def test_each_group_has_help(group: str) -> None:
     assert "Commands:" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["parse", "hunt", "demo", "generate", "dashboard"])
+def test_single_commands_offer_only_their_own_options(command: str) -> None:
+    """Shell completion is the root's business, not an option of each single command."""
+    result = secops(command, "--help")
+    assert result.returncode == 0 and "--help" in result.stdout
+    assert "completion" not in result.stdout
+
+
 def test_unknown_format_is_one_line_exit_2(tmp_path: Path, clean_env: None) -> None:
     log = tmp_path / "x.log"
     log.write_text("hello\n")
