@@ -33,16 +33,25 @@ from secops.types import Event
 DATASET = "iptables.log"
 
 _UBIQUITI = re.compile(r"\[([^\]\s]+)-(default|\d+)-([ADR])\]")
-_START = re.compile(r"(?:^|[\s\]:])((?:IN|OUT)=)")
+_START = re.compile(r"IN=\S* OUT=")
+"""Where the kernel's fields start: ``IN=`` and ``OUT=`` always come together, even right after a prefix
+written without its trailing space (``--log-prefix "DROP"`` gives ``DROPIN=eth0 OUT=``)."""
+_START_ALONE = re.compile(r"(?:^|[\s\]:])((?:IN|OUT)=)")
 _UPTIME = re.compile(r"\[\s*\d+\.\d+\]\s*")
+_CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2} +\d{1,2}) (\d\d?:\d\d:\d\d) (\d{4})\]\s*")
+"""``dmesg -T``'s wall-clock stamp, in the place of the uptime."""
 _VERDICT = re.compile(r"\w*?(?:(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS))\w*", re.IGNORECASE)
 """The prefix word that carries the verdict (``DROP_INPUT``, ``[UFW BLOCK]``'s ``BLOCK``)."""
 _APACHE_TIME = re.compile(r"(\d\d)/(\w{3})/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)")
 _UBIQUITI_ACTION = {"A": ("allowed", "accept"), "D": ("denied", "drop"), "R": ("denied", "reject")}
 _IP_KEYS = {"LEN": "length", "TOS": "tos", "PREC": "precedence_bits", "TTL": "ttl", "ID": "id", "TC": "tc"}
-_IP_KEYS |= {"HOPLIMIT": "hop_limit", "FLOWLBL": "flow_label", "MARK": "mark"}
+_IP_KEYS |= {"HOPLIMIT": "hop_limit", "FLOWLBL": "flow_label", "MARK": "mark", "UID": "uid", "GID": "gid"}
+_PACKET_KEYS = frozenset(("UID", "GID", "MARK"))
+"""Written after the protocol's fields (the socket's owner, the packet mark), yet about the packet."""
 _PROTO_NAMES = {"icmpv6": "ipv6-icmp"}
 _FRAGMENT_FLAGS = frozenset(("DF", "MF", "CE"))
+_BLOCKS = {"ipv6-icmp": "icmp"}
+"""The ``iptables.*`` object a protocol's fields go to, where it is not the transport's name (Elastic's)."""
 
 
 @register
@@ -58,11 +67,18 @@ class NetfilterParser(LineParser):
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         found = _START.search(line)
-        if found is None or "SRC=" not in line:
-            raise ParseError("no IN=/OUT= and SRC= fields: not a netfilter log line")
-        at = found.start(1)
+        if found is not None:
+            at = found.start()
+        else:
+            found = _START_ALONE.search(line)
+            if found is None or "SRC=" not in line:
+                raise ParseError("no IN=/OUT= and SRC= fields: not a netfilter log line")
+            at = found.start(1)
         header = parse_header(line[:at], ctx)
         prefix = _UPTIME.sub("", header.message).strip()
+        wall = _CTIME.match(prefix) if header.timestamp is None and prefix[:1] == "[" else None
+        if wall is not None:
+            prefix = prefix[wall.end() :]
         if not prefix and header.app and header.app != "kernel":
             prefix = header.app
         fields, flags, proto_fields, quoted = _fields(line[at:])
@@ -81,7 +97,7 @@ class NetfilterParser(LineParser):
         if verdict:
             event_fields["type"] = [verdict, "connection"]
             event_fields["action"] = action
-        stamp = header.timestamp or _apache_time(header.message, ctx)
+        stamp = header.timestamp or _dmesg_time(wall, ctx) or _apache_time(header.message, ctx)
         if stamp:
             event["@timestamp"] = stamp
         if header.hostname:
@@ -106,7 +122,7 @@ class NetfilterParser(LineParser):
             block: dict[str, Any] = {k.lower(): v for k, v in proto_fields.items()}
             if transport == "tcp":
                 block["flags"] = [flag for flag in flags if flag not in _FRAGMENT_FLAGS]
-            iptables[transport or "protocol"] = block
+            iptables[_BLOCKS.get(transport, transport) or "protocol"] = block
         if quoted:
             iptables["quoted_packet"] = quoted
         if prefix:
@@ -131,7 +147,7 @@ def _fields(text: str) -> tuple[dict[str, str], list[str], dict[str, str], str]:
         key, sep, value = token.partition("=")
         if not sep:
             flags.append(token)
-        elif after_proto:
+        elif after_proto and key not in _PACKET_KEYS:
             proto_fields.setdefault(key, value)
         else:
             fields.setdefault(key, value)
@@ -169,6 +185,16 @@ def _mac(value: str | None, source: dict[str, Any], destination: dict[str, Any],
         ether_type = octets[12] + octets[13]
         if len(ether_type) == 4 and all(c in string.hexdigits for c in ether_type):
             iptables["ether_type"] = int(ether_type, 16)
+
+
+def _dmesg_time(found: re.Match[str] | None, ctx: ParseContext) -> str | None:
+    if found is None:
+        return None
+    day, clock, year = found.groups()
+    try:
+        return DEFAULT_CLOCK.bsd(f"{day} {year} {clock}", None, ctx)
+    except (ParseError, KeyError):
+        return None
 
 
 def _apache_time(text: str, ctx: ParseContext) -> str | None:
