@@ -69,10 +69,12 @@ class Item:
 
 
 class AutoLineParser:
-    """Per-line format recognition: the last format that matched is tried first."""
+    """Per-line format recognition: the last format that matched is tried first, fallbacks last of all."""
 
     def __init__(self) -> None:
-        self._candidates = line_parsers()
+        candidates = line_parsers()
+        self._candidates = [p for p in candidates if not p.fallback]
+        self._fallbacks = [p for p in candidates if p.fallback]
         self._last: LineParser | None = None
 
     def pick(self, line: str) -> LineParser | None:
@@ -83,7 +85,8 @@ class AutoLineParser:
             if parser is not last and parser.sniff_line(line):
                 self._last = parser
                 return parser
-        return None
+        # Never remembered as the last match: a fallback also recognises lines a specific parser claims.
+        return next((parser for parser in self._fallbacks if parser.sniff_line(line)), None)
 
 
 def choose_parser(fmt: str, head: bytes) -> Parser | None:

@@ -77,6 +77,8 @@ class Parser(ABC):
     """Default ``event.dataset`` for its events, e.g. ``cisco_asa.log``."""
     priority: ClassVar[int] = 100
     """Sniffing order for ``--format auto``: lower is tried first (specific before generic)."""
+    fallback: ClassVar[bool] = False
+    """Claims only lines no other parser recognises (plain syslog): always tried last."""
 
     def sniff_file(self, head: bytes, path: Path | None) -> bool:
         """Recognise a whole file from its first bytes (binary formats, headers)."""
