@@ -138,6 +138,8 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
         timestamp = clock.bsd_parts(bsd, minute, second, fraction, "UTC" if zone else None, ctx)
     elif iso:
         timestamp = clock.iso_parts(iso, date, iso_minute, iso_second, iso_fraction, offset, ctx)
+    elif line.startswith("\ufeff"):  # a byte order mark before the header: the first line of some files
+        return parse_header(line[1:], ctx, clock=clock)
     else:
         return SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority)
     app, procid, host, app2, procid2, host_only = tags

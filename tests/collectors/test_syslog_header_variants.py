@@ -109,3 +109,22 @@ def test_a_bracket_inside_a_value_does_not_end_the_element(sd: str, expected: di
 )
 def test_device_time_zones_and_impossible_values(value: str, expected: str | None) -> None:
     assert device_timestamp(value, CTX, clock=SyslogClock()) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\ufeff<134>Nov 27 10:00:00 fw01 filterlog[7]: 5,,,",
+        "\ufeffNov 27 10:00:00 fw01 filterlog[7]: 5,,,",
+        "\ufeff<134>1 2026-11-27T10:00:00Z fw01 filterlog 7 - - 5,,,",
+    ],
+)
+def test_a_byte_order_mark_before_the_header(line: str) -> None:
+    # the first line of a file written with a BOM (Windows tools, some syslog servers' exports)
+    found = header(line)
+    assert (found.timestamp, found.hostname, found.app, found.message) == (
+        "2026-11-27T10:00:00.000Z",
+        "fw01",
+        "filterlog",
+        "5,,,",
+    )
