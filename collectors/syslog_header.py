@@ -158,7 +158,9 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
 
 
 _RELAYED_FIRST = frozenset("<123JFMASOND")
-_RELAYED = re.compile(rf"<\d{{1,3}}>|\d{{4}}-\d\d-\d\d[T ]\d\d:|{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d")
+_RELAYED = re.compile(
+    rf"<\d{{1,3}}>|\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d:\d\d"
+)
 """The start of a second header: a priority, or a timestamp in either form."""
 
 

@@ -128,3 +128,8 @@ def test_a_byte_order_mark_before_the_header(line: str) -> None:
         "filterlog",
         "5,,,",
     )
+
+
+def test_a_message_that_starts_with_a_time_without_seconds_is_the_message() -> None:
+    found = header("<134>Nov 27 10:00:00 fw01 May 5 12:00 maintenance window starts")
+    assert (found.hostname, found.priority, found.message) == ("fw01", 134, "May 5 12:00 maintenance window starts")
