@@ -113,6 +113,12 @@ class NetfilterParser(LineParser):
         if fields.get("OUT"):
             observer["egress"] = {"interface": {"name": fields["OUT"]}}
             iptables["output_device"] = fields["OUT"]
+        if header.hostname:
+            observer["name"] = header.hostname
+        ubiquiti = iptables.get("ubiquiti")
+        if ubiquiti is not None and "input_zone" in ubiquiti:
+            observer.setdefault("ingress", {})["zone"] = ubiquiti["input_zone"]
+            observer.setdefault("egress", {})["zone"] = ubiquiti["output_zone"]
         event["observer"] = observer
         _mac(fields.get("MAC"), source, destination, iptables)
         fragment = [flag for flag in flags if flag in _FRAGMENT_FLAGS]
@@ -167,7 +173,10 @@ def _verdict(prefix: str, event: Event, iptables: dict[str, Any]) -> tuple[str |
     if found is not None:
         rule_set, rule_id, letter = found.groups()
         event["rule"] = {"name": rule_set, "id": rule_id}
-        iptables["ubiquiti"] = {"rule_set": rule_set, "rule_number": rule_id, "input_zone": rule_set.split("-")[0]}
+        ubiquiti = iptables["ubiquiti"] = {"rule_set": rule_set, "rule_number": rule_id}
+        source_zone, dash, destination_zone = rule_set.partition("-")
+        if dash and destination_zone:  # a zone policy (wan-lan); WAN_IN and LAN_LOCAL name an interface's rules
+            ubiquiti.update(input_zone=source_zone, output_zone=destination_zone)
         return _UBIQUITI_ACTION[letter]
     word = _VERDICT.search(prefix)
     if word is None:

@@ -68,3 +68,20 @@ def test_icmpv6_fields_are_under_icmp() -> None:
     assert (event["network.transport"], event["network.type"]) == ("ipv6-icmp", "ipv6")
     assert (event["iptables.icmp.type"], event["iptables.icmp.id"], event["iptables.icmp.seq"]) == ("128", "3427", "1")
     assert (event["iptables.hop_limit"], event["iptables.flow_label"]) == (64, 651234)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "zones"),
+    [
+        ("[wan-lan-default-D]", ("wan", "lan")),  # EdgeOS zone policy: from wan to lan
+        ("[WAN_IN-10-D]", None),  # an interface's ruleset: no zones in its name
+        ("[LAN_LOCAL-default-A]", None),
+    ],
+)
+def test_ubiquiti_zones_only_from_zone_policies(prefix: str, zones: tuple[str, str] | None) -> None:
+    event = parse(f"<4>Nov 27 10:00:00 edge01 kernel: {prefix}IN=eth0 OUT= {FIELDS}")
+    assert event["observer.name"] == "edge01"
+    assert event["rule.name"] == prefix[1:].rsplit("-", 2)[0]
+    found = (event.get("observer.ingress.zone"), event.get("observer.egress.zone"))
+    assert found == (zones or (None, None))
+    assert (event.get("iptables.ubiquiti.input_zone"), event.get("iptables.ubiquiti.output_zone")) == found
