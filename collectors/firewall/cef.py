@@ -177,6 +177,8 @@ def _unescape(value: str) -> str:
 
 
 def _put(event: Event, target: str, value: str) -> None:
+    if not value:  # "duser= app=ssl": a key written with nothing after it sets no ECS field
+        return
     if target in _INTEGER:
         number = net.integer(value)
         if number is not None:

@@ -60,3 +60,14 @@ def test_an_impossible_rt_keeps_the_record_and_the_header_time(rt: str) -> None:
 def test_a_relay_header_before_the_device_header() -> None:
     event = parse("<134>Nov 27 10:00:05 relay01 Nov 27 10:00:00 fw01 CEF:0|Acme|Gate|2.1|100|n|5|src=10.0.0.5")
     assert (event["@timestamp"], ecs.get(event, "observer.hostname")) == ("2026-11-27T10:00:00.000Z", "fw01")
+
+
+def test_an_empty_extension_value_sets_no_ecs_field() -> None:
+    event = parse(
+        "CEF:0|Palo Alto Networks|PAN-OS|10.1.0|end|TRAFFIC|1|suser=corp\\\\alice duser= app=ssl msg= act=allow"
+    )
+    assert ecs.get(event, "source.user.name") == "corp\\alice"
+    assert ecs.get(event, "destination.user") is None
+    assert event["message"] == "TRAFFIC"  # the name stays when msg= is empty
+    assert (ecs.get(event, "network.protocol"), ecs.get(event, "event.action")) == ("ssl", "allow")
+    assert event["cef"]["extensions"]["destinationUserName"] == ""
