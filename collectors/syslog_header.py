@@ -119,13 +119,20 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
     two: the device's values win, the relay's fill what the device left out
     (a device that names no host is known by the address the relay wrote).
     """
-    clock = clock or DEFAULT_CLOCK
+    return _parse(line, ctx, clock or DEFAULT_CLOCK, _RELAYS)
+
+
+_RELAYS = 2
+"""Relay headers read before the device's: two hops at most, so a line of repeated headers is no deep recursion."""
+
+
+def _parse(line: str, ctx: ParseContext, clock: SyslogClock, relays: int) -> SyslogHeader:
     if line.startswith("<"):
         found = _5424.match(line)
         if found is not None:
             header = _rfc5424(line, found, ctx, clock)
-            if header.app is None and header.message[:1] in _RELAYED_FIRST:
-                return _relayed(header, ctx, clock)
+            if relays and header.app is None and header.message[:1] in _RELAYED_FIRST:
+                return _relayed(header, ctx, clock, relays)
             return header
     found = _BSD.match(line)
     if found is None:  # pragma: no cover - every part of the pattern is optional
@@ -139,7 +146,7 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
     elif iso:
         timestamp = clock.iso_parts(iso, date, iso_minute, iso_second, iso_fraction, offset, ctx)
     elif line.startswith("\ufeff"):  # a byte order mark before the header: the first line of some files
-        return parse_header(line[1:], ctx, clock=clock)
+        return _parse(line.lstrip("\ufeff"), ctx, clock, relays)
     else:
         return SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority)
     app, procid, host, app2, procid2, host_only = tags
@@ -152,8 +159,8 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
         if host_only is not None
         else SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority, timestamp)
     )
-    if header.message[:1] in _RELAYED_FIRST:
-        return _relayed(header, ctx, clock)
+    if relays and header.message[:1] in _RELAYED_FIRST:
+        return _relayed(header, ctx, clock, relays)
     return header
 
 
@@ -164,11 +171,11 @@ _RELAYED = re.compile(
 """The start of a second header: a priority, or a timestamp in either form."""
 
 
-def _relayed(relay: SyslogHeader, ctx: ParseContext, clock: SyslogClock) -> SyslogHeader:
+def _relayed(relay: SyslogHeader, ctx: ParseContext, clock: SyslogClock, relays: int) -> SyslogHeader:
     """The device's header after a relay's, the relay's values filling the gaps; ``relay`` when there is none."""
     if _RELAYED.match(relay.message) is None:
         return relay
-    device = parse_header(relay.message, ctx, clock=clock)
+    device = _parse(relay.message, ctx, clock, relays - 1)
     if device.timestamp is None:
         device.timestamp = relay.timestamp
     if device.priority is None:
@@ -239,6 +246,7 @@ def _element_end(text: str, pos: int) -> int:
     value). When quotes do not pair up, the first bare ``]`` is taken.
     """
     first = -1
+    quotes, counted = 0, pos  # quotes before ``counted``, kept as the scan goes on: one pass, however many "]"
     end = text.find("]", pos)
     while end > 0:
         if text[end - 1] == '"' and text[end + 1 : end + 2] in ("", " ", "["):
@@ -246,7 +254,9 @@ def _element_end(text: str, pos: int) -> int:
         if text[end - 1] != "\\":
             if first < 0:
                 first = end
-            if not (text.count('"', pos, end) - text.count('\\"', pos, end)) % 2:
+            quotes += text.count('"', counted, end) - text.count('\\"', counted, end)
+            counted = end
+            if not quotes % 2:
                 return end
         end = text.find("]", end + 1)
     return first

@@ -9,6 +9,8 @@ are not times at all.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from collectors.syslog_header import SyslogClock, SyslogHeader, device_timestamp, parse_header
@@ -133,3 +135,31 @@ def test_a_byte_order_mark_before_the_header(line: str) -> None:
 def test_a_message_that_starts_with_a_time_without_seconds_is_the_message() -> None:
     found = header("<134>Nov 27 10:00:00 fw01 May 5 12:00 maintenance window starts")
     assert (found.hostname, found.priority, found.message) == ("fw01", 134, "May 5 12:00 maintenance window starts")
+
+
+def test_two_relays_before_the_device() -> None:
+    found = header("<13>Nov 27 10:00:05 r2 <13>Nov 27 10:00:04 r1 <134>Nov 27 10:00:00 fw01 app[1]: msg")
+    assert (found.timestamp, found.hostname, found.app, found.priority, found.message) == (
+        "2026-11-27T10:00:00.000Z",
+        "fw01",
+        "app",
+        134,
+        "msg",
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Nov 27 10:00:00 h " * 3000 + "x",  # headers without end: read two relays deep, no deeper
+        "<14>1 - h - - - " * 3000 + "x",
+        "\ufeff" * 3000 + "Nov 27 10:00:00 h x",
+        '<14>1 - - - - - [a@1 x="' + "]" * 100_000 + '"]',  # each "]" once, not the text before it again
+        '<14>1 - - - - - [a@1 x="' + "a]" * 100_000,
+    ],
+)
+def test_hostile_headers_cost_one_pass(line: str) -> None:
+    started = time.perf_counter()
+    found = header(line)
+    assert time.perf_counter() - started < 1.0
+    assert found.hostname in ("h", None)
