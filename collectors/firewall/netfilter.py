@@ -32,16 +32,17 @@ from secops.types import Event
 
 DATASET = "iptables.log"
 
-_UBIQUITI = re.compile(r"\[([^\]\s]+)-(default|\d+)-([ADR])\]")
-_START = re.compile(r"IN=\S* OUT=")
+_UBIQUITI = re.compile(r"\[([^\]\s\[]+)-(default|\d+)-([ADR])\]")
+_START = re.compile(r"IN=[^\s=]* OUT=")
 """Where the kernel's fields start: ``IN=`` and ``OUT=`` always come together, even right after a prefix
 written without its trailing space (``--log-prefix "DROP"`` gives ``DROPIN=eth0 OUT=``)."""
 _START_ALONE = re.compile(r"(?:^|[\s\]:])((?:IN|OUT)=)")
 _UPTIME = re.compile(r"\[\s*\d+\.\d+\]\s*")
 _CTIME = re.compile(r"\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2} +\d{1,2}) (\d\d?:\d\d:\d\d) (\d{4})\]\s*")
 """``dmesg -T``'s wall-clock stamp, in the place of the uptime."""
-_VERDICT = re.compile(r"\w*?(?:(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS))\w*", re.IGNORECASE)
-"""The prefix word that carries the verdict (``DROP_INPUT``, ``[UFW BLOCK]``'s ``BLOCK``)."""
+_VERDICT = re.compile(r"\b\w*?(?:(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS))\w*", re.IGNORECASE)
+"""The prefix word that carries the verdict (``DROP_INPUT``, ``[UFW BLOCK]``'s ``BLOCK``); tried from word starts
+only, so a long word costs one pass, not one per character."""
 _APACHE_TIME = re.compile(r"(\d\d)/(\w{3})/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)")
 _UBIQUITI_ACTION = {"A": ("allowed", "accept"), "D": ("denied", "drop"), "R": ("denied", "reject")}
 _IP_KEYS = {"LEN": "length", "TOS": "tos", "PREC": "precedence_bits", "TTL": "ttl", "ID": "id", "TC": "tc"}

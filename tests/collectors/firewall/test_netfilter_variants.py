@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from collectors.firewall.netfilter import NetfilterParser
@@ -85,3 +87,18 @@ def test_ubiquiti_zones_only_from_zone_policies(prefix: str, zones: tuple[str, s
     found = (event.get("observer.ingress.zone"), event.get("observer.egress.zone"))
     assert found == (zones or (None, None))
     assert (event.get("iptables.ubiquiti.input_zone"), event.get("iptables.ubiquiti.output_zone")) == found
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Nov 27 10:00:00 gw kernel: " + "a" * 50_000 + " IN=eth0 OUT= SRC=198.51.100.9 DST=10.0.0.5 PROTO=TCP",
+        "Nov 27 10:00:00 gw kernel: " + "[" * 50_000 + " IN=eth0 OUT= SRC=198.51.100.9 DST=10.0.0.5 PROTO=TCP",
+        "Nov 27 10:00:00 gw kernel: " + "IN=" * 30_000 + " IN=eth0 OUT= SRC=198.51.100.9 DST=10.0.0.5 PROTO=TCP",
+    ],
+)
+def test_a_hostile_prefix_costs_one_pass(line: str) -> None:
+    started = time.perf_counter()
+    event = PARSER.parse(line, CTX)
+    assert time.perf_counter() - started < 1.0
+    assert ecs.get(event, "source.ip") == "198.51.100.9"
