@@ -335,8 +335,9 @@ def _growing_windows(series: list[Hit], plan: CorrelationPlan, clock: float | No
     A window that holds is used up and the next starts after it. A start from
     which no window within the timespan holds is dropped, and the end stays
     where it is: these measures only grow with the window, so no shorter
-    window from a later start can hold either. That keeps the pass linear; a
-    dense series judged window by window took minutes.
+    window from a later start can hold either. That keeps the pass linear
+    (temporal_ordered re-reads its window when the start moves); a dense
+    series judged window by window took minutes.
     """
     op, threshold = OPS[plan.op], plan.count
     tally = _Tally(plan)
