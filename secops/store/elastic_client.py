@@ -23,6 +23,10 @@ from elasticsearch.serializer import NdjsonSerializer, OrjsonSerializer
 from secops.config import EsConfig, mask_userinfo
 from secops.errors import BackendUnavailable, ConfigError, StoreError
 
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
 DEFAULT_URL = "http://127.0.0.1:9200"
 _PREFIX = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}\Z")
 """Index prefixes: what every Elasticsearch index name accepts (lowercase, no spaces, no leading ``_``)."""
@@ -119,21 +123,17 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
     return client, secrets
 
 
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
 BUSY_SECONDS = 60.0
 """How long a request the cluster answers 429 (busy, a circuit breaker tripped) is retried."""
 
 
-def call(fn: Callable[[], T], secrets: Secrets, where: str, *, busy_seconds: float = BUSY_SECONDS) -> T:
+def call(fn: Callable[[], T], secrets: Secrets, where: str) -> T:
     """One request; a busy cluster (429) is waited out with growing pauses, any other failure translated.
 
     The client's own retries come back at once, which a tripped circuit
     breaker, freed only as the node collects garbage, still refuses.
     """
-    deadline = time.monotonic() + busy_seconds
+    deadline = time.monotonic() + BUSY_SECONDS
     delay = 0.5
     while True:
         try:
