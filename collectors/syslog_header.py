@@ -7,6 +7,7 @@ RFC 3164 (BSD)::
     <134>Jul  3 19:10:30 fw01 filterlog[72237]: 146,,,1535324496,igb1.12,match,block,...
     Sep 29 2022 15:00:15 hosty : %FTD-6-602303: IPSEC: ...          (Cisco: year, " : ")
     May  5 17:51:17: %ASA-4-313005: ...                              (no host)
+    Mar 14 2026 08:15:00 EST: %ASA-6-302013: ...                     (Cisco: a zone name after the time)
     2021-03-12T14:10:18Z host kernel: [...] IN=eth0 ...              (rsyslog ISO stamp)
     Nov 27 10:00:05 relay01 <134>Nov 27 10:00:00 fw01 app: ...        (a relay's header first)
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import repeat
 
 from secops import ecs
@@ -44,16 +45,54 @@ MONTHS = {
     m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
 }
 
+ZONE_ABBREVIATIONS: dict[str, int] = {
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "AKST": -540, "AKDT": -480, "HST": -600, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "SGT": 480, "HKT": 480,
+    "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720,
+    "NZDT": 780,
+}  # fmt: skip
+"""Zone abbreviations in device times → minutes east of UTC, in their common reading (CST is US Central,
+IST India, BST British Summer Time); one this table lacks leaves the time in the context's zone."""
+_AMBIGUOUS_ZONES = frozenset(["IST"])
+"""Zone names a syslog header may write that fix no offset: IST is India (+05:30), Irish Summer Time
+(+01:00) or Israel (+02:00). Such a name is read as the zone, not as the host, and the time is left in
+the context's zone: the one configured for the source is the only reliable answer. (``device_timestamp``
+still reads IST as India.)"""
+_HEADER_ZONES: dict[str, tzinfo] = {"UTC": UTC, "GMT": UTC, "Z": UTC} | {
+    name: timezone(timedelta(minutes=minutes))
+    for name, minutes in ZONE_ABBREVIATIONS.items()
+    if name not in _AMBIGUOUS_ZONES
+}
+"""Fixed offsets of the zone names a syslog header writes after its time (Cisco's ``clock timezone`` and
+``show-timezone``): ``Mar 14 2026 08:15:00 EST: %ASA-...``. CST is US Central, as in the table above: a
+device set to ``clock timezone CST 8`` (China) is read 14 hours off, and should log in UTC or without the name."""
+
+
+def _by_first_letter(names: list[str]) -> str:
+    """``A(?:KST|EST)|B(?:ST)|…``: a regex alternation in which only the branch of the right first letter is
+    tried (``re`` skips a branch whose leading literal differs), where a flat one tries every name."""
+    branches: dict[str, list[str]] = {}
+    for name in sorted(names, key=len, reverse=True):
+        branches.setdefault(name[0], []).append(name[1:])
+    return "|".join(first + (f"(?:{'|'.join(rests)})" if any(rests) else "") for first, rests in branches.items())
+
+
+_ZONE_NAME = _by_first_letter([*_HEADER_ZONES, *_AMBIGUOUS_ZONES])
+
 _MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _IPV6_HOST = r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*[0-9A-Fa-f]"
 """A host written as an IPv6 address (a relay's ``%fromhost-ip%``): two colons at least, ending in a hex digit."""
 # One match reads a whole RFC 3164 header: priority, either timestamp form (split into the parts the
 # per-minute cache needs), then the first of tag / host + tag / host that fits, in that order. The
 # possessive ``++`` stops a word from being retried one character shorter: none of them can end early.
+# A zone name after a BSD time (Cisco's ``show-timezone``) counts when it is the whole word (``Zeus`` is
+# a host); ``(?:…|)`` rather than ``(?:…)?`` around it, as ``re`` repeats a group holding a lookahead
+# slowly.
 _BSD = re.compile(
     r"(?:<(\d{1,3})>)?:?\s*"
     rf"(?:(({_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d):(\d\d)(?:\.(\d{{1,9}}))?)"
-    r"(?: (UTC|GMT|Z))?"
+    rf"(?: ({_ZONE_NAME})(?![^\s:])|)"
     r"|((\d{4}-\d\d-\d\d)[T ](\d\d:\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?))?"
     r":? ?()"
     r"(?:([^\s\[\]:]++)(?:\[([^\]\s]*)\])?:(?: |$)"
@@ -142,7 +181,7 @@ def _parse(line: str, ctx: ParseContext, clock: SyslogClock, relays: int) -> Sys
     )
     priority = int(pri) if pri else None
     if bsd:
-        timestamp = clock.bsd_parts(bsd, minute, second, fraction, "UTC" if zone else None, ctx)
+        timestamp = clock.bsd_parts(bsd, minute, second, fraction, zone, ctx)
     elif iso:
         timestamp = clock.iso_parts(iso, date, iso_minute, iso_second, iso_fraction, offset, ctx)
     elif line.startswith("\ufeff"):  # a byte order mark before the header: the first line of some files
@@ -312,7 +351,7 @@ class SyslogClock:
         self._since = 0.0
 
     def bsd(self, stamp: str, zone: str | None, ctx: ParseContext) -> str:
-        """``Mmm dd [yyyy] hh:mm:ss[.fff]``; ``zone`` is set when the header names UTC."""
+        """``Mmm dd [yyyy] hh:mm:ss[.fff]``; ``zone`` is the zone name written after it (UTC, EST…), if any."""
         parts = _BSD_PARTS.match(stamp)
         if parts is None:
             return ecs.format_ts(_bsd_datetime(stamp, zone, ctx))  # raises a ParseError with the reason
@@ -325,7 +364,7 @@ class SyslogClock:
         """``bsd`` for a stamp a pattern has already split: ``minute`` is ``Mmm dd [yyyy] hh:mm``."""
         if second[0] not in "012345":
             return self.bsd(stamp, zone, ctx)  # not a clock second: the general path says why
-        key = minute if zone is None else minute + "Z"
+        key = minute if zone is None else minute + zone
         prefix = self._cache.get(key)
         if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
             prefix = self._lookup(key, ctx)
@@ -434,7 +473,7 @@ def _bsd_datetime(stamp: str, zone: str | None, ctx: ParseContext, *, written: s
     hms, _, fraction = clock.partition(".")
     hour, minute, second = (int(x) for x in hms.split(":"))
     micro = int((fraction + "000000")[:6]) if fraction else 0
-    tz = ctx.timezone if zone is None else UTC
+    tz = ctx.timezone if zone is None else _HEADER_ZONES.get(zone, ctx.timezone)  # IST: the context's zone
     if year is None:
         year = ctx.year
     if year is not None:
@@ -465,15 +504,6 @@ _DEVICE_TIME = re.compile(
     r"((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d:\d\d(?:\.\d{1,9})?)"
     r"(?: +(?:(UTC|GMT|Z)|(?:GMT|UTC)?([+-]\d\d?):?(\d\d)|([A-Z]{2,5})))?$"
 )
-ZONE_ABBREVIATIONS: dict[str, int] = {
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-    "AKST": -540, "AKDT": -480, "HST": -600, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "SGT": 480, "HKT": 480,
-    "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720,
-    "NZDT": 780,
-}  # fmt: skip
-"""Zone abbreviations in device times → minutes east of UTC, in their common reading (CST is US Central,
-IST India, BST British Summer Time); one this table lacks leaves the time in the context's zone."""
 
 
 def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None = None) -> str | None:
