@@ -8,6 +8,7 @@ RFC 3164 (BSD)::
     Sep 29 2022 15:00:15 hosty : %FTD-6-602303: IPSEC: ...          (Cisco: year, " : ")
     May  5 17:51:17: %ASA-4-313005: ...                              (no host)
     Mar 14 2026 08:15:00 EST: %ASA-6-302013: ...                     (Cisco: a zone name after the time)
+    52: 000051: *Mar  1 00:01:05.123: %SYS-5-CONFIG_I: ...           (Cisco: counter, sequence number, * unsynced)
     2021-03-12T14:10:18Z host kernel: [...] IN=eth0 ...              (rsyslog ISO stamp)
     Nov 27 10:00:05 relay01 <134>Nov 27 10:00:00 fw01 app: ...        (a relay's header first)
 
@@ -88,7 +89,7 @@ _IPV6_HOST = r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*[0-9A-Fa-f]"
 # possessive ``++`` stops a word from being retried one character shorter: none of them can end early.
 # A zone name after a BSD time (Cisco's ``show-timezone``) counts when it is the whole word (``Zeus`` is
 # a host); ``(?:…|)`` rather than ``(?:…)?`` around it, as ``re`` repeats a group holding a lookahead
-# slowly.
+# slowly. What Cisco writes before the time is read by ``_CISCO_PREFIX``, off this common path.
 _BSD = re.compile(
     r"(?:<(\d{1,3})>)?:?\s*"
     rf"(?:(({_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d):(\d\d)(?:\.(\d{{1,9}}))?)"
@@ -100,6 +101,11 @@ _BSD = re.compile(
     rf"|([^\s:\[]++|{_IPV6_HOST}) +)?"
 )
 _BSD_STAMP_END = 13
+_CISCO_PREFIX = re.compile(r"(?:(\d{1,10}): +(?:(?!\d{1,10}:)([^\s:]++): +)?(?:(\d{1,10}): +)?)?[*.]?")
+"""What Cisco devices write before a BSD time, each part with a colon: a message counter, a host
+(``logging origin-id``) and a ``service sequence-numbers`` number; then ``*`` (clock not synchronised)
+or ``.`` (synchronised, but in doubt): ``<189>52: 000051: *Mar  1 00:01:05.123: %SYS-5-CONFIG_I: ...``."""
+_CISCO_PREFIX_FIRST = frozenset("0123456789*.")
 _5424 = re.compile(
     r"<(\d{1,3})>(\d{1,2}) "
     r"(?:((\d{4}-\d\d-\d\d)T(\d\d:\d\d):([0-5]\d)(?:\.(\d{1,9}))?(Z|z|[+-]\d\d:?\d\d)?)|(\S+)) "
@@ -125,6 +131,8 @@ class SyslogHeader:
     msgid: str | None = None
     structured: dict[str, dict[str, str]] | None = None
     version: int | None = None
+    sequence: int | None = None
+    """The device's message number written before a BSD time (Cisco: ``<166>1234: fw01: Mar 14 ...``)."""
 
     def log_fields(self) -> dict[str, object]:
         """``log.syslog.*`` as Elastic's integrations fill them."""
@@ -187,7 +195,10 @@ def _parse(line: str, ctx: ParseContext, clock: SyslogClock, relays: int) -> Sys
     elif line.startswith("\ufeff"):  # a byte order mark before the header: the first line of some files
         return _parse(line.lstrip("\ufeff"), ctx, clock, relays)
     else:
-        return SyslogHeader(line[found.end(_BSD_STAMP_END) :], priority)
+        at = found.end(_BSD_STAMP_END)
+        if line[at : at + 1] in _CISCO_PREFIX_FIRST:
+            return _cisco_prefixed(line, at, priority, ctx, clock, relays)
+        return SyslogHeader(line[at:], priority)
     app, procid, host, app2, procid2, host_only = tags
     if app is not None:
         return SyslogHeader(line[found.end() :], priority, timestamp, None, app, procid)
@@ -203,6 +214,30 @@ def _parse(line: str, ctx: ParseContext, clock: SyslogClock, relays: int) -> Sys
     return header
 
 
+def _cisco_prefixed(
+    line: str, at: int, priority: int | None, ctx: ParseContext, clock: SyslogClock, relays: int
+) -> SyslogHeader:
+    """The header when a Cisco prefix (``_CISCO_PREFIX``) at ``at`` stands before a BSD time; else no time.
+
+    The last number is the device's own (``service sequence-numbers`` after the message counter); the
+    prefix's host stands in when none follows the time.
+    """
+    found = _CISCO_PREFIX.match(line, at)  # always matches, if only the empty string
+    rest = line[found.end() :]
+    if _BSD_TIME.match(rest) is None:
+        return SyslogHeader(line[at:], priority)
+    header = _parse(rest, ctx, clock, relays)
+    if header.priority is None:
+        header.priority = priority
+    counter, host, number = found.groups()
+    if counter is not None:
+        header.sequence = int(number or counter)
+    if not header.hostname:
+        header.hostname = host
+    return header
+
+
+_BSD_TIME = re.compile(rf"{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d:\d\d")
 _RELAYED_FIRST = frozenset("<123JFMASOND")
 _RELAYED = re.compile(
     rf"<\d{{1,3}}>|\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d:\d\d"

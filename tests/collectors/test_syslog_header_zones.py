@@ -1,8 +1,10 @@
-"""Zone names after a BSD syslog time.
+"""Zone names and Cisco prefixes around a BSD syslog time.
 
 Cisco devices with ``clock timezone`` and ``service timestamps ... show-timezone`` write the zone's name
-after the time (``Mar 14 2026 08:15:00 EST:``). The zone's offset applies instead of the configured zone,
-and the zone is not taken for the host.
+after the time (``Mar 14 2026 08:15:00 EST:``); IOS marks a clock it does not trust with ``*`` or ``.``
+and, with its message counter, ``logging origin-id`` or ``service sequence-numbers``, writes numbers and
+a host before the time (``<189>52: 000051: *Mar  1 00:01:05.123:``). The zone's offset applies instead of
+the configured zone, and neither the zone nor the prefix is taken for the host.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ def header(line: str, ctx: ParseContext = NEW_YORK) -> SyslogHeader:
          "Built"),
         ("<166>Jul 14 2026 08:15:00 EDT fw01 : %ASA-6-302013: Built", "2026-07-14T12:15:00.000Z", "fw01", None,
          ": %ASA-6-302013: Built"),
+        ("<189>*Mar  1 2026 00:00:00.123 UTC: %SYS-5-CONFIG_I: Configured from console", "2026-03-01T00:00:00.123Z",
+         None, "%SYS-5-CONFIG_I", "Configured from console"),
+        ("<187>.Nov 27 2026 10:00:00.250 CET: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down",
+         "2026-11-27T09:00:00.250Z", None, "%LINK-3-UPDOWN", "Interface Gi0/1, changed state to down"),
         ("<166>Jul 27 2026 10:00:00 CEST gw-fra1 : %ASA-6-1", "2026-07-27T08:00:00.000Z", "gw-fra1", None,
          ": %ASA-6-1"),
         ("Dec  1 2026 23:30:00 PST: %ASA-4-1: x", "2026-12-02T07:30:00.000Z", None, "%ASA-4-1", "x"),
@@ -64,6 +70,39 @@ def test_a_zone_name_after_the_time_sets_its_offset_and_is_not_the_host(
     assert (found.timestamp, found.hostname, found.app, found.message) == (timestamp, host, app, message)
 
 
+@pytest.mark.parametrize(
+    ("line", "timestamp", "host", "sequence", "app", "message"),
+    [
+        ("<166>1234: fw01: Mar 14 2026 08:15:00.123 UTC: %ASA-6-302013: Built", "2026-03-14T08:15:00.123Z", "fw01",
+         1234, "%ASA-6-302013", "Built"),
+        ("<189>52: *Mar  1 2026 00:01:05.123: %SYS-5-CONFIG_I: Configured", "2026-03-01T05:01:05.123Z", None, 52,
+         "%SYS-5-CONFIG_I", "Configured"),
+        # the message counter, then the device's ``service sequence-numbers`` number, which is kept
+        ("<189>52: 000051: *Mar  1 2026 00:01:05.123 EST: %SYS-5-CONFIG_I: Configured", "2026-03-01T05:01:05.123Z",
+         None, 51, "%SYS-5-CONFIG_I", "Configured"),
+        ("<189>310: core-sw2: 000307: .Nov 27 2026 10:00:00 UTC: %SYS-5-CONFIG_I: Configured",
+         "2026-11-27T10:00:00.000Z", "core-sw2", 307, "%SYS-5-CONFIG_I", "Configured"),
+        ("<189>*Mar  1 2026 00:01:05: %SYS-5-CONFIG_I: Configured", "2026-03-01T05:01:05.000Z", None, None,
+         "%SYS-5-CONFIG_I", "Configured"),
+        # numbers before something that is not a time stay in the message
+        ("<13>1234: fw01: not a time", None, None, None, None, "1234: fw01: not a time"),
+        ("<13>42: *** restarting", None, None, None, None, "42: *** restarting"),
+    ],
+)  # fmt: skip
+def test_a_cisco_counter_and_host_before_the_time(
+    line: str, timestamp: str | None, host: str | None, sequence: int | None, app: str | None, message: str
+) -> None:
+    found = header(line)
+    assert (found.timestamp, found.hostname, found.sequence, found.app, found.message) == (
+        timestamp,
+        host,
+        sequence,
+        app,
+        message,
+    )
+    assert found.priority == int(line[1 : line.index(">")])
+
+
 def test_rfc5424_is_read_as_before() -> None:
     found = header('<14>1 2026-03-14T08:15:00.5-05:00 EST RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636 a="1"] m')
     assert (found.timestamp, found.hostname, found.app, found.msgid, found.structured, found.message) == (
@@ -88,6 +127,8 @@ DENY = '%ASA-4-106023: Deny tcp src outside:192.0.2.44/41122 dst inside:10.20.0.
     [
         ("<166>Mar 14 2026 08:15:00 EST: ", "2026-03-14T13:15:00.000Z", None),
         ("<166>Mar 14 2026 08:15:00 EDT asa-bos1 : ", "2026-03-14T12:15:00.000Z", "asa-bos1"),
+        ("<166>1234: fw01: Mar 14 2026 08:15:00.123 UTC: ", "2026-03-14T08:15:00.123Z", "fw01"),
+        ("<166>77: *Mar 14 2026 08:15:00.500 CET: ", "2026-03-14T07:15:00.500Z", None),
     ],
 )
 @pytest.mark.parametrize("message", [BUILT, DENY])
@@ -104,7 +145,7 @@ def test_cisco_asa_gets_the_time_host_and_message(before: str, timestamp: str, h
 def test_cisco_asa_file_through_the_pipeline(tmp_path: Path) -> None:
     log = tmp_path / "asa.log"
     log.write_text(
-        f"<166>Mar 14 2026 08:15:00 EST: {BUILT}\n<166>Mar 14 2026 08:15:01.250 UTC fw01 : {DENY}\n",
+        f"<166>Mar 14 2026 08:15:00 EST: {BUILT}\n<166>1234: fw01: Mar 14 2026 08:15:01.250 UTC: {DENY}\n",
         encoding="utf-8",
     )
     for fmt in ("cisco-asa", "auto"):
