@@ -199,6 +199,8 @@ class CiscoAsaParser(LineParser):
         }
         if header.timestamp:
             event["@timestamp"] = header.timestamp
+        if header.sequence is not None:  # ``service sequence-numbers``: gaps show lost messages
+            event["event"]["sequence"] = header.sequence
         hostname = _hostname(header.hostname, header.app, header.message)
         if hostname:
             observer["hostname"] = hostname

@@ -111,3 +111,17 @@ def test_vpn_session_disconnect_reads_duration_and_reason() -> None:
     assert (event["event.reason"], event["user.name"], event["source.ip"]) == ("Idle Timeout", "jdoe", "198.51.100.9")
     assert (event["cisco.asa.bytes_xmt"], event["cisco.asa.bytes_rcv"]) == ("1048576", "65536")
     assert event["cisco.asa.session_type"] == "AnyConnect-Parent"
+
+
+def test_the_sequence_number_before_the_time_is_event_sequence() -> None:
+    line = (
+        "<166>1234: fw01: Mar 14 2026 08:15:00.123 UTC: %ASA-6-302013: Built outbound TCP connection 1 for "
+        "outside:192.0.2.1/443 (192.0.2.1/443) to inside:10.0.0.5/51514 (10.0.0.5/51514)"
+    )
+    event = parse(line)
+    assert [ecs.get(event, f) for f in ("@timestamp", "event.sequence", "observer.hostname")] == [
+        "2026-03-14T08:15:00.123Z",
+        1234,
+        "fw01",
+    ]
+    assert ecs.get(parse(line.replace("<166>1234: fw01: ", "<166>")), "event.sequence") is None
