@@ -114,14 +114,16 @@ def test_vpn_session_disconnect_reads_duration_and_reason() -> None:
 
 
 def test_the_sequence_number_before_the_time_is_event_sequence() -> None:
+    parser = get_parser("cisco-asa")
+    assert isinstance(parser, LineParser)
     line = (
         "<166>1234: fw01: Mar 14 2026 08:15:00.123 UTC: %ASA-6-302013: Built outbound TCP connection 1 for "
         "outside:192.0.2.1/443 (192.0.2.1/443) to inside:10.0.0.5/51514 (10.0.0.5/51514)"
     )
-    event = parse(line)
+    event = parser.parse(line, CTX)
     assert [ecs.get(event, f) for f in ("@timestamp", "event.sequence", "observer.hostname")] == [
         "2026-03-14T08:15:00.123Z",
         1234,
         "fw01",
     ]
-    assert ecs.get(parse(line.replace("<166>1234: fw01: ", "<166>")), "event.sequence") is None
+    assert ecs.get(parser.parse(line.replace("1234: fw01: ", ""), CTX), "event.sequence") is None
