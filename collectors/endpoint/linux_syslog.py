@@ -4,8 +4,10 @@ Mapped the way Elastic's System integration maps its ``system.syslog``
 dataset: the time, host, program and pid from the header, the rest as
 ``message``, and ``log.syslog.*``. Under ``--format auto`` this is the last
 format tried: a line a vendor or auth parser recognises goes there, and only
-a line with a whole header (a time, a host and a program tag) comes here, so
-that fragments and garbage are still kept as parse failures.
+a line with a whole header (a time and a host, then the message) comes here,
+so that fragments and garbage are still kept as parse failures. The program
+tag is optional: the syslog daemon's own lines (``last message repeated 3
+times``, ``syslogd 1.4.1: restart.``) have none.
 
 Headers understood are those of ``collectors.syslog_header``::
 
@@ -29,7 +31,7 @@ DATASET = "system.syslog"
 _SNIFF = re.compile(
     r"(?:<\d{1,3}>)?"
     r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d(?: \d{4})? \d\d:\d\d:\d\d(?:\.\d+)?"
-    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) +[^\s:\[\]]+ +[^\s:\[\]]+(?:\[\d+\])?: "
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) +[^\s:\[\]]+ +\S"
     r"|<\d{1,3}>1 \d{4}-\d\d-\d\dT\S+ \S+ \S+ \S+ \S+ "
 )
 

@@ -22,7 +22,9 @@ LINES = [
     "<166>Jun 14 2026 15:16:06: %ASA-6-302013: Built outbound TCP connection 1 for outside:192.0.2.1/443 "
     "(192.0.2.1/443) to inside:10.0.0.5/51514 (10.0.0.5/51514)",
     "Jun 14 15:16:07 combo cron[77]: (root) CMD (run-parts /etc/cron.hourly)",
+    "Jun 14 15:16:08 combo last message repeated 3 times",
     "Jun 14 15:16",
+    "Jun 14 15:16:09 combo",
     "just a sentence someone pasted into the log",
 ]
 
@@ -45,10 +47,18 @@ def test_every_program_gets_an_event_and_specific_formats_keep_theirs(tmp_path: 
         "system.syslog",
         "cisco_asa.log",
         "system.auth",
-        "secops.unparsed",  # a cut header and free text are still failures, kept
+        "system.syslog",  # the daemon's own line has no program tag
+        "secops.unparsed",  # a cut header, a header with no message and free text are still failures, kept
+        "secops.unparsed",
         "secops.unparsed",
     ]
-    assert stats.failures == 2
+    assert stats.failures == 3
+    repeated = events[7]
+    assert [ecs.get(repeated, f) for f in ("host.name", "process.name", "message")] == [
+        "combo",
+        None,
+        "last message repeated 3 times",
+    ]
     ftpd, _, kernel, nginx, systemd = events[:5]
     assert [ecs.get(ftpd, f) for f in ("@timestamp", "host.name", "process.name", "process.pid")] == [
         "2026-06-14T15:16:01.000Z",
