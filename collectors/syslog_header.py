@@ -16,10 +16,8 @@ RFC 5424::
 
     <14>1 2019-11-14T09:37:51.184+01:00 SRX-GW1 RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636 a="1"] msg
 
-A 3164 timestamp has neither year nor zone: the zone is ``ParseContext.timezone``
-and the year ``ParseContext.year`` or, when unset, the latest year that does not
-put the moment more than a day into the future (a December line read in
-January belongs to last year). Structured data is read leniently: vendors
+Header times become ECS timestamps in ``collectors.syslog_time``, which
+also infers a 3164 time's missing year and zone. Structured data is read leniently: vendors
 emit curly quotes and unescaped brackets, and one bad parameter must not lose
 the others. A bracketed block that is not RFC 5424 structured data (Check
 Point's ``[action:"Accept"; ...]``) stays in the message for the vendor parser.
@@ -33,41 +31,11 @@ References: RFC 3164 §4.1, RFC 5424 §6, RFC 5425 (TLS transport).
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import repeat
 
-from secops import ecs
-from secops.errors import ParseError
+from collectors.syslog_time import AMBIGUOUS_ZONES, DEFAULT_CLOCK, HEADER_ZONES, SyslogClock
 from secops.registry import ParseContext
-
-MONTHS = {
-    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
-}
-
-ZONE_ABBREVIATIONS: dict[str, int] = {
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-    "AKST": -540, "AKDT": -480, "HST": -600, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
-    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "IST": 330, "SGT": 480, "HKT": 480,
-    "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660, "NZST": 720,
-    "NZDT": 780,
-}  # fmt: skip
-"""Zone abbreviations in device times → minutes east of UTC, in their common reading (CST is US Central,
-IST India, BST British Summer Time); one this table lacks leaves the time in the context's zone."""
-_AMBIGUOUS_ZONES = frozenset(["IST"])
-"""Zone names a syslog header may write that fix no offset: IST is India (+05:30), Irish Summer Time
-(+01:00) or Israel (+02:00). Such a name is read as the zone, not as the host, and the time is left in
-the context's zone: the one configured for the source is the only reliable answer. (``device_timestamp``
-still reads IST as India.)"""
-_HEADER_ZONES: dict[str, tzinfo] = {"UTC": UTC, "GMT": UTC, "Z": UTC} | {
-    name: timezone(timedelta(minutes=minutes))
-    for name, minutes in ZONE_ABBREVIATIONS.items()
-    if name not in _AMBIGUOUS_ZONES
-}
-"""Fixed offsets of the zone names a syslog header writes after its time (Cisco's ``clock timezone`` and
-``show-timezone``): ``Mar 14 2026 08:15:00 EST: %ASA-...``. CST is US Central, as in the table above: a
-device set to ``clock timezone CST 8`` (China) is read 14 hours off, and should log in UTC or without the name."""
 
 
 def _by_first_letter(names: list[str]) -> str:
@@ -79,7 +47,7 @@ def _by_first_letter(names: list[str]) -> str:
     return "|".join(first + (f"(?:{'|'.join(rests)})" if any(rests) else "") for first, rests in branches.items())
 
 
-_ZONE_NAME = _by_first_letter([*_HEADER_ZONES, *_AMBIGUOUS_ZONES])
+_ZONE_NAME = _by_first_letter([*HEADER_ZONES, *AMBIGUOUS_ZONES])
 
 _MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _IPV6_HOST = r"[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*[0-9A-Fa-f]"
@@ -114,7 +82,6 @@ _5424 = re.compile(
 _SD_ID = re.compile(r'\[([^\s\]"=:;]+)(?= |\])')
 _SD_PARAM = re.compile(r'([^\s="\]]+)="([^"\\]*(?:\\.[^"\\]*)*)"')
 _SD_ESCAPE = re.compile(r"\\([\"\\\]])")
-_ISO_OFFSET = re.compile(r"([+-])-?(\d{1,2}):?(\d\d)$")
 
 
 @dataclass(slots=True)
@@ -362,217 +329,3 @@ def _params(text: str) -> dict[str, str]:
 
 def _unescape(value: str) -> str:
     return _SD_ESCAPE.sub(r"\1", value) if "\\" in value else value
-
-
-_CACHE_SIZE = 65536
-_CACHE_SECONDS = 600.0
-
-
-class SyslogClock:
-    """Header timestamps → ECS ``@timestamp`` strings, cached per minute and setting.
-
-    Building and formatting datetimes dominates header cost, and a log's lines
-    share their minute: the UTC form of each minute (zone, DST and inferred
-    year applied) is computed once, seconds and fractions are appended as
-    written (every zone's offset is whole minutes). The cache belongs to one
-    zone and year setting and is dropped every few minutes so an inferred
-    year follows the calendar in long-running listeners.
-    """
-
-    def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
-        self._zone: object = None
-        self._year: int | None = None
-        self._since = 0.0
-
-    def bsd(self, stamp: str, zone: str | None, ctx: ParseContext) -> str:
-        """``Mmm dd [yyyy] hh:mm:ss[.fff]``; ``zone`` is the zone name written after it (UTC, EST…), if any."""
-        parts = _BSD_PARTS.match(stamp)
-        if parts is None:
-            return ecs.format_ts(_bsd_datetime(stamp, zone, ctx))  # raises a ParseError with the reason
-        minute, second, fraction = parts.groups()
-        return self.bsd_parts(stamp, minute, second, fraction, zone, ctx)
-
-    def bsd_parts(
-        self, stamp: str, minute: str, second: str, fraction: str | None, zone: str | None, ctx: ParseContext
-    ) -> str:
-        """``bsd`` for a stamp a pattern has already split: ``minute`` is ``Mmm dd [yyyy] hh:mm``."""
-        if second[0] not in "012345":
-            return self.bsd(stamp, zone, ctx)  # not a clock second: the general path says why
-        key = minute if zone is None else minute + zone
-        prefix = self._cache.get(key)
-        if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
-            prefix = self._lookup(key, ctx)
-            if prefix is None:
-                moment = _bsd_datetime(minute + ":00", zone, ctx, written=stamp)
-                prefix = self._cache[key] = ecs.format_ts(moment)[:17]
-        return prefix + second + (_fraction(fraction) if fraction else ".000Z")
-
-    def iso(self, stamp: str, ctx: ParseContext) -> str:
-        """RFC 3339 / ISO 8601, with the context's zone when the stamp has none."""
-        parts = _ISO_PARTS.match(stamp)
-        if parts is None:
-            found = self._lookup(stamp, ctx)  # unusual shapes: cached whole
-            if found is None:
-                found = self._cache[stamp] = ecs.format_ts(iso_datetime(stamp, ctx))
-            return found
-        date, minute, second, fraction, offset = parts.groups()
-        return self.iso_parts(stamp, date, minute, second, fraction, offset, ctx)
-
-    def iso_parts(
-        self,
-        stamp: str,
-        date: str,
-        minute: str,
-        second: str,
-        fraction: str | None,
-        offset: str | None,
-        ctx: ParseContext,
-    ) -> str:
-        """``iso`` for a stamp a pattern has already split: ``date`` ``YYYY-MM-DD``, ``minute`` ``hh:mm``."""
-        if second[0] not in "012345":
-            return self.iso(stamp, ctx)  # not a clock second: the general path says why
-        key = f"{date}T{minute}{offset}" if offset else f"{date}T{minute}"
-        prefix = self._cache.get(key)
-        if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
-            prefix = self._lookup(key, ctx)
-            if prefix is None:
-                moment = iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx, written=stamp)
-                prefix = self._cache[key] = ecs.format_ts(moment)[:17]
-        return prefix + second + (_fraction(fraction) if fraction else ".000Z")
-
-    def _lookup(self, key: str, ctx: ParseContext) -> str | None:
-        found = self._cache.get(key)
-        if found is not None and ctx.timezone is self._zone and ctx.year == self._year:
-            return found
-        moment = time.monotonic()
-        if (
-            ctx.timezone is not self._zone
-            or ctx.year != self._year
-            or len(self._cache) >= _CACHE_SIZE
-            or moment - self._since > _CACHE_SECONDS
-        ):
-            self._cache.clear()
-            self._zone, self._year, self._since = ctx.timezone, ctx.year, moment
-        return None
-
-
-_BSD_PARTS = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d):([0-5]\d)(?:\.(\d{1,9}))?$")
-_ISO_PARTS = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d):([0-5]\d)(?:\.(\d{1,9}))?(Z|z|[+-]\d\d:?\d\d)?$")
-
-
-def _fraction(digits: str | None) -> str:
-    """Seconds' fraction as ``ecs.format_ts`` writes it: milliseconds, or microseconds when finer."""
-    if not digits:
-        return ".000Z"
-    micro = (digits + "00000")[:6]
-    return f".{micro[:3]}Z" if micro.endswith("000") else f".{micro}Z"
-
-
-DEFAULT_CLOCK = SyslogClock()
-
-
-def iso_datetime(stamp: str, ctx: ParseContext, *, written: str | None = None) -> datetime:
-    """An ISO 8601 timestamp as an aware datetime; zone-less stamps take the context's zone.
-
-    Tolerates ``2023-01-13T10:10:16--5:00`` (a doubled sign and one-digit hour
-    seen from Check Point) and nanosecond fractions. ``written`` is the stamp as
-    the record gave it, for the error, when ``stamp`` is a part rebuilt from it.
-    """
-    text = stamp.replace(" ", "T", 1)
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    else:
-        offset = _ISO_OFFSET.search(text)
-        if offset is not None and offset.start() > 16:
-            sign, hours, minutes = offset.groups()
-            text = f"{text[: offset.start()]}{sign}{int(hours):02d}:{minutes}"
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = len(tail) - len(tail.lstrip("0123456789"))
-        if digits > 6:
-            text = head + "." + tail[:6] + tail[digits:]
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ParseError(f"bad timestamp {written or stamp!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=ctx.timezone)
-
-
-def _bsd_datetime(stamp: str, zone: str | None, ctx: ParseContext, *, written: str | None = None) -> datetime:
-    parts = stamp.split()
-    month = MONTHS[parts[0]]
-    day = int(parts[1])
-    year = int(parts[2]) if len(parts) == 4 else None
-    clock = parts[-1]
-    hms, _, fraction = clock.partition(".")
-    hour, minute, second = (int(x) for x in hms.split(":"))
-    micro = int((fraction + "000000")[:6]) if fraction else 0
-    tz = ctx.timezone if zone is None else _HEADER_ZONES.get(zone, ctx.timezone)  # IST: the context's zone
-    if year is None:
-        year = ctx.year
-    if year is not None:
-        try:
-            return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-        except ValueError as exc:
-            raise ParseError(f"bad date {written or stamp!r}") from exc
-    return infer_year(month, day, hour, minute, second, micro, tz)
-
-
-def infer_year(
-    month: int, day: int, hour: int, minute: int, second: int, micro: int, tz: tzinfo, now: datetime | None = None
-) -> datetime:
-    """The latest year that does not put a year-less moment more than a day into the future."""
-    now = now or datetime.now(tz)
-    limit = now + timedelta(days=1)
-    for year in range(now.year, now.year - 8, -1):  # Feb 29 may need a leap year
-        try:
-            candidate = datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-        except ValueError:
-            continue
-        if candidate <= limit:
-            return candidate
-    raise ParseError(f"impossible date: month {month} day {day}")
-
-
-_DEVICE_TIME = re.compile(
-    r"((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d:\d\d(?:\.\d{1,9})?)"
-    r"(?: +(?:(UTC|GMT|Z)|(?:GMT|UTC)?([+-]\d\d?):?(\d\d)|([A-Z]{2,5})))?$"
-)
-
-
-def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None = None) -> str | None:
-    """A device time field (CEF ``rt``, LEEF ``devTime``…) as ECS ``@timestamp``, or None.
-
-    Accepts epoch milliseconds or seconds (with a fraction or not), ISO 8601,
-    and the syslog-like ``Mmm dd [yyyy] hh:mm:ss[.fff] [zone]`` that ArcSight
-    and QRadar document, the zone written as UTC/GMT/Z, as an offset
-    (``+0100``, ``GMT+01:00``) or as a common abbreviation (``CET``, ``PDT``).
-    A value that is not a time, or not a possible one, is None: the record
-    keeps its other fields and the caller its fallback time.
-    """
-    clock = clock or DEFAULT_CLOCK
-    value = value.strip()
-    try:
-        if value.isdecimal() or (value.count(".") == 1 and value.replace(".", "", 1).isdecimal()):
-            number = float(value) if "." in value else int(value)
-            seconds = number / 1000 if number > 100_000_000_000 else number
-            return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))
-        found = _DEVICE_TIME.match(value)
-        if found is not None:
-            stamp, utc, hours, minutes, name = found.groups()
-            if hours is None and name is not None:
-                offset = ZONE_ABBREVIATIONS.get(name)
-                if offset is None:
-                    return clock.bsd(stamp, None, ctx)
-            elif hours is None:
-                return clock.bsd(stamp, utc, ctx)
-            else:
-                offset = int(hours[1:]) * 60 + int(minutes)
-                offset = -offset if hours[0] == "-" else offset
-            return ecs.format_ts(_bsd_datetime(stamp, "UTC", ctx) - timedelta(minutes=offset))
-        if len(value) >= 19 and value[4] == "-" and value[7] == "-":
-            return clock.iso(value, ctx)
-    except (ParseError, ValueError, OverflowError, OSError):
-        return None
-    return None

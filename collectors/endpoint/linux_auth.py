@@ -27,7 +27,7 @@ import re
 from typing import Any
 
 from collectors.endpoint import linux_auth_messages as msgs
-from collectors.syslog_header import SyslogClock
+from collectors.syslog_time import SyslogClock
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event

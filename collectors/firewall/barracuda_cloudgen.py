@@ -29,7 +29,8 @@ from typing import Any
 import orjson
 
 from collectors.firewall import net
-from collectors.syslog_header import DEFAULT_CLOCK, parse_header
+from collectors.syslog_header import parse_header
+from collectors.syslog_time import DEFAULT_CLOCK
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register

@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 
 from collectors.firewall import net
-from collectors.syslog_header import device_timestamp, parse_header
+from collectors.syslog_header import parse_header
+from collectors.syslog_time import device_timestamp
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register

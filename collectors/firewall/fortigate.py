@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import kv, net
-from collectors.syslog_header import DEFAULT_CLOCK
+from collectors.syslog_time import DEFAULT_CLOCK
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event

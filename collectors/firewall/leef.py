@@ -23,7 +23,8 @@ from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import net
-from collectors.syslog_header import MONTHS, ZONE_ABBREVIATIONS, device_timestamp, parse_header
+from collectors.syslog_header import parse_header
+from collectors.syslog_time import MONTHS, ZONE_ABBREVIATIONS, device_timestamp
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register

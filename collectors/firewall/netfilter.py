@@ -25,7 +25,8 @@ import string
 from typing import Any
 
 from collectors.firewall import net
-from collectors.syslog_header import DEFAULT_CLOCK, MONTHS, parse_header
+from collectors.syslog_header import parse_header
+from collectors.syslog_time import DEFAULT_CLOCK, MONTHS
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event

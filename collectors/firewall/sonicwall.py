@@ -21,7 +21,8 @@ import re
 from typing import Any
 
 from collectors.firewall import kv, net
-from collectors.syslog_header import DEFAULT_CLOCK, parse_header
+from collectors.syslog_header import parse_header
+from collectors.syslog_time import DEFAULT_CLOCK
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event

@@ -32,7 +32,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from collectors.firewall import kv, net
-from collectors.syslog_header import DEFAULT_CLOCK, parse_header
+from collectors.syslog_header import parse_header
+from collectors.syslog_time import DEFAULT_CLOCK
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors.firewall import net
-from collectors.syslog_header import DEFAULT_CLOCK
+from collectors.syslog_time import DEFAULT_CLOCK
 from secops import ecs
 from secops.errors import ParseError
 from secops.inputs import iter_lines

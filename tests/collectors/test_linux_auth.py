@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collectors.syslog_header import infer_year
+from collectors.syslog_time import infer_year
 from secops import ecs
 from secops.errors import ParseError
 from secops.inputs import expand

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from collectors.syslog_header import SyslogClock, SyslogHeader, device_timestamp, parse_header
+from collectors.syslog_header import SyslogHeader, parse_header
+from collectors.syslog_time import SyslogClock, device_timestamp
 from secops.registry import ParseContext
 
 CTX = ParseContext(year=2026)

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collectors.syslog_header import SyslogClock, SyslogHeader, parse_header
+from collectors.syslog_header import SyslogHeader, parse_header
+from collectors.syslog_time import SyslogClock
 from secops import ecs
 from secops.inputs import expand
 from secops.pipeline import Stats, parse_files

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collectors.syslog_header import SyslogClock, device_timestamp, parse_header, parse_structured_data
+from collectors.syslog_header import parse_header, parse_structured_data
+from collectors.syslog_time import SyslogClock, device_timestamp
 from secops.errors import ParseError
 from secops.registry import ParseContext
 
