@@ -6,7 +6,7 @@ pySigma's ``ecs_windows`` pipeline expect it. Facts from Microsoft's event
 documentation and Sysmon's manifest; nothing here is copied code.
 
 A mapping is ``(EventData name, target, kind)``; ``kind`` names a converter in
-``winlog_ecs.CONVERTERS``. A target ending in an object name (``process``,
+``winlog_convert.CONVERTERS``. A target ending in an object name (``process``,
 ``file``, ``user``) is filled by converters that write several fields.
 """
 
