@@ -33,7 +33,7 @@ import hashlib
 import math
 import operator
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
@@ -339,11 +339,11 @@ def _growing_windows(series: list[Hit], plan: CorrelationPlan, clock: float | No
     (temporal_ordered re-reads its window when the start moves); a dense
     series judged window by window took minutes.
     """
-    op, threshold = OPS[plan.op], plan.count
+    meets = _meets(plan)
     tally = _Tally(plan)
 
     def holds() -> bool:
-        return all(op(value, threshold) for value in tally.measures())
+        return meets(tally.measures())
 
     out: list[list[Hit]] = []
     i = j = 0
@@ -365,18 +365,24 @@ def _growing_windows(series: list[Hit], plan: CorrelationPlan, clock: float | No
     return out, n
 
 
+TALLIED = frozenset({"event_count", "value_count", "temporal", "temporal_ordered"})
+"""Types whose whole-window measure is a ``_Tally`` too (counts: the same figures either way)."""
+
+
 class _Tally:
-    """A growing measure of the window ``[i, j)``, kept as hits join at its end and leave at its start.
+    """The measure of a window, kept as hits join at its end and leave at its start.
 
     value_sum is taken as growing too: sizes and counts, what it sums, are
     never negative (a negative value could hide a window).
     """
 
-    def __init__(self, plan: CorrelationPlan) -> None:
+    def __init__(self, plan: CorrelationPlan, hits: Iterable[Hit] = ()) -> None:
         self.kind = plan.type
         self.refs = len(plan.refs)
         self.width = 1 + len(plan.more_values[0]) if plan.more_values is not None else 1
         self.clear()
+        for hit in hits:
+            self.add(hit)
 
     def clear(self) -> None:
         self.hits: deque[Hit] = deque()
@@ -448,35 +454,26 @@ def _whole_windows(
     return out, n
 
 
-def _holds(plan: CorrelationPlan, measure: Callable[[list[Hit]], float]) -> Callable[[list[Hit]], bool]:
-    """Whether a window meets the condition: for value_count over several fields, every field's count does."""
+def _meets(plan: CorrelationPlan) -> Callable[[list[float]], bool]:
+    """Whether a window's figures meet the condition: for value_count over several fields, every field's does."""
     op, threshold = OPS[plan.op], plan.count
-    if plan.more_values is not None:
-        counts = _value_counts(1 + len(plan.more_values[0]))
-        return lambda w: all(op(count, threshold) for count in counts(w))
-    return lambda w: op(measure(w), threshold)
+    return lambda figures: all(op(figure, threshold) for figure in figures)
 
 
-def _value_counts(width: int) -> Callable[[list[Hit]], list[int]]:
-    """Distinct values per field, for hits whose value is one value per field."""
-    return lambda w: [len({_one(h.value[i]) for h in w if h.value[i] is not None}) for i in range(width)]
+def _holds(plan: CorrelationPlan, measure: Callable[[list[Hit]], float]) -> Callable[[list[Hit]], bool]:
+    """Whether a whole window meets the condition."""
+    meets = _meets(plan)
+    if plan.type in TALLIED:
+        return lambda w: meets(_Tally(plan, w).measures())
+    return lambda w: meets([measure(w)])
 
 
 def _measure(plan: CorrelationPlan) -> Callable[[list[Hit]], float]:
     """What a window is judged by; with several value_count fields, the count that decides (``_holds`` judges)."""
     kind = plan.type
-    refs = len(plan.refs)
-    if kind == "event_count":
-        return len
-    if kind == "value_count" and plan.more_values is not None:
-        counts, decides = _value_counts(1 + len(plan.more_values[0])), max if plan.op in ("lt", "lte") else min
-        return lambda w: decides(counts(w))
-    if kind == "value_count":
-        return lambda w: len({_one(h.value) for h in w if h.value is not None})
-    if kind == "temporal":
-        return lambda w: len({h.ref for h in w})
-    if kind == "temporal_ordered":
-        return lambda w: _in_order(w, refs)
+    if kind in TALLIED:
+        decides = max if plan.op in ("lt", "lte") else min  # one figure but for value_count over several fields
+        return lambda w: decides(_Tally(plan, w).measures())
     if kind == "value_sum":
         return lambda w: sum(_numbers(w))
     if kind == "value_avg":
