@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from secops import ecs
 from secops.errors import ParseError
@@ -220,8 +221,37 @@ def infer_year(
 
 _DEVICE_TIME = re.compile(
     r"((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d:\d\d(?:\.\d{1,9})?)"
-    r"(?: +(?:(UTC|GMT|Z)|(?:GMT|UTC)?([+-]\d\d?):?(\d\d)|([A-Z]{2,5})))?$"
+    r"(?: +(UTC|GMT|Z|(?:GMT|UTC)?[+-]\d\d?:?\d\d|[A-Z]{2,5}))?$"
 )
+_ZONE_OFFSET = re.compile(r"(?:GMT|UTC)?([+-])(\d\d?):?(\d\d)$")
+
+
+def zone_minutes(written: str) -> int | None:
+    """Minutes east of UTC that a zone written after a device time names, or None when it names none.
+
+    UTC, GMT and Z; an offset, bare or after GMT/UTC or a name (``+0100``,
+    ``GMT+01:00``, ``PST-08:00``); a common abbreviation (``ZONE_ABBREVIATIONS``).
+    """
+    if written in ("Z", "UTC", "GMT"):
+        return 0
+    found = _ZONE_OFFSET.search(written)
+    if found is not None:
+        sign, hours, minutes = found.groups()
+        total = int(hours) * 60 + int(minutes)
+        return -total if sign == "-" else total
+    return ZONE_ABBREVIATIONS.get(written)
+
+
+def epoch_timestamp(seconds: int, millis: int = 0) -> str:
+    """ECS time of whole epoch seconds (UTC) and milliseconds; records in a row share the minute's text."""
+    minute, second = divmod(seconds, 60)
+    return f"{_epoch_minute(minute)}{second:02d}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=1 << 12)
+def _epoch_minute(minute: int) -> str:
+    """``YYYY-MM-DDTHH:MM:`` of a minute since the epoch (UTC)."""
+    return time.strftime("%Y-%m-%dT%H:%M:", time.gmtime(minute * 60))
 
 
 def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None = None) -> str | None:
@@ -243,16 +273,12 @@ def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None
             return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))
         found = _DEVICE_TIME.match(value)
         if found is not None:
-            stamp, utc, hours, minutes, name = found.groups()
-            if hours is None and name is not None:
-                offset = ZONE_ABBREVIATIONS.get(name)
-                if offset is None:
-                    return clock.bsd(stamp, None, ctx)
-            elif hours is None:
-                return clock.bsd(stamp, utc, ctx)
-            else:
-                offset = int(hours[1:]) * 60 + int(minutes)
-                offset = -offset if hours[0] == "-" else offset
+            stamp, zone = found.groups()
+            if zone in ("UTC", "GMT", "Z"):
+                return clock.bsd(stamp, zone, ctx)
+            offset = zone_minutes(zone) if zone else None
+            if offset is None:  # no zone, or one this table does not know: the context's
+                return clock.bsd(stamp, None, ctx)
             return ecs.format_ts(_bsd_datetime(stamp, "UTC", ctx) - timedelta(minutes=offset))
         if len(value) >= 19 and value[4] == "-" and value[7] == "-":
             return clock.iso(value, ctx)

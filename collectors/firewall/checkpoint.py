@@ -24,12 +24,11 @@ Reference: Check Point "Log Exporter" and "Log Fields Description" (sk144192).
 from __future__ import annotations
 
 import re
-import time
-from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import net
 from collectors.syslog_header import parse_header
+from collectors.syslog_time import epoch_timestamp
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
@@ -258,14 +257,7 @@ def _epoch(value: Any) -> str | None:
     value = _first(value)
     if not value or not value.isdecimal() or len(value) > 11:
         return None
-    minute, second = divmod(int(value), 60)
-    return f"{_minute(minute)}{second:02d}.000Z"
-
-
-@lru_cache(maxsize=1 << 12)
-def _minute(minute: int) -> str:
-    """``YYYY-MM-DDTHH:MM:`` of a minute since the epoch (UTC); consecutive records share it."""
-    return time.strftime("%Y-%m-%dT%H:%M:", time.gmtime(minute * 60))
+    return epoch_timestamp(int(value))
 
 
 def _connection(event: Event, rec: dict[str, Any], origin: str | None) -> None:

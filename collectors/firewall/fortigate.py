@@ -25,12 +25,10 @@ Reference: FortiOS Log Message Reference (docs.fortinet.com/document/fortigate/7
 from __future__ import annotations
 
 import re
-import time
-from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import kv, net
-from collectors.syslog_time import DEFAULT_CLOCK
+from collectors.syslog_time import DEFAULT_CLOCK, epoch_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -162,14 +160,7 @@ def _eventtime(value: str) -> str | None:
     if not value.isdecimal() or not 9 <= len(value) <= 19:
         return None
     seconds, rest = divmod(int(value.ljust(19, "0")), 1_000_000_000)
-    minute, second = divmod(seconds, 60)
-    return f"{_minute(minute)}{second:02d}.{rest // 1_000_000:03d}Z"
-
-
-@lru_cache(maxsize=1 << 12)
-def _minute(minute: int) -> str:
-    """``YYYY-MM-DDTHH:MM:`` of a minute since the epoch (UTC); the same minutes repeat line after line."""
-    return time.strftime("%Y-%m-%dT%H:%M:", time.gmtime(minute * 60))
+    return epoch_timestamp(seconds, rest // 1_000_000)
 
 
 def _content(event: Event, rec: dict[str, str]) -> None:

@@ -18,13 +18,13 @@ Reference: IBM QRadar "Log Event Extended Format (LEEF)" version 2 specification
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
 from collectors.firewall import net
 from collectors.syslog_header import parse_header
-from collectors.syslog_time import MONTHS, ZONE_ABBREVIATIONS, device_timestamp
+from collectors.syslog_time import MONTHS, device_timestamp, zone_minutes
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
@@ -198,7 +198,8 @@ def _java_time(value: str, layout: str, ctx: ParseContext) -> str | None:
     if part.get("a"):
         hour = hour % 12 + (12 if part["a"].lower() == "pm" else 0)
     micro = int((part.get("S") or "0").ljust(6, "0")[:6])
-    zone = (_zone(part["z"]) if part.get("z") else None) or ctx.timezone
+    minutes = zone_minutes(part["z"]) if part.get("z") else None
+    zone = ctx.timezone if minutes is None else timezone(timedelta(minutes=minutes))
     try:
         moment = datetime(
             year, month or 0, int(part["d"]), hour, int(part.get("m") or 0), int(part.get("s") or 0), micro, zone
@@ -206,21 +207,6 @@ def _java_time(value: str, layout: str, ctx: ParseContext) -> str | None:
     except ValueError:
         return None
     return ecs.format_ts(moment)
-
-
-_OFFSET = re.compile(r"(?:GMT|UTC)?([+-])(\d\d?):?(\d\d)$")
-
-
-def _zone(written: str) -> tzinfo | None:
-    if written in ("Z", "UTC", "GMT"):
-        return UTC
-    offset = _OFFSET.search(written)
-    if offset is not None:
-        sign, hours, minutes = offset.groups()
-        total = int(hours) * 60 + int(minutes)
-        return timezone(timedelta(minutes=-total if sign == "-" else total))
-    minutes = ZONE_ABBREVIATIONS.get(written)
-    return timezone(timedelta(minutes=minutes)) if minutes is not None else None
 
 
 def _put(event: Event, target: str, value: str) -> None:
