@@ -209,6 +209,17 @@ def _plain(verb: str, text: str) -> dict[str, str]:
     return {_PLAIN_FIELDS[group]: value for group, value in found.groupdict().items() if value is not None}
 
 
+_IO = (
+    ("ingress", "source-zone-name", ("packet-incoming-interface", "source-interface-name", "interface-name")),
+    ("egress", "destination-zone-name", ("destination-interface-name",)),
+)
+"""``observer.ingress``/``egress``: the zone, and the first interface field a log writes."""
+
+
+def _given(value: str | None) -> str | None:
+    return None if value in _ABSENT else value
+
+
 def _flow(event: Event, f: dict[str, str]) -> None:
     source = net.endpoint(f.get("source-address"), f.get("source-port"))
     destination = net.endpoint(f.get("destination-address"), f.get("destination-port"))
@@ -245,25 +256,11 @@ def _flow(event: Event, f: dict[str, str]) -> None:
     elapsed = net.integer(f.get("elapsed-time"))
     if elapsed is not None:
         event["event"]["duration"] = elapsed * 1_000_000_000
-    observer = event["observer"]
-    ingress: dict[str, Any] = {}
-    zone = f.get("source-zone-name")
-    if zone and zone not in _ABSENT:
-        ingress["zone"] = zone
-    interface = f.get("packet-incoming-interface") or f.get("source-interface-name") or f.get("interface-name")
-    if interface and interface not in _ABSENT:
-        ingress["interface"] = {"name": interface}
-    if ingress:
-        observer["ingress"] = ingress
-    egress: dict[str, Any] = {}
-    zone = f.get("destination-zone-name")
-    if zone and zone not in _ABSENT:
-        egress["zone"] = zone
-    interface = f.get("destination-interface-name")
-    if interface and interface not in _ABSENT:
-        egress["interface"] = {"name": interface}
-    if egress:
-        observer["egress"] = egress
+    for side, zone_key, interface_keys in _IO:
+        interface = next((f[key] for key in interface_keys if f.get(key)), None)
+        found = net.io_side(_given(interface), _given(f.get(zone_key)))
+        if found:
+            event["observer"][side] = found
     net.add_related_ips(
         event,
         f.get("source-address"),

@@ -150,6 +150,16 @@ def endpoint(address: str | None, port_value: str | int | None = None) -> dict[s
     return out
 
 
+def io_side(interface: str | None, zone: str | None) -> dict[str, Any]:
+    """``observer.ingress`` or ``observer.egress``: the interface's name and the zone, those that are given."""
+    side: dict[str, Any] = {}
+    if interface:
+        side["interface"] = {"name": interface}
+    if zone:
+        side["zone"] = zone
+    return side
+
+
 def attach(event: dict[str, Any], **parts: dict[str, Any]) -> None:
     """Set each part (``source=``, ``destination=``, ``network=``) that has any field; empty ones stay out."""
     for key, part in parts.items():

@@ -263,11 +263,8 @@ def _endpoints(event: Event, rec: dict[str, str]) -> dict[str, Any]:
         mac = rec.get(mac_key)
         if mac and net.mac(mac):
             found["mac"] = net.mac(mac)
-        zone = rec.get(zone_key)
-        if interface or zone:
-            direction: dict[str, Any] = {"interface": {"name": interface}} if interface else {}
-            if zone:
-                direction["zone"] = zone
+        direction = net.io_side(interface, rec.get(zone_key))
+        if direction:
             io[io_key] = direction
         addresses += [address, nat_address]
         sides[side] = found

@@ -268,11 +268,7 @@ def _observer(event: Event, rec: dict[str, str], hostname: str | None) -> None:
     if hostname:
         observer["hostname"] = hostname
     for side, interface, zone in (("ingress", "in_interface", "srczone"), ("egress", "out_interface", "dstzone")):
-        found: dict[str, Any] = {}
-        if rec.get(interface):
-            found["interface"] = {"name": rec[interface]}
-        if rec.get(zone):
-            found["zone"] = rec[zone]
+        found = net.io_side(rec.get(interface), rec.get(zone))
         if found:
             observer[side] = found
     event["observer"] = observer
