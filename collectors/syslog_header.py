@@ -101,6 +101,15 @@ class SyslogHeader:
     sequence: int | None = None
     """The device's message number written before a BSD time (Cisco: ``<166>1234: fw01: Mar 14 ...``)."""
 
+    def process_fields(self) -> dict[str, object]:
+        """``process.name`` and ``process.pid`` from the tag (``sshd[4120]``), empty when there is none."""
+        if not self.app:
+            return {}
+        process: dict[str, object] = {"name": self.app}
+        if self.procid and self.procid.isdecimal():
+            process["pid"] = int(self.procid)
+        return process
+
     def log_fields(self) -> dict[str, object]:
         """``log.syslog.*`` as Elastic's integrations fill them."""
         syslog: dict[str, object] = {}
@@ -204,11 +213,10 @@ def _cisco_prefixed(
     return header
 
 
-_BSD_TIME = re.compile(rf"{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d:\d\d")
+_BSD_TIME_TEXT = rf"{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d:\d\d"
+_BSD_TIME = re.compile(_BSD_TIME_TEXT)
 _RELAYED_FIRST = frozenset("<123JFMASOND")
-_RELAYED = re.compile(
-    rf"<\d{{1,3}}>|\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|{_MONTH} +\d{{1,2}} +(?:\d{{4}} +)?\d{{1,2}}:\d\d:\d\d"
-)
+_RELAYED = re.compile(rf"<\d{{1,3}}>|\d{{4}}-\d\d-\d\d[T ]\d\d:\d\d:\d\d|{_BSD_TIME_TEXT}")
 """The start of a second header: a priority, or a timestamp in either form."""
 
 

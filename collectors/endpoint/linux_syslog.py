@@ -58,10 +58,8 @@ class LinuxSyslogParser(LineParser):
             "host": {"hostname": header.hostname, "name": header.hostname},
             "message": header.message,
         }
-        if header.app:
-            process: dict[str, Any] = {"name": header.app}
-            if header.procid and header.procid.isdecimal():
-                process["pid"] = int(header.procid)
+        process = header.process_fields()
+        if process:
             event["process"] = process
         syslog = header.log_fields()
         if syslog:

@@ -104,22 +104,15 @@ class PfsenseParser(LineParser):
         vlan = interface.rpartition(".")[2] if "." in interface else ""
         if vlan.isdecimal():  # igb1.12: VLAN 12 on igb1
             event["observer"]["ingress"]["vlan"] = {"id": vlan}
-        if version == "4" and len(rest) >= 11:
-            tos, ecn, ttl, ip_id, offset, flags, proto_id, proto, length, src, dst = rest[:11]
-            ip = {"tos": tos, "ecn": ecn, "ttl": ttl, "id": ip_id, "offset": offset, "flags": flags}
-            tail = rest[11:]
-        elif version == "6" and len(rest) >= 8:
-            ip_class, flow_label, hop_limit, proto, proto_id, length, src, dst = rest[:8]
-            ip = {"class": ip_class, "flow_label": flow_label, "hop_limit": hop_limit}
-            tail = rest[8:]
-        elif version in ("4", "6"):  # a row cut short (a datagram truncated on its way) keeps what it has
-            names = _IPV4 if version == "4" else _IPV6
-            ip = dict(zip(names, rest, strict=False))
-            packet = dict(zip(_PACKET[version], rest[len(names) :], strict=False))
-            proto, proto_id, length = packet.get("proto", ""), packet.get("proto_id", ""), packet.get("length", "")
-            src, dst, tail = packet.get("src"), packet.get("dst"), []
-        else:
+        if version not in _PACKET:
             raise ParseError(f"filterlog record of IP version {version!r}")
+        # A row cut short (a datagram truncated on its way) keeps the fields it has.
+        names = _IPV4 if version == "4" else _IPV6
+        ip = dict(zip(names, rest, strict=False))
+        packet = dict(zip(_PACKET[version], rest[len(names) :], strict=False))
+        proto, proto_id, length = packet.get("proto", ""), packet.get("proto_id", ""), packet.get("length", "")
+        src, dst = packet.get("src"), packet.get("dst")
+        tail = rest[len(names) + len(_PACKET[version]) :]
         pf["ip"] = {k: v for k, v in ip.items() if v}
         proto = proto.lower()
         network = event["network"]
@@ -135,10 +128,7 @@ class PfsenseParser(LineParser):
         _protocol(proto, tail, source, destination, pf)
         net.attach(event, source=source, destination=destination)
         net.add_related_ips(event, src, dst)
-        if header.app:
-            event["process"] = {"name": header.app}
-            if header.procid and header.procid.isdecimal():
-                event["process"]["pid"] = int(header.procid)
+        net.attach(event, process=header.process_fields())
         if header.priority is not None:
             event["log"] = {"syslog": header.log_fields()}
         event["pfsense"] = pf
