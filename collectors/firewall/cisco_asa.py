@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from collectors.firewall import net
 from collectors.firewall.cisco_asa_messages import MESSAGES, Message
 from collectors.syslog_header import parse_header
+from secops import ecs
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -408,13 +409,20 @@ _FIREPOWER_FIELDS = {
 
 _UTC_SECOND = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _FIREPOWER_ECS = (
-    ("URL", "url", "original"),
-    ("UserAgent", "user_agent", "original"),
-    ("DNSQuery", "dns", "question"),
-    ("FileName", "file", "name"),
-    ("FileSHA256", "file", "hash"),
+    ("URL", "url.original"),
+    ("UserAgent", "user_agent.original"),
+    ("DNSQuery", "dns.question.name"),
+    ("FileName", "file.name"),
+    ("FileSHA256", "file.hash.sha256"),
+    ("HTTPReferer", "http.request.referrer"),
 )
-"""Firepower keys whose value is an ECS field as written (``dns.question.name``, ``file.hash.sha256``)."""
+"""Firepower keys whose value is an ECS field as written (a digest in lowercase, as ECS keeps them)."""
+_FIREPOWER_COUNTERS = (
+    ("InitiatorBytes", "source", "bytes"),
+    ("ResponderBytes", "destination", "bytes"),
+    ("InitiatorPackets", "source", "packets"),
+    ("ResponderPackets", "destination", "packets"),
+)
 
 
 def _firepower_pairs(text: str) -> dict[str, str]:
@@ -429,12 +437,9 @@ def _firepower_pairs(text: str) -> dict[str, str]:
 
 def _firepower_ecs(event: Event, pairs: dict[str, str]) -> None:
     """The counters, zones, first-packet time and content names a connection or file event reports."""
-    for key, target in (("InitiatorBytes", "source"), ("ResponderBytes", "destination")):
-        if pairs.get(key, "").isdecimal() and target in event:
-            event[target]["bytes"] = int(pairs[key])
-    for key, target in (("InitiatorPackets", "source"), ("ResponderPackets", "destination")):
-        if pairs.get(key, "").isdecimal() and target in event:
-            event[target]["packets"] = int(pairs[key])
+    for key, side, counter in _FIREPOWER_COUNTERS:
+        if pairs.get(key, "").isdecimal() and side in event:
+            event[side][counter] = int(pairs[key])
     network = event.get("network")
     if network is not None:
         for field in ("bytes", "packets"):
@@ -450,16 +455,9 @@ def _firepower_ecs(event: Event, pairs: dict[str, str]) -> None:
     first = pairs.get("FirstPacketSecond", "")
     if _UTC_SECOND.fullmatch(first):
         event["event"]["start"] = first[:-1] + ".000Z"
-    for key, group, field in _FIREPOWER_ECS:
+    for key, field in _FIREPOWER_ECS:
         if key in pairs:
-            value: Any = pairs[key]
-            if field == "question":
-                value = {"name": value}
-            elif field == "hash":
-                value = {"sha256": value.lower()}
-            event.setdefault(group, {})[field] = value
-    if "HTTPReferer" in pairs:
-        event["http"] = {"request": {"referrer": pairs["HTTPReferer"]}}
+            ecs.put(event, field, pairs[key].lower() if key == "FileSHA256" else pairs[key])
 
 
 def _firepower(msgid: str) -> Callable[[Event, str, dict[str, Any]], None]:

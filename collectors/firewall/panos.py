@@ -278,11 +278,7 @@ def _threat(event: Event, record: dict[str, str]) -> None:
             vendor["id"] = number
         if vendor:
             event["panw"] = {"panos": {"threat": vendor}}
-    severity = record.get("severity")
-    if severity:
-        event["log"] = {"level": severity}
-        if severity in _SEVERITY:
-            event["event"]["severity"] = _SEVERITY[severity]
+    _severity(event, record)
     resource = record.get("misc")
     if resource:
         subtype = record.get("subtype")
@@ -370,12 +366,17 @@ def _system(record: dict[str, str], kind: str) -> Event:
     event = _base("host", ["info"], record.get("eventid"))
     if "description" in record:
         event["message"] = record["description"]
+    _severity(event, record)
+    return event
+
+
+def _severity(event: Event, record: dict[str, str]) -> None:
+    """The record's severity name as ``log.level``, and as ``event.severity`` where PAN-OS ranks it."""
     severity = record.get("severity")
     if severity:
         event["log"] = {"level": severity}
         if severity in _SEVERITY:
             event["event"]["severity"] = _SEVERITY[severity]
-    return event
 
 
 def _config(record: dict[str, str], kind: str) -> Event:
