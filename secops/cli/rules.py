@@ -77,7 +77,7 @@ def check(
 ) -> None:
     """Validate Sigma (pySigma and its validators) and YARA rules; every problem as file:line. Exit 1 on errors."""
     chosen = list(paths) if paths else rule_paths(state(ctx), None, False)
-    problems: list[Problem] = validate(load_rules(chosen), validator_data)
+    problems: list[Problem] = validate(load_rules(chosen), state(ctx).data_dir / "cache" / "pysigma", validator_data)
     try:
         from secops.detect.yara import check_yara
     except ImportError:

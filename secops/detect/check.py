@@ -7,6 +7,8 @@ ATT&CK and D3FEND, SigmaHQ's lists), which pySigma would download. A check never
 reaches the network, as agency networks are often closed: the data is read from a
 local folder (``--validator-data``, e.g. ``../shared/data/sigma/validator-data``),
 and a validator whose data is not there is skipped with a warning that says so.
+pySigma caches what it reads; that cache is put in secops' data directory, so a
+check leaves the user's own pySigma cache (``~/.cache/pysigma``) alone.
 One rule a validator cannot handle (the retired pipe syntax) is reported against
 that rule; the validator goes on with the others.
 """
@@ -40,11 +42,15 @@ MISSING = Path(os.devnull)
 """Where sources point without ``--validator-data``: a folder that can hold no file, never a URL."""
 
 
-def use_local_reference_data(folder: Path | None) -> None:
-    """Point every reference-data source at its file in ``folder`` (or at nothing), never at the network."""
+def use_local_reference_data(folder: Path | None, cache: Path) -> None:
+    """Point every reference-data source at its file in ``folder`` (or at nothing), never at the network.
+
+    Pointing a source clears its cache, so each gets one under ``cache`` first.
+    """
     for module_name, filename in REFERENCE_FILES.items():
         source = _module(module_name)
         if source is not None:
+            source.set_cache_dir(str(cache / module_name.rpartition(".")[2]))
             source.set_url(str((folder or MISSING) / filename))
 
 
@@ -58,9 +64,9 @@ def _module(name: str) -> Any:
     return getattr(package, attribute, None)
 
 
-def validate(ruleset: RuleSet, validator_data: Path | None = None) -> list[Problem]:
-    """Compile every rule (recording what cannot be evaluated) and run the validators."""
-    use_local_reference_data(validator_data)
+def validate(ruleset: RuleSet, cache: Path, validator_data: Path | None = None) -> list[Problem]:
+    """Compile every rule (recording what cannot be evaluated) and run the validators; ``cache`` is pySigma's."""
+    use_local_reference_data(validator_data, cache)
     compile_rules(ruleset)
     validators: dict[str, Any] = InstalledSigmaPlugins.autodiscover().validators
     rules = [*ruleset.rules, *ruleset.correlations]
