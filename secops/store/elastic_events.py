@@ -60,6 +60,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE = 5_000
+SPREAD_INDICES = 10_000
+"""Indices ``spread`` counts at most: past this many, the count only needs to be large."""
 TYPES_TTL = 30.0
 """Seconds the mapped field types are reused before they are read again (new fields appear with new data)."""
 PROBE_SECONDS = 5.0
@@ -281,6 +283,12 @@ class ElasticEventStore(EventStore):
             lambda: self.client.count(index=self.pattern, query=dsl, ignore_unavailable=True, allow_no_indices=True),
         )
         return int(found["count"])
+
+    def spread(self, dsl: dict[str, Any]) -> tuple[int, int]:
+        """How many events match, and how many event indices hold them (one request)."""
+        aggs = {"indices": {"terms": {"field": "_index", "size": SPREAD_INDICES}}}
+        found = self._search("count", query=dsl, aggs=aggs, size=0, track_total_hits=True)
+        return int(found["hits"]["total"]["value"]), len(found["aggregations"]["indices"]["buckets"])
 
     def top(
         self, field: EcsField, query: Query | None = None, window: Window = Window(), *, size: int = 10

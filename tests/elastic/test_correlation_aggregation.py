@@ -179,7 +179,7 @@ def test_aggregation_fetches_only_groups_that_can_fire(es_url: str, es_prefix: s
     store.refresh()
     detector = Detector.load([_rule_file(tmp_path)], need_rules=True)
     assert detector.problems == []
-    result = run_since(store, detector.rules, None, correlator=detector.correlator)
+    result = run_since(store, detector.rules, None, correlator=detector.correlator, allow_scan=False)
 
     denials = [e for e in corpus.events if e["event"].get("action") == "deny"]
     failures = [e for e in corpus.events if e["event"].get("outcome") == "failure"]

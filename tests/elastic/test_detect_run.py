@@ -3,12 +3,14 @@
 Same corpus (SigmaHQ's regression EVTX files), same rules (the SigmaHQ rules
 the regression cases name, from their shared path, plus two rules written
 here: a broad process rule and an event_count correlation over it), one run
-on each backend; the alerts must agree in dedup key and matched events. A
+on each backend (the cluster answering each rule, and the window read once
+and evaluated here); the alerts must agree in dedup key and matched events. A
 second run finds nothing new.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +20,7 @@ from secops.detect.jobs import run_once
 from secops.inputs import expand
 from secops.pipeline import Stats, parse_files
 from secops.registry import ParseContext
+from secops.store import elastic_detect
 from secops.store.cases_sqlite import SqliteCaseStore
 from secops.store.elastic import ElasticEventStore
 from secops.store.embedded import EmbeddedEventStore
@@ -72,9 +75,17 @@ def _summary(cases: SqliteCaseStore) -> dict[str, tuple[str, list[str]]]:
     return {a.dedup_key: (a.rule.id, sorted(e.id for e in a.events)) for a in cases.alerts()}
 
 
+@pytest.mark.parametrize("scan_per_search", [0, 10**9], ids=["in-cluster", "read-once"])
 def test_detect_run_pushdown_matches_the_embedded_run(
-    shared_data: Path, es_url: str, es_prefix: str, tmp_path: Path
+    shared_data: Path,
+    es_url: str,
+    es_prefix: str,
+    tmp_path: Path,
+    scan_per_search: int,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    monkeypatch.setattr(elastic_detect, "SCAN_PER_SEARCH", scan_per_search)
     sigma = shared_data / "sigma"
     files = expand(sorted((sigma / "regression").rglob("*.evtx")))
     events = list(parse_files(files, "evtx", ParseContext(ZoneInfo("UTC")), Stats()))
@@ -90,7 +101,9 @@ def test_detect_run_pushdown_matches_the_embedded_run(
     elastic.write(events)
     elastic.refresh()
     pushed_cases = SqliteCaseStore(pushed_dir / STATE_DB)
-    pushed = run_once(elastic, pushed_cases, rules, pushed_dir)
+    with caplog.at_level(logging.INFO, logger=elastic_detect.__name__):
+        pushed = run_once(elastic, pushed_cases, rules, pushed_dir)
+    assert any("window evaluated here" in r.message for r in caplog.records) == (scan_per_search > 0)
 
     assert native.events == pushed.events == len(events)
     assert pushed.new_alerts == native.new_alerts > 50

@@ -61,7 +61,7 @@ def test_pushdown_equals_native_rule_by_rule(shared_data: Path, es_url: str, es_
     store = ElasticEventStore(store_client(es_url, timeout=600), data_dir, prefix=es_prefix, read_lag=0)
     assert store.write(events) == len(events)
     store.refresh()
-    result = elastic_detect.run_since(store, rules, None)
+    result = elastic_detect.run_since(store, rules, None, allow_scan=False)
     pushed = {p.rule.id for p in result.plan.pushed}
 
     differing = []
@@ -75,6 +75,6 @@ def test_pushdown_equals_native_rule_by_rule(shared_data: Path, es_url: str, es_
     assert len(pushed & set(native)) >= 0.85 * len(native)
     assert all(p.reason for p in result.plan.native)
     assert result.cursor is not None
-    again = elastic_detect.run_since(store, rules, result.cursor)
+    again = elastic_detect.run_since(store, rules, result.cursor, allow_scan=False)
     assert again.matches == {} and again.cursor is None  # nothing new since the last run
     store.close()
