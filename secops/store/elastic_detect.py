@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from secops.detect.correlate import Correlator
 from secops.detect.detector import Detector
 from secops.detect.evaluate import CompiledRule, Engine
 from secops.detect.pipelines import pipeline_for
+from secops.store.base import Window
 from secops.store.elastic_correlate import Pruning, collect
 from secops.store.elastic_events import ElasticEventStore
 from secops.store.elastic_lucene import lucene_to_dsl
@@ -143,12 +144,27 @@ def run_since(
     """
     bound = store.read_upper() if upper is None else upper
     end = store.window_end(cursor, bound)
-    chosen = plan(store, rules, placeholders)
-    matches: dict[str, list[Event]] = {}
     if end is None:
-        return WindowResult(matches, None, chosen)
+        return WindowResult({}, None, plan(store, rules, placeholders))
     # After the cursor and up to the last event seen now: a late-visible event waits for the next run.
     window = {"bool": {"filter": [store.ingest_window(cursor, bound)], "must_not": [store.ingest_window(end, bound)]}}
+    result = run_window(store, rules, window, placeholders=placeholders, correlator=correlator, allow_scan=allow_scan)
+    result.cursor = end
+    return result
+
+
+def run_window(
+    store: ElasticEventStore,
+    rules: Sequence[CompiledRule],
+    window: dict[str, Any],
+    *,
+    placeholders: dict[str, list[str]] | None = None,
+    correlator: Correlator | None = None,
+    allow_scan: bool = True,
+) -> WindowResult:
+    """Every rule over the events the ``window`` query selects (``run_since``; the cursor is left unset)."""
+    chosen = plan(store, rules, placeholders)
+    matches: dict[str, list[Event]] = {}
     total, indices = store.spread(window)
     pruned: list[Pruning] = []
     rest = chosen.pushed
@@ -173,7 +189,7 @@ def run_since(
         log.info("%d of %d rules evaluated natively over the window", len(chosen.native), len(rules))
     if chosen.scanned:
         log.info("window evaluated here: %s", chosen.scanned)
-    return WindowResult(matches, end, chosen, total, pruned)
+    return WindowResult(matches, None, chosen, total, pruned)
 
 
 def _run_native(
@@ -249,17 +265,38 @@ def detect(store: ElasticEventStore, detector: Detector, cursor: str | None) -> 
     )
     if outcome.cursor is None:
         return [], None, 0
+    _feed(detector, outcome.matches, lambda event: event["event"]["ingested"])
+    return detector.take(), outcome.cursor, outcome.events
+
+
+def detect_window(store: ElasticEventStore, detector: Detector, window: Window) -> tuple[list[Alert], int]:
+    """``secops detect backfill`` on this backend: the same, over events by ``@timestamp``, fed in time order.
+
+    Returns the single-event alerts and how many events the window held.
+    """
+    outcome = run_window(
+        store,
+        detector.rules,
+        store.dsl(None, window),
+        placeholders=detector.config.placeholders,
+        correlator=detector.correlator,
+    )
+    _feed(detector, outcome.matches, lambda event: event["@timestamp"])
+    return detector.take(), outcome.events
+
+
+def _feed(detector: Detector, matches: dict[str, list[Event]], stamp: Callable[[Event], str]) -> None:
+    """Each matched event once, in ``stamp`` order (then ``event.id``), with its rules in rule order."""
     by_event: dict[str, tuple[tuple[int, str], Event, list[CompiledRule]]] = {}
     for rule in detector.rules:
-        for event in outcome.matches.get(rule.id, ()):
+        for event in matches.get(rule.id, ()):
             key = event["event"]["id"]
             entry = by_event.get(key)
             if entry is None:
-                stamp = ecs.parse_ts(event["event"]["ingested"])
-                order = (int(stamp.timestamp()) * 1000 + stamp.microsecond // 1000, key)
+                moment = ecs.parse_ts(stamp(event))
+                order = (int(moment.timestamp()) * 1000 + moment.microsecond // 1000, key)
                 entry = by_event[key] = (order, event, [])
             entry[2].append(rule)
     for _, event, rules in sorted(by_event.values(), key=lambda item: item[0]):
         for rule in rules:
             detector.record(rule, event)
-    return detector.take(), outcome.cursor, outcome.events

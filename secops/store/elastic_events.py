@@ -274,6 +274,12 @@ class ElasticEventStore(EventStore):
 
         return detect(self, detector, cursor)
 
+    def detect_window(self, detector: Detector, window: Window) -> tuple[list[Alert], int]:
+        """Backfill detection in the cluster (the hook ``secops.detect.jobs.backfill`` calls)."""
+        from secops.store.elastic_detect import detect_window
+
+        return detect_window(self, detector, window)
+
     def count(self, query: Query | None = None, window: Window = Window()) -> int:
         return self.count_dsl(self.dsl(query, window))
 
