@@ -28,7 +28,7 @@ from pathlib import Path
 from secops.cases.models import Alert
 from secops.cases.suppress import LiveSuppressor, Suppressor
 from secops.config import DetectConfig
-from secops.detect.detector import BATCH, Detector, batches
+from secops.detect.detector import Detector
 from secops.detect.rules import Problem
 from secops.detect.state import CarriedState
 from secops.errors import LockHeld
@@ -126,12 +126,14 @@ def backfill(
     window: Window,
     *,
     config: DetectConfig | None = None,
+    batch_size: int = 50_000,
 ) -> RunResult:
-    """The rules over the stored events whose ``@timestamp`` falls in ``window``, in time order.
+    """The rules over the stored events whose ``@timestamp`` falls in ``window``, in ingest order.
 
-    For a rule added today, over what was stored before it. The alerts carry
-    the dedup keys a scheduled run builds, so an event both flag is one alert;
-    the scheduled job's watermark and open correlation windows are not touched.
+    For a rule added today, over what was stored before it. Events come in the
+    order a scheduled run reads them, in bounded batches, and the alerts carry
+    the dedup keys it builds, so an event both flag is one alert; the scheduled
+    job's watermark and open correlation windows are not touched.
     """
     started = time.monotonic()
     result = RunResult()
@@ -144,11 +146,12 @@ def backfill(
         alerts, result.events = pushdown(detector, window)
         _store(cases, alerts, result, suppressor)
     else:
-        for batch in batches(events.search(None, window), BATCH):
-            detector.process_batch(batch)
-            result.events += len(batch)
-            result.batches += 1
-            _store(cases, detector.take(), result, suppressor)
+        for batch in events.read_since(None, batch_size=batch_size, window=window):
+            if batch.events:
+                detector.process_batch(batch.events)
+                result.events += len(batch.events)
+                result.batches += 1
+                _store(cases, detector.take(), result, suppressor)
     _store(cases, detector.finish(), result, suppressor)
     result.seconds = time.monotonic() - started
     return result

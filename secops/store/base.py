@@ -161,11 +161,14 @@ class EventStore(ABC):
         """Events by ``event.id``; unknown ids are left out."""
 
     @abstractmethod
-    def read_since(self, cursor: str | None, *, batch_size: int = 50_000) -> Iterator[IngestBatch]:
+    def read_since(
+        self, cursor: str | None, *, batch_size: int = 50_000, window: Window = Window()
+    ) -> Iterator[IngestBatch]:
         """Everything stored after ``cursor``, in ingest order, for scheduled detection.
 
         Events that arrive late (old ``@timestamp``) are still after the cursor,
-        so they are neither missed nor read twice.
+        so they are neither missed nor read twice. ``window`` keeps only events
+        whose ``@timestamp`` is in it (backfill); a batch may then be empty.
         """
 
     @abstractmethod

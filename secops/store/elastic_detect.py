@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,12 +265,12 @@ def detect(store: ElasticEventStore, detector: Detector, cursor: str | None) -> 
     )
     if outcome.cursor is None:
         return [], None, 0
-    _feed(detector, outcome.matches, lambda event: event["event"]["ingested"])
+    _feed(detector, outcome.matches)
     return detector.take(), outcome.cursor, outcome.events
 
 
 def detect_window(store: ElasticEventStore, detector: Detector, window: Window) -> tuple[list[Alert], int]:
-    """``secops detect backfill`` on this backend: the same, over events by ``@timestamp``, fed in time order.
+    """``secops detect backfill`` on this backend: the same, over the events whose ``@timestamp`` is in ``window``.
 
     Returns the single-event alerts and how many events the window held.
     """
@@ -281,19 +281,19 @@ def detect_window(store: ElasticEventStore, detector: Detector, window: Window) 
         placeholders=detector.config.placeholders,
         correlator=detector.correlator,
     )
-    _feed(detector, outcome.matches, lambda event: event["@timestamp"])
+    _feed(detector, outcome.matches)
     return detector.take(), outcome.events
 
 
-def _feed(detector: Detector, matches: dict[str, list[Event]], stamp: Callable[[Event], str]) -> None:
-    """Each matched event once, in ``stamp`` order (then ``event.id``), with its rules in rule order."""
+def _feed(detector: Detector, matches: dict[str, list[Event]]) -> None:
+    """Each matched event once, in ingest order (``event.ingested``, then ``event.id``), its rules in rule order."""
     by_event: dict[str, tuple[tuple[int, str], Event, list[CompiledRule]]] = {}
     for rule in detector.rules:
         for event in matches.get(rule.id, ()):
             key = event["event"]["id"]
             entry = by_event.get(key)
             if entry is None:
-                moment = ecs.parse_ts(stamp(event))
+                moment = ecs.parse_ts(event["event"]["ingested"])
                 order = (int(moment.timestamp()) * 1000 + moment.microsecond // 1000, key)
                 entry = by_event[key] = (order, event, [])
             entry[2].append(rule)

@@ -339,10 +339,13 @@ class ElasticEventStore(EventStore):
                 found[hit["_id"]] = hit["_source"]
         return [found[i] for i in wanted if i in found]
 
-    def read_since(self, cursor: str | None, *, batch_size: int = 50_000) -> Iterator[IngestBatch]:
+    def read_since(
+        self, cursor: str | None, *, batch_size: int = 50_000, window: Window = Window()
+    ) -> Iterator[IngestBatch]:
         batch: list[Event] = []
         last: list[Any] = []
-        for event, sort in self.scan_ingested(self.ingest_window(cursor, self.read_upper())):
+        dsl = {"bool": {"filter": [self.ingest_window(cursor, self.read_upper()), self.dsl(None, window)]}}
+        for event, sort in self.scan_ingested(dsl):
             batch.append(event)
             last = sort
             if len(batch) >= batch_size:

@@ -192,10 +192,12 @@ class EmbeddedEventStore(EventStore):
             self._duck = con
         return self._duck
 
-    def _segments(self, window: Window) -> list[Segment]:
+    def _segments(self, window: Window, *, after_seq: int | None = None, upto_seq: int | None = None) -> list[Segment]:
         return self.catalog.live(
             since_us=_micros(window.since) if window.since else None,
             until_us=_micros(window.until) if window.until else None,
+            after_seq=after_seq,
+            upto_seq=upto_seq,
         )
 
     def _source(self, segments: Sequence[Segment]) -> str:
@@ -332,7 +334,9 @@ class EmbeddedEventStore(EventStore):
         sql = f"SELECT doc FROM {self._source(segments)} WHERE id IN ({wanted}) ORDER BY ts, id"
         return [load_doc(doc) for (doc,) in self._run(sql, segments).fetchall()]
 
-    def read_since(self, cursor: str | None, *, batch_size: int = 50_000) -> Iterator[IngestBatch]:
+    def read_since(
+        self, cursor: str | None, *, batch_size: int = 50_000, window: Window = Window()
+    ) -> Iterator[IngestBatch]:
         after = int(cursor or 0)
         upto = self.catalog.safe_seq()
         pending: list[tuple[int, int]] = []
@@ -341,16 +345,17 @@ class EmbeddedEventStore(EventStore):
             pending.append((seq, count))
             rows += count
             if rows >= batch_size:
-                yield self._read_seqs(pending[0][0], pending[-1][0])
+                yield self._read_seqs(pending[0][0], pending[-1][0], window)
                 pending, rows = [], 0
         if pending:
-            yield self._read_seqs(pending[0][0], pending[-1][0])
+            yield self._read_seqs(pending[0][0], pending[-1][0], window)
 
-    def _read_seqs(self, first: int, last: int) -> IngestBatch:
-        segments = self.catalog.live(after_seq=first - 1, upto_seq=last)
+    def _read_seqs(self, first: int, last: int, window: Window) -> IngestBatch:
+        segments = self._segments(window, after_seq=first - 1, upto_seq=last)
         events: list[Event] = []
         if segments:
-            sql = f"SELECT doc FROM {self._source(segments)} WHERE seq BETWEEN {first} AND {last} ORDER BY seq, ts, id"
+            where = f"seq BETWEEN {first} AND {last} AND {self._where(None, window)}"
+            sql = f"SELECT doc FROM {self._source(segments)} WHERE {where} ORDER BY seq, ts, id"
             events = [load_doc(doc) for (doc,) in self._run(sql, segments).fetchall()]
         return IngestBatch(events, str(last))
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from secops import ecs
 from secops.cases.models import Checkpoint
 from secops.query import And, Cidr, Exists, Match, Not, Or, Range, Text, Wildcard
 from secops.store.base import Window
@@ -132,6 +133,25 @@ def test_read_since_follows_ingest_order_not_event_time(stores: Stores) -> None:
     assert list(stores.events.read_since(again[-1].cursor)) == [] or all(
         not b.events for b in stores.events.read_since(again[-1].cursor)
     )
+
+
+def test_read_since_within_a_time_window_keeps_ingest_order(stores: Stores) -> None:
+    first = make_events(30, start=DAY, step=timedelta(hours=1))  # 30 hours: two days
+    late = make_events(6, start=DAY + timedelta(hours=2), step=timedelta(hours=1))  # ingested later, inside
+    for e in late:
+        e["event"]["id"] = "late-" + e["event"]["id"]
+    stores.events.write(first)
+    stores.events.write(late)
+    stores.refresh()
+    window = Window(DAY + timedelta(hours=3), DAY + timedelta(hours=25))
+
+    read = [e for b in stores.events.read_since(None, batch_size=10, window=window) for e in b.events]
+
+    inside = [e for e in first if window.since <= ecs.parse_ts(e["@timestamp"]) < window.until]
+    later = [e for e in late if window.since <= ecs.parse_ts(e["@timestamp"]) < window.until]
+    assert len(inside) == 22 and len(later) == 5
+    assert ids(read[: len(inside)]) == ids(inside)  # the first write comes first
+    assert ids(read[len(inside) :]) == ids(later)
 
 
 def test_checkpoints_commit_with_the_batch(stores: Stores) -> None:
