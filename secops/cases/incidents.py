@@ -73,6 +73,14 @@ def load(cases: CaseStore, incident_id: str) -> Incident:
     return incident
 
 
+def load_unmerged(cases: CaseStore, incident_id: str) -> Incident:
+    """An incident whose alerts or state may change: one merged into another lives on there, not here."""
+    incident = load(cases, incident_id)
+    if incident.merged_into is not None:
+        raise UsageError(f"{incident_id} was merged into {incident.merged_into}: work on {incident.merged_into}")
+    return incident
+
+
 def members(cases: CaseStore, incident_id: str) -> list[Alert]:
     return cases.alerts(AlertFilter(incident_id=incident_id), newest_first=False)
 
@@ -134,7 +142,7 @@ def _leave_others(cases: CaseStore, alerts: Sequence[Alert], *, actor: str, join
 
 
 def add(cases: CaseStore, incident_id: str, alert_ids: Sequence[str], *, actor: str) -> Incident:
-    incident = load(cases, incident_id)
+    incident = load_unmerged(cases, incident_id)
     alerts = _alerts(cases, alert_ids)
     _leave_others(cases, alerts, actor=actor, joining=incident_id)
     joining = [
@@ -164,12 +172,13 @@ def remove(cases: CaseStore, incident_id: str, alert_ids: Sequence[str], *, acto
 def merge(cases: CaseStore, target_id: str, other_ids: Sequence[str], *, actor: str) -> Incident:
     """Fold other incidents into one: their alerts, notes, tasks, evidence and affected entities move over.
 
-    The others are closed with ``merged_into`` set and keep their own history.
+    The others are closed with ``merged_into`` set and keep their own history. An incident
+    merged once is not merged again (its notes and tasks would be copied twice), nor merged into.
     """
     if target_id in other_ids:
         raise UsageError(f"cannot merge {target_id} into itself")
-    target = load(cases, target_id)
-    others = [load(cases, i) for i in dict.fromkeys(other_ids)]
+    target = load_unmerged(cases, target_id)
+    others = [load_unmerged(cases, i) for i in dict.fromkeys(other_ids)]
     moving: list[Alert] = []
     notes, tasks, evidence = list(target.notes), list(target.tasks), list(target.evidence)
     for other in others:
@@ -237,7 +246,7 @@ def _save(cases: CaseStore, incident: Incident, action: str, actor: str, **updat
 
 
 def set_state(cases: CaseStore, incident_id: str, state: IncidentState, *, actor: str) -> Incident:
-    return _save(cases, load(cases, incident_id), "incident.state", actor, state=state)
+    return _save(cases, load_unmerged(cases, incident_id), "incident.state", actor, state=state)
 
 
 def assign(cases: CaseStore, incident_id: str, assignee: str | None, *, actor: str) -> Incident:
