@@ -25,7 +25,6 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, field
 from email.message import Message
-from http.cookies import CookieError, SimpleCookie
 from typing import Literal
 
 CSP = (
@@ -49,6 +48,22 @@ Credential = Literal["header", "cookie"]
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def cookie_values(header: str | None, name: str) -> list[str]:
+    """The values of cookie ``name`` in a ``Cookie`` header, read leniently, as browsers write it.
+
+    Cookies are shared by every port of a host, so the header also carries
+    other local apps' cookies, JSON or spaces in their values included; the
+    standard library's ``SimpleCookie`` stops at the first of those and lost
+    ours with it.
+    """
+    found = []
+    for part in (header or "").split(";"):
+        key, sep, value = part.partition("=")
+        if sep and key.strip() == name:
+            found.append(value.strip())
+    return found
 
 
 def is_loopback(host: str) -> bool:
@@ -93,16 +108,8 @@ class Guard:
             return "header"
         if self.token_ok(headers.get("X-Secops-Token")):
             return "header"
-        raw = headers.get("Cookie")
-        if raw:
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(raw)
-            except CookieError:
-                return None
-            morsel = jar.get(self.cookie_name)
-            if morsel is not None and self.token_ok(morsel.value):
-                return "cookie"
+        if any(self.token_ok(value) for value in cookie_values(headers.get("Cookie"), self.cookie_name)):
+            return "cookie"
         return None
 
     def set_cookie(self) -> str:

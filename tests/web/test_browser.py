@@ -161,3 +161,19 @@ def test_hostile_values_render_as_text(tab: Tab) -> None:
     assert tab.page.locator(f"#detail img, #detail script, {made}").count() == 0
     assert tab.page.evaluate("() => document.scripts.length") == 1
     tab.shot("hostile-alert-detail")
+
+
+def test_other_local_apps_cookies_do_not_lock_the_analyst_out(browser: Any, console: Console) -> None:
+    """Cookies are shared by every port of 127.0.0.1: a JSON-valued one from another local app comes first."""
+    context = browser.new_context()
+    try:
+        context.add_cookies([{"name": "prefs", "value": '{"theme":"dark","lang":"en"}', "url": console.base}])
+        page = context.new_page()
+        page.goto(f"{console.base}?token={console.token}")
+        page.wait_for_function(
+            "() => document.body.dataset.ready || document.body.textContent.includes('token required')",
+            timeout=WAIT_MS,
+        )
+        assert page.evaluate("() => document.body.dataset.ready") == "overview", page.content()[:300]
+    finally:
+        context.close()
