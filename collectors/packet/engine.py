@@ -108,11 +108,16 @@ class Engine:
             key, from_a = (ver, proto, b, a, pb, pa), False
         table = self.table
         flow = table.flows.get(key)
-        if flow is not None and key in table.closing and flags & (SYN | ACK) == SYN:
+        if flow is not None and key in table.closing and flags & (SYN | ACK) == SYN and ts > flow.first:
             table.end(flow, "closed")
             flow = None
         if flow is None:
             flow = self.new_flow(key, from_a, ts, flags, flow_hash(*key), vlan, icmp)
+        elif ts < flow.first:
+            # The fast path counts a batch's plain packets before this one: an earlier packet
+            # (a fragment, an extension header) opened the flow, so it names the originator.
+            flow.first = ts
+            flow.orig_a = from_a if flags & (SYN | ACK) != SYN | ACK else not from_a
         if from_a:
             flow.pk_ab += 1
             flow.by_ab += wirelen

@@ -1,0 +1,54 @@
+"""Crafted captures for faults found by comparing our events with Zeek's and Suricata's on the shared traces.
+
+Each capture is written by the test (scapy), so what it holds is known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packet_support import of, parse_capture, write_pcap
+
+from secops import ecs
+
+scapy_all = pytest.importorskip("scapy.all")
+Ether, IP, IPv6, UDP, TCP, Raw = (scapy_all.Ether, scapy_all.IP, scapy_all.IPv6, scapy_all.UDP, scapy_all.TCP,
+                                  scapy_all.Raw)  # fmt: skip
+DNS, DNSQR = scapy_all.DNS, scapy_all.DNSQR
+
+
+def timed(packets: list, start: float, step: float = 0.01) -> list:
+    for i, packet in enumerate(packets):
+        packet.time = start + i * step
+    return packets
+
+
+def test_fragmented_first_packet_names_the_originator(tmp_path: Path) -> None:
+    """A query sent in fragments (slow path) and answered whole (fast path): the asker is the source."""
+    query = (IP(src="10.9.0.1", dst="10.9.0.2", id=77) / UDP(sport=33333, dport=53)
+             / DNS(id=9, qd=DNSQR(qname="frag.example")) / Raw(b"x" * 1600))  # fmt: skip
+    answer = IP(src="10.9.0.2", dst="10.9.0.1") / UDP(sport=53, dport=33333) / DNS(id=9, qr=1, qd=DNSQR(qname="a"))
+    packets = timed([Ether() / f for f in scapy_all.fragment(query, 800)] + [Ether() / answer], 5.0)
+    events = parse_capture(write_pcap(tmp_path / "frag-first.pcap", packets))
+    (flow,) = of(events, "flow")
+    assert (ecs.get(flow, "source.ip"), ecs.get(flow, "source.port")) == ("10.9.0.1", 33333)
+    assert ecs.get(flow, "destination.port") == 53
+    assert ecs.get(flow, "event.start") == "1970-01-01T00:00:05.020000Z"  # when the datagram was whole
+
+
+def test_extension_header_syn_opens_the_flow(tmp_path: Path) -> None:
+    """A SYN with IPv6 extension headers (slow path) before a plain reply: the flow starts at the SYN."""
+    client = IPv6(src="2001:db8::1", dst="2001:db8::2") / scapy_all.IPv6ExtHdrDestOpt()
+    server = IPv6(src="2001:db8::2", dst="2001:db8::1")
+    packets = timed(
+        [
+            Ether() / client / TCP(sport=40000, dport=443, flags="S", seq=100),
+            Ether() / server / TCP(sport=443, dport=40000, flags="RA", seq=0, ack=101),
+        ],
+        7.0,
+    )
+    (flow,) = of(parse_capture(write_pcap(tmp_path / "v6ext.pcap", packets)), "flow")
+    assert ecs.get(flow, "source.ip") == "2001:db8::1" and ecs.get(flow, "source.port") == 40000
+    assert ecs.get(flow, "event.start") == "1970-01-01T00:00:07.000000Z"
+    assert ecs.get(flow, "event.duration") == 10_000_000
