@@ -71,6 +71,9 @@ class TlsSettings:
     def context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
+        # No TLS 1.3 session tickets: a sender never reads them, and a socket closed with unread data is
+        # reset, which makes the kernel discard what this side has not read yet (the sender's last messages).
+        context.num_tickets = 0
         try:
             context.load_cert_chain(self.cert, self.key, self.password)
             if self.client_ca is not None:
