@@ -205,7 +205,7 @@ class DnsOverTcp:
             buf = buf[2 + size :]
         self.buf[side] = buf[-70_000:]
 
-    def gap(self, side: int) -> None:
+    def gap(self, side: int, size: int) -> None:
         self.buf[side] = b""
 
     def close(self, ts: int) -> None:

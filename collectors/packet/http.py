@@ -250,7 +250,19 @@ class HttpSession:
         self.state[side] = HEAD
         return buf[found.start() :]
 
-    def gap(self, side: int) -> None:
+    def gap(self, side: int, size: int) -> None:
+        msg, state = self.current[side], self.state[side]
+        if msg is not None and (state == UNTIL_CLOSE or (state in (LENGTH, CHUNK_DATA) and size <= self.left[side])):
+            # The hole lies inside a body whose end is known: count it, keep the framing, skip no message.
+            msg.body_bytes += size
+            msg.broken = True
+            if state != UNTIL_CLOSE:
+                self.left[side] -= size
+                if self.left[side] == 0 and state == LENGTH:
+                    self._complete(side, 0, whole=False)
+                elif self.left[side] == 0:
+                    self.state[side] = CHUNK_END
+            return
         if self.current[side] is not None:
             self._complete(side, 0, RESYNC, whole=False)
         self.state[side] = RESYNC

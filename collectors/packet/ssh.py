@@ -45,7 +45,7 @@ class SshBanners:
         if self.banner[0] is not None and self.banner[1] is not None:
             self.finish()
 
-    def gap(self, side: int) -> None:
+    def gap(self, side: int, size: int) -> None:
         self.buf[side] = b""
 
     def close(self, ts: int) -> None:

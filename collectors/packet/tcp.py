@@ -32,7 +32,8 @@ class Handler(Protocol):
 
     def data(self, side: int, ts: int, chunk: bytes) -> None: ...
 
-    def gap(self, side: int) -> None: ...
+    def gap(self, side: int, size: int) -> None:
+        """``size`` bytes of this side's stream were never seen."""
 
     def close(self, ts: int) -> None: ...
 
@@ -123,7 +124,7 @@ class TcpSession:
         """Give up on missing bytes: jump to the earliest held segment and go on from there."""
         while st.pending and st.next_seq is not None:
             nearest = min(st.pending, key=lambda s: _after(s, st.next_seq or 0))
-            self.handler.gap(side)
+            self.handler.gap(side, max(0, _after(nearest, st.next_seq)))
             chunk = st.pending.pop(nearest)
             st.pending_bytes -= len(chunk)
             st.next_seq = nearest

@@ -189,7 +189,7 @@ class TlsHandshake:
                 return
         self.messages[side] = msgs[-MAX_HANDSHAKE:]
 
-    def gap(self, side: int) -> None:
+    def gap(self, side: int, size: int) -> None:
         self.records[side] = self.messages[side] = b""
 
     def close(self, ts: int) -> None:

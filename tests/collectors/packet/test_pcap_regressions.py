@@ -52,3 +52,48 @@ def test_extension_header_syn_opens_the_flow(tmp_path: Path) -> None:
     assert ecs.get(flow, "source.ip") == "2001:db8::1" and ecs.get(flow, "source.port") == 40000
     assert ecs.get(flow, "event.start") == "1970-01-01T00:00:07.000000Z"
     assert ecs.get(flow, "event.duration") == 10_000_000
+
+
+class Conversation:
+    """One TCP connection's packets, client and server sequence numbers kept for each segment."""
+
+    def __init__(self, client: tuple[str, int], server: tuple[str, int]) -> None:
+        self.client, self.server = client, server
+        self.seq = {True: 1000, False: 5000}
+        self.packets: list = []
+        self.send(True, b"", "S")
+        self.send(False, b"", "SA")
+        self.send(True, b"", "A")
+
+    def send(self, from_client: bool, data: bytes, flags: str = "PA", *, drop: bool = False) -> None:
+        (src, sport), (dst, dport) = (self.client, self.server) if from_client else (self.server, self.client)
+        tcp = TCP(sport=sport, dport=dport, flags=flags, seq=self.seq[from_client], ack=self.seq[not from_client])
+        if not drop:
+            self.packets.append(
+                Ether() / IP(src=src, dst=dst) / tcp / Raw(data) if data else Ether() / IP(src=src, dst=dst) / tcp
+            )
+        self.seq[from_client] += len(data) + (1 if "S" in flags or "F" in flags else 0)
+
+    def close(self) -> list:
+        self.send(True, b"", "FA")
+        self.send(False, b"", "FA")
+        return timed(self.packets, 100.0, 0.001)
+
+
+def test_lost_segment_inside_a_sized_body_keeps_the_next_exchange(tmp_path: Path) -> None:
+    """Suricata-verify http-gap-simple: a hole in a Content-Length body is body, not a lost message."""
+    conv = Conversation(("10.0.0.5", 51000), ("10.0.0.80", 8080))
+    for number, body in ((1, b"A" * 42), (2, b"B" * 12)):
+        conv.send(True, f"GET /{number} HTTP/1.1\r\nHost: files.example\r\n\r\n".encode())
+        conv.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+        for start in range(0, len(body), 14):
+            conv.send(False, body[start : start + 14], drop=number == 1 and start == 14)
+    events = parse_capture(write_pcap(tmp_path / "gap.pcap", conv.close()))
+    http = {ecs.get(e, "url.original"): e for e in of(events, "http")}
+    assert sorted(http) == ["/1", "/2"]
+    assert ecs.get(http["/1"], "http.response.status_code") == 200
+    assert ecs.get(http["/1"], "http.response.body.bytes") == 42
+    assert ecs.get(http["/2"], "http.response.status_code") == 200
+    files = {ecs.get(e, "url.original"): e for e in of(events, "file")}
+    assert ecs.get(files["/1"], "secops.carve.complete") is False
+    assert ecs.get(files["/2"], "secops.carve.complete") is True
