@@ -6,6 +6,7 @@ Supported, as in Kibana's Lucene mode::
     host.name:ws-*   process.name:power?hell.exe     wildcards (* and ?)
     destination.port:[1 TO 1023]  bytes:{0 TO *}     ranges, inclusive [ ] or exclusive { }
     source.bytes:>=1000  @timestamp:<2026-11-02       comparisons
+    @timestamp:2026-11-02  @timestamp:"2026-11-02T10"  a time covers what it names (that day, that hour)
     source.ip:10.0.0.0/8   destination.ip:"2001:db8::/32"   CIDR on IP fields
     _exists_:user.name   user.name:*                 presence
     "failed password"   mimikatz   Fail*password      free text in the raw record
@@ -31,7 +32,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from luqum.exceptions import ParseError as LuqumParseError
 from luqum.parser import parser
@@ -59,7 +60,7 @@ from luqum.tree import (
 
 from secops import ecs, query
 from secops.errors import UsageError
-from secops.timespec import parse_moment
+from secops.timespec import parse_duration, parse_moment
 
 WILDCARDS = "*?"
 SYMBOLS = {"&&": "AND", "||": "OR"}
@@ -154,6 +155,8 @@ def _field_value(name: str, raw: str, *, phrase: bool) -> query.Query:
         value, wild = _unescape(raw)
     if wild:
         return query.Wildcard(name, value)
+    if name in DATE_FIELDS:
+        return _date_range(name, value, value, True, True)
     if (name in IP_FIELDS or name.endswith(".ip")) and "/" in value:
         try:
             return query.Cidr(name, str(ipaddress.ip_network(value, strict=False)))
@@ -162,13 +165,17 @@ def _field_value(name: str, raw: str, *, phrase: bool) -> query.Query:
     return query.Match(name, value)
 
 
-def _bound(name: str, item: Item) -> object:
+def _bound_text(item: Item) -> str | None:
+    """A range bound as written (None for ``*``, no bound)."""
     raw = item.value if isinstance(item, Word | Phrase) else str(item)
     text = raw[1:-1] if isinstance(item, Phrase) else _unescape(raw)[0]
-    if text == "*":
+    return None if text == "*" else text
+
+
+def _bound(name: str, item: Item) -> object:
+    text = _bound_text(item)
+    if text is None:
         return None
-    if name in DATE_FIELDS:
-        return _moment(text)
     try:
         return int(text)
     except ValueError:
@@ -217,6 +224,68 @@ def _moment(text: str) -> datetime:
     return parse_moment(text)
 
 
+def _is_duration(text: str) -> bool:
+    try:
+        parse_duration(text)
+    except UsageError:
+        return False
+    return True
+
+
+_CLOCK = re.compile(r"[Tt ](\d{2})(:?\d{2})?(:?\d{2})?(?:[.,](\d+))?")
+
+
+def _span(name: str, text: str) -> tuple[datetime, datetime]:
+    """When a written time begins and the first moment after it, to the precision written.
+
+    ``2026-11-27`` is that whole day and ``2026-11-27T10:30`` that minute, as Elasticsearch
+    reads a date it compares with; ``now-1h`` or a duration is one instant (end = start).
+    """
+    try:
+        start = _moment(text)
+    except UsageError as exc:
+        raise UsageError(f"{name}: {exc.message}", where="QUERY") from None
+    if text.strip().lower().startswith("now") or _is_duration(text):
+        return start, start
+    clock = _CLOCK.search(text)
+    if clock is None:
+        return start, start + timedelta(days=1)
+    _, minutes, seconds, fraction = clock.groups()
+    if minutes is None:
+        return start, start + timedelta(hours=1)
+    if seconds is None:
+        return start, start + timedelta(minutes=1)
+    if fraction is None:
+        return start, start + timedelta(seconds=1)
+    return start, start + timedelta(microseconds=max(1, 10 ** (6 - min(len(fraction), 6))))
+
+
+def _date_range(name: str, low: str | None, high: str | None, include_low: bool, include_high: bool) -> query.Query:
+    """A time range whose bounds cover what they name: ``[2026-11-20 TO 2026-11-21]`` ends after the 21st.
+
+    Written bounds are rounded as Elasticsearch rounds them: an inclusive upper bound or an
+    exclusive lower bound takes the end of the span written, the others its start.
+    """
+    bounds: dict[str, datetime] = {}
+    if low is not None:
+        start, end = _span(name, low)
+        if include_low:
+            bounds["gte"] = start
+        elif end > start:
+            bounds["gte"] = end
+        else:
+            bounds["gt"] = start
+    if high is not None:
+        start, end = _span(name, high)
+        if not include_high:
+            bounds["lt"] = start
+        elif end > start:
+            bounds["lt"] = end
+        else:
+            bounds["lte"] = start
+    return query.Range(name, **bounds)
+
+
 def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
     match node:
         case SearchField():
@@ -240,6 +309,10 @@ def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
         case Range():
             if name is None:
                 raise UsageError(f"a range needs a field: {node}", where="QUERY")
+            if name in DATE_FIELDS:
+                return _date_range(
+                    name, _bound_text(node.low), _bound_text(node.high), node.include_low, node.include_high
+                )
             low, high = _bound(name, node.low), _bound(name, node.high)
             if _is_ip_field(name):
                 return _ip_range(name, low, high, node.include_low, node.include_high)
@@ -253,6 +326,8 @@ def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
         case From():
             if name is None:
                 raise UsageError(f"a comparison needs a field: {node}", where="QUERY")
+            if name in DATE_FIELDS:
+                return _date_range(name, _bound_text(node.a), None, node.include, True)
             value = _bound(name, node.a)
             if _is_ip_field(name):
                 return _ip_range(name, value, None, node.include, True)
@@ -260,6 +335,8 @@ def _convert(node: Item, name: str | None, hunt: Hunt) -> query.Query:
         case To():
             if name is None:
                 raise UsageError(f"a comparison needs a field: {node}", where="QUERY")
+            if name in DATE_FIELDS:
+                return _date_range(name, None, _bound_text(node.a), True, node.include)
             value = _bound(name, node.a)
             if _is_ip_field(name):
                 return _ip_range(name, None, value, True, node.include)
