@@ -54,16 +54,34 @@ def static_file(name: str) -> bytes | None:
 
 class Handler(BaseHTTPRequestHandler):
     server: ConsoleServer
+    body_read = False
     protocol_version = "HTTP/1.1"
     server_version = "secops-dashboard"
     sys_version = ""
 
     # -- plumbing ------------------------------------------------------------------
     def log_message(self, format: str, *args: Any) -> None:
-        """Requests are logged without their query string: it may hold the token."""
-        log.info("%s %s", self.command, urlsplit(self.path).path)
+        """Requests are logged without their query string: it may hold the token.
+
+        A request line that does not parse is logged before it has a path.
+        """
+        log.info("%s %s", self.command, urlsplit(getattr(self, "path", "")).path)
+
+    def parse_request(self) -> bool:
+        self.body_read = False
+        return super().parse_request()
+
+    def _body_left(self) -> bool:
+        """Whether the request carries a body this handler has not read."""
+        if self.body_read:
+            return False
+        return self.headers.get("Content-Length", "0").strip() != "0" or "Transfer-Encoding" in self.headers
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        if self._body_left():
+            # An unread body would be taken for the next request on this connection.
+            self.close_connection = True
+            extra = {**(extra or {}), "Connection": "close"}
         self.send_response(status)
         for name, value in {**HEADERS, **(extra or {})}.items():
             self.send_header(name, value)
@@ -119,12 +137,21 @@ class Handler(BaseHTTPRequestHandler):
         if refused:
             self._error(HTTPStatus.FORBIDDEN, refused)
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        if "Transfer-Encoding" in self.headers:
+            self._error(HTTPStatus.LENGTH_REQUIRED, "send the body with a Content-Length")
+            return
+        declared = self.headers.get("Content-Length", "0").strip()
+        if not declared.isascii() or not declared.isdigit():
+            self._error(HTTPStatus.BAD_REQUEST, "Content-Length is not a number")
+            return
+        length = int(declared)
         if length > MAX_BODY:
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
             return
+        raw = self.rfile.read(length)
+        self.body_read = True
         try:
-            body = orjson.loads(self.rfile.read(length)) if length else {}
+            body = orjson.loads(raw) if length else {}
         except orjson.JSONDecodeError:
             self._error(HTTPStatus.BAD_REQUEST, "the body is not JSON")
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -198,3 +199,49 @@ def test_environment_helper_keeps_tests_apart(tmp_path_factory: pytest.TempPathF
     env = environment(home / "d", home)
     assert env["SECOPS_DATA_DIR"] == str(home / "d")
     assert "SECOPS_DASHBOARD_TOKEN" not in env
+
+
+def exchange(console: Console, data: bytes, wait: float = 10.0) -> bytes:
+    """Send raw bytes on one connection; everything the server answers until it closes (or goes quiet)."""
+    with socket.create_connection(("127.0.0.1", console.port), timeout=wait) as conn:
+        conn.sendall(data)
+        answer = b""
+        try:
+            while chunk := conn.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            answer += b"<silence>"
+    return answer
+
+
+def post_head(console: Console, extra: str) -> bytes:
+    host = f"Host: 127.0.0.1:{console.port}\r\nContent-Type: application/json\r\n"
+    return f"POST /api/alerts/ack HTTP/1.1\r\n{host}{extra}\r\n".encode()
+
+
+def test_malformed_requests_get_an_answer_not_a_traceback(console: Console) -> None:
+    """A broken request line or Content-Length is a 4xx at once; the handler does not fail or wait for more."""
+    bearer = f"Authorization: Bearer {console.token}\r\n"
+    for data in (
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/1.1 extra\r\n\r\n",
+        post_head(console, f"{bearer}Content-Length: abc\r\n"),
+        post_head(console, f"{bearer}Content-Length: -1\r\n") + b'{"ids": ["x"]}',
+        post_head(console, f"{bearer}Transfer-Encoding: chunked\r\n") + b'e\r\n{"ids": ["x"]}\r\n0\r\n\r\n',
+    ):
+        answer = exchange(console, data)
+        assert answer and not answer.endswith(b"<silence>"), (data, answer[-200:])
+        if answer.startswith(b"HTTP/"):  # a one-word request line is answered the HTTP/0.9 way, body only
+            assert answer.split(b" ")[1] in (b"400", b"411") and answer.count(b"HTTP/1.") == 1, (data, answer)
+        else:
+            assert b"Error code: 400" in answer, answer
+
+
+def test_a_refused_body_is_not_read_as_the_next_request(console: Console) -> None:
+    """A POST refused before its body is read closes the connection: the body is never answered as a request."""
+    smuggled = f"GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:{console.port}\r\n\r\n".encode()
+    for refused in ("", f"Authorization: Bearer {console.token}\r\nOrigin: http://evil.example\r\n"):
+        data = post_head(console, f"{refused}Content-Length: {len(smuggled)}\r\n") + smuggled
+        answer = exchange(console, data)
+        assert answer.count(b"HTTP/1.1 ") == 1, answer
+        assert answer.split(b" ")[1] in (b"401", b"403") and b"connection: close" in answer.lower()
