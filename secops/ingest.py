@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from secops import ecs
 from secops.cases.models import Checkpoint
-from secops.inputs import InputFile
-from secops.pipeline import Item, Stats, open_inputs, read_input
+from secops.inputs import DAMAGED_STREAM, TEXT_FINGERPRINT_BYTES, InputFile, fingerprint
+from secops.pipeline import Item, Opened, Stats, open_inputs, read_input
 from secops.read_ahead import read_ahead
-from secops.registry import ParseContext
+from secops.registry import ParseContext, StreamParser
 from secops.store.base import CaseStore, EventStore
 from secops.types import Event
 
@@ -121,10 +121,50 @@ def ingest_files(
 def _read_files(
     files: Iterable[InputFile], fmt: str, ctx: ParseContext, cases: CaseStore, stats: Stats
 ) -> Iterator[tuple[Item, str]]:
-    """Every file's events from its checkpoint onwards, with the file's name."""
+    """Every file's events from its checkpoint onwards, with the file's name.
+
+    A source met again in the same run (a folder given twice, a link, a
+    copy) goes on from where this run got to: its checkpoint is not
+    committed until its batch is stored.
+    """
     ingested = ecs.now_ts()
+    reached: dict[str, int] = {}
     for opened in open_inputs(files, fmt, stats):
-        previous = cases.checkpoint(opened.key)
-        start = previous.position if previous else 0
+        start = reached[opened.key] if opened.key in reached else _resume_at(opened, cases)
+        reached[opened.key] = start
         for item in read_input(opened, ctx, stats, ingested=ingested, start=start):
+            reached[opened.key] = item.resume
             yield item, opened.source.name
+
+
+def _resume_at(opened: Opened, cases: CaseStore) -> int:
+    """Where a source's reading resumes: its checkpoint, or the end of the shorter file it grew from."""
+    previous = cases.checkpoint(opened.key)
+    if previous is not None:
+        return previous.position
+    if isinstance(opened.parser, StreamParser):
+        return 0
+    return _grown_from(opened, cases)
+
+
+def _grown_from(opened: Opened, cases: CaseStore) -> int:
+    """The length of this file when an earlier run read it whole while it was shorter than its fingerprint.
+
+    A text file under ``TEXT_FINGERPRINT_BYTES`` (a log just rotated) is
+    known by all of its bytes, so it has another key once it grows. Its
+    checkpoint is found by the keys of this file's head cut at each line end,
+    taken only where it was read to exactly that end under the same name.
+    """
+    try:
+        with opened.source.open() as fh:
+            head = fh.read(TEXT_FINGERPRINT_BYTES)
+    except (OSError, *DAMAGED_STREAM):
+        return 0  # reading the file itself meets this again and reports it
+    end = head.rfind(b"\n", 0, len(head) - 1)
+    while end >= 0:
+        length = end + 1
+        earlier = cases.checkpoint(fingerprint(head[:length], binary=False))
+        if earlier is not None and earlier.position == length and earlier.name == opened.source.name:
+            return length
+        end = head.rfind(b"\n", 0, end)
+    return 0
