@@ -2,7 +2,8 @@
 
 The events are those that carry any of the incident's hosts, users or IPs
 (from its alerts, plus the ones an analyst recorded as affected) between
-``around`` before its first alert and ``around`` after its last. An event that
+``around`` before its first alert and ``around`` after the last event an
+alert matched (a brute force alert lasts as long as its attempts). An event that
 an alert matched is marked with that alert's id, so the story reads as "what
 fired, and what happened around it".
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from secops import ecs
 from secops.cases.entities import entity_query
-from secops.cases.incidents import members, union
+from secops.cases.incidents import alert_span, members, union
 from secops.cases.models import Alert, Incident
 from secops.store.base import CaseStore, EventStore, Window
 from secops.types import Event
@@ -86,8 +87,9 @@ def timeline(
     """Alerts and surrounding events, oldest first; at most ``limit`` events (the alerts are always all there)."""
     alerts: Sequence[Alert] = members(cases, incident.id)
     rows = [alert_row(a) for a in alerts]
-    first = min((a.timestamp for a in alerts), default=incident.first_seen)
-    last = max((a.timestamp for a in alerts), default=incident.last_seen)
+    spans = [alert_span(a) for a in alerts]  # an alert lasts until the last event it matched
+    first = min((start for start, _ in spans), default=incident.first_seen)
+    last = max((end for _, end in spans), default=incident.last_seen)
     query = entity_query(union([incident.entities, incident.affected]))
     if first is not None and last is not None and query is not None:
         matched_by = {e.id: a.id for a in alerts for e in a.events}

@@ -331,7 +331,8 @@ def timeline(
     ctx: typer.Context,
     incident_id: IncidentArg,
     around: Annotated[
-        str, typer.Option("--around", help="Events this long before the first and after the last alert.")
+        str,
+        typer.Option("--around", help="Events this long before the first alert and after the last event alerted on."),
     ] = "1h",
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="At most this many events (alerts are all shown).")
@@ -342,6 +343,8 @@ def timeline(
     app_state = state(ctx)
     incident = ops.load(app_state.cases, incident_id)
     rows = build_timeline(app_state.cases, app_state.events, incident, around=parse_duration(around), limit=limit)
+    if sum(row["kind"] == "event" for row in rows) >= limit:
+        print(f"secops: only the first {limit:,} events are shown (--limit for more)", file=sys.stderr)
     columns = [
         (k, k)
         for k in (
