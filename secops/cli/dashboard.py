@@ -19,7 +19,7 @@ from secops.dashboards.loader import default_dir, load, load_dir
 from secops.errors import UsageError
 from secops.types import OutputFormat
 from secops.web.console import Console
-from secops.web.security import is_loopback, new_token
+from secops.web.security import is_loopback, new_token, url_host
 from secops.web.server import ConsoleServer
 
 app = typer.Typer(help="Dashboard definitions: list, check, export to Kibana.", no_args_is_help=True)
@@ -66,8 +66,7 @@ def dashboard(
         server = ConsoleServer((chosen_host, chosen_port), console, token, remote=not local)
     except OSError as exc:
         raise UsageError(f"cannot listen: {exc.strerror or exc}", where=f"{chosen_host}:{chosen_port}") from exc
-    shown = f"[{chosen_host.strip('[]')}]" if ":" in chosen_host else chosen_host
-    url = f"http://{shown}:{server.port}/"
+    url = f"http://{url_host(chosen_host)}:{server.port}/"
     if configured:
         print(f"secops dashboard: serving {url} (token from the configuration)", flush=True)
     else:

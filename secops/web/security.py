@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -66,6 +67,12 @@ def cookie_values(header: str | None, name: str) -> list[str]:
     return found
 
 
+def url_host(host: str) -> str:
+    """An address as a URL and a Host header write it: IPv6 in brackets."""
+    bare = host.strip("[]")
+    return f"[{bare}]" if ":" in bare else bare
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -83,10 +90,18 @@ class Guard:
     port: int
     remote: bool = False
     """Served beyond loopback (``--allow-remote``): any Host is accepted; Origin must still match it."""
+    host: str = "127.0.0.1"
+    """The address served, as given (``127.0.0.2`` and ``::1`` are loopback too): its URL is the one printed."""
     csrf: str = field(init=False)
+    hosts: frozenset[str] = field(init=False)
+    """The Host headers served on loopback."""
 
     def __post_init__(self) -> None:
         self.csrf = hmac.new(self.token.encode(), b"secops-dashboard-csrf", hashlib.sha256).hexdigest()
+        names = {*LOOPBACK_NAMES, url_host(self.host)}
+        with contextlib.suppress(ValueError):  # a name, such as localhost
+            names.add(url_host(str(ipaddress.ip_address(self.host.strip("[]")))))
+        self.hosts = frozenset(f"{name}:{self.port}" for name in names)
 
     @property
     def cookie_name(self) -> str:
@@ -96,7 +111,7 @@ class Guard:
     def host_allowed(self, host: str | None) -> bool:
         if self.remote:
             return bool(host)
-        return host in {f"{name}:{self.port}" for name in LOOPBACK_NAMES}
+        return host in self.hosts
 
     def token_ok(self, candidate: str | None) -> bool:
         return candidate is not None and hmac.compare_digest(candidate.encode(), self.token.encode())

@@ -234,7 +234,7 @@ class ConsoleServer(ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, address[1]), Handler)
         self.console = console
-        self.guard = Guard(token, self.server_address[1], remote=remote)
+        self.guard = Guard(token, self.server_address[1], remote=remote, host=host)
 
     @property
     def port(self) -> int:

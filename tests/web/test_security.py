@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import subprocess
 import sys
@@ -245,3 +246,25 @@ def test_a_refused_body_is_not_read_as_the_next_request(console: Console) -> Non
         answer = exchange(console, data)
         assert answer.count(b"HTTP/1.1 ") == 1, answer
         assert answer.split(b" ")[1] in (b"401", b"403") and b"connection: close" in answer.lower()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.2", "0:0:0:0:0:0:0:1"])
+def test_the_printed_address_of_any_loopback_host_is_served(site: Site, address: str) -> None:
+    """Every loopback address is allowed without --allow-remote; the URL printed for it must then answer."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "secops", "dashboard", "--host", address, "--port", "0"],
+        env=site.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"serving http://(\S+):(\d+)/\?token=(\S+)", line)
+        assert found, line
+        name, port, token = found.groups()
+        conn = http.client.HTTPConnection(name.strip("[]"), int(port), timeout=60)
+        conn.request("GET", "/api/session", headers={"Host": f"{name}:{port}", "Authorization": f"Bearer {token}"})
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
