@@ -106,8 +106,8 @@ def build_filter(
         host=host,
         user=user,
         ip=ip,
-        technique=technique,
-        tactic=tactic,
+        technique=technique.strip().upper() if technique else None,  # stored as ATT&CK writes them: T1110.003
+        tactic="-".join(tactic.lower().replace("_", " ").split()) if tactic else None,  # and credential-access
         incident_id=incident,
         assignee=assignee,
         ungrouped=ungrouped,
