@@ -124,6 +124,9 @@ class HttpSession:
             buf = buf.lstrip(b"\r\n")
             if not buf:
                 return b""
+            simple = self._simple_message(side, ts, buf)
+            if simple is not None:
+                return simple
             end = buf.find(b"\r\n\r\n")
             sep = 4
             if end < 0:
@@ -174,6 +177,25 @@ class HttpSession:
         if not line:
             self._complete(side, ts)
         return rest
+
+    def _simple_message(self, side: int, ts: int, buf: bytes) -> bytes | None:
+        """An HTTP/0.9 exchange (RFC 1945 section 4.1): a request line without a version, a bare body back."""
+        if side == self.client:
+            end = buf.find(b"\n")
+            if end < 0 or not _is_simple(buf[:end].rstrip(b"\r")):
+                return None
+            self._start(side, ts, buf[:end].rstrip(b"\r"))
+            return buf[end + 1 :]
+        if b"HTTP/".startswith(buf[:5].upper()):
+            return None
+        txn = next((t for t in self.queue if t.response is None), None)
+        if txn is None or txn.request is None or not _is_simple(txn.request.line.encode("latin-1")):
+            return None
+        msg = Message(ts, "", {}, PayloadSink(self.carve))
+        txn.response = msg
+        self.current[side] = msg
+        self.state[side] = UNTIL_CLOSE
+        return buf
 
     def _start(self, side: int, ts: int, raw: bytes) -> None:
         line, headers = _head(raw)
@@ -297,6 +319,8 @@ class HttpSession:
             http["request"] = {"method": method, "body": {"bytes": req.body_bytes}}
             if version:
                 http["version"] = version[5:]
+            elif _is_simple(req.line.encode("latin-1")):
+                http["version"] = "0.9"
             host = req.headers.get("host", "")
             url = _url(target, host, method)
             _put(http["request"], "referrer", req.headers.get("referer"))
@@ -316,7 +340,7 @@ class HttpSession:
                 event["event"]["outcome"] = "failure" if status >= 400 else "success"
             _put(http["response"], "mime_type", _mime(resp.headers))
             http.setdefault("version", resp.line.split(" ", 1)[0][5:])
-            raw.append(f"-> {resp.line}")
+            raw.append(f"-> {resp.line or '(HTTP/0.9 body)'}")
         event["http"] = http
         if url:
             event["url"] = url
@@ -342,6 +366,12 @@ class HttpSession:
         event["secops"] = {"carve": {"direction": direction, "complete": carved.complete, "stored": bool(carved.path)}}
         raw = f"file {direction} sha256={carved.sha256} size={carved.size} stored={bool(carved.path)}"
         return event, raw
+
+
+def _is_simple(line: bytes) -> bool:
+    """A request line of HTTP/0.9: a method and a target, no version."""
+    words = line.split(b" ")
+    return len(words) == 2 and words[0] in HTTP_METHODS and bool(words[1])
 
 
 def _partial_head(head: bytes, *, request: bool) -> bool:

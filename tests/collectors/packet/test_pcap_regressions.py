@@ -97,3 +97,20 @@ def test_lost_segment_inside_a_sized_body_keeps_the_next_exchange(tmp_path: Path
     files = {ecs.get(e, "url.original"): e for e in of(events, "file")}
     assert ecs.get(files["/1"], "secops.carve.complete") is False
     assert ecs.get(files["/2"], "secops.carve.complete") is True
+
+
+def test_http_09_request_and_bare_response(tmp_path: Path) -> None:
+    """A request line with no version (scanners still send them) and the bare body answering it (Zeek logs both)."""
+    conv = Conversation(("192.0.2.77", 1035), ("198.51.100.10", 80))
+    conv.send(True, b"GET /cgi-bin/formmail.pl?recipient=someone@example.net&msg=hi\r\n")
+    body = b"<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD>\n<BODY><H2>404 Not Found</H2></BODY></HTML>\n"
+    conv.send(False, body[:48])
+    conv.send(False, body[48:])
+    events = parse_capture(write_pcap(tmp_path / "http09.pcap", conv.close()))
+    (http,) = of(events, "http")
+    assert ecs.get(http, "http.request.method") == "GET"
+    assert ecs.get(http, "url.original") == "/cgi-bin/formmail.pl?recipient=someone@example.net&msg=hi"
+    assert ecs.get(http, "http.version") == "0.9"
+    assert ecs.get(http, "http.response.body.bytes") == len(body)
+    assert ecs.get(http, "http.response.status_code") is None
+    assert ecs.get(http, "source.ip") == "192.0.2.77"
