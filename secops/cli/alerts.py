@@ -273,9 +273,12 @@ def _selection(ctx: typer.Context, ids: list[str] | None, everything: bool, *fil
     """The alerts a bulk command acts on: named ids, or the filter options (status … until, in
     ``build_filter``'s order); with neither, ``--all`` must say that every alert is meant."""
     cases = state(ctx).cases
+    filtered = any(v not in (None, False, [], ()) for v in filters)
     if ids:
+        if filtered or everything:
+            raise UsageError("name alerts by id or select them with filter options (or --all), not both")
         return triage.selected_ids(cases, ids, None)
-    if not any(v not in (None, False, [], ()) for v in filters) and not everything:
+    if not filtered and not everything:
         raise UsageError("name alerts by id, select them with filter options, or pass --all")
     status, severity, rule, host, user, ip, technique, tactic, incident, since, until = filters
     flt = build_filter(status, severity, rule, host, user, ip, technique, tactic, incident, None, False, since, until)
