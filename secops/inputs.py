@@ -10,6 +10,7 @@ growing files wait until it is long enough before trusting its fingerprint.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import hashlib
@@ -175,6 +176,9 @@ class _ZipMember(io.BufferedIOBase):
     def readline(self, size: int | None = -1) -> bytes:
         return self._stream.readline(size)
 
+    def peek(self, size: int = 0) -> bytes:
+        return self._stream.peek(size)
+
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         return self._stream.seek(offset, whence)
 
@@ -201,8 +205,14 @@ def iter_lines(fh: IO[bytes], start: int = 0) -> Iterator[Line]:
     """Lines with byte offsets; CR/LF stripped, blank lines skipped, overlong ones cut.
 
     Invalid UTF-8 is kept as ``\\xNN`` escapes so the original stays visible and
-    every event stays valid JSON.
+    every event stays valid JSON. A byte order mark is not part of the first
+    record, and one for UTF-16 (Windows PowerShell writes it so) decodes the
+    whole file as UTF-16; offsets stay those of the file's bytes.
     """
+    utf16 = _UTF16.get(_first_bytes(fh, 2))
+    if utf16 is not None:
+        yield from _utf16_lines(fh, max(start, 2), *utf16)
+        return
     if start:
         _seek(fh, start)
     offset = start
@@ -218,9 +228,81 @@ def iter_lines(fh: IO[bytes], start: int = 0) -> Iterator[Line]:
                 end += len(rest)
             end += len(rest)
         text = chunk.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+        if not offset:
+            text = text.removeprefix("\ufeff")
         if text.strip():
             yield Line(text, offset, end, truncated)
         offset = end
+
+
+_UTF16 = {codecs.BOM_UTF16_LE: ("utf-16-le", b"\n\x00"), codecs.BOM_UTF16_BE: ("utf-16-be", b"\x00\n")}
+UTF16_READ = 1 << 20
+
+
+def _first_bytes(fh: IO[bytes], count: int) -> bytes:
+    """The first bytes of a freshly opened stream, leaving it where it was."""
+    peek = getattr(fh, "peek", None)
+    if peek is not None:
+        return bytes(peek(count)[:count])
+    if fh.seekable():
+        head = fh.read(count)
+        fh.seek(0)
+        return head
+    return b""
+
+
+def _utf16_lines(fh: IO[bytes], start: int, codec: str, newline: bytes) -> Iterator[Line]:
+    """``iter_lines`` for a UTF-16 file: lines end at a line feed code unit, offsets count the file's bytes."""
+    _seek(fh, start)
+    reader = _Utf16Reader(fh, newline)
+    offset = start
+    while True:
+        chunk = reader.readline(MAX_RECORD_BYTES)
+        if not chunk:
+            return
+        end = offset + len(chunk)
+        truncated = not chunk.endswith(newline) and len(chunk) == MAX_RECORD_BYTES
+        if truncated:
+            while (rest := reader.readline(MAX_RECORD_BYTES)) and not rest.endswith(newline):
+                end += len(rest)
+            end += len(rest)
+        text = chunk.decode(codec, "backslashreplace").rstrip("\r\n")
+        if text.strip():
+            yield Line(text, offset, end, truncated)
+        offset = end
+
+
+class _Utf16Reader:
+    """``readline`` over UTF-16 bytes: a line feed counts only where a code unit starts."""
+
+    def __init__(self, fh: IO[bytes], newline: bytes) -> None:
+        self._read = fh.read
+        self._newline = newline
+        self._data = b""
+        self._pos = 0
+
+    def readline(self, limit: int) -> bytes:
+        """The next line with its line feed, or its first ``limit`` bytes (rounded down to whole code units)."""
+        searched = self._pos
+        while True:
+            at = self._data.find(self._newline, searched)
+            while at >= 0 and (at - self._pos) % 2:
+                at = self._data.find(self._newline, at + 1)
+            if at >= 0 and at + 2 - self._pos <= limit:
+                return self._take(at + 2)
+            if len(self._data) - self._pos >= limit:
+                return self._take(self._pos + limit - limit % 2)
+            more = self._read(UTF16_READ)
+            if not more:
+                return self._take(len(self._data))
+            searched = len(self._data) - self._pos
+            searched -= searched % 2
+            self._data, self._pos = self._data[self._pos :] + more, 0
+
+    def _take(self, end: int) -> bytes:
+        line = self._data[self._pos : end]
+        self._pos = end
+        return line
 
 
 def _seek(fh: IO[bytes], offset: int) -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from secops.errors import InputError
 from secops.inputs import MAX_RECORD_BYTES, expand, fingerprint, iter_lines
+from secops.pipeline import Stats, parse_files
+from secops.registry import ParseContext
 
 
 def test_expand_files_dirs_globs_gz_zip(tmp_path: Path) -> None:
@@ -74,3 +76,44 @@ def test_fingerprint_ignores_growth_past_the_head() -> None:
     head = b"x" * 2000
     assert fingerprint(head, binary=False) == fingerprint(head + b"more", binary=False)
     assert fingerprint(b"a\n", binary=False) != fingerprint(b"b\n", binary=False)
+
+
+AUTH = [
+    "Nov 20 10:00:01 dc01 sshd[411]: Failed password for invalid user admin from 203.0.113.9 port 50122 ssh2",
+    "Nov 20 10:00:02 dc01 sshd[412]: Accepted publickey for ops from 198.51.100.20 port 50200 ssh2: ED25519 SHA256:q",
+    "Nov 20 10:00:03 dc01 sudo:      ops : TTY=pts/0 ; PWD=/home/ops ; USER=root ; COMMAND=/bin/id \u00e9\U0001f512",
+]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_with_a_byte_order_mark_is_read_as_text(tmp_path: Path, codec: str) -> None:
+    """Windows PowerShell writes UTF-16 with a byte order mark (``>``, ``Out-File``); CRLF line ends."""
+    text = "\r\n".join(AUTH) + "\r\n"
+    data = ("\ufeff" + text).encode("utf-16-be") if codec == "utf-16-be" else text.encode("utf-16")
+    plain, packed = tmp_path / "auth.log", tmp_path / "auth.log.1.gz"
+    plain.write_bytes(data)
+    packed.write_bytes(gzip.compress(data))
+    for source in expand([plain, packed]):
+        with source.open() as fh:
+            lines = list(iter_lines(fh))
+        assert [line.text for line in lines] == AUTH
+        assert lines[-1].end == len(data)
+        assert lines[1].offset == lines[0].end == 2 + 2 * (len(AUTH[0]) + 2)
+        with source.open() as fh:
+            resumed = list(iter_lines(fh, lines[1].offset))
+        assert [line.text for line in resumed] == AUTH[1:]
+    stats = Stats()
+    events = list(parse_files(expand([plain]), "auto", ParseContext(), stats))
+    assert stats.failures == 0
+    assert [e["event"]["dataset"] for e in events] == ["system.auth"] * 3
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_record(tmp_path: Path) -> None:
+    """Windows PowerShell's ``Out-File -Encoding utf8`` starts the file with one."""
+    record = '{"@timestamp":"2026-11-20T10:00:00Z","event":{"code":"4625"},"winlog":{"event_id":4625}}'
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\xef\xbb\xbf" + (record + "\n").encode() * 2)
+    with path.open("rb") as fh:
+        lines = list(iter_lines(fh))
+    assert [line.text for line in lines] == [record, record]
+    assert lines[0].offset == 0 and lines[1].offset == 3 + len(record) + 1
