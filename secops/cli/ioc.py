@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from secops import escape
 from secops.cli.context import state
 from secops.cli.output import emit, key_values
 from secops.errors import InputError
@@ -48,8 +49,8 @@ def import_(
         result = read(path, kind, source=source, include_all=all_attributes)
         name = source or path.name
         new = import_indicators(app_state.cases, result.indicators, actor=app_state.actor, source=name)
-        for problem in result.problems[:MAX_PROBLEMS_SHOWN]:
-            print(f"secops: warning: {problem}", file=sys.stderr)
+        for problem in result.problems[:MAX_PROBLEMS_SHOWN]:  # they quote the feed: third-party text
+            print(f"secops: warning: {escape.one_line(problem)}", file=sys.stderr)
         if len(result.problems) > MAX_PROBLEMS_SHOWN:
             print(
                 f"secops: warning: {len(result.problems) - MAX_PROBLEMS_SHOWN} more problems in {path}", file=sys.stderr
