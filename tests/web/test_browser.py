@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -175,5 +176,29 @@ def test_other_local_apps_cookies_do_not_lock_the_analyst_out(browser: Any, cons
             timeout=WAIT_MS,
         )
         assert page.evaluate("() => document.body.dataset.ready") == "overview", page.content()[:300]
+    finally:
+        context.close()
+
+
+def test_times_say_their_zone_in_any_browser_zone(browser: Any, console: Console) -> None:
+    """Server times are UTC; an analyst in New York must not read them, beside a local clock, as local hours."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, timezone_id="America/New_York")
+    try:
+        page = context.new_page()
+        page.goto(f"{console.base}?token={console.token}")
+        page.wait_for_function("() => document.body.dataset.ready === 'overview'", timeout=WAIT_MS)
+        updated = page.locator("#updated").text_content() or ""
+        now = datetime.now(UTC)
+        assert updated.endswith(" UTC"), updated
+        clock = datetime.strptime(updated.split()[1], "%H:%M:%S").replace(year=now.year, month=now.month, day=now.day)
+        assert abs((clock.replace(tzinfo=UTC) - now).total_seconds()) % 86400 < 600, (updated, now)
+        zones = page.evaluate(
+            """() => [...document.querySelectorAll('article.panel')].filter(a => a.querySelector('svg line'))
+                .map(a => [a.dataset.panel,
+                           [...a.querySelectorAll('svg text')].some(t => t.textContent.includes('UTC'))])"""
+        )
+        assert zones and all(said for _, said in zones), zones
+        headings = page.locator("article[data-panel=open_incidents] th").all_text_contents()
+        assert "last seen (UTC)" in headings, headings
     finally:
         context.close()

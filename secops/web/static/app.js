@@ -186,7 +186,7 @@ async function refresh() {
   const articles = [...$("grid").querySelectorAll("article.panel")];
   await Promise.all(dashboard.panels.map((panel, i) => loadPanel(dashboard, panel, articles[i], generation)));
   if (generation !== state.generation) return;
-  $("updated").textContent = inert(`updated ${new Date().toLocaleTimeString()}`);
+  $("updated").textContent = inert(`updated ${new Date().toISOString().slice(11, 19)} UTC`);
   document.body.dataset.ready = dashboard.id;
   performance.mark(`secops-ready-${dashboard.id}-${generation}`);
   if ($("auto").checked) state.timer = setTimeout(refresh, dashboard.refresh * 1000);

@@ -78,6 +78,9 @@ function empty(container) {
   return 0;
 }
 
+// Every time the page shows is UTC and says so, as the terminal and the reports show them: a clock in
+// the browser's zone beside bucket labels in UTC read as the same hours.
+
 // Counts over time: rows {time, series, count}, every bucket present.
 function timeSeries(container, panel, result) {
   const rows = result.rows;
@@ -147,6 +150,7 @@ function timeSeries(container, panel, result) {
     });
   }
   root.appendChild(svg("line", { x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH, stroke: "#888" }));
+  root.appendChild(svgText(left + plotW, top + plotH + 25, "times in UTC", { "text-anchor": "end", "font-size": 9, class: "zone" }));
   container.appendChild(root);
   return marks;
 }
@@ -186,7 +190,7 @@ function number(container, panel, result) {
 }
 
 const TIMES = new Set(["time", "first_seen", "last_seen"]);
-const HEADINGS = { time: "time", hosts: "hosts", users: "users", ips: "IPs", techniques: "ATT&CK", first_seen: "first seen", last_seen: "last seen" };
+const HEADINGS = { time: "time (UTC)", hosts: "hosts", users: "users", ips: "IPs", techniques: "ATT&CK", first_seen: "first seen (UTC)", last_seen: "last seen (UTC)" };
 
 // Alerts or incidents: rows are objects; hooks add the triage buttons of an alert queue.
 function table(container, panel, result, hooks) {
