@@ -81,6 +81,8 @@ def read_name(msg: bytes, pos: int) -> tuple[str, int]:
 
 def _rdata(msg: bytes, rtype: int, start: int, size: int) -> str:
     data = msg[start : start + size]
+    if not size:
+        return ""  # no data (an UPDATE's "name is in use" prerequisite): never read the next record as it
     if rtype == 1 and size == 4:
         return socket.inet_ntop(socket.AF_INET, data)
     if rtype == 28 and size == 16:

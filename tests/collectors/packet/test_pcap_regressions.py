@@ -5,6 +5,7 @@ Each capture is written by the test (scapy), so what it holds is known.
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,25 @@ def test_http_09_request_and_bare_response(tmp_path: Path) -> None:
     assert ecs.get(http, "http.response.body.bytes") == len(body)
     assert ecs.get(http, "http.response.status_code") is None
     assert ecs.get(http, "source.ip") == "192.0.2.77"
+
+
+def test_record_without_data_reads_nothing_past_it(tmp_path: Path) -> None:
+    """A CNAME with no RDATA (class NONE, as UPDATE prerequisites write it) is empty, not the next record's name."""
+
+    def name(text: str) -> bytes:
+        return b"".join(bytes([len(label)]) + label.encode() for label in text.split(".")) + b"\0"
+
+    answer = (
+        struct.pack("!HHHHHH", 4242, 0x8180, 1, 2, 0, 0)
+        + name("example.org") + struct.pack("!HH", 6, 1)
+        + name("host1.example.org") + struct.pack("!HHIH", 5, 254, 0, 0)
+        + name("host2.example.org") + struct.pack("!HHIH", 1, 1, 60, 4) + bytes([192, 0, 2, 9])
+    )  # fmt: skip
+    packet = Ether() / IP(src="192.0.2.53", dst="192.0.2.10") / UDP(sport=53, dport=40001) / Raw(answer)
+    events = parse_capture(write_pcap(tmp_path / "empty-rdata.pcap", timed([packet], 1.0)))
+    (dns,) = of(events, "dns")
+    answers = ecs.get(dns, "dns.answers")
+    assert [(a["name"], a["type"], a["data"]) for a in answers] == [
+        ("host1.example.org", "CNAME", ""),
+        ("host2.example.org", "A", "192.0.2.9"),
+    ]
