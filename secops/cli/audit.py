@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from secops import ecs
 from secops.cases.audit import verify as verify_chain
 from secops.cli.context import state
 from secops.cli.output import emit, key_values
@@ -54,7 +55,7 @@ def log(
     table = [
         {
             "seq": e.seq,
-            "time": e.timestamp.isoformat(),
+            "time": ecs.format_ts(e.timestamp),
             "actor": e.actor,
             "action": e.action,
             "target": e.target,
