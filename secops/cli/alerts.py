@@ -399,7 +399,7 @@ def suppress(
             "processes, files. Default: the alert's hosts (else users, else IPs).",
         ),
     ] = None,
-    for_: Annotated[str, typer.Option("--for", help="How long it holds, e.g. 7d.")] = "30d",
+    for_: Annotated[str | None, typer.Option("--for", help="How long it holds, e.g. 7d (default 30d).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Until this moment instead (e.g. 2026-12-31).")] = None,
     permanent: Annotated[bool, typer.Option("--permanent", help="Never expires.")] = False,
     any_rule: Annotated[bool, typer.Option("--any-rule", help="Silence every rule on these entities.")] = False,
@@ -419,8 +419,10 @@ def suppress(
             raise UsageError(f"unknown entity kind(s) {', '.join(unknown)} ({', '.join(ENTITY_FIELDS)})", where="--on")
     if any_rule and not any(getattr(alert.entities, k) for k in kinds):
         raise UsageError("--any-rule needs at least one entity, or it would silence everything", where="--on")
+    if sum((for_ is not None, until is not None, permanent)) > 1:
+        raise UsageError("give one of --for, --until or --permanent", where="--for")
     now = datetime.now(UTC)
-    expires = None if permanent else parse_moment(until) if until else now + parse_duration(for_)
+    expires = None if permanent else parse_moment(until) if until else now + parse_duration(for_ or "30d")
     if expires is not None and expires <= now:
         raise UsageError("the exception would already have expired", where="--until" if until else "--for")
     made = triage.suppress(
