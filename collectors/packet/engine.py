@@ -165,6 +165,8 @@ class Engine:
         side = 0 if from_a else 1
         if proto == 17:
             if sport in DNS_PORTS or dport in DNS_PORTS:
+                if ts == flow.first and from_a == flow.orig_a and dport not in DNS_PORTS and payload[2:3] >= b"\x80":
+                    flow.orig_a = not from_a  # the capture begins with an answer: the asker is the originator
                 found = dns_event(flow, side, ts, payload)
                 if found is not None:
                     self.emit(*found)

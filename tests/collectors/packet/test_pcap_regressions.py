@@ -137,3 +137,15 @@ def test_record_without_data_reads_nothing_past_it(tmp_path: Path) -> None:
         ("host1.example.org", "CNAME", ""),
         ("host2.example.org", "A", "192.0.2.9"),
     ]
+
+
+def test_capture_that_starts_with_a_dns_answer_keeps_the_asker_as_source(tmp_path: Path) -> None:
+    """Suricata-verify dns-reversed-udp-1: the query was not captured; the flow is still the client's."""
+    answer = (IP(src="10.16.1.1", dst="10.16.1.11") / UDP(sport=53, dport=41805)
+              / DNS(id=36146, qr=1, qd=DNSQR(qname="www.example.org")))  # fmt: skip
+    again = IP(src="10.16.1.11", dst="10.16.1.1") / UDP(sport=41805, dport=53) / DNS(id=1, qd=DNSQR(qname="a.example"))
+    events = parse_capture(write_pcap(tmp_path / "answer-first.pcap", timed([Ether() / answer, Ether() / again], 2.0)))
+    (flow,) = of(events, "flow")
+    assert (ecs.get(flow, "source.ip"), ecs.get(flow, "source.port")) == ("10.16.1.11", 41805)
+    assert (ecs.get(flow, "source.packets"), ecs.get(flow, "destination.packets")) == (1, 1)
+    assert ecs.get(flow, "destination.port") == 53
