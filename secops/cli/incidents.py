@@ -10,14 +10,14 @@ import typer
 from secops import ecs, escape
 from secops.cases import incidents as ops
 from secops.cases.grouping import group_alerts
-from secops.cases.models import Entities, Incident, IncidentState
+from secops.cases.models import AlertStatus, Entities, Incident, IncidentState
 from secops.cases.timeline import timeline as build_timeline
 from secops.cli import incidents_breach
 from secops.cli.alerts import render_alerts
 from secops.cli.context import state
 from secops.cli.output import emit, key_values
 from secops.errors import UsageError
-from secops.store.base import IncidentFilter
+from secops.store.base import AlertFilter, IncidentFilter
 from secops.timespec import parse_duration, parse_moment
 from secops.types import OutputFormat, Severity
 
@@ -199,6 +199,16 @@ def status(
     """Move an incident through its lifecycle."""
     app_state = state(ctx)
     _print(ops.set_state(app_state.cases, incident_id, new_state, actor=app_state.actor), fmt)
+    if new_state is IncidentState.CLOSED:
+        still = app_state.cases.count_alerts(
+            AlertFilter(status=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED), incident_id=incident_id)
+        )
+        if still:
+            print(
+                f"secops: warning: {incident_id} is closed with {still} alert(s) still open; close them with "
+                f"'secops alerts close --incident {incident_id} --reason …'",
+                file=sys.stderr,
+            )
 
 
 @app.command("assign")
