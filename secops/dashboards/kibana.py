@@ -9,7 +9,8 @@ One NDJSON line per object, importable with Kibana's saved-objects import
 - per panel, a Lens visualization (count → metric, histogram → XY over a date
   histogram, top → bar of top values, matrix → heatmap of tactic × technique)
   or, for tables, a saved search with the same columns;
-- per dashboard, a dashboard placing them in the console's order and widths.
+- per dashboard, a dashboard placing them in the console's order and widths,
+  panels the console shows for all time with a time range of their own.
 
 Event panel queries go over as written (our syntax is Kibana's Lucene mode);
 alert and incident queries are rewritten in KQL over their index fields.
@@ -38,6 +39,7 @@ INCIDENT_FIELDS = {"id": "id", "title": "title", "state": "status", "severity": 
 """Incident columns the incidents index holds (the others live only in the stored document)."""
 SERIES = {"line": "line", "bar": "bar", "stacked_bar": "bar_stacked", "hbar": "bar_horizontal"}
 VERSIONS = {"index-pattern": "8.0.0", "lens": "8.9.0", "search": "8.0.0", "dashboard": "8.9.0"}
+ALL_TIME = {"from": "now-100y", "to": "now"}
 LAYER = "layer1"
 COUNT = "col_count"
 
@@ -235,8 +237,18 @@ def panel_object(prefix: str, dashboard: Dashboard, panel: Panel, types: dict[st
     return _object("lens", object_id, attributes, [ref])
 
 
+def ignores_window(panel: Panel) -> bool:
+    """Whether the console shows this panel for all time: a timeless panel, or any over incidents."""
+    return panel.timeless or panel.source == "incidents"
+
+
 def dashboard_object(prefix: str, dashboard: Dashboard, panels: list[dict[str, Any]]) -> dict[str, Any]:
-    """A dashboard placing the panel objects two to a row, wide panels across."""
+    """A dashboard placing the panel objects two to a row, wide panels across.
+
+    Kibana applies the dashboard's time range to every panel; a panel the
+    console shows for all time (an alert queue, open incidents) gets its own
+    range, as "Customize time range" stores it, so it lists the same things.
+    """
     grid: list[dict[str, Any]] = []
     references = []
     x = y = 0
@@ -252,7 +264,7 @@ def dashboard_object(prefix: str, dashboard: Dashboard, panels: list[dict[str, A
                 "type": saved["type"],
                 "gridData": {"x": x, "y": y, "w": width, "h": height, "i": key},
                 "panelIndex": key,
-                "embeddableConfig": {},
+                "embeddableConfig": {"timeRange": ALL_TIME} if ignores_window(panel) else {},
                 "panelRefName": f"panel_{key}",
             }
         )

@@ -132,3 +132,21 @@ def test_a_non_ecs_field_would_be_caught(tmp_path: Path) -> None:
         "query": {"language": "lucene", "query": "cisco.asa.message_id:106023"},
         "datasourceStates": {"formBased": {"layers": {"l": {"columns": {}}}}}}}}  # fmt: skip
     assert referenced_fields(lens) == {"cisco.asa.message_id"}
+
+
+def test_panels_shown_for_all_time_keep_their_range_in_kibana() -> None:
+    """Kibana filters every panel by the dashboard's range: the open queue and open incidents must not lose the old."""
+    objects = export()
+    checked = 0
+    for dashboard in load():
+        saved = next(o for o in objects if o["type"] == "dashboard" and o["id"] == f"secops-{dashboard.id}")
+        grid = orjson.loads(saved["attributes"]["panelsJSON"])
+        for panel, placed in zip(dashboard.panels, grid, strict=True):
+            own = placed["embeddableConfig"].get("timeRange")
+            if panel.timeless or panel.source == "incidents":
+                assert own is not None and own["to"] == "now", (dashboard.id, panel.id)
+                assert re.fullmatch(r"now-\d+y", own["from"]) and int(own["from"][4:-1]) >= 50
+                checked += 1
+            else:
+                assert own is None, (dashboard.id, panel.id)  # the dashboard's range, as in the console
+    assert checked >= 6  # the alert queue's four, overview's open alerts and both incident panels
