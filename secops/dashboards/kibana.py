@@ -12,21 +12,26 @@ One NDJSON line per object, importable with Kibana's saved-objects import
 - per dashboard, a dashboard placing them in the console's order and widths,
   panels the console shows for all time with a time range of their own.
 
-Event panel queries go over as written (our syntax is Kibana's Lucene mode);
-alert and incident queries are rewritten in KQL over their index fields.
+Event panel queries go over in Kibana's Lucene mode, written again from
+what they mean (``lucene``); alert and incident queries are rewritten in KQL
+over their index fields.
 Severities are stored there as their rank (0 informational … 4 critical).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import orjson
 
+from secops import ecs
 from secops.dashboards import filters
 from secops.dashboards.model import Count, Dashboard, Histogram, Matrix, Panel, Table, Top
+from secops.query import And, AnyOf, Cidr, Exists, Match, Not, Or, Query, Range, Text, Wildcard
 from secops.store import elastic_layout as layout
+from secops.store.elastic_query import TEXT_FIELDS
 from secops.types import Severity
 
 TIME_FIELD = {"events": "@timestamp", "alerts": "timestamp", "incidents": "created"}
@@ -84,10 +89,69 @@ def _field(panel: Panel, name: str) -> str:
     return name
 
 
+def lucene(text: str) -> str:
+    """An events query written for Kibana's Lucene mode so that it means what our hunt syntax means.
+
+    Kibana's ``query_string`` ORs terms written side by side and gives AND and
+    OR no usual precedence; hunts AND them, tighter than OR. So the query is
+    written again from its parsed meaning: every operator spelled out, every
+    operation bracketed, values quoted (a bare ``/`` starts a regular
+    expression), a day such as ``@timestamp:2026-11-02`` as the range it means.
+    Free text searches the raw record and the message, as the stores do
+    (case-sensitively there: Kibana's wildcards on keywords are).
+    """
+    tree = filters.parse(text)
+    return "" if tree is None else _lucene(tree)
+
+
+def _phrase(value: Any) -> str:
+    """A value as a Lucene term: numbers bare, anything else quoted."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return str(value)
+    shown = ecs.format_ts(value) if isinstance(value, datetime) else str(value)
+    return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _escaped(text: str, keep: str = "") -> str:
+    """Every character but letters, digits and ``keep`` escaped with a backslash."""
+    return "".join(c if c.isalnum() or c in keep else "\\" + c for c in text)
+
+
+def _lucene(node: Query, parent: str = "") -> str:
+    """One node; ``parent`` is the operation it stands in (AND, OR, NOT, or none at the top)."""
+    match node:
+        case Match(name, value):
+            return f"{name}:{_phrase(value)}"
+        case AnyOf(name, values):
+            return f"{name}:(" + " OR ".join(_phrase(v) for v in values) + ")"
+        case Wildcard(name, pattern):
+            return f"{name}:{_escaped(pattern, '*?')}"
+        case Range(name, gte, gt, lte, lt):
+            low, high = (gte if gte is not None else gt), (lte if lte is not None else lt)
+            bounds = " TO ".join("*" if v is None else _phrase(v) for v in (low, high))
+            return f"{name}:{'[' if gt is None else '{'}{bounds}{']' if lt is None else '}'}"
+        case Cidr(name, network):
+            return f"{name}:{_phrase(network)}"
+        case Exists(name):
+            return f"_exists_:{name}"
+        case Text(value):
+            return "(" + " OR ".join(f"{name}:*{_escaped(value)}*" for name in TEXT_FIELDS) + ")"
+        case And(items) | Or(items):
+            operator = "AND" if isinstance(node, And) else "OR"
+            joined = f" {operator} ".join(_lucene(item, operator) for item in items)
+            return f"({joined})" if parent else joined
+        case Not(item):
+            negated = f"NOT {_lucene(item, 'NOT')}"
+            return negated if parent in ("", "AND") else f"({negated})"
+    raise TypeError(f"not a query node: {node!r}")
+
+
 def kql(panel: Panel) -> dict[str, str]:
     """The panel's selection as a Kibana query object."""
     if panel.source == "events":
-        return {"language": "lucene", "query": panel.query}
+        return {"language": "lucene", "query": lucene(panel.query)}
     parts: list[str] = []
     if panel.source == "alerts":
         flt = filters.alert_filter(panel.query)

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from luqum.parser import parser
+from luqum.tree import AndOperation, OrOperation, UnknownOperation
 
-from secops.dashboards import filters
+from secops.dashboards import filters, kibana
 from secops.dashboards.loader import load
 from secops.store import elastic_layout as layout
 from tests.conftest import REPO
@@ -150,3 +152,35 @@ def test_panels_shown_for_all_time_keep_their_range_in_kibana() -> None:
             else:
                 assert own is None, (dashboard.id, panel.id)  # the dashboard's range, as in the console
     assert checked >= 6  # the alert queue's four, overview's open alerts and both incident panels
+
+
+def test_event_queries_mean_in_kibana_what_they_mean_here(tmp_path: Path) -> None:
+    """Kibana's Lucene mode ORs terms side by side and has no AND-before-OR; a bare / starts a regex."""
+    written = 'event.category:network event.type:denied OR source.ip:10.0.0.0/8 NOT user.name:"svc backup"'
+    (tmp_path / "mine.toml").write_text(
+        'id = "mine"\ntitle = "Mine"\n[[panels]]\nid = "p"\ntitle = "P"\n'
+        f'query = \'{written}\'\nchart = "number"\n[panels.aggregation]\nkind = "count"\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "secops", "dashboards", "export-kibana", "--dir", str(tmp_path)],
+        capture_output=True, check=True, timeout=120,
+    )  # fmt: skip
+    lens = [orjson.loads(line) for line in result.stdout.splitlines() if b'"type":"lens"' in line]
+    exported = lens[0]["attributes"]["state"]["query"]
+    assert exported["language"] == "lucene"
+    text = exported["query"]
+    assert filters.parse(text) == filters.parse(written)  # the same query, read our way
+    stack = [parser.parse(text)]
+    while stack:  # read Lucene's way: no term without an operator, no AND and OR mixed unbracketed
+        node = stack.pop()
+        assert not isinstance(node, UnknownOperation), text
+        if isinstance(node, AndOperation | OrOperation):
+            ops = AndOperation | OrOperation
+            mixed = [c for c in node.children if isinstance(c, ops) and type(c) is not type(node)]
+            assert mixed == [], text
+        stack.extend(node.children)
+    assert '"10.0.0.0/8"' in text and "10.0.0.0/8 " not in text.replace('"10.0.0.0/8"', "")
+    for dashboard in load():  # and the bundled panels still say what they said
+        for panel in dashboard.panels:
+            if panel.source == "events":
+                assert filters.parse(kibana.lucene(panel.query)) == filters.parse(panel.query), panel.id
