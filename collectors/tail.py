@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import IO, cast
 
 from secops import ecs
-from secops.ingest import Batcher, BatchHook, IngestResult
+from secops.ingest import Batcher, BatchHook, IngestResult, SourceLocks
 from secops.inputs import MAX_RECORD_BYTES, TEXT_FINGERPRINT_BYTES, fingerprint
 from secops.pipeline import LineEvents, Stats, line_parser
 from secops.registry import ParseContext
@@ -91,8 +91,13 @@ class Follower:
         poll_interval: float = 0.2,
         rotate_grace: float = 2.0,
         on_batch: BatchHook | None = None,
+        locks: SourceLocks | None = None,
     ) -> None:
         self.patterns = patterns
+        self.locks = locks
+        self._let_go: list[str] = []
+        """Keys of files closed since the last flush: unlocked once their checkpoints are stored."""
+        self._locked_out: set[str] = set()
         self.ctx = ctx
         self.cases = cases
         self.stats = stats
@@ -131,6 +136,8 @@ class Follower:
         self.flush()
         for tailed in self.open.values():
             tailed.handle.close()
+            if self.locks is not None:
+                self.locks.release(tailed.key)
         self.open.clear()
 
     def __enter__(self) -> Follower:
@@ -156,6 +163,12 @@ class Follower:
     def flush(self) -> None:
         self.batcher.flush()
         self._pending_since = None
+        if self.locks is not None:
+            reading = {tailed.key for tailed in self.open.values()}
+            for key in self._let_go:
+                if key not in reading:
+                    self.locks.release(key)
+        self._let_go.clear()
 
     # -- discovery -------------------------------------------------------------------
     def paths(self) -> Iterator[str]:
@@ -215,6 +228,13 @@ class Follower:
         if any(t.key == key for t in self.open.values()):
             handle.close()  # the same content under another name: already being read
             return
+        if self.locks is not None and not self.locks.acquire(key):
+            handle.close()  # tried again at the next poll
+            if path not in self._locked_out:
+                self._locked_out.add(path)
+                self.stats.warn(f"{path}: another collector is reading this file; waiting for it to finish")
+            return
+        self._locked_out.discard(path)
         stored = self.cases.checkpoint(key)
         offset = max(stored.position if stored else 0, self.positions.get(key, 0))
         try:
@@ -349,6 +369,7 @@ class Follower:
                 pass
         tailed.handle.close()
         self.open.pop(ident, None)
+        self._let_go.append(tailed.key)
 
 
 def _magic(path: str) -> bytes:

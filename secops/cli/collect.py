@@ -14,7 +14,7 @@ from secops.cli.collect_hooks import DetectOption, YaraOption, batch_hooks
 from secops.cli.context import state
 from secops.cli.output import stderr_console
 from secops.cli.parse import FormatOption, TimezoneOption, report_stats
-from secops.ingest import ingest_files
+from secops.ingest import SOURCE_LOCKS, SourceLocks, ingest_files
 from secops.inputs import expand
 from secops.pipeline import Stats
 
@@ -43,13 +43,17 @@ def collect_file(
     stats = Stats()
     files = expand(list(paths))
     size = batch_size or app_state.config.batch_size
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        console=stderr_console(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as progress:
+    locks = SourceLocks(app_state.data_dir / SOURCE_LOCKS)
+    with (
+        locks,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            console=stderr_console(),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as progress,
+    ):
         task = progress.add_task("ingesting", total=None)
         result = ingest_files(
             files,
@@ -61,6 +65,7 @@ def collect_file(
             batch_size=size,
             on_batch=hooks,
             on_progress=lambda n: progress.update(task, description=f"ingesting: {n:,} events"),
+            locks=locks,
         )
     report_stats(stats)
     print(f"secops: stored {result.stored:,} of {result.read:,} events read", file=sys.stderr)

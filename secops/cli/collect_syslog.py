@@ -25,6 +25,7 @@ from secops.cli.context import AppState, state
 from secops.cli.parse import FormatOption, TimezoneOption, report_stats
 from secops.config import SyslogConfig, read_secret_file
 from secops.errors import ConfigError, UsageError
+from secops.ingest import SOURCE_LOCKS, SourceLocks
 from secops.pipeline import Stats
 
 
@@ -121,6 +122,7 @@ def follow(
         batch_size=batch_size or app.config.batch_size,
         flush_interval=app.config.syslog.flush_interval,
         on_batch=hooks,
+        locks=SourceLocks(app.data_dir / SOURCE_LOCKS),
     )
     stop = _Stop()
     print(f"secops: following {', '.join(str(p) for p in paths)}", file=sys.stderr, flush=True)
