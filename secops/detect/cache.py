@@ -102,17 +102,17 @@ def load_compiled(
             log.warning("rule cache %s does not hold a rule set (%s); rebuilding it", path, exc)
             outcome = "corrupt"
     if cached is not None and not need_rules:
-        cached.cache = "hit"
+        cached.cache, cached.key = "hit", key
         return cached, None
     ruleset = load_rules(paths, sources)
     if cached is not None:
         attached = _attach(cached, data["positions"] if data else [], ruleset)
         if attached is not None:
-            attached.cache = "hit"
+            attached.cache, attached.key = "hit", key
             return attached, ruleset
         outcome = "stale"
     compiled = compile_ruleset(ruleset, placeholders)
-    compiled.cache = outcome
+    compiled.cache, compiled.key = outcome, key
     where = {id(rule): i for i, rule in enumerate(ruleset.rules)}
     positions = [where[id(r.rule)] for r in compiled.rules]
     write(cache_dir, path, {"format": FORMAT, "key": key, "positions": positions, "set": to_data(compiled)})

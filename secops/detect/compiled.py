@@ -34,6 +34,8 @@ class CompiledSet:
     filters: int = 0
     cache: str = "off"
     """Where it came from: ``off`` (no cache), ``hit``, or why it was compiled (``miss``, ``stale``, ``corrupt``)."""
+    key: str | None = None
+    """The cache key of this exact set (rule files, pipelines, placeholders); None when not cached."""
 
 
 def compile_ruleset(

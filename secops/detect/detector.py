@@ -21,6 +21,7 @@ from secops.detect.compiled import CompiledSet, compile_ruleset
 from secops.detect.correlate import Correlator, Firing
 from secops.detect.evaluate import CompiledRule, Engine
 from secops.detect.rules import Problem, RuleSet
+from secops.errors import RuleError
 from secops.types import Event
 
 BATCH = 20_000
@@ -38,6 +39,8 @@ class Detector:
         else:
             self.ruleset = None
         self.compiled = rules
+        self._source: tuple[list[str | Path], Path | None] | None = None
+        """Where ``load`` read the rules, for ``attach_rules``."""
         self.rules: list[CompiledRule] = rules.rules
         self.refs: list[RuleRef] = rules.refs
         self.engine = Engine(self.rules)
@@ -54,6 +57,7 @@ class Detector:
         """A detector sharing these compiled rules, with empty correlation and alert state."""
         other = object.__new__(Detector)
         other.config, other.ruleset, other.compiled = self.config, self.ruleset, self.compiled
+        other._source = self._source
         other.rules, other.refs, other.engine = self.rules, self.refs, self.engine
         other.correlator = Correlator(self.compiled.correlations)
         other.builder = AlertBuilder(self.config)
@@ -73,10 +77,26 @@ class Detector:
         from secops.detect.cache import load_compiled
 
         config = config or DetectConfig()
+        paths = list(paths)
         compiled, ruleset = load_compiled(paths, config.placeholders, cache_dir, need_rules=need_rules)
         detector = cls(compiled, config)
         detector.ruleset = ruleset
+        detector._source = (paths, cache_dir)
         return detector
+
+    def attach_rules(self) -> None:
+        """Load the pySigma rules behind rules that came from the cache without them (pushdown converts them)."""
+        if self.ruleset is not None or self._source is None:
+            return
+        from secops.detect.cache import load_compiled
+
+        paths, cache_dir = self._source
+        compiled, ruleset = load_compiled(paths, self.config.placeholders, cache_dir, need_rules=True)
+        if [r.id for r in compiled.rules] != [r.id for r in self.rules]:
+            raise RuleError("the rule files changed during this run; run it again")
+        for mine, loaded in zip(self.rules, compiled.rules, strict=True):
+            mine.rule = loaded.rule
+        self.ruleset = ruleset
 
     def process(self, event: Event) -> None:
         """Evaluate one event; alerts accumulate until ``take``/``checkpoint``/``finish``."""

@@ -97,7 +97,7 @@ def run_once(
     with job_lock(data_dir, wait):
         # Hook for the Elasticsearch store: rules run in the cluster, only their matches come back.
         pushdown = getattr(events, "detect_pushdown", None)
-        detector = Detector.load(rule_paths, config, rule_cache(data_dir), need_rules=pushdown is not None)
+        detector = Detector.load(rule_paths, config, rule_cache(data_dir))
         result.problems, result.cache = detector.problems, detector.compiled.cache
         result.startup = time.monotonic() - started
         cursor = cases.watermark(WATERMARK)
@@ -138,7 +138,7 @@ def backfill(
     started = time.monotonic()
     result = RunResult()
     pushdown = getattr(events, "detect_window", None)
-    detector = Detector.load(rule_paths, config, rule_cache(data_dir), need_rules=pushdown is not None)
+    detector = Detector.load(rule_paths, config, rule_cache(data_dir))
     result.problems, result.cache = detector.problems, detector.compiled.cache
     result.startup = time.monotonic() - started
     suppressor = Suppressor.from_store(cases)

@@ -133,6 +133,7 @@ def run_since(
     upper: int | None = None,
     correlator: Correlator | None = None,
     allow_scan: bool = True,
+    chosen: Plan | None = None,
 ) -> WindowResult:
     """Every rule over the events ingested after ``cursor`` and before ``upper`` (default: now − lag).
 
@@ -140,15 +141,18 @@ def run_since(
     one correlation it can prune come back only for the groups that can fire,
     plus the recent hits of open windows (``elastic_correlate``). Without
     ``allow_scan`` the cluster answers every rule it can express, however the
-    window is spread.
+    window is spread. ``chosen`` is the rules' plan when the caller has it
+    (``elastic_plans``); it is worked out here otherwise.
     """
     bound = store.read_upper() if upper is None else upper
     end = store.window_end(cursor, bound)
     if end is None:
-        return WindowResult({}, None, plan(store, rules, placeholders))
+        return WindowResult({}, None, chosen or plan(store, rules, placeholders))
     # After the cursor and up to the last event seen now: a late-visible event waits for the next run.
     window = {"bool": {"filter": [store.ingest_window(cursor, bound)], "must_not": [store.ingest_window(end, bound)]}}
-    result = run_window(store, rules, window, placeholders=placeholders, correlator=correlator, allow_scan=allow_scan)
+    result = run_window(
+        store, rules, window, placeholders=placeholders, correlator=correlator, allow_scan=allow_scan, chosen=chosen
+    )
     result.cursor = end
     return result
 
@@ -161,9 +165,10 @@ def run_window(
     placeholders: dict[str, list[str]] | None = None,
     correlator: Correlator | None = None,
     allow_scan: bool = True,
+    chosen: Plan | None = None,
 ) -> WindowResult:
     """Every rule over the events the ``window`` query selects (``run_since``; the cursor is left unset)."""
-    chosen = plan(store, rules, placeholders)
+    chosen = chosen or plan(store, rules, placeholders)
     matches: dict[str, list[Event]] = {}
     total, indices = store.spread(window)
     pruned: list[Pruning] = []
@@ -243,7 +248,9 @@ def _run_pushed(
     return refused
 
 
-def detect(store: ElasticEventStore, detector: Detector, cursor: str | None) -> tuple[list[Alert], str | None, int]:
+def detect(
+    store: ElasticEventStore, detector: Detector, cursor: str | None, chosen: Plan | None = None
+) -> tuple[list[Alert], str | None, int]:
     """``secops detect run`` on this backend: matches from the cluster, fed to the detector in ingest order.
 
     The detector sees each matched event with its rules in rule order, exactly
@@ -262,6 +269,7 @@ def detect(store: ElasticEventStore, detector: Detector, cursor: str | None) -> 
         placeholders=detector.config.placeholders,
         upper=bound,
         correlator=detector.correlator,
+        chosen=chosen,
     )
     if outcome.cursor is None:
         return [], None, 0
@@ -269,7 +277,9 @@ def detect(store: ElasticEventStore, detector: Detector, cursor: str | None) -> 
     return detector.take(), outcome.cursor, outcome.events
 
 
-def detect_window(store: ElasticEventStore, detector: Detector, window: Window) -> tuple[list[Alert], int]:
+def detect_window(
+    store: ElasticEventStore, detector: Detector, window: Window, chosen: Plan | None = None
+) -> tuple[list[Alert], int]:
     """``secops detect backfill`` on this backend: the same, over the events whose ``@timestamp`` is in ``window``.
 
     Returns the single-event alerts and how many events the window held.
@@ -280,6 +290,7 @@ def detect_window(store: ElasticEventStore, detector: Detector, window: Window) 
         store.dsl(None, window),
         placeholders=detector.config.placeholders,
         correlator=detector.correlator,
+        chosen=chosen,
     )
     _feed(detector, outcome.matches)
     return detector.take(), outcome.events

@@ -271,14 +271,16 @@ class ElasticEventStore(EventStore):
     def detect_pushdown(self, detector: Detector, cursor: str | None) -> tuple[list[Alert], str | None, int]:
         """Scheduled detection in the cluster (the hook ``secops.detect.jobs.run_once`` calls)."""
         from secops.store.elastic_detect import detect
+        from secops.store.elastic_plans import cached_plan
 
-        return detect(self, detector, cursor)
+        return detect(self, detector, cursor, cached_plan(self, detector))
 
     def detect_window(self, detector: Detector, window: Window) -> tuple[list[Alert], int]:
         """Backfill detection in the cluster (the hook ``secops.detect.jobs.backfill`` calls)."""
         from secops.store.elastic_detect import detect_window
+        from secops.store.elastic_plans import cached_plan
 
-        return detect_window(self, detector, window)
+        return detect_window(self, detector, window, cached_plan(self, detector))
 
     def count(self, query: Query | None = None, window: Window = Window()) -> int:
         return self.count_dsl(self.dsl(query, window))
