@@ -3,7 +3,8 @@
 Fragments are kept per datagram (addresses, id, and for IPv4 the protocol)
 until the pieces cover the datagram from offset 0 to the end the last
 fragment names. Overlaps keep the bytes that arrived first (the choice most
-hosts make). A datagram whose pieces never complete is dropped after a
+hosts make), byte by byte: a later piece that starts where an earlier one did
+still fills the bytes beyond it. A datagram whose pieces never complete is dropped after a
 timeout in capture time, and hostile captures cannot grow the table beyond
 ``MAX_DATAGRAMS`` nor one datagram beyond the IP size limit.
 """
@@ -15,15 +16,21 @@ from collections.abc import Hashable
 MAX_DATAGRAMS = 4096
 MAX_SIZE = 65_535 + 8
 TIMEOUT_NS = 30 * 1_000_000_000
+MAX_HELD = 2 * MAX_SIZE
+"""Bytes kept per datagram, overlapping and repeated pieces included."""
+MAX_PIECES = 1024
+"""Pieces kept per datagram: 1,500-byte links need 45 for the largest datagram; more is an evasion or a flood."""
 
 
 class _Datagram:
-    __slots__ = ("end", "first", "pieces")
+    __slots__ = ("end", "first", "held", "pieces")
 
     def __init__(self, ts: int) -> None:
         self.first = ts
         self.end: int | None = None
-        self.pieces: dict[int, bytes] = {}
+        self.pieces: list[tuple[int, bytes]] = []
+        """(offset, bytes) in arrival order: a later piece may start where an earlier one did and reach further."""
+        self.held = 0
 
 
 class Defragmenter:
@@ -42,24 +49,28 @@ class Defragmenter:
             gram = self.pending[key] = _Datagram(ts)
         if last:
             gram.end = offset + len(piece)
-        gram.pieces.setdefault(offset, piece)
-        whole = self._assemble(gram)
+        if gram.held + len(piece) > MAX_HELD or len(gram.pieces) >= MAX_PIECES:
+            return None
+        gram.pieces.append((offset, piece))
+        gram.held += len(piece)
+        if gram.end is None or gram.held < gram.end:
+            return None  # too few bytes to cover the datagram yet: no need to look
+        whole = self._assemble(gram.pieces, gram.end)
         if whole is not None:
             del self.pending[key]
         return whole
 
     @staticmethod
-    def _assemble(gram: _Datagram) -> bytes | None:
-        if gram.end is None:
-            return None
-        out = bytearray()
-        for offset in sorted(gram.pieces):
-            piece = gram.pieces[offset]
-            if offset > len(out):
-                return None
-            if offset + len(piece) > len(out):
-                out += piece[len(out) - offset :]
-        return bytes(out[: gram.end]) if len(out) >= gram.end else None
+    def _assemble(pieces: list[tuple[int, bytes]], end: int) -> bytes | None:
+        """The datagram if the pieces cover it; where they overlap, the bytes that arrived first win."""
+        out = bytearray(end)
+        have = bytearray(end)
+        for offset, piece in reversed(pieces):
+            stop = min(offset + len(piece), end)
+            if offset < stop:
+                out[offset:stop] = piece[: stop - offset]
+                have[offset:stop] = b"\x01" * (stop - offset)
+        return None if 0 in have else bytes(out)
 
     def _expire(self, now: int) -> None:
         stale = [k for k, g in self.pending.items() if g.first + TIMEOUT_NS < now]

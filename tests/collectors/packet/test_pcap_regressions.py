@@ -149,3 +149,19 @@ def test_capture_that_starts_with_a_dns_answer_keeps_the_asker_as_source(tmp_pat
     assert (ecs.get(flow, "source.ip"), ecs.get(flow, "source.port")) == ("10.16.1.11", 41805)
     assert (ecs.get(flow, "source.packets"), ecs.get(flow, "destination.packets")) == (1, 1)
     assert ecs.get(flow, "destination.port") == 53
+
+
+def test_overlapping_fragment_that_reaches_further_completes_the_datagram(tmp_path: Path) -> None:
+    """Zeek's ipv4/fragmented-*: a piece resent from offset 0 with more bytes fills the hole (first bytes win)."""
+    datagram = bytes(UDP(sport=40000, dport=53) / DNS(id=31, qd=DNSQR(qname="overlap.fragments.example")))
+    header = {"src": "192.0.2.20", "dst": "192.0.2.53", "proto": 17, "id": 4660}
+    decoy = b"\xff" * 8  # differs from the first piece in its first bytes: those must not win
+    packets = [
+        Ether() / IP(**header, flags="MF", frag=0) / Raw(datagram[:16]),
+        Ether() / IP(**header, frag=6) / Raw(datagram[48:]),
+        Ether() / IP(**header, flags="MF", frag=0) / Raw(decoy + datagram[8:48]),
+    ]
+    events = parse_capture(write_pcap(tmp_path / "overlap.pcap", timed(packets, 3.0)))
+    (dns,) = of(events, "dns")
+    assert ecs.get(dns, "dns.question.name") == "overlap.fragments.example"
+    assert ecs.get(dns, "source.port") == 40000
