@@ -202,3 +202,11 @@ def test_times_say_their_zone_in_any_browser_zone(browser: Any, console: Console
         assert "last seen (UTC)" in headings, headings
     finally:
         context.close()
+
+
+def test_a_broken_link_opens_the_first_dashboard(tab: Tab) -> None:
+    """A cut or hand-edited address ('#/%E0' is no UTF-8) shows a dashboard, not a stale page and an error."""
+    tab.show("network")
+    tab.page.evaluate("() => { location.hash = '#/%E0'; }")
+    tab.page.wait_for_function("() => document.body.dataset.ready === 'overview'", timeout=WAIT_MS)
+    assert tab.page.locator("#title").text_content() == "Overview"

@@ -128,7 +128,12 @@ async function openAlert(id) {
 
 // -- dashboards -------------------------------------------------------------------------
 function currentDashboard() {
-  const wanted = decodeURIComponent(location.hash.replace(/^#\//, ""));
+  let wanted = location.hash.replace(/^#\//, "");
+  try {
+    wanted = decodeURIComponent(wanted);
+  } catch {
+    // a hand-edited or cut link ("#/%E0"): the first dashboard rather than a dead page
+  }
   const all = state.session.dashboards;
   return all.find((d) => d.id === wanted) || all[0];
 }
