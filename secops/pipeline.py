@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from secops import ecs
 from secops.errors import InputError, UsageError
-from secops.inputs import DAMAGED_STREAM, InputFile, Line, fingerprint, iter_lines
+from secops.inputs import DAMAGED_STREAM, MAX_RECORD_BYTES, InputFile, Line, fingerprint, iter_lines
 from secops.registry import (
     LineParser,
     ParseContext,
@@ -195,7 +195,7 @@ class LineEvents:
                 number,
                 f"{key}:{line.offset}",
                 ingested,
-                f"record longer than {len(line.text)} bytes, cut" if line.truncated else None,
+                f"record longer than {MAX_RECORD_BYTES} bytes, cut" if line.truncated else None,
             )
             for number, (line, parser, result) in enumerate(zip(lines, chosen, parsed, strict=True), first)
         ]
@@ -217,7 +217,9 @@ class LineEvents:
             self.stats.warn(f"{where}: record {number} (offset {offset}): {failure}")
         if problem:
             self.stats.warn(f"{where}: offset {offset}: {problem}")
-            event.setdefault("tags", []).append("_parse_failure")
+            tags = event.setdefault("tags", [])
+            if "_parse_failure" not in tags:
+                tags.append("_parse_failure")
             ecs.put(event, "error.message", problem)
         self.stats.events += 1
         return ecs.envelope(

@@ -7,7 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from secops.inputs import expand
+from secops.inputs import MAX_RECORD_BYTES, expand
 from secops.pipeline import Stats, parse_files
 from secops.registry import ParseContext
 
@@ -90,3 +90,17 @@ def test_mixed_lines_keep_file_order_and_failures_are_named_in_order(tmp_path: P
     assert datasets == expected
     assert stats.failures == len(bad)
     assert [int(w.split("record ")[1].split(" ")[0]) for w in stats.warnings] == bad
+
+
+def test_a_cut_record_is_one_failure_and_its_size_is_counted_in_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "wide.log"
+    # UTF-16 with a BOM: every character of this line takes two bytes in the file.
+    line = "not a log line " + "\u00e9" * MAX_RECORD_BYTES + "\n"
+    path.write_bytes(b"\xff\xfe" + line.encode("utf-16-le"))
+    stats = Stats()
+
+    events = list(parse_files(expand([path]), "auto", ParseContext(), stats))
+
+    assert events[0]["tags"].count("_parse_failure") == 1
+    assert len(events[0]["event"]["original"]) < MAX_RECORD_BYTES  # characters: half the bytes here
+    assert events[0]["error"]["message"] == f"record longer than {MAX_RECORD_BYTES} bytes, cut"
