@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 
+from secops.cases.models import Alert, Entities, MatchedEvent, RuleRef
 from secops.dashboards.loader import load
 from secops.store.cases_sqlite import SqliteCaseStore
 from secops.store.sqlite import STATE_DB
+from secops.types import Severity
 from tests.conftest import require
 from tests.web.conftest import (
     ANALYST,
@@ -210,3 +212,31 @@ def test_a_broken_link_opens_the_first_dashboard(tab: Tab) -> None:
     tab.page.evaluate("() => { location.hash = '#/%E0'; }")
     tab.page.wait_for_function("() => document.body.dataset.ready === 'overview'", timeout=WAIT_MS)
     assert tab.page.locator("#title").text_content() == "Overview"
+
+
+def test_an_attacker_sized_value_does_not_take_over_the_queue(tab: Tab, site: Site) -> None:
+    """A 20,000-character user name from a log is clipped in its cell, saying so; the whole value stays reachable."""
+    huge = "svc_" + "A" * 20_000
+    key = "web-test:huge-user"
+    cases = SqliteCaseStore(site.data / STATE_DB)
+    try:
+        now = datetime.now(UTC)
+        cases.add_alerts([
+            Alert(id=Alert.make_id(key), dedup_key=key, timestamp=now,
+                  rule=RuleRef(id="web-test-huge", name="Failed SSH login (console test)", author="secops tests"),
+                  severity=Severity.MEDIUM, techniques=["T1110.001"], tactics=["credential-access"],
+                  events=[MatchedEvent(id="0" * 20, timestamp=now.isoformat())],
+                  entities=Entities(hosts=["web01-hq"], users=[huge], ips=["203.0.113.66"]))
+        ])  # fmt: skip
+    finally:
+        cases.close()
+    tab.page.wait_for_timeout(5_500)  # past the console's panel cache
+    tab.show("alerts")
+    cell = tab.page.locator(f"article[data-panel=queue] tr[data-id='{Alert.make_id(key)}'] td[data-column=users]")
+    text = cell.text_content() or ""
+    assert text.startswith("svc_AAA") and text.endswith(f"… (+{len(huge) - 200} characters)") and len(text) < 240
+    assert cell.get_attribute("title") == huge
+    row = cell.locator("xpath=..")
+    ips = row.locator("td[data-column=ips]").bounding_box()
+    assert ips is not None and ips["width"] > 60, ips  # the other columns keep their width
+    assert (row.bounding_box() or {"height": 1e9})["height"] < 200

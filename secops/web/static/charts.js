@@ -192,6 +192,15 @@ function number(container, panel, result) {
 const TIMES = new Set(["time", "first_seen", "last_seen"]);
 const HEADINGS = { time: "time (UTC)", hosts: "hosts", users: "users", ips: "IPs", techniques: "ATT&CK", first_seen: "first seen (UTC)", last_seen: "last seen (UTC)" };
 
+// A cell shows at most CELL_MAX characters and says how many it left out, as terminal tables do: one
+// attacker-sized value (a 20,000-character user name) would otherwise fill the queue and hide the
+// alerts after it. The whole value stays in the cell's tooltip and the alert's detail.
+const CELL_MAX = 200;
+
+function clipCell(text) {
+  return text.length > CELL_MAX ? `${text.slice(0, CELL_MAX)}… (+${text.length - CELL_MAX} characters)` : text;
+}
+
 // Alerts or incidents: rows are objects; hooks add the triage buttons of an alert queue.
 function table(container, panel, result, hooks) {
   const rows = result.rows;
@@ -213,7 +222,11 @@ function table(container, panel, result, hooks) {
       else if (TIMES.has(name) && row[name]) {
         td.textContent = inert(String(row[name]).replace("T", " ").slice(0, 19));
         td.title = inert(row[name]);
-      } else td.textContent = inert(cellText(row[name]));
+      } else {
+        const full = cellText(row[name]);
+        td.textContent = inert(clipCell(full));
+        if (full.length > CELL_MAX) td.title = inert(full);
+      }
       td.dataset.column = name;
       tr.appendChild(td);
     }
