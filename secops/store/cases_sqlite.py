@@ -196,16 +196,18 @@ class SqliteCaseStore(SqliteCasesMore, CaseStore):
         if flt.assignee:
             clauses.append("json_extract(doc, '$.assignee') = ?")
             args.append(flt.assignee)
-        for kind, value in (
-            ("hosts", flt.host),
-            ("users", flt.user),
-            ("ips", flt.ip),
-            ("technique", flt.technique),
-            ("tactic", flt.tactic),
+        # Host and user names compare without case (entities.py); a technique takes in its sub-techniques
+        # (T1110 finds T1110.003: the ids between "T1110." and "T1110/", "/" being the character after ".").
+        for kind, value, test in (
+            ("hosts", flt.host, "value = ? COLLATE NOCASE"),
+            ("users", flt.user, "value = ? COLLATE NOCASE"),
+            ("ips", flt.ip, "value = ?"),
+            ("technique", flt.technique, "(value = ? OR (value > ? || '.' AND value < ? || '/'))"),
+            ("tactic", flt.tactic, "value = ?"),
         ):
             if value:
-                clauses.append("id IN (SELECT alert_id FROM alert_facets WHERE kind = ? AND value = ?)")
-                args.extend([kind, value])
+                clauses.append(f"id IN (SELECT alert_id FROM alert_facets WHERE kind = ? AND {test})")
+                args.extend([kind, *[value] * test.count("?")])
         if flt.window.since:
             clauses.append("ts >= ?")
             args.append(sortable(flt.window.since))

@@ -90,14 +90,22 @@ def _filter_dsl(flt: AlertFilter) -> dict[str, Any]:
     for field, value in (
         ("incident_id", flt.incident_id),
         ("assignee", flt.assignee),
-        ("hosts", flt.host),
-        ("users", flt.user),
         ("ips", flt.ip),
-        ("techniques", flt.technique),
         ("tactics", flt.tactic),
     ):
         if value:
             clauses.append({"term": {field: value}})
+    # Host and user names compare without case (entities.py); a technique takes in its sub-techniques.
+    for field, value in (("hosts", flt.host), ("users", flt.user)):
+        if value:
+            clauses.append({"term": {field: {"value": value, "case_insensitive": True}}})
+    if flt.technique:
+        technique = {
+            "bool": {
+                "should": [{"term": {"techniques": flt.technique}}, {"prefix": {"techniques": f"{flt.technique}."}}]
+            }
+        }
+        clauses.append(technique)
     if flt.ungrouped:
         clauses.append({"bool": {"must_not": [{"exists": {"field": "incident_id"}}]}})
     bounds = {}

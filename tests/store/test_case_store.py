@@ -58,6 +58,12 @@ def test_alert_filters_sort_and_paging(stores: Stores) -> None:
     assert stores.cases.count_alerts(AlertFilter(tactic="lateral-movement", host="ws-01")) == 3
     assert stores.cases.count_alerts(AlertFilter(min_severity=Severity.HIGH)) == 6
     assert stores.cases.count_alerts(AlertFilter(ip="10.0.0.3")) == 2
+    # Names without case, as entities compare them; a technique with its sub-techniques, not its prefix.
+    assert stores.cases.count_alerts(AlertFilter(host="SRV-02")) == 4
+    assert stores.cases.count_alerts(AlertFilter(user="Bob")) == 10
+    assert stores.cases.count_alerts(AlertFilter(technique="T1110")) == 5
+    assert stores.cases.count_alerts(AlertFilter(technique="T111")) == 0
+    assert stores.cases.count_alerts(AlertFilter(technique="T1021")) == 5
     window = Window(T0 + timedelta(minutes=2), T0 + timedelta(minutes=5))
     assert stores.cases.count_alerts(AlertFilter(window=window)) == 3
     page1 = stores.cases.alerts(limit=4)
