@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +241,24 @@ def test_an_attacker_sized_value_does_not_take_over_the_queue(tab: Tab, site: Si
     ips = row.locator("td[data-column=ips]").bounding_box()
     assert ips is not None and ips["width"] > 60, ips  # the other columns keep their width
     assert (row.bounding_box() or {"height": 1e9})["height"] < 200
+
+
+@pytest.mark.parametrize("peak", [1, 2, 3, 5, 7, 60, 2_345])
+def test_count_axes_label_whole_distinct_counts(tab: Tab, peak: int) -> None:
+    """A chart of small counts (one event in the window) labels its gridlines 0 1 2 3 4, not 0 0 1 1 1."""
+    labels = tab.page.evaluate(
+        """async (peak) => {
+            const { render } = await import('/static/charts.js');
+            const box = document.createElement('div');
+            const panel = { title: 't', chart: 'stacked_bar', width: 2, aggregation: { kind: 'histogram' } };
+            const rows = ['2026-11-20T10:00:00.000Z', '2026-11-20T11:00:00.000Z'].map((time, i) =>
+                ({ time, series: 'failure', count: i ? peak : 0 }));
+            render(box, panel, { rows, interval: 3600 }, {});
+            return [...box.querySelectorAll('text[font-size="9"][text-anchor="end"]')]
+                .map(t => t.textContent).filter(t => /^\\d+$/.test(t)).map(Number);
+        }""",
+        peak,
+    )
+    assert len(labels) == 5 and labels[0] == 0 and labels[-1] >= peak, labels
+    steps = {b - a for a, b in pairwise(labels)}
+    assert len(steps) == 1 and steps.pop() >= 1, labels  # evenly spaced, whole, distinct

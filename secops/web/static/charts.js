@@ -49,10 +49,12 @@ function colour(name, index) {
   return SEVERITY[name] || PALETTE[index % PALETTE.length];
 }
 
+// The top of a count axis: a round number that four gridlines divide into whole counts (a peak of 1
+// would label them 0, 0, 1, 1, 1).
 function niceMax(value) {
-  if (value <= 0) return 1;
+  if (value <= 0) return 4;
   const step = 10 ** Math.floor(Math.log10(value));
-  return Math.ceil(value / step) * step;
+  return Math.ceil(Math.ceil(value / step) * step / 4) * 4;
 }
 
 function shortTime(iso, interval) {
