@@ -149,7 +149,8 @@ def _typed(value: Any, kind: str) -> Any:
 
 def _wildcard(field: str, pattern: str, case_insensitive: bool, kind: str | None) -> dict[str, Any]:
     if kind is None or kind in STRING:
-        spec: dict[str, Any] = {"value": pattern}
+        # A backslash in our patterns is a character; in Elasticsearch's it escapes the next one.
+        spec: dict[str, Any] = {"value": pattern.replace("\\", "\\\\")}
         if case_insensitive:
             spec["case_insensitive"] = True
         return {"wildcard": {exact(field): spec}}

@@ -62,6 +62,7 @@ OTHERS = [
     _event(15, dns__answers=[{"type": "AAAA", "data": "2001:db8::9"}], source__ip="2001:db8::4"),
     _event(16, dns__answers={"type": "A", "data": "198.51.100.7"}, source__ip="2001:db8::3"),
     _event(17, dns__answers=[{"type": "TXT"}], threat__enrichments=[{"indicator": {"ip": "2001:DB8::9"}}]),
+    _event(18, process__executable="C:\\Windows\\System32\\cmd.exe"),
 ]
 
 
@@ -115,12 +116,18 @@ def test_side_by_side_terms_bind_like_and_and_symbols_are_operators(hunted: Stor
         ('"C:\\\\Temp"', {"h12"}),  # a phrase unescapes \\ as a field phrase does
         ('"said \\"hi\\""', {"h13"}),
         ("*publickey*", {"h10"}),
+        ("C\\:\\\\Temp\\\\*.exe", {"h12"}),  # a backslash in a pattern is a backslash
     ],
 )
 def test_free_text_wildcards_and_escapes_mean_what_they_mean_in_field_values(
     hunted: Stores, text: str, expected
 ) -> None:
     assert found(hunted.events, text) == expected
+
+
+def test_a_backslash_in_a_field_pattern_is_a_backslash(hunted: Stores) -> None:
+    assert found(hunted.events, "process.executable:C\\:\\\\Windows\\\\System32\\\\*") == {"h18"}
+    assert found(hunted.events, "process.executable:*\\\\cmd.ex?") == {"h18"}
 
 
 @pytest.mark.parametrize(
@@ -130,7 +137,7 @@ def test_free_text_wildcards_and_escapes_mean_what_they_mean_in_field_values(
         ("event.type:*", {"h12", "h13"}),
         (
             "NOT _exists_:event.type AND event.dataset:test.hunt",
-            logons(*range(8)) | {"h10", "h11"} | logons(14, 15, 16, 17),
+            logons(*range(8)) | {"h10", "h11"} | logons(14, 15, 16, 17, 18),
         ),
         ("event.type:start", {"h12", "h13"}),
     ],
