@@ -369,9 +369,9 @@ class HttpSession:
 
 
 def _is_simple(line: bytes) -> bool:
-    """A request line of HTTP/0.9: a method and a target, no version."""
+    """A request line of HTTP/0.9: a method and a path, no version (IRC's ``CONNECT host`` is not one)."""
     words = line.split(b" ")
-    return len(words) == 2 and words[0] in HTTP_METHODS and bool(words[1])
+    return len(words) == 2 and words[0] in HTTP_METHODS and words[1][:1] == b"/"
 
 
 def _partial_head(head: bytes, *, request: bool) -> bool:

@@ -165,3 +165,12 @@ def test_overlapping_fragment_that_reaches_further_completes_the_datagram(tmp_pa
     (dns,) = of(events, "dns")
     assert ecs.get(dns, "dns.question.name") == "overlap.fragments.example"
     assert ecs.get(dns, "source.port") == 40000
+
+
+def test_irc_connect_is_not_an_http_09_request(tmp_path: Path) -> None:
+    """IRC's operator command ``CONNECT server`` has two words too; without a path it is no HTTP request."""
+    conv = Conversation(("172.16.238.1", 52624), ("172.16.238.10", 6667))
+    conv.send(True, b"CONNECT ircd2.local\r\n")
+    conv.send(False, b":ircd.local 481 oper :Permission Denied- You're not an IRC operator\r\n")
+    events = parse_capture(write_pcap(tmp_path / "irc.pcap", conv.close()))
+    assert of(events, "http") == [] and len(of(events, "flow")) == 1
