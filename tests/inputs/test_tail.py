@@ -11,26 +11,11 @@ from pathlib import Path
 import pytest
 
 from collectors.tail import Follower
-from secops.config import Config
 from secops.inputs import TEXT_FINGERPRINT_BYTES
 from secops.pipeline import Stats
 from secops.registry import ParseContext
-from secops.store import open_case_store, open_event_store
 from secops.store.base import CaseStore, EventStore
-
-
-def line(i: int, tag: str = "t") -> str:
-    """A real Cisco ASA line whose user name makes it unique (user.name is a promoted store column)."""
-    return f"<166>Nov 24 2026 10:00:00 fw1 : %ASA-7-111009: User '{tag}{i:07d}' executed cmd: show running-config"
-
-
-@pytest.fixture
-def stores(data_dir: Path) -> Iterator[tuple[EventStore, CaseStore]]:
-    events, cases = open_event_store(Config(), data_dir), open_case_store(Config(), data_dir)
-    yield events, cases
-    events.close()
-    cases.close()
-
+from tests.inputs.conftest import asa_line, stored_users
 
 _OPEN: list[Follower] = []
 
@@ -59,10 +44,6 @@ def settle(fo: Follower, seconds: float = 1.0) -> None:
     fo.flush()
 
 
-def stored_users(events: EventStore) -> dict[str, int]:
-    return dict(events.top("user.name", size=10_000_000))
-
-
 def append(path: Path, lines: list[str], *, end: str = "\n") -> None:
     with path.open("a") as fh:
         fh.write("\n".join(lines) + end)
@@ -70,15 +51,15 @@ def append(path: Path, lines: list[str], *, end: str = "\n") -> None:
 
 def test_grows_and_only_complete_lines_are_read(tmp_path: Path, stores: tuple[EventStore, CaseStore]) -> None:
     log = tmp_path / "app.log"
-    append(log, [line(i) for i in range(100)])
+    append(log, [asa_line(i) for i in range(100)])
     fo = follower([str(log)], stores)
     settle(fo, 0.3)
     with log.open("a") as fh:
-        fh.write(line(100)[:40])  # a line being written
+        fh.write(asa_line(100)[:40])  # a line being written
     settle(fo, 0.3)
     assert stores[0].count() == 100
     with log.open("a") as fh:
-        fh.write(line(100)[40:] + "\n")
+        fh.write(asa_line(100)[40:] + "\n")
     settle(fo, 0.3)
     users = stored_users(stores[0])
     assert len(users) == 101 and max(users.values()) == 1
@@ -87,12 +68,12 @@ def test_grows_and_only_complete_lines_are_read(tmp_path: Path, stores: tuple[Ev
 
 def test_rotation_by_rename_drains_the_old_file(tmp_path: Path, stores: tuple[EventStore, CaseStore]) -> None:
     log = tmp_path / "app.log"
-    append(log, [line(i) for i in range(200)])
+    append(log, [asa_line(i) for i in range(200)])
     fo = follower([str(log)], stores)  # only the live name: the old file is kept open and drained
     fo.poll()
     os.rename(log, tmp_path / "app.log.1")
-    append(tmp_path / "app.log.1", [line(i) for i in range(200, 300)])  # the writer had not reopened yet
-    append(log, [line(i) for i in range(300, 400)])
+    append(tmp_path / "app.log.1", [asa_line(i) for i in range(200, 300)])  # the writer had not reopened yet
+    append(log, [asa_line(i) for i in range(300, 400)])
     settle(fo)
     users = stored_users(stores[0])
     assert len(users) == 400 and max(users.values()) == 1
@@ -101,14 +82,14 @@ def test_rotation_by_rename_drains_the_old_file(tmp_path: Path, stores: tuple[Ev
 
 def test_copytruncate_rotation(tmp_path: Path, stores: tuple[EventStore, CaseStore]) -> None:
     log = tmp_path / "app.log"
-    append(log, [line(i) for i in range(100)])
+    append(log, [asa_line(i) for i in range(100)])
     fo = follower([str(tmp_path / "app.log*")], stores)
     settle(fo, 0.3)
-    append(log, [line(i) for i in range(100, 150)])  # written after our last read, then copied and truncated
+    append(log, [asa_line(i) for i in range(100, 150)])  # written after our last read, then copied and truncated
     (tmp_path / "app.log.1").write_bytes(log.read_bytes())
     with log.open("r+") as fh:
         fh.truncate(0)
-    append(log, [line(i, "n") for i in range(50)])
+    append(log, [asa_line(i, "n") for i in range(50)])
     settle(fo)
     users = stored_users(stores[0])
     assert len(users) == 200 and max(users.values()) == 1
@@ -118,11 +99,11 @@ def test_compressed_rotation_resumes_where_the_plain_file_stopped(
     tmp_path: Path, stores: tuple[EventStore, CaseStore]
 ) -> None:
     first = tmp_path / "app.log.1"
-    append(first, [line(i) for i in range(300)])
+    append(first, [asa_line(i) for i in range(300)])
     fo = follower([str(tmp_path / "app.log*")], stores)
     settle(fo, 0.3)
     fo.run(lambda: True)  # stop: close handles, as a restart would
-    append(first, [line(i) for i in range(300, 350)])
+    append(first, [asa_line(i) for i in range(300, 350)])
     with gzip.open(tmp_path / "app.log.2.gz", "wb") as gz:
         gz.write(first.read_bytes())
     first.unlink()
@@ -136,13 +117,13 @@ def test_short_files_are_postponed_until_they_can_be_identified(
     tmp_path: Path, stores: tuple[EventStore, CaseStore]
 ) -> None:
     log = tmp_path / "quiet.log"
-    append(log, [line(0), line(1)])
+    append(log, [asa_line(0), asa_line(1)])
     assert log.stat().st_size < TEXT_FINGERPRINT_BYTES
     fo = follower([str(log)], stores)
     settle(fo, 0.3)
     assert stores[0].count() == 0
     assert fo.postponed == {str(log): log.stat().st_size}
-    append(log, [line(i) for i in range(2, 20)])  # past 1 KiB: identified, read from its first line
+    append(log, [asa_line(i) for i in range(2, 20)])  # past 1 KiB: identified, read from its first line
     settle(fo, 0.3)
     users = stored_users(stores[0])
     assert len(users) == 20 and max(users.values()) == 1
@@ -151,11 +132,11 @@ def test_short_files_are_postponed_until_they_can_be_identified(
 
 def test_restart_resumes_from_the_stored_checkpoint(tmp_path: Path, stores: tuple[EventStore, CaseStore]) -> None:
     log = tmp_path / "app.log"
-    append(log, [line(i) for i in range(1000)])
+    append(log, [asa_line(i) for i in range(1000)])
     fo = follower([str(log)], stores)
     settle(fo, 0.3)
     fo.run(lambda: True)
-    append(log, [line(i) for i in range(1000, 1100)])
+    append(log, [asa_line(i) for i in range(1000, 1100)])
     fo = follower([str(log)], stores)
     settle(fo, 0.3)
     users = stored_users(stores[0])
@@ -168,11 +149,11 @@ def test_hostile_content_is_kept_and_never_stops_the_follower(
     log = tmp_path / "bad.log"
     rng = __import__("random").Random(3)
     with log.open("wb") as fh:
-        fh.write((line(0) + "\n").encode())
+        fh.write((asa_line(0) + "\n").encode())
         fh.write(rng.randbytes(5000).replace(b"\n", b"") + b"\n")  # random bytes, invalid UTF-8
         fh.write(b"<134>Nov 24\n")  # a truncated header
         fh.write(b"%ASA-6-302013: " + b"x" * 5_000_000 + b"\n")  # longer than a record may be
-        fh.write((line(1) + "\n").encode())
+        fh.write((asa_line(1) + "\n").encode())
     stats = Stats()
     fo = follower([str(log)], stores, stats)
     settle(fo, 0.3)

@@ -6,19 +6,17 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from collectors.tail import Follower
-from secops.config import Config
 from secops.ingest import SOURCE_LOCKS, SourceLocks, ingest_files
 from secops.inputs import expand
 from secops.pipeline import Stats, open_input
 from secops.registry import ParseContext
-from secops.store import open_case_store, open_event_store
 from secops.store.base import CaseStore, EventStore
+from tests.inputs.conftest import asa_line
 
 HOLD = """
 import sys
@@ -31,22 +29,10 @@ sys.stdin.read()
 """
 
 
-def line(i: int) -> str:
-    return f"<166>Nov 24 2026 10:00:00 fw1 : %ASA-7-111009: User 'u{i:07d}' executed cmd: show running-config\n"
-
-
-@pytest.fixture
-def stores(data_dir: Path) -> Iterator[tuple[EventStore, CaseStore]]:
-    events, cases = open_event_store(Config(), data_dir), open_case_store(Config(), data_dir)
-    yield events, cases
-    events.close()
-    cases.close()
-
-
 @pytest.fixture
 def log(tmp_path: Path) -> Path:
     path = tmp_path / "asa.log"
-    path.write_text("".join(line(i) for i in range(200)))
+    path.write_text("".join(asa_line(i, "u") + "\n" for i in range(200)))
     return path
 
 
