@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from secops.errors import LockHeld, UsageError
 from secops.store.base import Window
 from secops.timespec import parse_duration, parse_moment
 from secops.types import OutputFormat, Severity
+
+if TYPE_CHECKING:
+    from secops.detect.jobs import RunResult
 
 app = typer.Typer(
     help="Run Sigma detections: scheduled, looping, backfilled over stored history, or over evidence files.",
@@ -149,13 +152,7 @@ def run(
         wait=wait,
         batch_size=batch_size,
     )
-    report_problems(result.problems)
-    grouped = auto_group(app_state, result.new_alerts)
-    print(
-        f"secops: {result.events:,} events, {result.new_alerts} new alerts ({result.alerts} built, "
-        f"{result.suppressed} suppressed) in {result.seconds:.1f}s{grouped}",
-        file=sys.stderr,
-    )
+    _report(app_state, result)
 
 
 @app.command("backfill")
@@ -185,6 +182,11 @@ def backfill(
         window,
         config=app_state.config.detect,
     )
+    _report(app_state, result)
+
+
+def _report(app_state: AppState, result: RunResult) -> None:
+    """A run's problems and its one-line summary on stderr, after its new alerts are grouped."""
     report_problems(result.problems)
     grouped = auto_group(app_state, result.new_alerts)
     print(
