@@ -54,12 +54,14 @@ MSEARCH_RULES = 20
 """Rules sent to the cluster in one multi-search request."""
 FIRST_PAGE = 1_000
 SCAN_PER_SEARCH = 10
-"""Events read and evaluated here in the time the cluster answers one rule in one index.
+"""Events read and evaluated here in about the time the cluster answers one rule in one index.
 
-Measured on a 2-core node: a SigmaHQ process-creation rule costs about 6 ms
-per index (its wildcards compiled per shard), while this process reads and
-evaluates an event against all those rules in about 0.1 ms; 10 leaves a wide
-margin towards the cluster, which also scales out."""
+Measured on a 2-core node with SigmaHQ's rules over the shared EVTX samples:
+the cluster takes 0.7 ms (the rule set's average) to 6 ms (process-creation
+rules) per rule and index holding the window, each shard compiling the rule's
+wildcards again; this process reads an event in about 0.08 ms and evaluates
+all 3,141 rules on it in another 0.08 ms. Around 10 the two cost the same;
+larger windows stay with the cluster, which scales out."""
 SCAN_BATCH = 1_000
 
 
