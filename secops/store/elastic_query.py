@@ -17,6 +17,7 @@ field becomes the equivalent CIDR, and what has no equivalent raises
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -38,6 +39,8 @@ NUMERIC = frozenset(
     {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
 )
 STRING = frozenset({"keyword", "text", "constant_keyword", "wildcard", "match_only_text", "flattened"})
+TEXT_RANGE_VALUES = 10_000
+"""Integers a numeric range on a text field may span on Elasticsearch (``_numbers_as_text``)."""
 _IPV4_PREFIX = re.compile(r"^((?:\d{1,3}\.){1,3})\*$")
 
 
@@ -85,6 +88,8 @@ def to_dsl(node: Query | None, types: Mapping[str, str] | None = None) -> dict[s
             return _wildcard(field, pattern, case_insensitive, kinds.get(exact(field)))
         case Range(field, gte, gt, lte, lt):
             bounds = {k: _value(v) for k, v in (("gte", gte), ("gt", gt), ("lte", lte), ("lt", lt)) if v is not None}
+            if kinds.get(exact(field)) in STRING and bounds and all(_number(v) is not None for v in bounds.values()):
+                return _numbers_as_text(field, bounds)
             return {"range": {exact(field): bounds}}
         case Cidr(field, network):
             return {"term": {field: network}}
@@ -145,6 +150,36 @@ def _typed(value: Any, kind: str) -> Any:
     except ValueError:
         return None
     return int(number) if number.is_integer() else number
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool | datetime):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _numbers_as_text(field: str, bounds: dict[str, Any]) -> dict[str, Any]:
+    """A numeric range on a string field (``event.code:[4624 TO 4634]``) as the integers it holds, spelled out.
+
+    The embedded store compares such values as numbers; Elasticsearch would
+    compare the text, so "463" would fall between "4624" and "4634". Spelled
+    out, the range matches each integer as written plainly (not "04625").
+    """
+    low = _number(bounds.get("gte", bounds.get("gt")))
+    high = _number(bounds.get("lte", bounds.get("lt")))
+    if low is None or high is None:
+        raise UnsupportedQuery(f"a range of numbers on {field}, which holds text, needs both bounds on Elasticsearch")
+    first = math.ceil(low) + (1 if "gt" in bounds and low.is_integer() else 0)
+    last = math.floor(high) - (1 if "lt" in bounds and high.is_integer() else 0)
+    if last - first >= TEXT_RANGE_VALUES:
+        raise UnsupportedQuery(
+            f"a range of numbers on {field}, which holds text, can span at most {TEXT_RANGE_VALUES:,} values"
+            " on Elasticsearch"
+        )
+    return {"terms": {exact(field): [str(n) for n in range(first, last + 1)]}} if first <= last else MATCH_NONE
 
 
 def _wildcard(field: str, pattern: str, case_insensitive: bool, kind: str | None) -> dict[str, Any]:

@@ -63,6 +63,10 @@ OTHERS = [
     _event(16, dns__answers={"type": "A", "data": "198.51.100.7"}, source__ip="2001:db8::3"),
     _event(17, dns__answers=[{"type": "TXT"}], threat__enrichments=[{"indicator": {"ip": "2001:DB8::9"}}]),
     _event(18, process__executable="C:\\Windows\\System32\\cmd.exe"),
+    *(
+        _event(n, event__code=code)
+        for n, code in zip(range(19, 24), ("4624", "4625", "463", "4634", "4700"), strict=True)
+    ),
 ]
 
 
@@ -125,6 +129,18 @@ def test_free_text_wildcards_and_escapes_mean_what_they_mean_in_field_values(
     assert found(hunted.events, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("event.code:[4624 TO 4634]", logons(19, 20, 22)),  # numbers, not text: "463" is not between them
+        ("event.code:{4624 TO 4634}", logons(20)),
+        ("event.code:[4624 TO 4634} OR event.code:4700", logons(19, 20, 23)),
+    ],
+)
+def test_a_range_of_numbers_on_a_text_field_compares_numbers(hunted: Stores, text: str, expected) -> None:
+    assert found(hunted.events, text) == expected
+
+
 def test_a_backslash_in_a_field_pattern_is_a_backslash(hunted: Stores) -> None:
     assert found(hunted.events, "process.executable:C\\:\\\\Windows\\\\System32\\\\*") == {"h18"}
     assert found(hunted.events, "process.executable:*\\\\cmd.ex?") == {"h18"}
@@ -137,7 +153,7 @@ def test_a_backslash_in_a_field_pattern_is_a_backslash(hunted: Stores) -> None:
         ("event.type:*", {"h12", "h13"}),
         (
             "NOT _exists_:event.type AND event.dataset:test.hunt",
-            logons(*range(8)) | {"h10", "h11"} | logons(14, 15, 16, 17, 18),
+            logons(*range(8)) | {"h10", "h11"} | logons(*range(14, 24)),
         ),
         ("event.type:start", {"h12", "h13"}),
     ],
