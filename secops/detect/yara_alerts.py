@@ -22,7 +22,7 @@ import yara
 
 from secops import ecs
 from secops.cases.models import Alert, Entities, MatchedEvent, RuleRef, utcnow
-from secops.detect.yara_scan import FileResult
+from secops.detect.yara_scan import FileResult, path_text
 from secops.types import Severity
 
 EXCERPT_BYTES = 32
@@ -42,7 +42,8 @@ def file_alerts(
     if not result.matches:
         return []
     moment = when or utcnow()
-    file_facts: dict[str, Any] = {"path": result.path, "size": result.size, "hash": dict(result.hashes)}
+    path = path_text(result.path)
+    file_facts: dict[str, Any] = {"path": path, "size": result.size, "hash": dict(result.hashes)}
     if result.status != "ok":
         file_facts["scan_status"] = str(result.status)
     matched, hosts = [], []
@@ -56,7 +57,7 @@ def file_alerts(
         host = ecs.get(event, "host.name") or ecs.get(event, "host.hostname")
         hosts = [str(host)] if host else []
     return [
-        _alert(match, result, file_facts, moment, matched, Entities(files=[result.path], hosts=hosts))
+        _alert(match, result, file_facts, moment, matched, Entities(files=[path], hosts=hosts))
         for match in result.matches
     ]
 

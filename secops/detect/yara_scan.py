@@ -170,7 +170,7 @@ def digests(data: memoryview | bytes) -> dict[str, str]:
 
 def file_externals(path: str, data: memoryview | bytes, uid: int) -> dict[str, str]:
     """THOR's per-file external variables for ``path``."""
-    folder, name = os.path.split(path)
+    folder, name = os.path.split(path_text(path))
     return {
         "filename": name,
         "filepath": folder,
@@ -186,6 +186,12 @@ def file_type(head: bytes) -> str:
         if head.startswith(magic):
             return name
     return ""
+
+
+def path_text(path: str) -> str:
+    """A path as valid UTF-8 text, for libyara and for alerts: file names are bytes, and those that
+    are not UTF-8 (lone surrogates in a Python path) are written ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 @lru_cache(maxsize=256)
