@@ -17,7 +17,11 @@ def fsync_dir(path: Path) -> None:
 
 
 def write_file(path: Path, blob: bytes) -> None:
-    """Replace a file atomically: a temporary file beside it, fsync, rename, fsync of the folder."""
+    """Replace a file atomically: a temporary file beside it, fsync, rename, fsync of the folder.
+
+    The file is readable and writable by its owner only (``mkstemp`` makes it
+    0600 whatever the umask), as every cache and state file holds log content.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     # Never the target's suffix: a folder scan for "*.json" or "*.yarc" must not meet a file half-written.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

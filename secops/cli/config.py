@@ -9,8 +9,9 @@ from typing import Annotated
 import orjson
 import typer
 
+from secops import files
 from secops.cli.context import state
-from secops.cli.output import write_file
+from secops.cli.output import STDOUT, write_file
 from secops.config import config_template
 from secops.errors import UsageError
 
@@ -32,8 +33,15 @@ def init(
     path: Annotated[Path, typer.Argument(help="Where to write the file.")] = Path("secops.toml"),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starting configuration."""
+    """Write a commented starting configuration, readable by its owner only (it is where secrets may end up)."""
+    template = config_template().encode("utf-8")
+    if path == STDOUT:
+        write_file(path, template)
+        return
     if path.exists() and not force:
         raise UsageError("file exists; use --force to overwrite", where=str(path))
-    write_file(path, config_template().encode("utf-8"))
+    try:
+        files.write_file(path, template)  # a new file of mode 0600, also in place of a looser one (--force)
+    except OSError as exc:
+        raise UsageError(f"cannot write here: {exc.strerror or exc}", where=str(path)) from None
     print(f"wrote {path}", file=sys.stderr)
