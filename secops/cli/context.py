@@ -37,10 +37,11 @@ class AppState:
 
     @cached_property
     def data_dir(self) -> Path:
-        """The data directory, created on first use; one that cannot be used is a clear error."""
+        """The data directory, created on first use for its owner only (it holds logs, spool, dead letters,
+        the audit log and caches); one that cannot be used is a clear error."""
         path = self.data_dir_path
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             reason = "it is not a directory" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
             raise ConfigError(f"cannot use this as the data directory: {reason}", where=str(path)) from None

@@ -46,3 +46,13 @@ def test_config_init_force_leaves_no_looser_file_behind(tmp_path: Path) -> None:
 def test_config_init_to_stdout_still_prints_the_template(tmp_path: Path) -> None:
     done = secops("config", "init", "-", cwd=tmp_path)
     assert done.returncode == 0 and "[es]" in done.stdout
+
+
+def test_the_data_directory_is_created_for_its_owner_only(tmp_path: Path) -> None:
+    """Spool, dead letters, the audit log, caches and the stores live there, some written with the umask."""
+    done = secops("--data-dir", "new/data", "alerts", "list", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert mode(tmp_path / "new" / "data") == 0o700
+    done = secops("alerts", "list", cwd=tmp_path)  # the default place, under XDG_DATA_HOME
+    assert done.returncode == 0, done.stderr
+    assert mode(tmp_path / "xdg-data" / "secops") == 0o700
