@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,13 +25,21 @@ from secops.errors import ConfigError
 from secops.timespec import Duration
 
 ENV_PREFIX = "SECOPS_"
-_USERINFO = re.compile(r"(?<=://)[^\s@]+@")
-"""``user:password@`` after a URL's scheme, even with characters (``/``) a URL parser would not take as userinfo."""
+_USERINFO = re.compile(r"(?<=://)[^\s@]+(?:@[^\s@]+)*@")
+"""``user:password@`` after a URL's scheme up to its last ``@`` (a URL parser takes ``u:p@ss@host`` as password
+``p@ss``), even with characters (``/``) a URL parser would not take as userinfo."""
 
 
 def mask_userinfo(text: str) -> str:
     """``text`` with every URL's ``user:password@`` replaced: what may be shown of a URL that carried a password."""
     return _USERINFO.sub("***@", text)
+
+
+def mask_url(url: str) -> str:
+    """A configured URL as it may be shown: ``mask_userinfo``, and ``user:password@`` without a scheme too."""
+    if "://" not in url and "@" in url:
+        return "***@" + url.rpartition("@")[2]
+    return mask_userinfo(url)
 
 
 def _zone_name(name: str) -> str:
@@ -95,6 +104,11 @@ class EsConfig(Section):
     read_lag: float = 90.0
     """Seconds scheduled detection stays behind ``event.ingested``: covers a bulk request in
     flight, the refresh interval and clock skew between writers (see ``read_since``)."""
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """``repr()`` and ``str()`` of the settings (a log line, a traceback's locals) show no password in ``url``."""
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if name == "url" and isinstance(value, str) else value
 
     def secret(self, name: Literal["api_key", "password"]) -> str | None:
         """A secret from its value or its owner-only file."""
@@ -194,7 +208,7 @@ class Config(Section):
         """The configuration as shown to people: secrets replaced, a password written into ``es.url`` too."""
         shown = self.model_dump(mode="json", exclude={"source"})
         if shown["es"]["url"]:
-            shown["es"]["url"] = mask_userinfo(shown["es"]["url"])
+            shown["es"]["url"] = mask_url(shown["es"]["url"])
         return shown
 
 

@@ -9,13 +9,43 @@ import pytest
 
 from secops.config import EsConfig, load_config, read_secret_file
 from secops.errors import ConfigError
-from secops.store.elastic_client import connect
+from secops.store.elastic_client import Secrets, connect
 
 
 def test_a_password_in_the_es_url_is_masked_when_shown() -> None:
     config = load_config(environ={"SECOPS_ES_URL": "https://ops:s3cret-pw@es.example:9200"})
     assert config.redacted()["es"]["url"] == "https://***@es.example:9200"
     assert config.es.url == "https://ops:s3cret-pw@es.example:9200"  # still used as given
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://ops:p@ss-s3cret@es.example:9200",
+            "https://***@es.example:9200",
+        ),  # the parser's password: p@ss-s3cret
+        ("ops:s3cret@es.example:9200", "***@es.example:9200"),  # no scheme: refused when used, still never shown
+    ],
+)
+def test_the_whole_password_is_masked_whatever_it_holds(url: str, shown: str) -> None:
+    config = load_config(environ={"SECOPS_ES_URL": url})
+    assert config.redacted()["es"]["url"] == shown
+
+
+def test_an_error_echoing_a_url_loses_its_whole_password() -> None:
+    text = Secrets([]).scrub("POST https://ops:p@ss-s3cret@es.example:9200/_bulk failed")
+    assert text == "POST https://***@es.example:9200/_bulk failed"
+
+
+def test_repr_and_str_of_the_settings_show_no_secret() -> None:
+    """What a log line, a debugger or a traceback with locals prints of the configuration."""
+    config = load_config(
+        environ={"SECOPS_ES_URL": "https://ops:s3cret-pw@es.example:9200", "SECOPS_ES_API_KEY": "a2V5OnMzY3JldA=="}
+    )
+    for text in (repr(config), str(config), repr(config.es), str(config.es)):
+        assert "s3cret" not in text and "a2V5OnMzY3JldA==" not in text
+        assert "es.example:9200" in text
 
 
 @pytest.mark.parametrize(
