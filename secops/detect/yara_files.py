@@ -12,14 +12,18 @@ A file is opened without following links and without blocking, checked to be
 a regular file within the size limit, read into memory in one pass, and
 ``fstat``-ed again afterwards: when its size or times moved while it was read,
 the result says so (the bytes read are still what gets scanned and hashed, so
-hash and hits always describe the same bytes).
+hash and hits always describe the same bytes). The scanning threads share one
+``MemoryBudget``: a file's bytes are read only when they fit beside the files
+the other threads hold, so a raised size limit cannot take the machine's memory.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -65,6 +69,8 @@ class Content:
     data: memoryview
     info: os.stat_result
     changed: bool
+    held: int = 0
+    """Bytes taken from the ``MemoryBudget``: give them back once the data is no longer used."""
 
 
 class ReadFailed(Exception):
@@ -163,8 +169,60 @@ def _target(path: str, real: str, followed: set[str], size: int) -> Target | Ski
     return Target(path, real, size)
 
 
-def read_once(target: Target, max_size: int) -> Content:
-    """The whole file in one pass, or ``ReadFailed`` saying why not."""
+class MemoryBudget:
+    """Bytes that file contents may hold in memory at once, shared by the scanning threads.
+
+    Each file takes its size before it is read and gives it back after its scan; requests are
+    served in order, so a large file waits for the small ones before it and none overtake it. A
+    file larger than the whole budget is never read: it is ``too_large``, not a ``MemoryError``
+    that ends the scan, nor two large files read side by side until the kernel kills the process.
+    """
+
+    def __init__(self, total: int | None = None) -> None:
+        self.total = total if total is not None else default_memory_budget()
+        self._free = self.total
+        self._turn = threading.Condition()
+        self._next = 0
+        self._serving = 0
+
+    def take(self, nbytes: int) -> None:
+        """Wait for ``nbytes`` (at most ``total``) to be free, then hold them."""
+        if nbytes > self.total:
+            raise ValueError(f"{nbytes:,} bytes asked of a {self.total:,}-byte budget")
+        with self._turn:
+            ticket = self._next
+            self._next += 1
+            self._turn.wait_for(lambda: self._serving == ticket and self._free >= nbytes)
+            self._serving += 1
+            self._free -= nbytes
+            self._turn.notify_all()
+
+    @property
+    def free(self) -> int:
+        return self._free
+
+    def give(self, nbytes: int) -> None:
+        with self._turn:
+            self._free += nbytes
+            self._turn.notify_all()
+
+
+def default_memory_budget() -> int:
+    """Half the memory this process may use: the machine's, or its cgroup's limit when lower."""
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as fh:
+            limit = fh.read().strip()
+        physical = min(physical, int(limit)) if limit.isdecimal() else physical
+    except OSError:
+        pass
+    return physical // 2
+
+
+def read_once(target: Target, max_size: int, budget: MemoryBudget) -> Content:
+    """The whole file in one pass, or ``ReadFailed`` saying why not.
+
+    The bytes are taken from ``budget`` (``Content.held``); on failure they are already given back."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
     try:
         fd = os.open(target.open_path, flags)
@@ -179,22 +237,46 @@ def read_once(target: Target, max_size: int) -> Content:
             if before.st_size > max_size:
                 raise ReadFailed(Status.TOO_LARGE, f"{before.st_size:,} bytes, over the {max_size:,}-byte limit")
             # One byte more than expected, so a file that grew is noticed without a second read.
-            buffer = bytearray(before.st_size + 1)
-            view = memoryview(buffer)
-            filled = 0
-            while filled < len(buffer):
-                got = fh.readinto(view[filled:])
-                if not got:
-                    break
-                filled += got
-            after = os.fstat(fd)
+            held = before.st_size + 1
+            if held > budget.total:
+                raise ReadFailed(
+                    Status.TOO_LARGE,
+                    f"{before.st_size:,} bytes, more than the {budget.total:,} bytes of memory a scan may use",
+                )
+            budget.take(held)
         except OSError as exc:
             skip = _os_skip(target.path, exc, "read")
             raise ReadFailed(skip.status, skip.reason) from exc
+        try:
+            view, filled, after = _read_all(fh, held, target)
+        except BaseException:
+            budget.give(held)
+            raise
     changed = filled != before.st_size or _stamp(before) != _stamp(after)
     if changed and after.st_size > max_size:
+        budget.give(held)
         raise ReadFailed(Status.TOO_LARGE, f"grew to {after.st_size:,} bytes while read, over the limit")
-    return Content(view[: min(filled, before.st_size)], after, changed)
+    return Content(view[: min(filled, before.st_size)], after, changed, held)
+
+
+def _read_all(fh: io.FileIO, length: int, target: Target) -> tuple[memoryview, int, os.stat_result]:
+    """Up to ``length`` bytes of an open file, how many came, and its ``fstat`` afterwards."""
+    try:
+        buffer = bytearray(length)
+    except MemoryError as exc:
+        raise ReadFailed(Status.TOO_LARGE, f"no memory to read {length - 1:,} bytes") from exc
+    view = memoryview(buffer)
+    filled = 0
+    try:
+        while filled < length:
+            got = fh.readinto(view[filled:])
+            if not got:
+                break
+            filled += got
+        return view, filled, os.fstat(fh.fileno())
+    except OSError as exc:
+        skip = _os_skip(target.path, exc, "read")
+        raise ReadFailed(skip.status, skip.reason) from exc
 
 
 def _stamp(info: os.stat_result) -> tuple[int, int, int]:

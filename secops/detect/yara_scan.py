@@ -2,8 +2,8 @@
 
 libyara releases the GIL while it scans, so a pool of threads keeps every core
 busy with one process and one copy of the rules; the walk runs in the calling
-thread, and each scanning thread holds one file in memory at a time (so memory
-stays under threads × the size limit). Every path
+thread, and each scanning thread holds one file in memory at a time (all of them
+together within the scan's ``MemoryBudget``). Every path
 gives one ``FileResult``: hits, or the documented reason it was not scanned
 (see ``yara_files.Status``).
 
@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import yara
 
-from secops.detect.yara_files import ReadFailed, Skip, Status, Target, read_once, walk
+from secops.detect.yara_files import Content, MemoryBudget, ReadFailed, Skip, Status, Target, read_once, walk
 
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
 DEFAULT_TIMEOUT = 60
@@ -69,6 +69,8 @@ class ScanOptions:
     follow_symlinks: bool = False
     file_externals: bool = True
     """Fill the external variables per file; off, they stay empty (as ``yara -d name=`` sets them)."""
+    memory: int | None = None
+    """Bytes of file content the threads may hold at once; None: half the memory (see ``MemoryBudget``)."""
 
 
 @dataclass(slots=True)
@@ -94,6 +96,7 @@ class Scanner:
     def __init__(self, rules: yara.Rules, options: ScanOptions | None = None) -> None:
         self.rules = rules
         self.options = options or ScanOptions()
+        self.memory = MemoryBudget(self.options.memory)
 
     def scan(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[FileResult]:
         """One result per path under ``paths``, in completion order.
@@ -140,9 +143,15 @@ class Scanner:
 
     def scan_target(self, target: Target) -> FileResult:
         try:
-            content = read_once(target, self.options.max_size)
+            content = read_once(target, self.options.max_size, self.memory)
         except ReadFailed as failed:
             return FileResult(target.path, failed.status, failed.reason)
+        try:
+            return self._match(target, content)
+        finally:
+            self.memory.give(content.held)
+
+    def _match(self, target: Target, content: Content) -> FileResult:
         data, size = content.data, len(content.data)
         status = Status.CHANGED if content.changed else Status.OK
         message = f"changed while it was read; results are for the {size:,} bytes read" if content.changed else ""
