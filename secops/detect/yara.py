@@ -128,7 +128,12 @@ def load_pack(paths: Iterable[str | Path], cache_dir: Path | None = None) -> Rul
             raise RuleError(f"the rule files compile one by one but not together: {exc}") from exc
     pack = RulePack(rules, good, problems, key, rule_count=sum(1 for _ in rules) if rules else 0)
     if cache_dir is not None and rules is not None:
-        _save_cached(cache_dir, pack)
+        try:
+            _save_cached(cache_dir, pack)
+        except OSError as exc:  # a read-only or full data directory: the scan needs no cache
+            pack.problems.append(
+                Problem(str(cache_dir), None, "warning", f"compiled rules not cached: {exc.strerror or exc}")
+            )
     return pack
 
 
@@ -194,7 +199,8 @@ def _load_cached(cache_dir: Path, key: str) -> RulePack | None:
         rules = yara.load(str(cache_dir / f"{key}.yarc"))
     except (OSError, ValueError, yara.Error):
         return None
-    os.utime(cache_dir / f"{key}.yarc")
+    with contextlib.suppress(OSError):  # the last use orders pruning; a read-only cache still serves
+        os.utime(cache_dir / f"{key}.yarc")
     problems = [Problem(p["path"], p["line"], p["severity"], p["message"]) for p in meta["problems"]]
     return RulePack(rules, meta["files"], problems, key, from_cache=True, rule_count=meta["rule_count"])
 

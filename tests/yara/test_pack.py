@@ -107,3 +107,13 @@ def test_rule_files_are_found_sorted_without_hidden(tmp_path: Path) -> None:
     pack_dir = _pack_dir(tmp_path)
     found = [p.relative_to(pack_dir).as_posix() for p in yara_files([pack_dir])]
     assert found == ["good.yar", "sub/broken.yar", "sub/other.yara"]
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning_and_the_rules_load(tmp_path: Path) -> None:
+    """A data directory on a read-only mount, or full: the compiled rules still scan."""
+    pack_dir = _pack_dir(tmp_path)
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache folder should be")
+    pack = load_pack([pack_dir], cache_dir=cache)
+    assert pack.rule_count == 2 and pack.rules is not None and not pack.from_cache
+    assert [(p.path, p.severity) for p in pack.problems if "not cached" in p.message] == [(str(cache), "warning")]
