@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TlsError, TransportError
@@ -58,7 +58,7 @@ class Secrets:
 
 
 def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
-    """A URL without ``user:password@``, and what was there (so it is used, never shown).
+    """A URL without ``user:password@``, and what was there, percent-decoded (so it is used, never shown).
 
     Errors never echo the URL: it may carry a password.
     """
@@ -77,7 +77,12 @@ def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
     netloc = f"[{host}]" if ":" in host else host
     if port:
         netloc += f":{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), parts.username, parts.password
+    password = unquote(parts.password) if parts.password is not None else None
+    return (
+        urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)),
+        unquote(parts.username),
+        password,
+    )
 
 
 def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
@@ -94,7 +99,7 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
     api_key = config.secret("api_key")
     password = config.secret("password") or url_password
     username = config.username or url_user
-    secrets = Secrets([api_key, password])
+    secrets = Secrets([api_key, password, url_password])
     kwargs: dict[str, object] = {
         "request_timeout": config.timeout,
         "max_retries": 2,
