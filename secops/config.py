@@ -223,9 +223,12 @@ def read_secret_file(path: Path) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError("a secret file must be a regular file", where=str(path))
     try:
-        return path.read_text("utf-8").strip()
+        value = path.read_text("utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read secret file: {type(exc).__name__}", where=str(path)) from None
+    if not value:
+        raise ConfigError("secret file is empty", where=str(path))  # else the request would go without credentials
+    return value
 
 
 def find_config_file(explicit: Path | None = None) -> Path | None:
@@ -289,7 +292,9 @@ def _apply_env(
     """Overlay environment variables onto raw config data, following the model's fields; ``found`` gets their keys.
 
     A list is split on ``os.pathsep`` when it holds paths (as ``PATH`` is) and on
-    commas otherwise: ``udp://127.0.0.1:5514,tcp://127.0.0.1:5514``.
+    commas otherwise: ``udp://127.0.0.1:5514,tcp://127.0.0.1:5514``. A variable set
+    to nothing (``SECOPS_ES_API_KEY=``) counts as not set: an empty key must not
+    hide the ``api_key_file`` beside it, nor an empty path mean the current folder.
     """
     for name, info in model.model_fields.items():
         if info.exclude:
@@ -301,7 +306,7 @@ def _apply_env(
             _apply_env(annotation, sub, environ, key + "_", found, f"{path}{name}.")
             if not sub:
                 del data[name]
-        elif key in environ:
+        elif environ.get(key, "").strip():
             value = environ[key]
             found.add(path + name)
             if get_origin(annotation) is list or list in get_args(annotation):

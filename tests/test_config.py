@@ -105,3 +105,22 @@ def test_a_file_that_is_not_utf8_or_a_secret_path_that_is_a_folder_is_an_error(t
     folder.mkdir(mode=0o700)
     with pytest.raises(ConfigError, match="regular file"):
         read_secret_file(folder)
+
+
+def test_a_variable_set_to_nothing_counts_as_not_set(tmp_path: Path) -> None:
+    key_file = tmp_path / "es-api-key"
+    key_file.write_text("a2V5OnMzY3JldA==\n")
+    key_file.chmod(0o600)
+    config = load_config(
+        environ={"SECOPS_ES_API_KEY": "", "SECOPS_ES_API_KEY_FILE": str(key_file), "SECOPS_DATA_DIR": " "}
+    )
+    assert config.es.secret("api_key") == "a2V5OnMzY3JldA=="  # not an empty key that sends no credentials
+    assert config.resolved_data_dir() != Path(".")  # not the current folder
+
+
+def test_an_empty_secret_file_is_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "es-password"
+    empty.write_text("\n")
+    empty.chmod(0o600)
+    with pytest.raises(ConfigError, match="empty"):
+        EsConfig(username="secops", password_file=empty).secret("password")
