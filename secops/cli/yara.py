@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -20,7 +21,7 @@ from secops.detect.yara import RulePack, load_pack, pack_paths
 from secops.detect.yara_alerts import file_alerts
 from secops.detect.yara_files import Status
 from secops.detect.yara_scan import DEFAULT_TIMEOUT, FileResult, Scanner, ScanOptions
-from secops.errors import RuleError, UsageError
+from secops.errors import InputError, RuleError, UsageError
 from secops.types import OutputFormat, Severity
 
 app = typer.Typer(help="Scan files and directories with YARA rules.", no_args_is_help=True)
@@ -34,7 +35,8 @@ COLUMNS: list[Column] = [
     ("strings", "matched"),
 ]
 QUIET_STATUSES = (Status.OK, Status.SYMLINK, Status.SPECIAL)
-"""Results only counted in the summary unless ``--show-skipped``; the others are listed on stderr."""
+"""Results found in a tree are only counted in the summary unless ``--show-skipped``; the others, and
+any path named on the command line that is not scanned, are listed on stderr."""
 _SIZE = re.compile(r"^(\d+)\s*([kmg]?)i?b?$", re.IGNORECASE)
 
 
@@ -67,6 +69,10 @@ def scan(
 ) -> None:
     """Scan files with YARA rules (recursive, parallel, each file read once) and print the hits as alerts."""
     app_state = state(ctx)
+    for path in paths:  # a mistyped evidence path must not look like a clean scan
+        if not os.path.lexists(path):
+            raise InputError("no such file or directory", where=str(path))
+    roots = {os.path.abspath(p) for p in paths}
     pack = _load(app_state, rules, no_bundled=no_bundled, no_cache=no_cache)
     options = ScanOptions(
         max_size=parse_size(max_size),
@@ -85,7 +91,7 @@ def scan(
         counts[result.status] += 1
         if result.scanned:
             scanned_bytes += result.size or 0
-        _report(result, show_skipped)
+        _report(result, show_skipped or result.path in roots)
         found = file_alerts(result)
         alerts.extend(found)
         if fmt is OutputFormat.NDJSON:

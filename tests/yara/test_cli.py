@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from secops.cases import alerts as triage
 from secops.cli import app
+from secops.errors import InputError
 from secops.store import STATE_DB
 from secops.store.cases_sqlite import SqliteCaseStore
 from tests.yara.conftest import eicar
@@ -113,3 +115,21 @@ def test_store_skips_what_a_suppression_covers(clean_env: None, tree: Path, data
     code, out, err = _run(data_dir, str(tree), "--store", "-f", "json")
     assert code == 0 and len(json.loads(out)) == 3  # the scan still shows every hit
     assert "stored 1 new of 3 alerts (1 suppressed)" in err
+
+
+def test_a_named_path_that_does_not_exist_is_an_input_error(clean_env: None, tree: Path, data_dir: Path) -> None:
+    """A mistyped evidence path used to give exit 0 and '0 files scanned': a clean result to a script."""
+    with pytest.raises(InputError) as raised:  # main() prints it as one line and exits 2
+        _run(data_dir, str(tree), str(tree.parent / "evidnce"), "-f", "json", "--fail-on", "high")
+    assert str(raised.value) == f"{tree.parent / 'evidnce'}: no such file or directory"
+    assert raised.value.exit_code == 2
+
+
+def test_a_named_device_or_fifo_is_said_not_scanned(clean_env: None, tmp_path: Path, data_dir: Path) -> None:
+    """Inside a tree a FIFO is only counted; named on the command line, the user is told it was not read."""
+    fifo = tmp_path / "capture.pipe"
+    os.mkfifo(fifo)
+    code, _, err = _run(data_dir, str(fifo), "/dev/null", "-f", "csv")
+    assert code == 0
+    assert f"secops: yara: {fifo}: special: FIFO, not read" in err
+    assert "secops: yara: /dev/null: special: device, not read" in err
