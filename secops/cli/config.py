@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,6 @@ from typing import Annotated
 import orjson
 import typer
 
-from secops import files
 from secops.cli.context import state
 from secops.cli.output import STDOUT, write_file
 from secops.config import config_template
@@ -41,7 +41,10 @@ def init(
     if path.exists() and not force:
         raise UsageError("file exists; use --force to overwrite", where=str(path))
     try:
-        files.write_file(path, template)  # a new file of mode 0600, also in place of a looser one (--force)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)  # a file overwritten (--force) keeps its mode through O_TRUNC
+            fh.write(template)
     except OSError as exc:
         raise UsageError(f"cannot write here: {exc.strerror or exc}", where=str(path)) from None
     print(f"wrote {path}", file=sys.stderr)
