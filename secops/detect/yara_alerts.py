@@ -78,7 +78,7 @@ def _alert(
         timestamp=moment,
         rule=rule,
         severity=rule.level,
-        techniques=_techniques(match.meta, match.tags),
+        techniques=_techniques(all_meta(match), match.tags),
         events=events,
         entities=entities,
         details={"file": file_facts, "yara": {"namespace": match.namespace, **strings_of(match)}},
@@ -87,7 +87,8 @@ def _alert(
 
 def rule_ref(match: yara.Match) -> RuleRef:
     """The rule an alert names, from the rule's identifier, tags and metadata."""
-    meta = match.meta
+    every = all_meta(match)
+    meta = {key: values[0] for key, values in every.items()}
     return RuleRef(
         id=str(meta.get("id") or match.rule),
         name=match.rule,
@@ -95,7 +96,11 @@ def rule_ref(match: yara.Match) -> RuleRef:
         level=level_of(meta),
         description=_text(meta.get("description")),
         references=[
-            ref for key in ("reference", "references", "url") for ref in str(meta.get(key) or "").split() if ref
+            ref
+            for key in ("reference", "references", "url")
+            for value in every.get(key, [])
+            for ref in str(value).split()
+            if ref
         ],
         tags=list(match.tags),
         source="yara",
@@ -151,8 +156,15 @@ def excerpt(data: bytes, limit: int = EXCERPT_BYTES) -> str:
     return shown + ("..." if len(data) > limit else "")
 
 
-def _techniques(meta: Mapping[str, Any], tags: list[str]) -> list[str]:
-    texts = [str(meta.get(k, "")) for k in ("mitre_attack", "attack", "technique", "mitre")] + list(tags)
+def all_meta(match: yara.Match) -> dict[str, list[Any]]:
+    """Every value of each metadata key, in rule order: rules repeat keys (two ``reference`` lines),
+    which the scanner keeps by matching with ``allow_duplicate_metadata``."""
+    return {key: value if isinstance(value, list) else [value] for key, value in match.meta.items()}
+
+
+def _techniques(meta: Mapping[str, list[Any]], tags: list[str]) -> list[str]:
+    keys = ("mitre_attack", "attack", "technique", "mitre")
+    texts = [str(value) for key in keys for value in meta.get(key, [])] + list(tags)
     return sorted({t.upper() for text in texts for t in _TECHNIQUE.findall(text)})
 
 

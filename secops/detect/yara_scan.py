@@ -161,9 +161,10 @@ class Scanner:
                     data=data,
                     externals=file_externals(target.path, data, content.info.st_uid),
                     timeout=self.options.timeout,
+                    allow_duplicate_metadata=True,
                 )
             else:
-                matches = self.rules.match(data=data, timeout=self.options.timeout)
+                matches = self.rules.match(data=data, timeout=self.options.timeout, allow_duplicate_metadata=True)
         except yara.TimeoutError:
             return FileResult(target.path, Status.TIMEOUT, f"scan took over {self.options.timeout}s", size)
         except yara.Error as exc:
