@@ -272,6 +272,7 @@ def load_config(explicit: Path | None = None, environ: dict[str, str] | None = N
             data = tomllib.loads(path.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(str(exc), where=str(path)) from exc
+        _refuse_unsafe_file(path, data)
     from_env: set[str] = set()
     _apply_env(Config, data, environ if environ is not None else dict(os.environ), ENV_PREFIX, from_env)
     try:
@@ -284,6 +285,52 @@ def load_config(explicit: Path | None = None, environ: dict[str, str] | None = N
         raise ConfigError(f"{key}: {first['msg']}", where=where) from exc
     config.source = path
     return config
+
+
+def _refuse_unsafe_file(path: Path, data: dict[str, Any]) -> None:
+    """A configuration file someone else can change, or that shows a secret to others, is not used.
+
+    Whoever can write the file chooses ``es.url`` and ``verify_certs``, and so
+    where the credentials from the environment or the secret files are sent: a
+    ``./secops.toml`` another user left in a shared folder must not do that.
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration file: {exc.strerror or exc}", where=str(path)) from None
+    if info.st_uid not in (os.geteuid(), 0):
+        raise ConfigError(
+            f"configuration file belongs to another user (uid {info.st_uid}), who could send your credentials"
+            " anywhere; use a copy of your own",
+            where=str(path),
+        )
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError("configuration file is writable by others; chmod go-w it", where=str(path))
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        inline = _inline_secrets(Config, data)
+        if inline:
+            raise ConfigError(
+                f"configuration file holds a secret ({', '.join(inline)}) and others can read it; chmod 600 it,"
+                " or move the secret to an owner-only *_file or a SECOPS_* variable",
+                where=str(path),
+            )
+
+
+def _inline_secrets(model: type[BaseModel], data: dict[str, Any], path: str = "") -> list[str]:
+    """The keys of ``data`` holding a secret: a ``SecretStr`` setting, or a URL with a password."""
+    found = []
+    for name, info in model.model_fields.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, dict):
+            found += _inline_secrets(annotation, value, f"{path}{name}.")
+        elif SecretStr in (annotation, *get_args(annotation)) or (
+            name == "url" and isinstance(value, str) and mask_url(value) != value
+        ):
+            found.append(path + name)
+    return found
 
 
 def _apply_env(

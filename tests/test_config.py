@@ -10,6 +10,7 @@ import pytest
 from secops.config import EsConfig, load_config, read_secret_file
 from secops.errors import ConfigError
 from secops.store.elastic_client import Secrets, connect
+from tests.conftest import require
 
 
 def test_a_password_in_the_es_url_is_masked_when_shown() -> None:
@@ -124,3 +125,52 @@ def test_an_empty_secret_file_is_an_error(tmp_path: Path) -> None:
     empty.chmod(0o600)
     with pytest.raises(ConfigError, match="empty"):
         EsConfig(username="secops", password_file=empty).secret("password")
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o664, 0o602])
+def test_a_configuration_file_others_can_write_is_refused(tmp_path: Path, mode: int) -> None:
+    """Its writer would choose es.url, and so where the credentials from the environment go."""
+    file = tmp_path / "secops.toml"
+    file.write_text('[es]\nurl = "https://es.example:9200"\n')
+    file.chmod(mode)
+    with pytest.raises(ConfigError, match="writable by others"):
+        load_config(file, environ={"SECOPS_ES_API_KEY": "a2V5OnMzY3JldA=="})
+
+
+def test_a_configuration_file_of_another_user_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ./secops.toml another user left in a shared folder is found by the lookup: it must not be used."""
+    require(os.geteuid() == 0, "giving a file to another user needs root")
+    monkeypatch.chdir(tmp_path)
+    planted = tmp_path / "secops.toml"
+    planted.write_text('[es]\nurl = "https://collector.example:9200"\nverify_certs = false\n')
+    os.chown(planted, 65534, 65534)
+    with pytest.raises(ConfigError, match="another user"):
+        load_config(environ={"SECOPS_ES_API_KEY": "a2V5OnMzY3JldA=="})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[es]\napi_key = "a2V5OnMzY3JldA=="',
+        '[es]\nusername = "secops"\npassword = "s3cret-pw"',
+        '[es]\nurl = "https://secops:s3cret-pw@es.example:9200"',
+        '[dashboard]\ntoken = "s3cret-token"',
+        '[syslog]\ntls_key_password = "s3cret-pw"',
+    ],
+)
+def test_a_secret_in_a_configuration_file_others_can_read_is_refused(tmp_path: Path, text: str) -> None:
+    file = tmp_path / "secops.toml"
+    file.write_text(text + "\n")
+    file.chmod(0o644)
+    with pytest.raises(ConfigError, match="holds a secret") as refused:
+        load_config(file, environ={})
+    assert "s3cret" not in str(refused.value) and "a2V5OnMzY3JldA==" not in str(refused.value)
+    file.chmod(0o600)
+    load_config(file, environ={})
+
+
+def test_a_configuration_file_without_secrets_may_be_read_by_others(tmp_path: Path) -> None:
+    file = tmp_path / "secops.toml"
+    file.write_text('store = "elasticsearch"\n[es]\nurl = "https://es.example:9200"\napi_key_file = "/etc/k"\n')
+    file.chmod(0o644)
+    assert load_config(file, environ={}).es.url == "https://es.example:9200"
