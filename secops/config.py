@@ -282,7 +282,9 @@ def load_config(explicit: Path | None = None, environ: dict[str, str] | None = N
         key = ".".join(str(p) for p in first["loc"])
         variable = ENV_PREFIX + "_".join(str(p) for p in first["loc"] if isinstance(p, str)).upper()
         where = variable if key in from_env or path is None else str(path)
-        raise ConfigError(f"{key}: {first['msg']}", where=where) from exc
+        # Not chained: pydantic's error repeats the input value, which may be a secret (a mistyped key's value,
+        # a password TOML read as a number), and a traceback prints the chain.
+        raise ConfigError(f"{key}: {first['msg']}", where=where) from None
     config.source = path
     return config
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,14 @@ def test_a_configuration_file_without_secrets_may_be_read_by_others(tmp_path: Pa
     file.write_text('store = "elasticsearch"\n[es]\nurl = "https://es.example:9200"\napi_key_file = "/etc/k"\n')
     file.chmod(0o644)
     assert load_config(file, environ={}).es.url == "https://es.example:9200"
+
+
+@pytest.mark.parametrize("text", ['[es]\napikey = "a2V5OnMzY3JldA=="', "[es]\npassword = 736537265"])
+def test_a_refused_secret_value_is_not_in_the_error_nor_its_traceback(tmp_path: Path, text: str) -> None:
+    file = tmp_path / "secops.toml"
+    file.write_text(text + "\n")
+    file.chmod(0o600)
+    with pytest.raises(ConfigError) as refused:
+        load_config(file, environ={})
+    shown = "".join(traceback.format_exception(refused.value))
+    assert "es." in shown and "a2V5OnMzY3JldA==" not in shown and "736537265" not in shown
