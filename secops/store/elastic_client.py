@@ -8,6 +8,7 @@ line or the terminal, even when a transport error echoes the URL it used.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
@@ -99,7 +100,8 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
     api_key = config.secret("api_key")
     password = config.secret("password") or url_password
     username = config.username or url_user
-    secrets = Secrets([api_key, password, url_password])
+    basic = base64.b64encode(f"{username}:{password}".encode()).decode() if username and password else None
+    secrets = Secrets([api_key, password, url_password, basic])  # basic: the Authorization header, decodable
     kwargs: dict[str, object] = {
         "request_timeout": config.timeout,
         "max_retries": 2,
@@ -164,12 +166,12 @@ def translate(exc: Exception, secrets: Secrets, where: str) -> StoreError:
     if isinstance(exc, TransportConnectionError | TransportError):
         return BackendUnavailable(f"cannot reach Elasticsearch: {secrets.scrub(str(exc))}", where=where)
     if isinstance(exc, ApiError):
-        reason = _api_reason(exc)
+        reason = secrets.scrub(_api_reason(exc))  # a proxy or gateway in front of the cluster may echo the request
         if exc.status_code in (401, 403):
             return StoreError(f"Elasticsearch refused the credentials ({exc.status_code}): {reason}", where=where)
         if exc.status_code in (429, 502, 503, 504):
             return BackendUnavailable(f"Elasticsearch is unavailable ({exc.status_code}): {reason}", where=where)
-        return StoreError(f"Elasticsearch error {exc.status_code}: {secrets.scrub(reason)}", where=where)
+        return StoreError(f"Elasticsearch error {exc.status_code}: {reason}", where=where)
     return StoreError(secrets.scrub(f"{type(exc).__name__}: {exc}"), where=where)
 
 

@@ -33,6 +33,8 @@ class Recorder(ThreadingHTTPServer):
     def __init__(self, redirect_to: str | None = None) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.redirect_to = redirect_to
+        self.refusal: int | None = None
+        """A status to answer with instead, its reason echoing the Authorization header (as some gateways do)."""
         self.seen: list[tuple[str, str | None]] = []
 
     def base(self, scheme: str) -> str:
@@ -50,8 +52,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        body = json.dumps({"cluster_name": "soc", "status": "green", "number_of_nodes": 1}).encode()
-        self.send_response(200)
+        status, answer = 200, {"cluster_name": "soc", "status": "green", "number_of_nodes": 1}
+        if self.server.refusal:
+            status = self.server.refusal
+            reason = f"gateway rejected [Authorization: {self.headers.get('Authorization')}]"
+            answer = {"error": {"type": "security_exception", "reason": reason}, "status": status}
+        body = json.dumps(answer).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Elastic-Product", "Elasticsearch")
         self.send_header("Content-Length", str(len(body)))
@@ -140,3 +147,17 @@ def test_a_proxy_from_the_environment_never_sees_the_request(serve, tmp_path: Pa
     server = serve(tls=True)
     health(EsConfig(url=server.base("https"), api_key=API_KEY, ca_file=tmp_path / "cert.pem"))
     assert proxy.seen == [] and len(server.seen) == 1
+
+
+@pytest.mark.parametrize("status", [401, 403, 502, 503])
+def test_a_refusal_that_echoes_the_credentials_shows_none_of_them(serve, status: int) -> None:
+    server = serve()
+    server.refusal = status
+    for config, secret in (
+        (EsConfig(url=server.base("http"), api_key=API_KEY), API_KEY),
+        (EsConfig(url=server.base("http"), username="secops", password="Pw-4e9c1"), basic("secops", "Pw-4e9c1")[6:]),
+    ):
+        with pytest.raises(StoreError) as refused:
+            health(config)
+        assert str(status) in str(refused.value) and "gateway rejected" in str(refused.value)
+        assert secret not in str(refused.value) and "Pw-4e9c1" not in str(refused.value)
