@@ -1,8 +1,10 @@
 """YARA hits as alerts, beside the Sigma ones.
 
-One alert per (rule, file content): the dedup key is the rule name and the
-file's sha256, so the same bytes found again (another scan, another path, a
-second carve of the same download) merge into the alert that exists. The rule
+One alert per (rule, file content): the dedup key is the rule's id (its
+``meta: id``, else its name) and the file's sha256, so the same bytes found
+again (another scan, another path, a second carve of the same download) merge
+into the alert that exists, while two rules that share a name in two files
+(each file is its own namespace) stay two alerts. The rule
 is named with its metadata (author, description, references, level, ATT&CK
 techniques where the rule states them); the file with its path, size and
 hashes under ``details.file`` in ECS shape; the matched strings with their
@@ -71,7 +73,7 @@ def _alert(
     entities: Entities,
 ) -> Alert:
     rule = rule_ref(match)
-    key = f"yara|{match.rule}|{result.hashes.get('sha256', result.path)}"
+    key = f"yara|{rule.id}|{result.hashes.get('sha256', result.path)}"
     return Alert(
         id=Alert.make_id(key),
         dedup_key=key,

@@ -133,3 +133,32 @@ def test_a_named_device_or_fifo_is_said_not_scanned(clean_env: None, tmp_path: P
     assert code == 0
     assert f"secops: yara: {fifo}: special: FIFO, not read" in err
     assert "secops: yara: /dev/null: special: device, not read" in err
+
+
+def test_two_rules_sharing_a_name_in_two_files_store_two_alerts(
+    clean_env: None, tmp_path: Path, data_dir: Path
+) -> None:
+    """Each rule file is its own namespace, so both rules fire; both alerts must reach the store."""
+    ours, theirs = tmp_path / "ours", tmp_path / "vendor"
+    ours.mkdir()
+    theirs.mkdir()
+    (ours / "loader.yar").write_text(
+        'rule Loader_Config { meta: id = "8d0c4f1e-3b55-4a8e-9a59-6f7a1c2b9e10" level = "high"'
+        ' strings: $a = "stage2.bin" condition: $a }\n'
+    )
+    (theirs / "loader.yar").write_text(
+        'rule Loader_Config { meta: id = "0f6e2b7a-91c4-4d3e-8b1a-2c5d7e9f4a36" level = "low"'
+        ' strings: $a = "beacon.dat" condition: $a }\n'
+    )
+    sample = tmp_path / "dropper.cfg"
+    sample.write_bytes(b"get stage2.bin then write beacon.dat\n")
+    code, out, err = _run(
+        data_dir, str(sample), "--no-bundled", "-r", str(ours), "-r", str(theirs), "--store", "-f", "json"
+    )
+    assert code == 0, err
+    assert sorted(a["severity"] for a in json.loads(out)) == ["high", "low"]
+    assert "stored 2 new of 2 alerts" in err
+    code, _, err = _run(
+        data_dir, str(sample), "--no-bundled", "-r", str(ours), "-r", str(theirs), "--store", "-f", "json"
+    )
+    assert "stored 0 new of 2 alerts" in err

@@ -64,7 +64,7 @@ def test_eicar_hits_with_hashes_and_escaped_excerpt(tmp_path: Path, bundled_scan
     string = alert.details["yara"]["strings"][0]
     assert string["identifier"] == "$eicar" and string["offset"] == 0 and string["length"] == 68
     assert string["excerpt"].startswith("X5O!P%@AP[4\\\\PZX54") and string["excerpt"].endswith("...")
-    assert alert.dedup_key == f"yara|SECOPS_EICAR_Test_File|{hashlib.sha256(eicar()).hexdigest()}"
+    assert alert.dedup_key == f"yara|{alert.rule.id}|{hashlib.sha256(eicar()).hexdigest()}"
     assert results[str(tree / "a" / "plain.txt")].hashes == {}, "files without hits are not hashed"
 
 
