@@ -1,0 +1,72 @@
+"""The pack on records our collectors parse: each test is a case where a rule fired on benign data or
+stayed silent on the behaviour it names. Lines go through the real parsers, so the field names a rule
+uses are the ones collectors emit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from secops.detect.detector import Detector
+from secops.detect.rules import load_rules
+from secops.inputs import expand
+from secops.pipeline import Stats, parse_files
+from secops.registry import ParseContext
+from tests.conftest import require
+
+PACK = Path(__file__).resolve().parents[2] / "rules" / "sigma"
+
+
+@pytest.fixture(scope="module")
+def ruleset():
+    return load_rules([PACK])
+
+
+def parse(paths: list[Path], fmt: str = "auto") -> list[dict]:
+    return list(parse_files(expand(paths), fmt, ParseContext(), Stats()))
+
+
+def fired(ruleset, events: list[dict]) -> list[str]:
+    """Names of the rules that alert on these events, one entry per alert."""
+    return [alert.rule.name for alert in Detector(ruleset).run(events)]
+
+
+def lines(tmp_path: Path, name: str, text: str, fmt: str) -> list[dict]:
+    path = tmp_path / name
+    path.write_text(text)
+    events = parse([path], fmt)
+    assert events and not any("_parse_failure" in e.get("tags", ()) for e in events)
+    return events
+
+
+# --- perimeter: addresses that never come from the internet ---------------------------------------
+
+UFW = (
+    "2026-11-02T08:{m:02d}:11.120000+00:00 fs02 kernel: [90211.120000] [UFW ALLOW] IN=eth0 OUT= "
+    "MAC=52:54:00:6e:10:02:52:54:00:9a:31:07:86:dd SRC={src} DST={dst} LEN=80 TC=0 HOPLIMIT=128 "
+    "FLOWLBL=0 PROTO=TCP SPT={sport} DPT={dport} WINDOW=64800 RES=0x00 SYN URGP=0\n"
+)
+
+
+def test_link_local_sources_are_not_the_internet(ruleset, tmp_path: Path) -> None:
+    text = "".join(
+        [
+            UFW.format(m=1, src="fe80::4d30:7d6f:8db9:ce3c", dst="fe80::9582:39e0:356b:ef4e", sport=60887, dport=445),
+            UFW.format(m=2, src="169.254.17.40", dst="169.254.80.2", sport=50112, dport=3389),
+            UFW.format(m=3, src="fe80::4d30:7d6f:8db9:ce3c", dst="fe80::1", sport=50113, dport=53),
+        ]
+    )
+    assert fired(ruleset, lines(tmp_path, "ufw.log", text, "netfilter")) == []
+    public = UFW.format(m=4, src="2001:db8:77::15", dst="fe80::9582:39e0:356b:ef4e", sport=40211, dport=445)
+    assert fired(ruleset, lines(tmp_path, "ufw2.log", public, "netfilter")) == ["SMB Reachable From The Internet"]
+
+
+def test_windows_filtering_platform_link_local_smb_is_quiet(ruleset, shared_data: Path) -> None:
+    """OTRF's Windows hosts log 5156 for SMB between their own fe80:: addresses."""
+    host = shared_data / "endpoint" / "otrf" / "datasets" / "atomic" / "windows"
+    found = sorted(host.rglob("empire_mimikatz_logonpasswords*.zip"))
+    require(bool(found), f"OTRF mimikatz logonpasswords dataset not found under {host}")
+    events = parse(found)
+    assert any(str(e.get("source", {}).get("ip", "")).startswith("fe80:") for e in events)
+    assert "SMB Reachable From The Internet" not in fired(ruleset, events)
