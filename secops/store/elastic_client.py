@@ -89,7 +89,8 @@ def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
 def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
     """A client for the configured cluster and the secrets to scrub from anything it reports."""
     url, url_user, url_password = _split_userinfo(config.url or DEFAULT_URL)
-    if urlsplit(url).scheme not in ("http", "https"):
+    scheme = urlsplit(url).scheme  # lowercased: HTTPS:// is https too
+    if scheme not in ("http", "https"):
         raise ConfigError("es.url must start with http:// or https://", where="es.url")
     if not _PREFIX.match(config.index_prefix):
         raise ConfigError(
@@ -115,7 +116,7 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
         kwargs["basic_auth"] = (username, password)
     elif username:
         raise ConfigError("es.username is set but no password (SECOPS_ES_PASSWORD or es.password_file)", where="es")
-    if url.startswith("https://"):
+    if scheme == "https":
         kwargs["verify_certs"] = config.verify_certs
         if config.ca_file is not None:
             if not config.ca_file.is_file():
@@ -123,6 +124,8 @@ def connect(config: EsConfig) -> tuple[Elasticsearch, Secrets]:
             kwargs["ca_certs"] = str(config.ca_file)
         if not config.verify_certs:
             kwargs["ssl_show_warn"] = False
+    elif config.ca_file is not None:  # a CA asks for TLS: an http:// URL is a slip that would send credentials in clear
+        raise ConfigError("es.ca_file is set but es.url is http://, without TLS; use https://", where="es.url")
     try:
         client = Elasticsearch(url, **kwargs)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:

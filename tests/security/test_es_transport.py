@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from secops.config import EsConfig
-from secops.errors import BackendUnavailable, StoreError
+from secops.errors import BackendUnavailable, ConfigError, StoreError
 from secops.store.elastic_client import call, connect
 from tests.inputs.syslog_harness import make_certificate
 
@@ -127,6 +127,29 @@ def test_the_configured_ca_lets_the_request_through(serve, tmp_path: Path) -> No
         health(EsConfig(url=server.base("https"), api_key=API_KEY, ca_file=tmp_path / "cert.pem"))["status"] == "green"
     )
     assert server.seen == [("/_cluster/health", f"ApiKey {API_KEY}")]
+
+
+def test_an_upper_case_scheme_still_uses_the_configured_ca(serve, tmp_path: Path) -> None:
+    server = serve(tls=True)
+    url = server.base("HTTPS")
+    assert health(EsConfig(url=url, api_key=API_KEY, ca_file=tmp_path / "cert.pem"))["status"] == "green"
+
+
+def test_a_ca_file_with_an_http_url_is_refused_before_credentials_go_in_clear(serve, tmp_path: Path) -> None:
+    server = serve()
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    with pytest.raises(ConfigError, match="https://"):
+        health(EsConfig(url=server.base("http"), api_key=API_KEY, ca_file=tmp_path / "ca.pem"))
+    assert server.seen == []
+
+
+def test_a_certificate_for_another_name_is_refused(serve, tmp_path: Path) -> None:
+    """The test certificate names 127.0.0.1 only: the CA alone does not make any host name acceptable."""
+    server = serve(tls=True)
+    url = server.base("https").replace("127.0.0.1", "localhost")
+    with pytest.raises(BackendUnavailable, match="Hostname mismatch"):
+        health(EsConfig(url=url, api_key=API_KEY, ca_file=tmp_path / "cert.pem"))
+    assert server.seen == []
 
 
 def test_a_redirect_is_not_followed_so_credentials_go_to_no_other_host(serve, tmp_path: Path) -> None:
