@@ -70,3 +70,28 @@ def test_windows_filtering_platform_link_local_smb_is_quiet(ruleset, shared_data
     events = parse(found)
     assert any(str(e.get("source", {}).get("ip", "")).startswith("fe80:") for e in events)
     assert "SMB Reachable From The Internet" not in fired(ruleset, events)
+
+
+# --- DNS ------------------------------------------------------------------------------------------
+
+ZEEK_DNS = (
+    '{{"ts":1793606400.{i},"uid":"CdnsQ{i}","id.orig_h":"10.20.10.31","id.orig_p":5{i}211,"id.resp_h":"10.20.0.10",'
+    '"id.resp_p":53,"proto":"udp","trans_id":{t},"query":"{name}","qclass":1,"qclass_name":"C_INTERNET","qtype":1,'
+    '"qtype_name":"A","rcode":0,"rcode_name":"NOERROR","AA":false,"TC":false,"RD":true,"RA":true,"Z":0,'
+    '"rejected":false}}\n'
+)
+
+
+def test_windows_connectivity_probe_is_not_a_dga_name(ruleset, tmp_path: Path) -> None:
+    """Every Windows host asks for dns.msftncsi.com on each network change: msftncsi has seven consonants."""
+    names = ["dns.msftncsi.com", "ipv6.msftncsi.com", "www.msftncsi.com", "xkcdqwrtzplm.info"]
+    text = "".join(ZEEK_DNS.format(i=i, t=i + 100, name=name) for i, name in enumerate(names))
+    assert fired(ruleset, lines(tmp_path, "dns.log", text, "zeek")) == ["DGA-Like Domain Name"]
+
+
+def test_dga_rule_is_quiet_on_a_real_windows_capture(ruleset, shared_data: Path) -> None:
+    pcap = shared_data / "packet" / "suricata-verify" / "tests" / "output-eve-ftp-data" / "input.pcap"
+    require(pcap.is_file(), f"{pcap} not found")
+    events = parse([pcap])
+    assert any(e.get("dns", {}).get("question", {}).get("name") == "dns.msftncsi.com" for e in events)
+    assert "DGA-Like Domain Name" not in fired(ruleset, events)
