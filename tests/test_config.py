@@ -186,3 +186,20 @@ def test_a_refused_secret_value_is_not_in_the_error_nor_its_traceback(tmp_path: 
         load_config(file, environ={})
     shown = "".join(traceback.format_exception(refused.value))
     assert "es." in shown and "a2V5OnMzY3JldA==" not in shown and "736537265" not in shown
+
+
+def test_a_symlinked_secret_file_is_judged_by_the_file_it_points_to(tmp_path: Path) -> None:
+    """As mounted secrets are (a link into a folder of versions): the link's own 0777 does not matter."""
+    target = tmp_path / "versions" / "es-password"
+    target.parent.mkdir()
+    target.write_text("Pw-31c7\n")
+    target.chmod(0o600)
+    link = tmp_path / "es-password"
+    link.symlink_to(target)
+    assert read_secret_file(link) == "Pw-31c7"
+    target.chmod(0o644)
+    with pytest.raises(ConfigError, match="readable by others"):
+        read_secret_file(link)
+    target.unlink()
+    with pytest.raises(ConfigError, match="cannot read"):
+        read_secret_file(link)
