@@ -36,10 +36,15 @@ def mask_userinfo(text: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """A configured URL as it may be shown: ``mask_userinfo``, and ``user:password@`` without a scheme too."""
-    if "://" not in url and "@" in url:
-        return "***@" + url.rpartition("@")[2]
-    return mask_userinfo(url)
+    """A configured URL as it may be shown: all before its last ``@`` hidden, scheme kept.
+
+    Unlike ``mask_userinfo`` (for free text) this takes a password with spaces,
+    ``#`` or ``?`` whole, and one without a scheme.
+    """
+    scheme, sep, rest = url.partition("://") if "://" in url else ("", "", url)
+    if "@" not in rest:
+        return url
+    return f"{scheme}{sep}***@{rest.rpartition('@')[2]}"
 
 
 def _zone_name(name: str) -> str:

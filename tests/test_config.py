@@ -28,6 +28,9 @@ def test_a_password_in_the_es_url_is_masked_when_shown() -> None:
             "https://***@es.example:9200",
         ),  # the parser's password: p@ss-s3cret
         ("ops:s3cret@es.example:9200", "***@es.example:9200"),  # no scheme: refused when used, still never shown
+        ("https://ops:my s3cret@es.example:9200", "https://***@es.example:9200"),  # a space: the parser takes it
+        ("https://ops:s3c#ret@es.example:9200", "https://***@es.example:9200"),  # refused when used, never shown
+        ("https://ops:s3cret@es.example:9200/?via=http://x", "https://***@es.example:9200/?via=http://x"),
     ],
 )
 def test_the_whole_password_is_masked_whatever_it_holds(url: str, shown: str) -> None:
