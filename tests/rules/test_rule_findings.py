@@ -4,6 +4,7 @@ uses are the ones collectors emit."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,61 @@ def test_dga_rule_is_quiet_on_a_real_windows_capture(ruleset, shared_data: Path)
     events = parse([pcap])
     assert any(e.get("dns", {}).get("question", {}).get("name") == "dns.msftncsi.com" for e in events)
     assert "DGA-Like Domain Name" not in fired(ruleset, events)
+
+
+# --- Windows --------------------------------------------------------------------------------------
+
+
+def process_4688(i: int, executable: str, command_line: str) -> str:
+    """A Security 4688 record as Winlogbeat ships it (the winlog-json collector's input)."""
+    data = {
+        "SubjectUserSid": "S-1-5-21-3623811015-3361044348-30300820-1301",
+        "SubjectUserName": "mjones",
+        "SubjectDomainName": "AGENCY",
+        "SubjectLogonId": "0x3e7",
+        "NewProcessId": hex(0x5100 + i),
+        "NewProcessName": executable,
+        "TokenElevationType": "%%1938",
+        "ProcessId": "0x1a2c",
+        "CommandLine": command_line,
+        "ParentProcessName": "C:\\Windows\\System32\\cmd.exe",
+        "MandatoryLabel": "S-1-16-8192",
+    }
+    record = {
+        "@timestamp": f"2026-11-02T09:{i:02d}:27.826Z",
+        "agent": {"type": "winlogbeat", "version": "8.15.3", "name": "WS-HQ-0042"},
+        "host": {"name": "WS-HQ-0042.agency.gov", "hostname": "WS-HQ-0042"},
+        "event": {"code": "4688", "kind": "event", "provider": "Microsoft-Windows-Security-Auditing"},
+        "winlog": {
+            "channel": "Security",
+            "computer_name": "WS-HQ-0042.agency.gov",
+            "event_id": "4688",
+            "provider_name": "Microsoft-Windows-Security-Auditing",
+            "record_id": 2348621000 + i,
+            "api": "wineventlog",
+            "event_data": data,
+        },
+    }
+    return json.dumps(record) + "\n"
+
+
+POWERSHELL = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+
+
+def test_encoded_powershell_in_every_abbreviation(ruleset, tmp_path: Path) -> None:
+    """PowerShell takes any unambiguous prefix of -EncodedCommand; -e is the one droppers use most."""
+    payload = "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAKQA="
+    encoded = [
+        f"powershell.exe -nop -w hidden -e {payload}",
+        f"powershell.exe -NonI -Encoded {payload}",
+        f"powershell.exe -enco {payload}",
+        f"powershell.exe /EncodedC {payload}",
+        f"powershell.exe -NoP -EncodedCommand {payload}",
+    ]
+    plain = [
+        'powershell.exe -Command "Get-Content C:\\ops\\users.csv -Encoding UTF8 | Measure-Object"',
+        "powershell.exe -ExecutionPolicy Bypass -File C:\\ops\\inventory.ps1",
+    ]
+    text = "".join(process_4688(i, POWERSHELL, c) for i, c in enumerate([*encoded, *plain]))
+    hits = fired(ruleset, lines(tmp_path, "sec.ndjson", text, "winlog-json"))
+    assert hits == ["PowerShell With An Encoded Command"] * len(encoded)
