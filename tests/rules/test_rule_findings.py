@@ -154,3 +154,26 @@ def test_encoded_powershell_in_every_abbreviation(ruleset, tmp_path: Path) -> No
     text = "".join(process_4688(i, POWERSHELL, c) for i, c in enumerate([*encoded, *plain]))
     hits = fired(ruleset, lines(tmp_path, "sec.ndjson", text, "winlog-json"))
     assert hits == ["PowerShell With An Encoded Command"] * len(encoded)
+
+
+# --- Linux ----------------------------------------------------------------------------------------
+
+
+def test_shadow_read_through_sudo_is_seen(ruleset, tmp_path: Path) -> None:
+    """sudo logs the command it ran, not a process name: the shadow rule must read the command line."""
+    text = (
+        "Nov  2 09:41:30 web01-hq sudo:   deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; "
+        "COMMAND=/bin/cat /etc/shadow\n"
+        "Nov  2 09:41:52 web01-hq sudo:   deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; "
+        "COMMAND=/usr/bin/base64 -w0 /etc/gshadow\n"
+        "Nov  2 09:42:10 web01-hq sudo:   deploy : TTY=pts/1 ; PWD=/home/deploy ; USER=root ; "
+        "COMMAND=/bin/sh -c cat /etc/shadow > /tmp/.s\n"
+        "Nov  2 09:43:02 web01-hq sudo:   mlopez : TTY=pts/0 ; PWD=/home/mlopez ; USER=root ; "
+        "COMMAND=/usr/bin/passwd -S mlopez\n"
+        "Nov  2 09:43:40 web01-hq sudo:   mlopez : TTY=pts/0 ; PWD=/home/mlopez ; USER=root ; "
+        "COMMAND=/usr/sbin/vipw -s\n"
+        "Nov  2 09:44:15 web01-hq sudo:   mlopez : TTY=pts/0 ; PWD=/home/mlopez ; USER=root ; "
+        "COMMAND=/usr/bin/ls -l /etc/shadow\n"
+    )
+    hits = fired(ruleset, lines(tmp_path, "auth.log", text, "linux-auth"))
+    assert hits == ["Shadow Password File Read By A Shell Tool"] * 3
