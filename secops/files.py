@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 
 def fsync_dir(path: Path) -> None:
@@ -14,6 +15,16 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def owner_only(path: Path, *, append: bool = False) -> BinaryIO:
+    """Open ``path`` to write, created readable and writable by its owner only (0600 whatever the umask).
+
+    Spool, dead letters, segments and the state database hold log content and
+    cases; a data directory made before it was created owner-only may be 0755.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else os.O_TRUNC)
+    return os.fdopen(os.open(path, flags, 0o600), "ab" if append else "wb")
 
 
 def write_file(path: Path, blob: bytes) -> None:

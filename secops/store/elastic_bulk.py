@@ -38,6 +38,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from secops import ecs
 from secops.errors import BackendUnavailable
+from secops.files import owner_only
 from secops.store.elastic_client import Secrets, translate
 from secops.types import Event
 
@@ -127,7 +128,7 @@ class DeadLetters:
         if not rows:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as fh:
+        with owner_only(self.path, append=True) as fh:
             fh.write(b"".join(orjson.dumps(r, default=str) + b"\n" for r in rows))
             fh.flush()
             os.fsync(fh.fileno())

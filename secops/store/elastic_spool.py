@@ -21,7 +21,7 @@ from pathlib import Path
 import orjson
 
 from secops.errors import StoreError
-from secops.files import fsync_dir
+from secops.files import fsync_dir, owner_only
 from secops.types import Event
 
 SUFFIX = ".ndjson"
@@ -46,7 +46,7 @@ class Spool:
         tmp = self.directory / f".{name}.tmp"
         final = self.directory / f"{name}{SUFFIX}"
         try:
-            with tmp.open("wb") as fh:
+            with owner_only(tmp) as fh:
                 for start in range(0, len(events), 1000):
                     fh.write(b"".join(orjson.dumps(e) + b"\n" for e in events[start : start + 1000]))
                 fh.flush()

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from secops import ecs
 from secops.cases.models import Checkpoint
 from secops.errors import CorruptSegmentError, StoreError
-from secops.files import fsync_dir
+from secops.files import fsync_dir, owner_only
 from secops.query import Query
 from secops.store.base import EventStore, IngestBatch, Window
 from secops.store.catalog import DELETE_GRACE_SECONDS, Catalog, Segment, upsert_checkpoints
@@ -125,10 +125,10 @@ class EmbeddedEventStore(EventStore):
         temp = folder / f".{stem}.parquet.tmp"
         written.extend([temp, final])
         try:
-            fh = temp.open("wb")
+            fh = owner_only(temp)
         except FileNotFoundError:  # a prune removed the folder, empty then, in between
             folder.mkdir(exist_ok=True)
-            fh = temp.open("wb")
+            fh = owner_only(temp)
         with fh:
             pq.write_table(
                 table,

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from secops.files import owner_only
+
 STATE_DB = "secops.db"
 """The SQLite file under the data directory: segment catalog, checkpoints, watermarks, cases."""
 BUSY_TIMEOUT_MS = 30_000
@@ -19,6 +21,7 @@ BUSY_TIMEOUT_MS = 30_000
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode with WAL and a generous busy timeout for writers."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    owner_only(path, append=True).close()  # cases and the audit log: SQLite gives its WAL files the same mode
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode=WAL")
