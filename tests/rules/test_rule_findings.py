@@ -177,3 +177,15 @@ def test_shadow_read_through_sudo_is_seen(ruleset, tmp_path: Path) -> None:
     )
     hits = fired(ruleset, lines(tmp_path, "auth.log", text, "linux-auth"))
     assert hits == ["Shadow Password File Read By A Shell Tool"] * 3
+
+
+# Opens for writing, as an auditd watch (-w PATH -p wa) records them: a new sudoers.d file (openat,
+# O_WRONLY|O_CREAT|O_TRUNC), a key appended by the 64-bit open syscall (flags in a1), a crontab line
+# appended with openat (flags in a2); then sudo reading /etc/sudoers and a refused append.
+AUDITD_WRITES = Path(__file__).parent / "data" / "auditd_opens_for_writing.log"
+
+
+def test_file_rules_see_auditd_opens_for_writing(ruleset, tmp_path: Path) -> None:
+    """auditd calls every open 'opened-file' (type access); shell redirections and tee write that way."""
+    hits = fired(ruleset, lines(tmp_path, "audit.log", AUDITD_WRITES.read_text(), "auditd"))
+    assert sorted(hits) == ["Cron Entry Written", "SSH Authorized Keys Modified", "Sudoers Policy Changed"]
