@@ -120,6 +120,9 @@ def parse_size(text: str) -> int:
 
 
 def _load(app_state: AppState, given: list[Path] | None, *, no_bundled: bool, no_cache: bool) -> RulePack:
+    for path in given or ():  # a mistyped rule path must not leave a scan with the bundled rules alone
+        if not os.path.lexists(path):
+            raise InputError("no such file or directory", where=f"--rules {path}")
     paths = pack_paths(app_state.config.rules, given or (), bundled=not no_bundled)
     if not paths:
         raise UsageError("no YARA rules: give --rules PATH or drop --no-bundled")

@@ -78,12 +78,20 @@ def pack_paths(configured: Iterable[Path], given: Iterable[Path] = (), *, bundle
     return chosen + [p for p in configured if p.is_dir() or p.suffix in YARA_SUFFIXES]
 
 
-def yara_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Rule files named directly, and ``*.yar``/``*.yara`` under directories (sorted, no hidden)."""
+def yara_files(paths: Iterable[str | Path], problems: list[Problem] | None = None) -> Iterator[Path]:
+    """Rule files named directly, and ``*.yar``/``*.yara`` under directories (sorted, no hidden).
+
+    A directory that cannot be listed is added to ``problems`` as an error: its rules are not loaded."""
+
+    def unlisted(exc: OSError) -> None:
+        if problems is not None:
+            where = exc.filename if exc.filename is not None else str(raw)
+            problems.append(Problem(os.fsdecode(where), None, "error", f"cannot list: {exc.strerror or exc}"))
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for folder, dirs, names in os.walk(path):
+            for folder, dirs, names in os.walk(path, onerror=unlisted):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
                     if name.endswith(YARA_SUFFIXES) and not name.startswith("."):
@@ -95,7 +103,7 @@ def yara_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 def check_yara(paths: Iterable[str | Path]) -> list[Problem]:
     """Every problem (errors and warnings) of the YARA files under ``paths``, for ``secops rules check``."""
     problems: list[Problem] = []
-    for path in yara_files(paths):
+    for path in yara_files(paths, problems):
         problems.extend(_compile_one(path)[1])
     return problems
 
@@ -106,11 +114,13 @@ def load_pack(paths: Iterable[str | Path], cache_dir: Path | None = None) -> Rul
     Broken files become problems and are left out; the pack has ``rules=None``
     only when no file compiled at all.
     """
-    files = _unique(yara_files(paths))
+    unlisted: list[Problem] = []  # found afresh on every load, never cached: a folder may become readable
+    files = _unique(yara_files(paths, unlisted))
     key = source_key(files)
     if cache_dir is not None:
         cached = _load_cached(cache_dir, key)
         if cached is not None:
+            cached.problems[:0] = unlisted
             return cached
     good: list[str] = []
     problems: list[Problem] = []
@@ -134,6 +144,7 @@ def load_pack(paths: Iterable[str | Path], cache_dir: Path | None = None) -> Rul
             pack.problems.append(
                 Problem(str(cache_dir), None, "warning", f"compiled rules not cached: {exc.strerror or exc}")
             )
+    pack.problems[:0] = unlisted
     return pack
 
 

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from secops.cli import app
 from secops.errors import InputError
 from secops.store import STATE_DB
 from secops.store.cases_sqlite import SqliteCaseStore
+from tests.conftest import REPO, without_file_capabilities
 from tests.yara.conftest import eicar
 
 
@@ -162,3 +165,28 @@ def test_two_rules_sharing_a_name_in_two_files_store_two_alerts(
         data_dir, str(sample), "--no-bundled", "-r", str(ours), "-r", str(theirs), "--store", "-f", "json"
     )
     assert "stored 0 new of 2 alerts" in err
+
+
+def test_a_mistyped_rules_path_is_an_input_error(clean_env: None, tree: Path, data_dir: Path) -> None:
+    """It used to be left out without a word, and the scan ran with the bundled rules alone."""
+    with pytest.raises(InputError) as raised:
+        _run(data_dir, str(tree), "-r", str(tree.parent / "rulez"), "-f", "json")
+    assert str(raised.value) == f"--rules {tree.parent / 'rulez'}: no such file or directory"
+
+
+def test_an_unreadable_rules_folder_is_an_error_and_the_rest_loads(tmp_path: Path) -> None:
+    """Mode 000 stops everyone but root, and root too without its file capabilities."""
+    rules = tmp_path / "rules"
+    (rules / "private").mkdir(parents=True)
+    (rules / "private" / "alpha.yar").write_text('rule Alpha { strings: $a = "ALPHA-1" condition: $a }\n')
+    (rules / "bravo.yar").write_text('rule Bravo { strings: $b = "BRAVO-2" condition: $b }\n')
+    (rules / "private").chmod(0)
+    sample = tmp_path / "sample.txt"
+    sample.write_bytes(b"ALPHA-1 BRAVO-2")
+    command = [sys.executable, "-m", "secops", "--data-dir", str(tmp_path / "data"), "yara", "scan", str(sample)]
+    command = without_file_capabilities([*command, "--no-bundled", "-r", str(rules), "-f", "json"])
+    for _ in range(2):  # compiled, then from the cache: the folder is named both times
+        run = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+        assert run.returncode == 0, run.stderr
+        assert f"secops: error: {rules / 'private'}: cannot list: Permission denied" in run.stderr
+        assert [a["rule"]["name"] for a in json.loads(run.stdout)] == ["Bravo"]
