@@ -189,3 +189,48 @@ def test_file_rules_see_auditd_opens_for_writing(ruleset, tmp_path: Path) -> Non
     """auditd calls every open 'opened-file' (type access); shell redirections and tee write that way."""
     hits = fired(ruleset, lines(tmp_path, "audit.log", AUDITD_WRITES.read_text(), "auditd"))
     assert sorted(hits) == ["Cron Entry Written", "SSH Authorized Keys Modified", "Sudoers Policy Changed"]
+
+
+def service_7045(i: int, name: str, image_path: str) -> str:
+    record = {
+        "@timestamp": f"2026-11-02T14:{i:02d}:45.531Z",
+        "agent": {"type": "winlogbeat", "version": "8.15.3", "name": "SQL01"},
+        "host": {"name": "SQL01.agency.gov", "hostname": "SQL01"},
+        "event": {"code": "7045", "kind": "event", "provider": "Service Control Manager"},
+        "winlog": {
+            "channel": "System",
+            "computer_name": "SQL01.agency.gov",
+            "event_id": "7045",
+            "provider_name": "Service Control Manager",
+            "record_id": 2349039200 + i,
+            "api": "wineventlog",
+            "event_data": {
+                "ServiceName": name,
+                "ImagePath": image_path,
+                "ServiceType": "user mode service",
+                "StartType": "demand start",
+                "AccountName": "LocalSystem",
+            },
+        },
+    }
+    return json.dumps(record) + "\n"
+
+
+def test_remote_execution_services_are_seen(ruleset, tmp_path: Path) -> None:
+    """PsExec and its clones install a service of a known name on the target: the lateral movement step."""
+    services = [
+        ("PSEXESVC", "%SystemRoot%\\PSEXESVC.exe"),
+        ("PAExec-6120-WS-REGION1-0008", "%SystemRoot%\\PAExec-6120-WS-REGION1-0008.exe"),
+        ("RemComSvc", "%SystemRoot%\\RemComSvc.exe"),
+        ("Spooler", "%SystemRoot%\\System32\\spoolsv.exe"),
+        ("MSSQLSERVER", '"C:\\Program Files\\Microsoft SQL Server\\MSSQL16.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe"'),
+    ]
+    text = "".join(service_7045(i, name, path) for i, (name, path) in enumerate(services))
+    hits = fired(ruleset, lines(tmp_path, "system.ndjson", text, "winlog-json"))
+    assert hits == ["Remote Execution Service Installed (PsExec Or A Clone)"] * 3
+
+
+def test_psexec_service_in_a_real_system_log(ruleset, shared_data: Path) -> None:
+    evtx = next((shared_data / "endpoint" / "evtx").rglob("ID7045-7036 PSexec service installation.evtx"), None)
+    require(evtx is not None, "EVTX-to-MITRE-Attack PsExec sample not found")
+    assert "Remote Execution Service Installed (PsExec Or A Clone)" in fired(ruleset, parse([evtx]))
