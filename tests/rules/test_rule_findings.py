@@ -234,3 +234,56 @@ def test_psexec_service_in_a_real_system_log(ruleset, shared_data: Path) -> None
     evtx = next((shared_data / "endpoint" / "evtx").rglob("ID7045-7036 PSexec service installation.evtx"), None)
     require(evtx is not None, "EVTX-to-MITRE-Attack PsExec sample not found")
     assert "Remote Execution Service Installed (PsExec Or A Clone)" in fired(ruleset, parse([evtx]))
+
+
+def defender(i: int, code: str, data: dict[str, str]) -> str:
+    record = {
+        "@timestamp": f"2026-11-02T16:{i:02d}:05.200Z",
+        "agent": {"type": "winlogbeat", "version": "8.15.3", "name": "WS-HQ-0042"},
+        "host": {"name": "WS-HQ-0042.agency.gov", "hostname": "WS-HQ-0042"},
+        "event": {"code": code, "kind": "event", "provider": "Microsoft-Windows-Windows Defender"},
+        "winlog": {
+            "channel": "Microsoft-Windows-Windows Defender/Operational",
+            "computer_name": "WS-HQ-0042.agency.gov",
+            "event_id": code,
+            "provider_name": "Microsoft-Windows-Windows Defender",
+            "record_id": 51200 + i,
+            "api": "wineventlog",
+            "event_data": {"Product Name": "Microsoft Defender Antivirus", "Product Version": "4.18.24090.11", **data},
+        },
+    }
+    return json.dumps(record) + "\n"
+
+
+def test_defender_protection_turned_off_by_setting(ruleset, tmp_path: Path) -> None:
+    """Set-MpPreference, a GPO or a registry edit all end in 5007 with the new value of the setting."""
+    key = "HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Real-Time Protection\\"
+    policy = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Real-Time Protection\\"
+    text = "".join(
+        [
+            defender(
+                0,
+                "5007",
+                {
+                    "Old Value": f"{key}DisableRealtimeMonitoring = 0x0",
+                    "New Value": f"{key}DisableRealtimeMonitoring = 0x1",
+                },
+            ),
+            defender(1, "5007", {"New Value": f"{policy}DisableBehaviorMonitoring = 0x1"}),
+            defender(2, "5001", {}),
+            # turned back on, and an unrelated setting
+            defender(
+                3,
+                "5007",
+                {
+                    "Old Value": f"{key}DisableRealtimeMonitoring = 0x1",
+                    "New Value": f"{key}DisableRealtimeMonitoring = 0x0",
+                },
+            ),
+            defender(
+                4, "5007", {"New Value": "HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Scan\\AvgCPULoadFactor = 0x1e"}
+            ),
+        ]
+    )
+    hits = fired(ruleset, lines(tmp_path, "defender.ndjson", text, "winlog-json"))
+    assert hits == ["Defender Real-Time Protection Turned Off"] * 3
