@@ -287,3 +287,58 @@ def test_defender_protection_turned_off_by_setting(ruleset, tmp_path: Path) -> N
     )
     hits = fired(ruleset, lines(tmp_path, "defender.ndjson", text, "winlog-json"))
     assert hits == ["Defender Real-Time Protection Turned Off"] * 3
+
+
+def member_added(i: int, code: str, group: str, domain: str, sid: str) -> str:
+    data = {
+        "MemberName": "CN=Stefan Maier,OU=Staff,DC=behoerde,DC=local",
+        "MemberSid": "S-1-5-21-1604372114-2919468215-2301839443-1377",
+        "TargetUserName": group,
+        "TargetDomainName": domain,
+        "TargetSid": sid,
+        "SubjectUserSid": "S-1-5-21-1604372114-2919468215-2301839443-500",
+        "SubjectUserName": "Administrator",
+        "SubjectDomainName": "BEHOERDE",
+        "SubjectLogonId": "0x3a7f1",
+        "PrivilegeList": "-",
+    }
+    record = {
+        "@timestamp": f"2026-11-02T11:{i:02d}:10.000Z",
+        "agent": {"type": "winlogbeat", "version": "8.15.3", "name": "DC02"},
+        "host": {"name": "DC02.behoerde.local", "hostname": "DC02"},
+        "event": {"code": code, "kind": "event", "provider": "Microsoft-Windows-Security-Auditing"},
+        "winlog": {
+            "channel": "Security",
+            "computer_name": "DC02.behoerde.local",
+            "event_id": code,
+            "provider_name": "Microsoft-Windows-Security-Auditing",
+            "record_id": 771000 + i,
+            "api": "wineventlog",
+            "event_data": data,
+        },
+    }
+    return json.dumps(record) + "\n"
+
+
+def test_privileged_groups_are_known_by_sid_in_any_language(ruleset, tmp_path: Path) -> None:
+    """A German or French DC names the groups in its language; their SIDs and RIDs do not change."""
+    domain = "S-1-5-21-1604372114-2919468215-2301839443"
+    text = "".join(
+        [
+            member_added(0, "4732", "Administratoren", "Builtin", "S-1-5-32-544"),
+            member_added(1, "4728", "Domänen-Admins", "BEHOERDE", f"{domain}-512"),
+            member_added(2, "4756", "Administrateurs de l’entreprise", "BEHOERDE", f"{domain}-519"),
+            member_added(3, "4732", "Serveroperatoren", "Builtin", "S-1-5-32-549"),
+            member_added(4, "4732", "Remotedesktopbenutzer", "Builtin", "S-1-5-32-555"),
+            member_added(5, "4728", "Projekt-1512", "BEHOERDE", f"{domain}-1512"),
+        ]
+    )
+    hits = fired(ruleset, lines(tmp_path, "dc.ndjson", text, "winlog-json"))
+    assert hits == ["Member Added To A Privileged Domain Or Local Group"] * 4
+
+
+def test_exchange_groups_that_grant_dcsync_are_privileged(ruleset, shared_data: Path) -> None:
+    evtx = next((shared_data / "endpoint" / "evtx").rglob("ID4756-Exchange critical group change (DCsync).evtx"), None)
+    require(evtx is not None, "EVTX-to-MITRE-Attack Exchange group sample not found")
+    events = parse([evtx])
+    assert "Member Added To A Privileged Domain Or Local Group" in fired(ruleset, events)
