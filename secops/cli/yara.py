@@ -136,6 +136,9 @@ def _load(app_state: AppState, given: list[Path] | None, *, no_bundled: bool, no
 
 
 def _report(result: FileResult, show_skipped: bool) -> None:
+    for _, rule, string in result.too_many_matches:
+        line = f"{result.path}: warning: {string} of rule {rule} matched too often to count; the rule may be wrong"
+        print(f"secops: yara: {escape.one_line(line)}", file=sys.stderr)
     if result.status is Status.OK or (result.status in QUIET_STATUSES and not show_skipped):
         return
     line = f"{result.path}: {result.status}: {result.message}"

@@ -83,7 +83,10 @@ def _alert(
         techniques=_techniques(all_meta(match), match.tags),
         events=events,
         entities=entities,
-        details={"file": file_facts, "yara": {"namespace": match.namespace, **strings_of(match)}},
+        details={
+            "file": file_facts,
+            "yara": {"namespace": match.namespace, **strings_of(match), **_capped(match, result)},
+        },
     )
 
 
@@ -148,6 +151,12 @@ def strings_of(match: yara.Match) -> dict[str, Any]:
                     }
                 )
     return {"strings": found, "string_matches": total}
+
+
+def _capped(match: yara.Match, result: FileResult) -> dict[str, list[str]]:
+    """The rule's strings that libyara stopped recording at its limit (its result may be wrong)."""
+    found = [s for ns, rule, s in result.too_many_matches if ns == match.namespace and rule == match.rule]
+    return {"too_many_matches": found} if found else {}
 
 
 def excerpt(data: bytes, limit: int = EXCERPT_BYTES) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import yara
 
@@ -84,6 +85,9 @@ class FileResult:
     hashes: dict[str, str] = field(default_factory=dict)
     """md5, sha1 and sha256 of the bytes scanned; computed only for files with hits."""
     matches: list[yara.Match] = field(default_factory=list)
+    too_many_matches: list[tuple[str, str, str]] = field(default_factory=list)
+    """(namespace, rule, string) whose matches libyara stopped recording at its limit: counts and
+    offsets of that string are cut short, so the rule's result may be wrong either way."""
 
     @property
     def scanned(self) -> bool:
@@ -155,22 +159,28 @@ class Scanner:
         data, size = content.data, len(content.data)
         status = Status.CHANGED if content.changed else Status.OK
         message = f"changed while it was read; results are for the {size:,} bytes read" if content.changed else ""
+        capped: list[tuple[str, str, str]] = []
+
+        def warned(kind: int, what: Any) -> int:
+            if kind == yara.CALLBACK_TOO_MANY_MATCHES:
+                capped.append((what.namespace, what.rule, what.string))
+            return yara.CALLBACK_CONTINUE
+
+        externals = file_externals(target.path, data, content.info.st_uid) if self.options.file_externals else {}
         try:
-            if self.options.file_externals:
-                matches = self.rules.match(
-                    data=data,
-                    externals=file_externals(target.path, data, content.info.st_uid),
-                    timeout=self.options.timeout,
-                    allow_duplicate_metadata=True,
-                )
-            else:
-                matches = self.rules.match(data=data, timeout=self.options.timeout, allow_duplicate_metadata=True)
+            matches = self.rules.match(
+                data=data,
+                externals=externals,
+                timeout=self.options.timeout,
+                allow_duplicate_metadata=True,
+                warnings_callback=warned,
+            )
         except yara.TimeoutError:
             return FileResult(target.path, Status.TIMEOUT, f"scan took over {self.options.timeout}s", size)
         except yara.Error as exc:
             return FileResult(target.path, Status.ERROR, f"libyara: {exc}", size)
         hashes = digests(data) if matches else {}
-        return FileResult(target.path, status, message, size, hashes, matches)
+        return FileResult(target.path, status, message, size, hashes, matches, capped)
 
 
 def digests(data: memoryview | bytes) -> dict[str, str]:
