@@ -6,7 +6,7 @@ Two kinds of event name a file worth scanning:
   ``<data dir>/carve/<sha256[:2]>/<sha256>`` (its ``file.*`` events carry that
   path in ``file.path``), whatever host the traffic came from;
 - endpoint file-creation events (``event.category`` holds ``file`` and
-  ``event.type`` holds ``creation``) whose ``file.path`` exists on this host,
+  ``event.type`` holds ``creation``) whose absolute ``file.path`` exists on this host,
   when the event's ``host.name``/``host.hostname`` is this host (or absent):
   an event from another machine names a file this collector cannot see.
 
@@ -61,6 +61,8 @@ def event_file(event: Mapping[str, Any], *, data_dir: Path, hostname: str | None
     if os.path.realpath(path).startswith(carve_root):
         return path if os.path.isfile(path) else None
     if not (_holds(event, "event.category", "file") and _holds(event, "event.type", "creation")):
+        return None
+    if not os.path.isabs(path):  # relative to a directory the event does not name, not to ours
         return None
     if not _same_host(event, hostname or socket.gethostname()):
         return None

@@ -6,6 +6,8 @@ import hashlib
 import socket
 from pathlib import Path
 
+import pytest
+
 from secops.cases.models import utcnow
 from secops.detect.yara_pipeline import (
     collector_scanner,
@@ -109,3 +111,15 @@ def test_collector_scanner_takes_bundled_and_configured_yara_rules(data_dir: Pat
     found = {m.rule for m in scanner.scan_file(target).matches}
     assert found == {"Mine_Marker", "SECOPS_Webshell_PHP_Request_To_Exec"}
     assert list((data_dir / "cache" / "yara").glob("*.yarc"))
+
+
+def test_a_relative_path_names_no_file_here(
+    data_dir: Path, tmp_path: Path, bundled_scanner: Scanner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """auditd without a CWD record leaves a path relative to the process's directory, unknown here:
+    it was resolved against the collector's own working directory and scanned the wrong file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "drop.php").write_text("<?php eval($_POST['x']); ?>")
+    event = _created(Path("drop.php"), socket.gethostname())
+    assert event_file(event, data_dir=data_dir) is None
+    assert scan_event_file(event, bundled_scanner, data_dir=data_dir) == []
