@@ -342,3 +342,24 @@ def test_exchange_groups_that_grant_dcsync_are_privileged(ruleset, shared_data: 
     require(evtx is not None, "EVTX-to-MITRE-Attack Exchange group sample not found")
     events = parse([evtx])
     assert "Member Added To A Privileged Domain Or Local Group" in fired(ruleset, events)
+
+
+def test_service_image_paths_of_common_attack_tools(ruleset, tmp_path: Path) -> None:
+    """Loopback ADMIN$ shares (Cobalt Strike's psexec), cmd with /Q, script hosts: all as service images."""
+    suspicious = [
+        ("a1f3c9e", "\\\\127.0.0.1\\ADMIN$\\a1f3c9e.exe"),
+        ("pipesvc", "C:\\Windows\\system32\\cmd.exe /Q /c echo 9f1c2a > \\\\.\\pipe\\9f1c2a"),
+        ("updsvc", "rundll32.exe C:\\Windows\\Tasks\\upd.dll,Start"),
+        ("htasvc", 'mshta.exe vbscript:Execute("CreateObject(""WScript.Shell"").Run ""calc""")'),
+        ("logsvc", "C:\\PerfLogs\\svchost.exe"),
+    ]
+    benign = [
+        ("WinHttpAutoProxySvc", "C:\\Windows\\system32\\svchost.exe -k LocalServiceNetworkRestricted -p"),
+        (
+            "Zabbix Agent 2",
+            '"C:\\Program Files\\Zabbix Agent 2\\zabbix_agent2.exe" -c zabbix_agent2.conf',
+        ),
+    ]
+    text = "".join(service_7045(i, name, path) for i, (name, path) in enumerate([*suspicious, *benign]))
+    hits = fired(ruleset, lines(tmp_path, "system.ndjson", text, "winlog-json"))
+    assert hits == ["Service Installed With A Suspicious Image Path"] * len(suspicious)
