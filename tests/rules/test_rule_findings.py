@@ -222,12 +222,13 @@ def test_remote_execution_services_are_seen(ruleset, tmp_path: Path) -> None:
         ("PSEXESVC", "%SystemRoot%\\PSEXESVC.exe"),
         ("PAExec-6120-WS-REGION1-0008", "%SystemRoot%\\PAExec-6120-WS-REGION1-0008.exe"),
         ("RemComSvc", "%SystemRoot%\\RemComSvc.exe"),
+        ("csexecsvc", "%SystemRoot%\\csexecsvc.exe"),
         ("Spooler", "%SystemRoot%\\System32\\spoolsv.exe"),
         ("MSSQLSERVER", '"C:\\Program Files\\Microsoft SQL Server\\MSSQL16.MSSQLSERVER\\MSSQL\\Binn\\sqlservr.exe"'),
     ]
     text = "".join(service_7045(i, name, path) for i, (name, path) in enumerate(services))
     hits = fired(ruleset, lines(tmp_path, "system.ndjson", text, "winlog-json"))
-    assert hits == ["Remote Execution Service Installed (PsExec Or A Clone)"] * 3
+    assert hits == ["Remote Execution Service Installed (PsExec Or A Clone)"] * 4
 
 
 def test_psexec_service_in_a_real_system_log(ruleset, shared_data: Path) -> None:
