@@ -115,7 +115,8 @@ def load_pack(paths: Iterable[str | Path], cache_dir: Path | None = None) -> Rul
     only when no file compiled at all.
     """
     unlisted: list[Problem] = []  # found afresh on every load, never cached: a folder may become readable
-    files = _unique(yara_files(paths, unlisted))
+    # Absolute paths: each is its file's namespace, which alerts keep as ``rule.path`` long after this run.
+    files = _unique(Path(os.path.abspath(path)) for path in yara_files(paths, unlisted))
     key = source_key(files)
     if cache_dir is not None:
         cached = _load_cached(cache_dir, key)

@@ -190,3 +190,16 @@ def test_an_unreadable_rules_folder_is_an_error_and_the_rest_loads(tmp_path: Pat
         assert run.returncode == 0, run.stderr
         assert f"secops: error: {rules / 'private'}: cannot list: Permission denied" in run.stderr
         assert [a["rule"]["name"] for a in json.loads(run.stdout)] == ["Bravo"]
+
+
+def test_alerts_name_their_rule_file_by_absolute_path(clean_env: None, tmp_path: Path, data_dir: Path) -> None:
+    """A relative --rules path used to become the namespace as given: a stored alert named "mine/m.yar"
+    with nothing to say where that was."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "m.yar").write_text('rule Mine_Hello { strings: $h = "hello" condition: $h }\n')
+    (tmp_path / "note.txt").write_text("hello")
+    code, out, err = _run(data_dir, "note.txt", "--no-bundled", "-r", "mine", "-f", "json")  # cwd is tmp_path
+    assert code == 0, err
+    [alert] = json.loads(out)
+    assert alert["rule"]["path"] == alert["details"]["yara"]["namespace"] == str(tmp_path / "mine" / "m.yar")
+    assert alert["details"]["file"]["path"] == str(tmp_path / "note.txt")
