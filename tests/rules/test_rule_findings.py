@@ -364,3 +364,14 @@ def test_service_image_paths_of_common_attack_tools(ruleset, tmp_path: Path) -> 
     text = "".join(service_7045(i, name, path) for i, (name, path) in enumerate([*suspicious, *benign]))
     hits = fired(ruleset, lines(tmp_path, "system.ndjson", text, "winlog-json"))
     assert hits == ["Service Installed With A Suspicious Image Path"] * len(suspicious)
+
+
+def test_user_created_seen_by_auditd(ruleset, tmp_path: Path) -> None:
+    """useradd writes an ADD_USER audit record beside its auth.log line; hosts may ship only one of them."""
+    text = (
+        "type=ADD_USER msg=audit(1793612578.167:9120): pid=4410 uid=0 auid=1001 ses=7 subj=unconfined "
+        "msg='op=add-user id=1005 exe=\"/usr/sbin/useradd\" hostname=web01-hq addr=? terminal=pts/1 res=success'\n"
+        "type=ADD_GROUP msg=audit(1793612578.067:9119): pid=4410 uid=0 auid=1001 ses=7 subj=unconfined "
+        "msg='op=add-group id=1005 exe=\"/usr/sbin/useradd\" hostname=web01-hq addr=? terminal=pts/1 res=success'\n"
+    )
+    assert fired(ruleset, lines(tmp_path, "audit.log", text, "auditd")) == ["Local User Account Created"]
