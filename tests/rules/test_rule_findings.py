@@ -375,3 +375,77 @@ def test_user_created_seen_by_auditd(ruleset, tmp_path: Path) -> None:
         "msg='op=add-group id=1005 exe=\"/usr/sbin/useradd\" hostname=web01-hq addr=? terminal=pts/1 res=success'\n"
     )
     assert fired(ruleset, lines(tmp_path, "audit.log", text, "auditd")) == ["Local User Account Created"]
+
+
+# --- ATT&CK tags ----------------------------------------------------------------------------------
+
+# The tactics each technique the pack uses belongs to (MITRE ATT&CK Enterprise). A technique new to
+# the pack has to be added here, which is the moment to check its tactics.
+TACTICS_OF = {
+    "t1003.001": {"credential-access"},
+    "t1003.008": {"credential-access"},
+    "t1021.001": {"lateral-movement"},
+    "t1021.002": {"lateral-movement"},
+    "t1027": {"defense-evasion"},
+    "t1041": {"exfiltration"},
+    "t1046": {"discovery"},
+    "t1048": {"exfiltration"},
+    "t1048.003": {"exfiltration"},
+    "t1053.003": {"execution", "persistence", "privilege-escalation"},
+    "t1053.005": {"execution", "persistence", "privilege-escalation"},
+    "t1059.001": {"execution"},
+    "t1059.004": {"execution"},
+    "t1070.001": {"defense-evasion"},
+    "t1070.003": {"defense-evasion"},
+    "t1071": {"command-and-control"},
+    "t1071.004": {"command-and-control"},
+    "t1078": {"defense-evasion", "persistence", "privilege-escalation", "initial-access"},
+    "t1078.003": {"defense-evasion", "persistence", "privilege-escalation", "initial-access"},
+    "t1090.003": {"command-and-control"},
+    "t1095": {"command-and-control"},
+    "t1098": {"persistence", "privilege-escalation"},
+    "t1098.004": {"persistence", "privilege-escalation"},
+    "t1105": {"command-and-control"},
+    "t1110": {"credential-access"},
+    "t1110.001": {"credential-access"},
+    "t1110.003": {"credential-access"},
+    "t1133": {"initial-access", "persistence"},
+    "t1136.001": {"persistence"},
+    "t1187": {"credential-access"},
+    "t1190": {"initial-access"},
+    "t1204.002": {"execution"},
+    "t1490": {"impact"},
+    "t1543.003": {"persistence", "privilege-escalation"},
+    "t1548.003": {"privilege-escalation", "defense-evasion"},
+    "t1550.002": {"defense-evasion", "lateral-movement"},
+    "t1557.001": {"credential-access", "collection"},
+    "t1562.001": {"defense-evasion"},
+    "t1562.002": {"defense-evasion"},
+    "t1562.004": {"defense-evasion"},
+    "t1566": {"initial-access"},
+    "t1566.001": {"initial-access"},
+    "t1567": {"exfiltration"},
+    "t1568": {"command-and-control"},
+    "t1568.002": {"command-and-control"},
+    "t1569.002": {"execution"},
+    "t1571": {"command-and-control"},
+    "t1572": {"command-and-control"},
+}
+
+
+def test_every_tactic_tag_belongs_to_one_of_the_rules_techniques(ruleset) -> None:
+    wrong = []
+    for rule in [*ruleset.rules, *ruleset.correlations]:
+        tags = [str(t).removeprefix("attack.") for t in rule.tags or [] if str(t).startswith("attack.")]
+        techniques = [t for t in tags if t.startswith("t")]
+        tactics = {t for t in tags if not t.startswith(("t", "g", "s"))}
+        assert set(techniques) <= set(TACTICS_OF), (rule.title, techniques)
+        covered = set().union(*(TACTICS_OF[t] for t in techniques)) if techniques else set()
+        wrong += [(str(rule.title), tactic) for tactic in sorted(tactics - covered)]
+    assert wrong == []
+
+
+def test_large_average_upload_is_not_tagged_as_small_chunks(ruleset) -> None:
+    """T1030 is exfiltration in fixed, small chunks to stay under thresholds: the opposite of this rule."""
+    rule = next(c for c in ruleset.correlations if c.title == "Large Average Upload Per Connection")
+    assert "attack.t1030" not in [str(t) for t in rule.tags]
