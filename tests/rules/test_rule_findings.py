@@ -5,11 +5,14 @@ uses are the ones collectors emit."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from secops.detect.check import validate
 from secops.detect.detector import Detector
+from secops.detect.pipelines import _items
 from secops.detect.rules import load_rules
 from secops.inputs import expand
 from secops.pipeline import Stats, parse_files
@@ -449,3 +452,24 @@ def test_large_average_upload_is_not_tagged_as_small_chunks(ruleset) -> None:
     """T1030 is exfiltration in fixed, small chunks to stay under thresholds: the opposite of this rule."""
     rule = next(c for c in ruleset.correlations if c.title == "Large Average Upload Per Connection")
     assert "attack.t1030" not in [str(t) for t in rule.tags]
+
+
+# --- what the rules say about themselves ----------------------------------------------------------
+
+
+def test_rat_port_description_names_the_ports_the_rule_watches(ruleset) -> None:
+    rule = next(r for r in ruleset.rules if r.title.startswith("Outbound Connection On A Port Favoured"))
+    said = {int(p) for p in re.findall(r"\b\d{4,5}\b", rule.description)}
+    watched = {
+        int(v.number)
+        for item in _items(rule.detection.detections["selection"])
+        for v in item.value
+        if item.field == "destination.port"
+    }
+    assert said == watched
+
+
+def test_falsepositive_entries_pass_the_sigmahq_style_checks(ruleset, tmp_path: Path, shared_data: Path) -> None:
+    """'None known' and lower-case entries draw warnings from 'secops rules check'; each entry names a cause."""
+    problems = validate(ruleset, tmp_path / "pysigma", shared_data / "sigma" / "validator-data")
+    assert [str(p) for p in problems if "falsepositive" in p.message] == []
