@@ -473,3 +473,42 @@ def test_falsepositive_entries_pass_the_sigmahq_style_checks(ruleset, tmp_path: 
     """'None known' and lower-case entries draw warnings from 'secops rules check'; each entry names a cause."""
     problems = validate(ruleset, tmp_path / "pysigma", shared_data / "sigma" / "validator-data")
     assert [str(p) for p in problems if "falsepositive" in p.message] == []
+
+
+def ssh_attempts(count: int, ip: str) -> str:
+    """Password guesses five seconds apart against names that do not exist: sshd logs a notice and a
+    failure for each."""
+    out = []
+    for i in range(count):
+        name, pid, port, second = f"user{i:02d}", 40000 + i, 50000 + i, 5 * i
+        out += [
+            f"Nov  2 06:00:{second:02d} bastion01-hq sshd[{pid}]: Invalid user {name} from {ip} port {port}\n",
+            f"Nov  2 06:00:{second + 2:02d} bastion01-hq sshd[{pid}]: Failed password for invalid user {name} "
+            f"from {ip} port {port} ssh2\n",
+            f"Nov  2 06:00:{second + 3:02d} bastion01-hq sshd[{pid}]: Connection closed by invalid user {name} "
+            f"{ip} port {port} [preauth]\n",
+        ]
+    return "".join(out)
+
+
+def test_ssh_brute_force_counts_each_guess_once(ruleset, tmp_path: Path) -> None:
+    """'Ten or more failed logins' means ten guesses, not five guesses each logged twice."""
+    five = lines(tmp_path, "five.log", ssh_attempts(5, "203.0.113.77"), "linux-auth")
+    assert [e["event"]["action"] for e in five].count("ssh_login") == 10
+    assert "SSH Brute Force" not in fired(ruleset, five)
+    ten = lines(tmp_path, "ten.log", ssh_attempts(10, "203.0.113.78"), "linux-auth")
+    assert fired(ruleset, ten).count("SSH Brute Force") >= 1
+
+
+def test_slow_ssh_spray_over_many_names_is_seen(ruleset, tmp_path: Path) -> None:
+    """One guess a minute per name never reaches the brute-force threshold; the names give it away."""
+    guesses = []
+    for i, name in enumerate(["admin", "oracle", "postgres", "ubuntu", "test", "guest", "deploy", "git", "ftp", "www"]):
+        guesses += [
+            f"Nov  2 06:{i:02d}:02 bastion01-hq sshd[{41000 + i}]: Invalid user {name} from 218.37.235.81 "
+            f"port 5{i}206\n",
+            f"Nov  2 06:{i:02d}:04 bastion01-hq sshd[{41000 + i}]: Failed password for invalid user {name} from "
+            f"218.37.235.81 port 5{i}206 ssh2\n",
+        ]
+    hits = fired(ruleset, lines(tmp_path, "auth.log", "".join(guesses), "linux-auth"))
+    assert hits == ["SSH Password Spraying"]
