@@ -469,10 +469,12 @@ def test_rat_port_description_names_the_ports_the_rule_watches(ruleset) -> None:
     assert said == watched
 
 
-def test_falsepositive_entries_pass_the_sigmahq_style_checks(ruleset, tmp_path: Path, shared_data: Path) -> None:
-    """'None known' and lower-case entries draw warnings from 'secops rules check'; each entry names a cause."""
+def test_rule_texts_pass_the_sigmahq_style_checks(ruleset, tmp_path: Path, shared_data: Path) -> None:
+    """'None known', lower-case entries, titles not in title case and '1 of' without a wildcard draw
+    warnings from 'secops rules check'."""
     problems = validate(ruleset, tmp_path / "pysigma", shared_data / "sigma" / "validator-data")
-    assert [str(p) for p in problems if "falsepositive" in p.message] == []
+    style = ("falsepositive", "title_case", "missing_asterisk")
+    assert [str(p) for p in problems if any(word in p.message for word in style)] == []
 
 
 def ssh_attempts(count: int, ip: str) -> str:
