@@ -579,3 +579,29 @@ def test_reverse_shells_in_their_usual_spellings(ruleset, tmp_path: Path) -> Non
     text = "".join(auditd_execve(i, exe, argv) for i, (exe, argv) in enumerate([*REVERSE_SHELLS, *EVERYDAY_COMMANDS]))
     hits = fired(ruleset, lines(tmp_path, "audit.log", text, "auditd"))
     assert hits == ["Reverse Shell Command Line"] * len(REVERSE_SHELLS)
+
+
+def test_backup_and_recovery_removal_besides_vssadmin(ruleset, tmp_path: Path) -> None:
+    """Ransomware also deletes the wbadmin catalogue, removes shadow copies through CIM, and turns off
+    boot recovery."""
+    system32 = "C:\\Windows\\System32\\"
+    removal = [
+        (system32 + "wbadmin.exe", "wbadmin delete catalog -quiet"),
+        (system32 + "wbadmin.exe", "wbadmin.exe delete systemstatebackup -keepVersions:0 -quiet"),
+        (POWERSHELL, 'powershell.exe -c "Get-CimInstance Win32_ShadowCopy | Remove-CimInstance"'),
+        (system32 + "bcdedit.exe", "bcdedit.exe /set {default} recoveryenabled No"),
+    ]
+    routine = [
+        (system32 + "wbadmin.exe", "wbadmin start backup -backupTarget:E: -include:C: -allCritical -quiet"),
+        (system32 + "vssadmin.exe", "vssadmin list shadows"),
+        (system32 + "bcdedit.exe", "bcdedit /enum {current}"),
+    ]
+    text = "".join(process_4688(i, exe, cmd) for i, (exe, cmd) in enumerate([*removal, *routine]))
+    hits = fired(ruleset, lines(tmp_path, "sec.ndjson", text, "winlog-json"))
+    assert hits == ["Shadow Copies, Backups Or Boot Recovery Deleted"] * len(removal)
+
+
+def test_wbadmin_backup_deletion_in_a_real_security_log(ruleset, shared_data: Path) -> None:
+    evtx = next((shared_data / "endpoint" / "evtx").rglob("ID4688-Delete Window backup (webadmin).evtx"), None)
+    require(evtx is not None, "EVTX-to-MITRE-Attack wbadmin sample not found")
+    assert "Shadow Copies, Backups Or Boot Recovery Deleted" in fired(ruleset, parse([evtx]))
