@@ -605,3 +605,21 @@ def test_wbadmin_backup_deletion_in_a_real_security_log(ruleset, shared_data: Pa
     evtx = next((shared_data / "endpoint" / "evtx").rglob("ID4688-Delete Window backup (webadmin).evtx"), None)
     require(evtx is not None, "EVTX-to-MITRE-Attack wbadmin sample not found")
     assert "Shadow Copies, Backups Or Boot Recovery Deleted" in fired(ruleset, parse([evtx]))
+
+
+def test_txt_tunnel_names_in_mixed_case(ruleset, tmp_path: Path) -> None:
+    """DNS ignores case, so tunnels that carry base64 put upper-case letters in the label."""
+    names = [
+        "SGVsbG9Xb3JsZEV4ZmlsQ2h1bmswMDAx.t.exfil-example.net",
+        "4f1c9a7be2d04c8b9e5f6a7b8c9d0e1f.t.exfil-example.net",
+        "_dmarc.agency.gov",
+        "google._domainkey.agency.gov",
+    ]
+    text = "".join(
+        ZEEK_DNS.format(i=i, t=200 + i, name=name).replace(
+            '"qtype":1,"qtype_name":"A"', '"qtype":16,"qtype_name":"TXT"'
+        )
+        for i, name in enumerate(names)
+    )
+    hits = fired(ruleset, lines(tmp_path, "dns.log", text, "zeek"))
+    assert hits.count("TXT Query For A Long Generated Name") == 2
