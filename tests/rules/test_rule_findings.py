@@ -656,3 +656,28 @@ def test_office_children_from_onenote_and_download_tools(ruleset, tmp_path: Path
     )
     hits = fired(ruleset, lines(tmp_path, "sec.ndjson", text, "winlog-json"))
     assert hits == ["Office Application Starts A Shell"] * len(suspicious)
+
+
+PANOS_END = (
+    "<14>Nov  2 10:{m:02d}:24 pa-hq-edge01 1,2026/11/02 10:{m:02d}:24,013201001234,TRAFFIC,end,2561,"
+    "2026/11/02 10:{m:02d}:24,{src},{dst},::,::,allow-servers-outbound,,,unknown-tcp,vsys1,trust,untrust,"
+    "ethernet1/2,ethernet1/1,fwd-syslog,2026/11/02 10:{m:02d}:24,50003{m:02d},1,5414{m},8531,0,0,0x400053,tcp,allow,"
+    "{total},{sent},1117636,166048,2026/11/02 10:{m:02d}:10,494,computer-and-internet-info,0,70050003{m:02d},0x0,"
+    "fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,United States,0,143696,22352,tcp-fin,0,0,0,0,,pa-hq-edge01,"
+    "from-policy,,,0,,0,,N/A,0,0,0,0\n"
+)
+
+
+def test_upload_volume_from_ipv6_hosts_counts(ruleset, tmp_path: Path) -> None:
+    """An internal host on a ULA address sends 1.2 GB out over IPv6; the same to an internal peer is no upload."""
+    sent = 201_174_640
+
+    def sessions(src: str, dst: str) -> str:
+        return "".join(
+            PANOS_END.format(m=10 + i, src=src, dst=dst, sent=sent, total=sent + 1_117_636) for i in range(6)
+        )
+
+    out = lines(tmp_path, "out.log", sessions("fd00:10:10::16", "2a03:2880:f10d:83::1"), "panos")
+    assert fired(ruleset, out).count("Large Upload To The Internet") >= 1
+    inside = lines(tmp_path, "in.log", sessions("fd00:10:10::16", "fd00:10:20::40"), "panos")
+    assert "Large Upload To The Internet" not in fired(ruleset, inside)
