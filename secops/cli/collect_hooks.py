@@ -61,10 +61,12 @@ def batch_hooks(app: AppState, *, detect: bool, yara: bool) -> BatchHooks:
 
         hooks.closers.append(detected)
     if yara:
-        from secops.detect.yara_pipeline import collector_scanner, yara_batch_hook
+        from secops.detect.yara_pipeline import YaraHook, collector_scanner
 
         scanner, problems = collector_scanner(app.config.rules, app.data_dir)
         for problem in problems:
             print(f"secops: warning: {escape.one_line(str(problem))}", file=sys.stderr)
-        hooks.hooks.append(yara_batch_hook(scanner, app.cases, data_dir=app.data_dir))
+        scanning = YaraHook(scanner, app.cases, data_dir=app.data_dir)
+        hooks.hooks.append(scanning)
+        hooks.closers.append(scanning.finish)
     return hooks

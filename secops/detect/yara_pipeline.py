@@ -13,7 +13,7 @@ Two kinds of event name a file worth scanning:
 ``secops collect … --yara`` turns this on (the option name is ``YARA_OPTION``)::
 
     scanner, problems = collector_scanner(config.rules, data_dir)   # report problems, go on
-    hook = yara_batch_hook(scanner, cases, data_dir=data_dir)
+    hook = YaraHook(scanner, cases, data_dir=data_dir)
     ingest_files(..., on_batch=hook)          # chain it with the Sigma hook when both are on
 
 Each stored batch is then scanned and its hits are added to the case store
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,9 @@ from secops.cases.suppress import LiveSuppressor
 from secops.detect.rules import Problem
 from secops.detect.yara import load_pack, pack_paths
 from secops.detect.yara_alerts import file_alerts
+from secops.detect.yara_files import Status
 from secops.detect.yara_scan import Scanner
 from secops.errors import RuleError
-from secops.ingest import BatchHook
 from secops.store.base import CaseStore
 
 YARA_OPTION = "--yara"
@@ -77,8 +78,13 @@ def scan_event_file(event: Mapping[str, Any], scanner: Scanner, *, data_dir: Pat
     return file_alerts(scanner.scan_file(path), event=event)
 
 
-def scan_event_files(events: Iterable[Mapping[str, Any]], scanner: Scanner, *, data_dir: Path) -> list[Alert]:
-    """Alerts for every file a batch of events names; each file scanned once, in parallel."""
+def scan_event_files(
+    events: Iterable[Mapping[str, Any]], scanner: Scanner, *, data_dir: Path, tally: Counter[str] | None = None
+) -> list[Alert]:
+    """Alerts for every file a batch of events names; each file scanned once, in parallel.
+
+    ``tally`` counts the files by how their scan went (``ok``, ``too_large``, ``timeout``…).
+    """
     by_path: dict[str, Mapping[str, Any]] = {}
     hostname = socket.gethostname()
     for event in events:
@@ -90,20 +96,37 @@ def scan_event_files(events: Iterable[Mapping[str, Any]], scanner: Scanner, *, d
     when = utcnow()
     alerts: list[Alert] = []
     for result in scanner.scan(list(by_path)):
+        if tally is not None:
+            tally[str(result.status)] += 1
+            tally["too_many_matches"] += bool(result.too_many_matches)
         alerts.extend(file_alerts(result, when=when, event=by_path.get(result.path)))
     return alerts
 
 
-def yara_batch_hook(scanner: Scanner, cases: CaseStore, *, data_dir: Path) -> BatchHook:
-    """An ``on_batch`` hook for ``ingest_files``: scan what the batch names, store the alerts no suppression covers."""
-    suppressions = LiveSuppressor(cases)
+class YaraHook:
+    """The ``on_batch`` hook of ``collect --yara``: scan what each batch names, store the alerts no suppression
+    covers, and at the end say how many files were scanned and which could not be (too large, timed out…)."""
 
-    def hook(batch: list[dict[str, Any]]) -> None:
-        alerts = suppressions.current().keep(scan_event_files(batch, scanner, data_dir=data_dir))
+    def __init__(self, scanner: Scanner, cases: CaseStore, *, data_dir: Path) -> None:
+        self.scanner, self.cases, self.data_dir = scanner, cases, data_dir
+        self.suppressions = LiveSuppressor(cases)
+        self.tally: Counter[str] = Counter()
+        self.new_alerts = 0
+
+    def __call__(self, batch: list[dict[str, Any]]) -> None:
+        found = scan_event_files(batch, self.scanner, data_dir=self.data_dir, tally=self.tally)
+        alerts = self.suppressions.current().keep(found)
         if alerts:
-            cases.add_alerts(alerts)
+            self.new_alerts += len(self.cases.add_alerts(alerts))
 
-    return hook
+    def finish(self) -> str:
+        scanned = self.tally[str(Status.OK)] + self.tally[str(Status.CHANGED)]
+        missed = {k: n for k, n in sorted(self.tally.items()) if n and k not in (Status.OK, Status.CHANGED)}
+        line = f"{self.new_alerts} new YARA alerts from {scanned:,} files named by events"
+        if missed:
+            counts = ", ".join(f"{n:,} {kind.replace('_', ' ')}" for kind, n in missed.items())
+            line += f"; not scanned or cut short: {counts}"
+        return line
 
 
 def _holds(event: Mapping[str, Any], field: str, value: str) -> bool:

@@ -10,13 +10,13 @@ import pytest
 
 from secops.cases.models import utcnow
 from secops.detect.yara_pipeline import (
+    YaraHook,
     collector_scanner,
     event_file,
     scan_event_file,
     scan_event_files,
-    yara_batch_hook,
 )
-from secops.detect.yara_scan import Scanner
+from secops.detect.yara_scan import Scanner, ScanOptions
 from secops.store import STATE_DB
 from secops.store.cases_sqlite import SqliteCaseStore
 from tests.yara.conftest import eicar
@@ -88,7 +88,7 @@ def test_batch_hook_scans_each_file_once_and_stores_alerts(
     ]
     store = SqliteCaseStore(data_dir / STATE_DB)
     try:
-        hook = yara_batch_hook(bundled_scanner, store, data_dir=data_dir)
+        hook = YaraHook(bundled_scanner, store, data_dir=data_dir)
         hook(batch)
         hook(batch)
         assert store.count_alerts() == 1
@@ -123,3 +123,21 @@ def test_a_relative_path_names_no_file_here(
     event = _created(Path("drop.php"), socket.gethostname())
     assert event_file(event, data_dir=data_dir) is None
     assert scan_event_file(event, bundled_scanner, data_dir=data_dir) == []
+
+
+def test_collect_yara_says_which_files_it_could_not_scan(
+    bundled_scanner: Scanner, data_dir: Path, tmp_path: Path
+) -> None:
+    small = tmp_path / "drop.txt"
+    small.write_bytes(eicar())
+    big = tmp_path / "image.bin"
+    big.write_bytes(b"\0" * 4096)
+    scanner = Scanner(bundled_scanner.rules, ScanOptions(max_size=1024))
+    store = SqliteCaseStore(data_dir / STATE_DB)
+    try:
+        hook = YaraHook(scanner, store, data_dir=data_dir)
+        hook([_created(small, event_id="a"), _created(big, event_id="b"), _created(tmp_path / "gone", event_id="c")])
+        summary = hook.finish()
+    finally:
+        store.close()
+    assert summary == "1 new YARA alerts from 1 files named by events; not scanned or cut short: 1 too large"
