@@ -681,3 +681,21 @@ def test_upload_volume_from_ipv6_hosts_counts(ruleset, tmp_path: Path) -> None:
     assert fired(ruleset, out).count("Large Upload To The Internet") >= 1
     inside = lines(tmp_path, "in.log", sessions("fd00:10:10::16", "fd00:10:20::40"), "panos")
     assert "Large Upload To The Internet" not in fired(ruleset, inside)
+
+
+def test_cisco_asa_built_connections_are_permitted_traffic(ruleset, tmp_path: Path) -> None:
+    """ASA (and FTD, SonicWall) log a permitted connection as built, type [connection, start], never
+    'allowed': the perimeter rules must still see an exposed RDP server or a session to a RAT port."""
+    text = (
+        "Nov  2 11:02:10 asa-reg2 : %ASA-6-302013: Built inbound TCP connection 880213 for "
+        "outside:203.0.113.50/51515 (203.0.113.50/51515) to inside:10.40.0.25/3389 (198.51.100.40/3389)\n"
+        "Nov  2 11:03:10 asa-reg2 : %ASA-6-302013: Built outbound TCP connection 880214 for "
+        "outside:45.77.12.9/4444 (45.77.12.9/4444) to inside:10.40.10.31/50122 (198.51.100.40/61022)\n"
+        "Nov  2 11:04:10 asa-reg2 : %ASA-4-106023: Deny tcp src outside:203.0.113.51/51516 dst "
+        'inside:198.51.100.40/3389 by access-group "outside_access_in" [0x0, 0x0]\n'
+    )
+    hits = fired(ruleset, lines(tmp_path, "asa.log", text, "cisco-asa"))
+    assert sorted(hits) == [
+        "Outbound Connection On A Port Favoured By Remote Access Tools",
+        "RDP Reachable From The Internet",
+    ]
