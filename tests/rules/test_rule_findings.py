@@ -699,3 +699,34 @@ def test_cisco_asa_built_connections_are_permitted_traffic(ruleset, tmp_path: Pa
         "Outbound Connection On A Port Favoured By Remote Access Tools",
         "RDP Reachable From The Internet",
     ]
+
+
+def test_windows_account_creation_is_not_a_linux_useradd(ruleset, tmp_path: Path) -> None:
+    """Winlogbeat calls 4720 'added-user-account' too; ECS-taxonomy rules get no logsource condition,
+    so the Linux rule has to tell the sources apart itself."""
+    record = {
+        "@timestamp": "2026-11-02T04:26:38.025Z",
+        "agent": {"type": "winlogbeat", "version": "8.15.3", "name": "DC01"},
+        "host": {"name": "DC01.agency.gov", "hostname": "DC01"},
+        "event": {"code": "4720", "kind": "event", "provider": "Microsoft-Windows-Security-Auditing"},
+        "winlog": {
+            "channel": "Security",
+            "computer_name": "DC01.agency.gov",
+            "event_id": "4720",
+            "provider_name": "Microsoft-Windows-Security-Auditing",
+            "record_id": 2348748790,
+            "api": "wineventlog",
+            "keywords": ["Audit Success"],
+            "event_data": {
+                "TargetUserName": "newhire27",
+                "TargetDomainName": "AGENCY",
+                "TargetSid": "S-1-5-21-3623811015-3361044348-30300820-8271",
+                "SubjectUserName": "adm_amitchell",
+                "SubjectDomainName": "AGENCY",
+                "SamAccountName": "newhire27",
+            },
+        },
+    }
+    events = lines(tmp_path, "sec.ndjson", json.dumps(record) + "\n", "winlog-json")
+    assert events[0]["event"]["action"] == "added-user-account"
+    assert "Local User Account Created" not in fired(ruleset, events)
