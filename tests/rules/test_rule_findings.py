@@ -730,3 +730,18 @@ def test_windows_account_creation_is_not_a_linux_useradd(ruleset, tmp_path: Path
     events = lines(tmp_path, "sec.ndjson", json.dumps(record) + "\n", "winlog-json")
     assert events[0]["event"]["action"] == "added-user-account"
     assert "Local User Account Created" not in fired(ruleset, events)
+
+
+def test_tunnel_and_paste_services_by_whole_labels(ruleset, tmp_path: Path) -> None:
+    """ngrok's current domains count; a different domain that merely ends in the same letters does not."""
+    names = [
+        "7f3a-203-0-113-9.ngrok-free.app",
+        "c0ffee.ngrok.app",
+        "transfer.sh",
+        "pastebin.com",
+        "mytransfer.sh",
+        "notpastebin.com",
+    ]
+    text = "".join(ZEEK_DNS.format(i=i, t=300 + i, name=name) for i, name in enumerate(names))
+    hits = fired(ruleset, lines(tmp_path, "dns.log", text, "zeek"))
+    assert hits == ["Query For A Tunnelling Or Paste Service"] * 4
