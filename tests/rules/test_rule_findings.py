@@ -745,3 +745,57 @@ def test_tunnel_and_paste_services_by_whole_labels(ruleset, tmp_path: Path) -> N
     text = "".join(ZEEK_DNS.format(i=i, t=300 + i, name=name) for i, name in enumerate(names))
     hits = fired(ruleset, lines(tmp_path, "dns.log", text, "zeek"))
     assert hits == ["Query For A Tunnelling Or Paste Service"] * 4
+
+
+def failed_logon(i: int, host: str, user: str, ip: str, logon_type: str) -> str:
+    data = {
+        "SubjectUserSid": "S-1-5-18",
+        "SubjectUserName": f"{host}$",
+        "SubjectDomainName": "AGENCY",
+        "SubjectLogonId": "0x3e7",
+        "TargetUserSid": "S-1-0-0",
+        "TargetUserName": user,
+        "TargetDomainName": "AGENCY",
+        "Status": "0xc000006d",
+        "FailureReason": "%%2313",
+        "SubStatus": "0xc000006a",
+        "LogonType": logon_type,
+        "LogonProcessName": "User32 ",
+        "AuthenticationPackageName": "Negotiate",
+        "WorkstationName": host,
+        "ProcessName": "C:\\Windows\\System32\\svchost.exe",
+        "IpAddress": ip,
+        "IpPort": "0",
+    }
+    record = {
+        "@timestamp": f"2026-11-02T08:0{i // 10}:{(i % 10) * 5:02d}.100Z",
+        "agent": {"type": "winlogbeat", "version": "8.15.3", "name": host},
+        "host": {"name": f"{host}.agency.gov", "hostname": host},
+        "event": {"code": "4625", "kind": "event", "provider": "Microsoft-Windows-Security-Auditing"},
+        "winlog": {
+            "channel": "Security",
+            "computer_name": f"{host}.agency.gov",
+            "event_id": "4625",
+            "provider_name": "Microsoft-Windows-Security-Auditing",
+            "record_id": 5120000 + i,
+            "api": "wineventlog",
+            "keywords": ["Audit Failure"],
+            "event_data": data,
+        },
+    }
+    return json.dumps(record) + "\n"
+
+
+def test_console_typos_across_the_fleet_are_not_one_attacker(ruleset, tmp_path: Path) -> None:
+    """An interactive logon failure records 127.0.0.1 (or no address): twelve people mistyping at twelve
+    desks in the same minutes are not a brute force or a spray from one source."""
+    text = "".join(failed_logon(i, f"WS-HQ-{i:04d}", f"user{i:02d}", "127.0.0.1", "2") for i in range(12))
+    text += "".join(failed_logon(12 + i, f"SRV-APP{i:02d}", "svc_backup", "-", "5") for i in range(12))
+    assert fired(ruleset, lines(tmp_path, "fleet.ndjson", text, "winlog-json")) == []
+
+
+def test_local_guessing_on_one_host_is_still_seen(ruleset, tmp_path: Path) -> None:
+    text = "".join(failed_logon(i, "WS-HQ-0042", "Administrator", "127.0.0.1", "2") for i in range(12))
+    hits = fired(ruleset, lines(tmp_path, "one.ndjson", text, "winlog-json"))
+    assert hits.count("Windows Logon Failures On One Host Without A Network Source") >= 1
+    assert "Windows Logon Brute Force" not in hits
