@@ -799,3 +799,13 @@ def test_local_guessing_on_one_host_is_still_seen(ruleset, tmp_path: Path) -> No
     hits = fired(ruleset, lines(tmp_path, "one.ndjson", text, "winlog-json"))
     assert hits.count("Windows Logon Failures On One Host Without A Network Source") >= 1
     assert "Windows Logon Brute Force" not in hits
+
+
+def test_clearing_logs_other_than_security_is_seen(ruleset, shared_data: Path) -> None:
+    """Event 104 in System names the log that was cleared: Sysmon, PowerShell, System itself."""
+    evtx = next((shared_data / "endpoint" / "evtx").rglob("ID104-1102-Event log cleared.evtx"), None)
+    require(evtx is not None, "EVTX-to-MITRE-Attack log-clearing sample not found")
+    events = [e for e in parse([evtx]) if e.get("winlog", {}).get("channel") == "System"]
+    assert events
+    hits = fired(ruleset, events)
+    assert hits and set(hits) == {"Windows Event Log Cleared"}
