@@ -16,7 +16,7 @@ from secops.cli.output import Column, emit
 from secops.detect.check import validate
 from secops.detect.evaluate import compile_rules, rule_id
 from secops.detect.examples import run_examples
-from secops.detect.rules import Problem, load_rules, rule_files
+from secops.detect.rules import RULE_SUFFIXES, Problem, load_rules, rule_files
 from secops.errors import RuleError
 from secops.types import OutputFormat
 
@@ -77,13 +77,15 @@ def check(
 ) -> None:
     """Validate Sigma (pySigma and its validators) and YARA rules; every problem as file:line. Exit 1 on errors."""
     chosen = list(paths) if paths else rule_paths(state(ctx), None, False)
-    problems: list[Problem] = validate(load_rules(chosen), state(ctx).data_dir / "cache" / "pysigma", validator_data)
     try:
-        from secops.detect.yara import check_yara
+        from secops.detect.yara import YARA_SUFFIXES, check_yara
     except ImportError:
-        check_yara = None
+        check_yara, YARA_SUFFIXES = None, ()
+    # A file named on its own is checked as the kind its suffix says; folders hold both kinds.
+    sigma = [p for p in chosen if p.is_dir() or p.suffix not in YARA_SUFFIXES]
+    problems: list[Problem] = validate(load_rules(sigma), state(ctx).data_dir / "cache" / "pysigma", validator_data)
     if check_yara is not None:
-        problems += check_yara(chosen)
+        problems += check_yara([p for p in chosen if p.is_dir() or p.suffix not in RULE_SUFFIXES])
     rows = [
         {"where": f"{p.path}:{p.line}" if p.line else p.path, "severity": p.severity, "message": p.message}
         for p in problems

@@ -97,3 +97,15 @@ def test_check_survives_rules_the_validators_cannot_read(tmp_path: Path) -> None
     assert any(row.startswith(f"{folder / 'good.yml'}:") and "level" in row for row in rows), rows
     skipped = [row for row in rows if row.startswith("<validators>")]
     assert skipped and all("give --validator-data" in row for row in skipped), skipped
+
+
+def test_a_rule_file_named_alone_is_checked_as_its_kind(tmp_path: Path) -> None:
+    """A Sigma file is not compiled as YARA, nor a YARA file read as Sigma YAML."""
+    sigma, yara = tmp_path / "good.yml", tmp_path / "marker.yar"
+    sigma.write_text(GOOD, "utf-8")
+    yara.write_text('rule Marker { strings: $m = "MARKER-7" condition: $m }\n', "utf-8")
+    env = {**os.environ, "SECOPS_DATA_DIR": str(tmp_path / "data")}
+    for path in (sigma, yara):
+        done = secops("rules", "check", str(path), "-f", "csv", cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "0 errors" in done.stderr
