@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from secops.files import owner_only
-
 STATE_DB = "secops.db"
 """The SQLite file under the data directory: segment catalog, checkpoints, watermarks, cases."""
 BUSY_TIMEOUT_MS = 30_000
@@ -21,8 +19,13 @@ BUSY_TIMEOUT_MS = 30_000
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode with WAL and a generous busy timeout for writers."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    owner_only(path, append=True).close()  # cases and the audit log: SQLite gives its WAL files the same mode
+    fresh = not path.exists()
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    if fresh:
+        # Cases and the audit log are for the owner only; SQLite gives its WAL files the database's mode.
+        # (chmod, not a descriptor of our own: closing any descriptor of the file drops this process's
+        # POSIX locks on it, which SQLite's other connections here rely on.)
+        path.chmod(0o600)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
