@@ -208,8 +208,8 @@ def _read_files(
     ctx: ParseContext,
     cases: CaseStore,
     stats: Stats,
-    locks: SourceLocks | None = None,
-    finished: dict[str, int] | None = None,
+    locks: SourceLocks | None,
+    finished: dict[str, int],
 ) -> Iterator[tuple[Item, str]]:
     """Every file's events from its checkpoint onwards, with the file's name.
 
@@ -219,7 +219,6 @@ def _read_files(
     """
     ingested = ecs.now_ts()
     reached: dict[tuple[str, str], int] = {}
-    finished = {} if finished is None else finished
     for opened in open_inputs(files, fmt, stats):
         key = opened.key
         if locks is not None and not locks.acquire(key):

@@ -211,23 +211,26 @@ def iter_lines(fh: IO[bytes], start: int = 0) -> Iterator[Line]:
     """
     utf16 = _UTF16.get(_first_bytes(fh, 2))
     if utf16 is not None:
-        yield from _utf16_lines(fh, max(start, 2), *utf16)
-        return
-    if start:
+        (codec, newline), start = utf16, max(start, 2)
         _seek(fh, start)
+        readline = _Utf16Reader(fh, newline).readline
+    else:
+        codec, newline = "utf-8", b"\n"
+        if start:
+            _seek(fh, start)
+        readline = fh.readline
     offset = start
-    readline = fh.readline
     while True:
         chunk = readline(MAX_RECORD_BYTES)
         if not chunk:
             return
         end = offset + len(chunk)
-        truncated = not chunk.endswith(b"\n") and len(chunk) == MAX_RECORD_BYTES
+        truncated = not chunk.endswith(newline) and len(chunk) == MAX_RECORD_BYTES
         if truncated:
-            while (rest := readline(MAX_RECORD_BYTES)) and not rest.endswith(b"\n"):
+            while (rest := readline(MAX_RECORD_BYTES)) and not rest.endswith(newline):
                 end += len(rest)
             end += len(rest)
-        text = chunk.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+        text = chunk.decode(codec, "backslashreplace").rstrip("\r\n")
         if not offset:
             text = text.removeprefix("\ufeff")
         if text.strip():
@@ -249,27 +252,6 @@ def _first_bytes(fh: IO[bytes], count: int) -> bytes:
         fh.seek(0)
         return head
     return b""
-
-
-def _utf16_lines(fh: IO[bytes], start: int, codec: str, newline: bytes) -> Iterator[Line]:
-    """``iter_lines`` for a UTF-16 file: lines end at a line feed code unit, offsets count the file's bytes."""
-    _seek(fh, start)
-    reader = _Utf16Reader(fh, newline)
-    offset = start
-    while True:
-        chunk = reader.readline(MAX_RECORD_BYTES)
-        if not chunk:
-            return
-        end = offset + len(chunk)
-        truncated = not chunk.endswith(newline) and len(chunk) == MAX_RECORD_BYTES
-        if truncated:
-            while (rest := reader.readline(MAX_RECORD_BYTES)) and not rest.endswith(newline):
-                end += len(rest)
-            end += len(rest)
-        text = chunk.decode(codec, "backslashreplace").rstrip("\r\n")
-        if text.strip():
-            yield Line(text, offset, end, truncated)
-        offset = end
 
 
 class _Utf16Reader:

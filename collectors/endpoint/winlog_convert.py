@@ -58,6 +58,7 @@ def _text(target: str) -> Op:
     if len(parents) == 1:
         (top,) = parents
 
+        # ``_setter``'s two-level writer inlined: most EventData fields take this path, once per event.
         def op_2(ev: Event, v: Any) -> None:
             if v != "-" and v:
                 node = ev.get(top)

@@ -172,7 +172,7 @@ def backfill(
 
     app_state = state(ctx)
     window = Window(parse_moment(since), parse_moment(until) if until else None)
-    if window.until is not None and window.since is not None and window.until <= window.since:
+    if window.since is not None and window.until is not None and window.until <= window.since:
         raise UsageError("--until must be after --since")
     result = run_backfill(
         app_state.events,
