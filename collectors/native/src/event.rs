@@ -1,0 +1,336 @@
+//! An ECS event as the parsers build it, then handed to Python as nested dicts in one pass.
+//!
+//! Parsers fill a small tree (`Map`) with dotted names, as `secops.ecs.put`
+//! does in Python; values borrow from the record where they can. Building the
+//! tree in Rust and converting it once costs less than touching Python objects
+//! field by field, and keeps the parsers free of the GIL's types.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+/// A field's value: the JSON types an ECS event holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    List(Vec<Val<'a>>),
+    Map(Map<'a>),
+}
+
+impl<'a> From<&'a str> for Val<'a> {
+    fn from(value: &'a str) -> Self {
+        Val::Str(Cow::Borrowed(value))
+    }
+}
+
+impl From<String> for Val<'_> {
+    fn from(value: String) -> Self {
+        Val::Str(Cow::Owned(value))
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Val<'a> {
+    fn from(value: Cow<'a, str>) -> Self {
+        Val::Str(value)
+    }
+}
+
+impl From<i64> for Val<'_> {
+    fn from(value: i64) -> Self {
+        Val::Int(value)
+    }
+}
+
+impl From<u16> for Val<'_> {
+    fn from(value: u16) -> Self {
+        Val::Int(i64::from(value))
+    }
+}
+
+impl From<f64> for Val<'_> {
+    fn from(value: f64) -> Self {
+        Val::Float(value)
+    }
+}
+
+impl From<bool> for Val<'_> {
+    fn from(value: bool) -> Self {
+        Val::Bool(value)
+    }
+}
+
+impl<'a> From<Map<'a>> for Val<'a> {
+    fn from(value: Map<'a>) -> Self {
+        Val::Map(value)
+    }
+}
+
+impl<'a, T: Into<Val<'a>>> From<Vec<T>> for Val<'a> {
+    fn from(values: Vec<T>) -> Self {
+        Val::List(values.into_iter().map(Into::into).collect())
+    }
+}
+
+/// A key: a name written in the parser (most of them), or one taken from the record (CEF's custom names).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Key<'a> {
+    Static(&'static str),
+    Data(Cow<'a, str>),
+}
+
+impl Key<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Key::Static(name) => name,
+            Key::Data(name) => name,
+        }
+    }
+}
+
+/// An object: keys in insertion order, as Python's dicts keep them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Map<'a> {
+    entries: Vec<(Key<'a>, Val<'a>)>,
+}
+
+impl<'a> Map<'a> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Val<'a>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v)
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k.as_str() == key)
+    }
+
+    fn insert(&mut self, key: Key<'a>, value: Val<'a>) {
+        match self.position(key.as_str()) {
+            Some(at) => self.entries[at].1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
+
+    /// The string at a dotted name, if one is there.
+    pub fn get_str(&self, dotted: &str) -> Option<&str> {
+        match self.lookup(dotted)? {
+            Val::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value at a dotted name (`source.ip`).
+    pub fn lookup(&self, dotted: &str) -> Option<&Val<'a>> {
+        let mut map = self;
+        let mut parts = dotted.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let value = map.get(part)?;
+            if parts.peek().is_none() {
+                return Some(value);
+            }
+            match value {
+                Val::Map(inner) => map = inner,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    pub fn contains(&self, dotted: &str) -> bool {
+        self.lookup(dotted).is_some()
+    }
+
+    /// Set a key named in the parser, replacing its value if present.
+    pub fn set(&mut self, key: &'static str, value: impl Into<Val<'a>>) {
+        self.insert(Key::Static(key), value.into());
+    }
+
+    /// Set a key whose name comes from the record (a vendor's own field names).
+    pub fn set_data(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Val<'a>>) {
+        self.insert(Key::Data(key.into()), value.into());
+    }
+
+    /// Set a key only when it is absent (Python's ``setdefault`` without the return).
+    pub fn set_default(&mut self, key: &'static str, value: impl Into<Val<'a>>) {
+        if self.position(key).is_none() {
+            self.entries.push((Key::Static(key), value.into()));
+        }
+    }
+
+    /// Remove a key and return its value.
+    pub fn remove(&mut self, key: &str) -> Option<Val<'a>> {
+        let at = self.position(key)?;
+        Some(self.entries.remove(at).1)
+    }
+
+    /// The object under ``key``, created empty if missing; a non-object there is replaced.
+    pub fn child(&mut self, key: &'static str) -> &mut Map<'a> {
+        let at = match self.position(key) {
+            Some(at) => {
+                if !matches!(self.entries[at].1, Val::Map(_)) {
+                    self.entries[at].1 = Val::Map(Map::new());
+                }
+                at
+            }
+            None => {
+                self.entries.push((Key::Static(key), Val::Map(Map::new())));
+                self.entries.len() - 1
+            }
+        };
+        match &mut self.entries[at].1 {
+            Val::Map(map) => map,
+            _ => unreachable!("just made an object"),
+        }
+    }
+
+    /// Set a dotted name (``source.nat.ip``), creating the objects on the way (``secops.ecs.put``).
+    pub fn put(&mut self, dotted: &'static str, value: impl Into<Val<'a>>) {
+        match dotted.rsplit_once('.') {
+            None => self.set(dotted, value),
+            Some((parents, last)) => {
+                let mut map = self;
+                for part in parents.split('.') {
+                    map = map.child(part);
+                }
+                map.set(last, value);
+            }
+        }
+    }
+
+    /// Set a dotted name when the value is there; ``None`` leaves the event as it was.
+    pub fn put_opt(&mut self, dotted: &'static str, value: Option<impl Into<Val<'a>>>) {
+        if let Some(value) = value {
+            self.put(dotted, value);
+        }
+    }
+
+    /// Set a key to an object unless that object is empty (``net.attach`` in Python).
+    pub fn attach(&mut self, key: &'static str, part: Map<'a>) {
+        if !part.is_empty() {
+            self.set(key, part);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(Key<'a>, Val<'a>)> {
+        self.entries.iter()
+    }
+
+    /// Nested dicts for Python.
+    pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        // Sized for its keys up front: a dict grown one key at a time is rebuilt twice on the way to ten.
+        // SAFETY: the GIL is held (`py`); a null result is the MemoryError Python has set.
+        let dict = unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                pyo3::ffi::_PyDict_NewPresized(self.entries.len() as isize),
+            )?
+            .cast_into_unchecked::<PyDict>()
+        };
+        for (key, value) in &self.entries {
+            let name = match key {
+                Key::Static(name) => static_key(py, name),
+                Key::Data(name) => PyString::new(py, name),
+            };
+            dict.set_item(name, value.to_py(py)?)?;
+        }
+        Ok(dict)
+    }
+}
+
+impl Val<'_> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self {
+            Val::Str(text) => PyString::new(py, text).into_any(),
+            Val::Int(number) => number.into_pyobject(py)?.into_any(),
+            Val::Float(number) => number.into_pyobject(py)?.into_any(),
+            Val::Bool(flag) => flag.into_pyobject(py)?.to_owned().into_any(),
+            Val::List(items) => {
+                let converted = items
+                    .iter()
+                    .map(|item| item.to_py(py))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyList::new(py, converted)?.into_any()
+            }
+            Val::Map(map) => map.to_py(py)?.into_any(),
+        })
+    }
+}
+
+/// Hashes a `&'static str` by its address and length: the parsers' key names are a fixed few hundred.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.0 = (self.0.rotate_left(5) ^ value as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type KeyCache = HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<AddressHasher>>;
+
+thread_local! {
+    static KEYS: RefCell<KeyCache> = RefCell::default();
+}
+
+/// The interned Python string of a key name written in the parser, made once per thread.
+fn static_key<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
+    KEYS.with(|cell| {
+        cell.borrow_mut()
+            .entry((name.as_ptr() as usize, name.len())) // a literal may start inside another
+            .or_insert_with(|| PyString::intern(py, name).unbind())
+            .bind(py)
+            .clone()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_creates_the_objects_on_the_way() {
+        let mut event = Map::new();
+        event.put("source.nat.ip", "10.0.0.1");
+        event.put("source.port", 80i64);
+        assert_eq!(event.get_str("source.nat.ip"), Some("10.0.0.1"));
+        assert_eq!(event.lookup("source.port"), Some(&Val::Int(80)));
+        assert!(event.lookup("source.nat.port").is_none());
+    }
+
+    #[test]
+    fn set_replaces_and_set_default_keeps() {
+        let mut map = Map::new();
+        map.set("a", "1");
+        map.set("a", "2");
+        map.set_default("a", "3");
+        assert_eq!(map.get_str("a"), Some("2"));
+        assert_eq!(map.iter().count(), 1);
+    }
+}
