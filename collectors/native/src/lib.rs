@@ -10,6 +10,7 @@
 
 mod event;
 mod net;
+mod panos;
 mod pfsense;
 
 use pyo3::exceptions::PyValueError;
@@ -81,9 +82,17 @@ fn pfsense_record<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, Py
     to_python(py, pfsense::parse(message))
 }
 
+/// A PAN-OS CSV message → `(event, record time, TRAFFIC start)`, the times as zone-less text.
+#[pyfunction]
+#[pyo3(name = "panos")]
+fn panos_record<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+    panos::record(py, message)
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
+    module.add_function(wrap_pyfunction!(panos_record, module)?)?;
     Ok(())
 }
 
