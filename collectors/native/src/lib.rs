@@ -11,6 +11,7 @@
 mod event;
 mod net;
 mod panos;
+mod netfilter;
 mod pfsense;
 
 use pyo3::exceptions::PyValueError;
@@ -89,10 +90,24 @@ fn panos_record<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, pyo3
     panos::record(py, message)
 }
 
+/// A netfilter `LOG` record → ECS event: `fields` from `IN=`/`OUT=` on, `message` the header's rest before them.
+#[pyfunction]
+#[pyo3(name = "netfilter")]
+fn netfilter_record<'py>(
+    py: Python<'py>,
+    fields: &str,
+    message: &str,
+    app: Option<&str>,
+    timeless: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    to_python(py, netfilter::parse(fields, message, app, timeless))
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
     module.add_function(wrap_pyfunction!(panos_record, module)?)?;
+    module.add_function(wrap_pyfunction!(netfilter_record, module)?)?;
     Ok(())
 }
 
