@@ -9,6 +9,7 @@
 //! Python was four times the budget (issue 3's 50,000 lines a second per core).
 
 mod event;
+mod juniper_srx;
 mod net;
 mod panos;
 mod netfilter;
@@ -103,11 +104,25 @@ fn netfilter_record<'py>(
     to_python(py, netfilter::parse(fields, message, app, timeless))
 }
 
+/// A Juniper SRX record → ECS event: its `junos@` element and tag, or else the plain RT_FLOW line in `message`.
+#[pyfunction]
+#[pyo3(name = "juniper_srx")]
+fn juniper_srx_record<'py>(
+    py: Python<'py>,
+    element: Option<Bound<'py, PyDict>>,
+    msgid: Option<&str>,
+    message: &str,
+    app: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    juniper_srx::record(py, element.as_ref(), msgid, message, app)
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
     module.add_function(wrap_pyfunction!(panos_record, module)?)?;
     module.add_function(wrap_pyfunction!(netfilter_record, module)?)?;
+    module.add_function(wrap_pyfunction!(juniper_srx_record, module)?)?;
     Ok(())
 }
 

@@ -1,0 +1,560 @@
+//! Juniper SRX security records (the `junos@` structured-data element, or a plain RT_FLOW session line) → ECS.
+//!
+//! The format, the field names and the mapping are described in
+//! `collectors/firewall/juniper_srx.py`, which reads the header, finds the
+//! `junos@` element and calls this.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use regex::Regex;
+
+use crate::event::Map;
+use crate::net;
+
+const DATASET: &str = "juniper_srx.log";
+
+const IDS: &[&str] = &["network", "intrusion_detection"];
+const NETWORK: &[&str] = &["network"];
+const MALWARE: &[&str] = &["malware"];
+const STARTED: &[&str] = &["start", "allowed", "connection"];
+const CLOSED: &[&str] = &["end", "allowed", "connection"];
+const SCREEN: &[&str] = &["info", "denied", "connection"];
+const INFO: &[&str] = &["info"];
+
+/// MSGID (without the `_LS` logical-system suffix) → (event.action, categories, types).
+fn message(
+    base: &str,
+) -> Option<(
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+)> {
+    Some(match base {
+        "RT_FLOW_SESSION_CREATE" => ("flow_started", NETWORK, STARTED),
+        "RT_FLOW_SESSION_CLOSE" => ("flow_close", NETWORK, CLOSED),
+        "RT_FLOW_SESSION_DENY" => ("flow_deny", NETWORK, &["denied", "connection"]),
+        // AppTrack reports the same sessions: Elastic names its create/close/route update as the flow's.
+        "APPTRACK_SESSION_CREATE" => ("flow_started", NETWORK, STARTED),
+        "APPTRACK_SESSION_CLOSE" => ("flow_close", NETWORK, CLOSED),
+        "APPTRACK_SESSION_VOL_UPDATE" => (
+            "apptrack_session_vol_update",
+            NETWORK,
+            &["info", "allowed", "connection"],
+        ),
+        "APPTRACK_SESSION_ROUTE_UPDATE" => ("flow_started", NETWORK, STARTED),
+        "RT_SCREEN_TCP" => ("tcp_screen", IDS, SCREEN),
+        "RT_SCREEN_UDP" => ("udp_screen", IDS, SCREEN),
+        "RT_SCREEN_ICMP" => ("icmp_screen", IDS, SCREEN),
+        "RT_SCREEN_IP" => ("ip_screen", IDS, SCREEN),
+        "RT_IDP_ATTACK_LOG_EVENT" | "IDP_ATTACK_LOG_EVENT" => ("security_threat", IDS, SCREEN),
+        "IDP_APPDDOS_APP_STATE_EVENT" => ("application_ddos", IDS, &["info", "connection"]),
+        "AV_VIRUS_DETECTED_MT" => ("virus_detected", MALWARE, INFO),
+        "ANTISPAM_SPAM_DETECTED_MT" => ("spam_detected", &["email"], INFO),
+        "CONTENT_FILTERING_BLOCKED_MT" => ("content_blocked", NETWORK, SCREEN),
+        "WEBFILTER_URL_PERMITTED" => ("web_filter", NETWORK, &["info", "allowed", "connection"]),
+        "WEBFILTER_URL_BLOCKED" => ("web_filter", NETWORK, SCREEN),
+        "AAMW_ACTION_LOG" => ("malware_action", MALWARE, INFO),
+        "AAMW_HOST_INFECTED_EVENT_LOG" => ("malware_infected", MALWARE, INFO),
+        "AAMW_MALWARE_EVENT_LOG" => ("malware_detected", MALWARE, INFO),
+        "SECINTEL_ACTION_LOG" => ("secintel_action", MALWARE, INFO),
+        _ => return None,
+    })
+}
+
+/// Values a log writes for "none".
+fn absent(value: &str) -> bool {
+    matches!(value, "N/A" | "None" | "UNKNOWN" | "")
+}
+
+/// The fields the ECS mapping reads; the others go to `juniper.srx.*`.
+#[derive(Default)]
+struct Flow<'a> {
+    source_address: Option<&'a str>,
+    source_port: Option<&'a str>,
+    destination_address: Option<&'a str>,
+    destination_port: Option<&'a str>,
+    nat_source_address: Option<&'a str>,
+    nat_source_port: Option<&'a str>,
+    nat_destination_address: Option<&'a str>,
+    nat_destination_port: Option<&'a str>,
+    protocol_id: Option<&'a str>,
+    policy_name: Option<&'a str>,
+    bytes_from_client: Option<&'a str>,
+    bytes_from_server: Option<&'a str>,
+    packets_from_client: Option<&'a str>,
+    packets_from_server: Option<&'a str>,
+    username: Option<&'a str>,
+    elapsed_time: Option<&'a str>,
+    source_zone_name: Option<&'a str>,
+    destination_zone_name: Option<&'a str>,
+    packet_incoming_interface: Option<&'a str>,
+    source_interface_name: Option<&'a str>,
+    interface_name: Option<&'a str>,
+    destination_interface_name: Option<&'a str>,
+}
+
+impl<'a> Flow<'a> {
+    /// Keep an ECS field's value; false for a field that is not one of them.
+    fn take(&mut self, key: &str, value: &'a str) -> bool {
+        let slot = match key {
+            "source-address" => &mut self.source_address,
+            "source-port" => &mut self.source_port,
+            "destination-address" => &mut self.destination_address,
+            "destination-port" => &mut self.destination_port,
+            "nat-source-address" => &mut self.nat_source_address,
+            "nat-source-port" => &mut self.nat_source_port,
+            "nat-destination-address" => &mut self.nat_destination_address,
+            "nat-destination-port" => &mut self.nat_destination_port,
+            "protocol-id" => &mut self.protocol_id,
+            "policy-name" => &mut self.policy_name,
+            "bytes-from-client" => &mut self.bytes_from_client,
+            "bytes-from-server" => &mut self.bytes_from_server,
+            "packets-from-client" => &mut self.packets_from_client,
+            "packets-from-server" => &mut self.packets_from_server,
+            "username" => &mut self.username,
+            "elapsed-time" => &mut self.elapsed_time,
+            "source-zone-name" => &mut self.source_zone_name,
+            "destination-zone-name" => &mut self.destination_zone_name,
+            "packet-incoming-interface" => &mut self.packet_incoming_interface,
+            "source-interface-name" => &mut self.source_interface_name,
+            "interface-name" => &mut self.interface_name,
+            "destination-interface-name" => &mut self.destination_interface_name,
+            _ => return false,
+        };
+        *slot = Some(value);
+        true
+    }
+}
+
+// Python's `\s` (`str.isspace`) also holds the separators U+001C–U+001F, the regex crate's does not.
+macro_rules! s {
+    () => {
+        r"\s\x1c-\x1f"
+    };
+}
+
+/// An RT_FLOW session line without structured data: its verb; the tag (and an LSYS name) come before.
+static PLAIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"session (created|closed|denied) ").unwrap());
+static PLAIN_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"RT_FLOW_SESSION_(?:CREATE|CLOSE|DENY)(?:_LS)?").unwrap());
+
+fn tuple(from: &str, to: &str) -> String {
+    format!(
+        concat!(
+            r"(?P<{0}a>[^",
+            s!(),
+            r"/]+)/(?P<{0}p>\d+)->(?P<{1}a>[^",
+            s!(),
+            r"/]+)/(?P<{1}p>\d+)(?: 0x[0-9a-fA-F]+)?"
+        ),
+        from, to
+    )
+}
+
+// Junos 12.1X44 added rule types ("source rule r1 N/A N/A"), older ones write two names
+const RULES: &str = concat!(
+    r"(?:(?P<snt>(?:source|static|destination) rule|N/A|None) (?P<snr>[^",
+    s!(),
+    r"]+) (?P<dnt>(?:source|static|destination) rule|N/A|None) (?P<dnr>[^",
+    s!(),
+    r"]+)|(?P<snr2>[^",
+    s!(),
+    r"]+) (?P<dnr2>[^",
+    s!(),
+    r"]+))"
+);
+const APP_USER_IFACE: &str = concat!(
+    r"(?: (?P<app>[^",
+    s!(),
+    r"]+) (?P<napp>[^",
+    s!(),
+    r"]+) (?P<user>[^",
+    s!(),
+    r"(]*)\((?P<roles>[^)]*)\)(?: (?P<iface>[^",
+    s!(),
+    r"]+))?)?"
+);
+/// `\S+`, as Python reads it.
+const WORD: &str = concat!("[^", s!(), "]+");
+
+/// Each verb's fields by position, up to the interface and the application; later releases append more.
+static CREATED: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!(
+        r"^(?:{} (?P<svc>{w}) {} {} (?P<proto>\d+) (?P<policy>{w}) (?P<szone>{w}) (?P<dzone>{w}) (?P<sid>\d+) (?P<user>[^{s}(]*)\((?P<roles>[^)]*)\)(?: (?P<iface>{w})(?: (?P<app>{w}) (?P<napp>{w}) (?P<enc>{w}))?)?)",
+        tuple("s", "d"),
+        tuple("ns", "nd"),
+        RULES,
+        w = WORD,
+        s = s!(),
+    );
+    Regex::new(&pattern).unwrap()
+});
+static CLOSED_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!(
+        r"^(?:(?P<reason>[^:]+): {} (?P<svc>{w}) {} {} (?P<proto>\d+) (?P<policy>{w}) (?P<szone>{w}) (?P<dzone>{w}) (?P<sid>\d+) (?P<pc>\d+)\((?P<bc>\d+)\) (?P<ps>\d+)\((?P<bs>\d+)\) (?P<elapsed>\d+){})",
+        tuple("s", "d"),
+        tuple("ns", "nd"),
+        RULES,
+        APP_USER_IFACE,
+        w = WORD,
+    );
+    Regex::new(&pattern).unwrap()
+});
+static DENIED: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!(
+        r"^(?:{} (?P<svc>{w}) (?P<proto>\d+)\((?P<icmp>\d+)\) (?P<policy>{w}) (?P<szone>{w}) (?P<dzone>{w}){})",
+        tuple("s", "d"),
+        APP_USER_IFACE,
+        w = WORD,
+    );
+    Regex::new(&pattern).unwrap()
+});
+
+/// A plain line's group → the structured-data name of its field.
+fn plain_field(group: &str) -> Option<&'static str> {
+    Some(match group {
+        "sa" => "source-address",
+        "sp" => "source-port",
+        "da" => "destination-address",
+        "dp" => "destination-port",
+        "nsa" => "nat-source-address",
+        "nsp" => "nat-source-port",
+        "nda" => "nat-destination-address",
+        "ndp" => "nat-destination-port",
+        "svc" => "service-name",
+        "snt" => "src-nat-rule-type",
+        "snr" | "snr2" => "src-nat-rule-name",
+        "dnt" => "dst-nat-rule-type",
+        "dnr" | "dnr2" => "dst-nat-rule-name",
+        "proto" => "protocol-id",
+        "policy" => "policy-name",
+        "szone" => "source-zone-name",
+        "dzone" => "destination-zone-name",
+        "sid" => "session-id-32",
+        "user" => "username",
+        "roles" => "roles",
+        "iface" => "packet-incoming-interface",
+        "reason" => "reason",
+        "pc" => "packets-from-client",
+        "bc" => "bytes-from-client",
+        "ps" => "packets-from-server",
+        "bs" => "bytes-from-server",
+        "elapsed" => "elapsed-time",
+        "app" => "application",
+        "napp" => "nested-application",
+        "enc" => "encrypted",
+        "icmp" => "icmp-type",
+        _ => return None,
+    })
+}
+
+/// Fields as (structured-data name, value), in the order the record writes them.
+type Pairs<'a> = Vec<(&'a str, &'a str)>;
+
+/// The fields of a plain-text session line (after its verb) under their structured-data names, and its tag.
+fn plain<'a>(
+    message: &'a str,
+    msgid: Option<&'a str>,
+) -> Result<(Pairs<'a>, Cow<'a, str>), String> {
+    let Some(found) = PLAIN.captures(message) else {
+        return Err("no junos@ structured data and no RT_FLOW session text".into());
+    };
+    let (Some(all), Some(verb)) = (found.get(0), found.get(1)) else {
+        return Err("no junos@ structured data and no RT_FLOW session text".into());
+    };
+    let (pattern, tag) = match verb.as_str() {
+        "created" => (&*CREATED, "CREATE"),
+        "closed" => (&*CLOSED_LINE, "CLOSE"),
+        _ => (&*DENIED, "DENY"),
+    };
+    let msgid = match PLAIN_TAG.find(&message[..all.start()]) {
+        Some(written) => Cow::Borrowed(written.as_str()),
+        None => match msgid.filter(|msgid| !msgid.is_empty()) {
+            Some(msgid) => Cow::Borrowed(msgid),
+            None => Cow::Owned(format!("RT_FLOW_SESSION_{tag}")),
+        },
+    };
+    let text = &message[all.end()..];
+    let Some(fields) = pattern.captures(text) else {
+        return Err(format!(
+            "RT_FLOW session {} line in a layout not known",
+            verb.as_str()
+        ));
+    };
+    // what later releases append (application categories, risk, VRF groups…) stays in event.original
+    let pairs = pattern
+        .capture_names()
+        .enumerate()
+        .filter_map(|(at, name)| {
+            let value = fields.get(at)?;
+            Some((plain_field(name?)?, value.as_str()))
+        })
+        .collect();
+    Ok((pairs, msgid))
+}
+
+/// The event for one record, as nested dicts: `element` is the `junos@` element's fields when the record
+/// has one (then `msgid` is its tag), else the plain session line in `message` is read.
+pub fn record<'py>(
+    py: Python<'py>,
+    element: Option<&Bound<'py, PyDict>>,
+    msgid: Option<&str>,
+    message: &str,
+    app: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let Some(element) = element else {
+        return crate::to_python(
+            py,
+            plain(message, msgid).map(|(pairs, msgid)| parse(&pairs, msgid, app)),
+        );
+    };
+    let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = element.iter().collect();
+    let mut pairs = Vec::with_capacity(items.len());
+    for (key, value) in &items {
+        pairs.push((
+            key.cast::<PyString>()?.to_str()?,
+            value.cast::<PyString>()?.to_str()?,
+        ));
+    }
+    crate::to_python(
+        py,
+        Ok(parse(&pairs, Cow::Borrowed(msgid.unwrap_or("")), app)),
+    )
+}
+
+/// `juniper.srx.*`'s name for a field: dashes turned into underscores.
+fn srx_key(key: &str) -> Cow<'_, str> {
+    if key.contains('-') {
+        Cow::Owned(key.replace('-', "_"))
+    } else {
+        Cow::Borrowed(key)
+    }
+}
+
+fn parse<'a>(pairs: &[(&'a str, &'a str)], msgid: Cow<'a, str>, app: Option<&'a str>) -> Map<'a> {
+    let base = msgid.strip_suffix("_LS").unwrap_or(&msgid);
+    let mut event = Map::new();
+    let fields = event.child("event");
+    match message(base) {
+        Some((action, category, types)) => {
+            let alert = category.contains(&"intrusion_detection") || category.contains(&"malware");
+            fields.set("kind", if alert { "alert" } else { "event" });
+            fields.set("category", category.to_vec());
+            fields.set("type", types.to_vec());
+            fields.set("action", action);
+        }
+        None => {
+            fields.set("kind", "event");
+            fields.set("category", vec!["network"]);
+            fields.set("type", vec!["info"]);
+            fields.set(
+                "action",
+                if base.is_empty() {
+                    "unknown".to_owned()
+                } else {
+                    net::python_lower(base)
+                },
+            );
+        }
+    }
+    fields.set("outcome", "success");
+    fields.set("code", msgid.clone());
+    fields.set("dataset", DATASET);
+    fields.set("module", "juniper_srx");
+    let observer = event.child("observer");
+    observer.set("vendor", "Juniper");
+    observer.set("product", "SRX");
+    observer.set("type", "firewall");
+
+    let mut flow = Flow::default();
+    let mut srx = Map::new();
+    for (key, value) in pairs {
+        if !flow.take(key, value) {
+            srx.set_data(srx_key(key), *value);
+        }
+    }
+    flow_fields(&mut event, &flow);
+    srx.set("tag", msgid);
+    if let Some(app) = app.filter(|app| !app.is_empty()) {
+        srx.set("process", app);
+    }
+    event.child("juniper").set("srx", srx);
+    event
+}
+
+fn flow_fields<'a>(event: &mut Map<'a>, f: &Flow<'a>) {
+    let mut source = net::endpoint(
+        f.source_address.unwrap_or(""),
+        f.source_port.and_then(net::port),
+    );
+    let mut destination = net::endpoint(
+        f.destination_address.unwrap_or(""),
+        f.destination_port.and_then(net::port),
+    );
+    for (side, written, port) in [
+        (&mut source, f.nat_source_address, f.nat_source_port),
+        (
+            &mut destination,
+            f.nat_destination_address,
+            f.nat_destination_port,
+        ),
+    ] {
+        let mut nat = Map::new();
+        // IDP and screen logs write 0.0.0.0 and port 0 for "no translation"
+        let address = written.and_then(net::nat_ip);
+        if let Some(address) = address {
+            nat.set("ip", address);
+        }
+        if let Some(number) = port.and_then(net::port) {
+            let unspecified = matches!(written, Some("0.0.0.0" | "::"));
+            if address.is_some() || !unspecified || number != 0 {
+                nat.set("port", number);
+            }
+        }
+        side.attach("nat", nat);
+    }
+    let mut network = Map::new();
+    for (field, client, server) in [
+        ("bytes", f.bytes_from_client, f.bytes_from_server),
+        ("packets", f.packets_from_client, f.packets_from_server),
+    ] {
+        let client = client.and_then(net::integer);
+        let server = server.and_then(net::integer);
+        if let Some(client) = client {
+            source.set(field, client);
+        }
+        if let Some(server) = server {
+            destination.set(field, server);
+        }
+        if let (Some(client), Some(server)) = (client, server) {
+            if let Some(total) = client.checked_add(server) {
+                network.set(field, total);
+            }
+        }
+    }
+    let has_source = !source.is_empty();
+    event.attach("source", source);
+    event.attach("destination", destination);
+    if let Some(proto) = f.protocol_id.filter(|proto| !proto.is_empty()) {
+        network.set("iana_number", proto);
+        network.put_opt("transport", net::transport(proto));
+    }
+    event.attach("network", network);
+    if let Some(policy) = f.policy_name.filter(|name| !absent(name)) {
+        event.put("rule.name", policy);
+    }
+    if let Some(user) = f.username.filter(|name| !absent(name)) {
+        event.put("user.name", user);
+        if has_source {
+            event.child("source").put("user.name", user);
+        }
+    }
+    if let Some(elapsed) = f.elapsed_time.and_then(net::integer) {
+        if let Some(nanoseconds) = elapsed.checked_mul(1_000_000_000) {
+            event.child("event").set("duration", nanoseconds);
+        }
+    }
+    for (side, zone, interfaces) in [
+        (
+            "ingress",
+            f.source_zone_name,
+            [
+                f.packet_incoming_interface,
+                f.source_interface_name,
+                f.interface_name,
+            ],
+        ),
+        (
+            "egress",
+            f.destination_zone_name,
+            [f.destination_interface_name, None, None],
+        ),
+    ] {
+        let interface = interfaces
+            .into_iter()
+            .flatten()
+            .find(|name| !name.is_empty())
+            .filter(|name| !absent(name));
+        let zone = zone.filter(|zone| !absent(zone));
+        if interface.is_some() || zone.is_some() {
+            let mut found = Map::new();
+            if let Some(name) = interface {
+                found.put("interface.name", name);
+            }
+            if let Some(zone) = zone {
+                found.set("zone", zone);
+            }
+            let observer = event.child("observer");
+            if side == "ingress" {
+                observer.set("ingress", found);
+            } else {
+                observer.set("egress", found);
+            }
+        }
+    }
+    net::add_related_ips(
+        event,
+        [
+            f.source_address,
+            f.destination_address,
+            f.nat_source_address.and_then(net::nat_ip),
+            f.nat_destination_address.and_then(net::nat_ip),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_close_line() {
+        let message =
+            "RT_FLOW_SESSION_CLOSE: session closed TCP FIN: 10.0.0.1/5->8.8.8.8/53 0x0 junos-dns \
+            1.2.3.4/6->8.8.8.8/53 0x0 N/A N/A N/A N/A 17 p1 trust untrust 7 1(60) 1(90) 3";
+        let (pairs, msgid) = plain(message, None).unwrap();
+        assert_eq!(msgid, "RT_FLOW_SESSION_CLOSE");
+        let event = parse(&pairs, msgid, None);
+        assert_eq!(
+            event.lookup("network.bytes"),
+            Some(&crate::event::Val::Int(150))
+        );
+        assert_eq!(event.get_str("source.nat.ip"), Some("1.2.3.4"));
+        assert_eq!(event.get_str("event.action"), Some("flow_close"));
+        assert_eq!(event.get_str("juniper.srx.reason"), Some("TCP FIN"));
+        assert_eq!(
+            event.lookup("event.duration"),
+            Some(&crate::event::Val::Int(3_000_000_000))
+        );
+    }
+
+    #[test]
+    fn unknown_layouts_are_refused() {
+        assert_eq!(
+            plain("session denied x", None).err().as_deref(),
+            Some("RT_FLOW session denied line in a layout not known")
+        );
+        assert!(plain("nothing", Some("X")).is_err());
+    }
+
+    #[test]
+    fn nat_port_of_no_translation_is_dropped() {
+        let pairs = [
+            ("nat-source-address", "0.0.0.0"),
+            ("nat-source-port", "0"),
+            ("source-address", "10.0.0.1"),
+            ("username", "bob"),
+        ];
+        let event = parse(&pairs, Cow::Borrowed("RT_SCREEN_TCP_LS"), Some("RT_IDS"));
+        assert!(event.lookup("source.nat").is_none());
+        assert_eq!(event.get_str("source.user.name"), Some("bob"));
+        assert_eq!(event.get_str("event.kind"), Some("alert"));
+        assert_eq!(event.get_str("juniper.srx.process"), Some("RT_IDS"));
+    }
+}
