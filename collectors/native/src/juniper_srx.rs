@@ -7,7 +7,9 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
 use regex::Regex;
 
@@ -309,21 +311,95 @@ pub fn record<'py>(
     let Some(element) = element else {
         return crate::to_python(
             py,
-            plain(message, msgid).map(|(pairs, msgid)| parse(&pairs, msgid, app)),
+            plain(message, msgid).map(|(pairs, msgid)| event_of(&pairs, msgid, app)),
         );
     };
+    // The element's own strings go to `juniper.srx` as they are (its keys too, where they hold no dash):
+    // no copy of the values, and the keys' hashes are already computed.
     let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = element.iter().collect();
-    let mut pairs = Vec::with_capacity(items.len());
+    let mut flow = Flow::default();
+    let mut rest = Vec::with_capacity(items.len());
     for (key, value) in &items {
-        pairs.push((
-            key.cast::<PyString>()?.to_str()?,
-            value.cast::<PyString>()?.to_str()?,
-        ));
+        let name = key.cast::<PyString>()?.to_str()?;
+        if !is_ecs_key(name) || !flow.take(name, value.cast::<PyString>()?.to_str()?) {
+            rest.push((key, name, value));
+        }
     }
-    crate::to_python(
-        py,
-        Ok(parse(&pairs, Cow::Borrowed(msgid.unwrap_or("")), app)),
+    let msgid = msgid.unwrap_or("");
+    let event = parse(&flow, Cow::Borrowed(msgid)).to_py(py)?;
+    // Sized for its keys up front, as `Map::to_py` does: growing it key by key rebuilds it twice.
+    // SAFETY: the GIL is held (`py`); a null result is the MemoryError Python has set.
+    let srx = unsafe {
+        Bound::from_owned_ptr_or_err(py, pyo3::ffi::_PyDict_NewPresized(rest.len() as isize + 2))?
+            .cast_into_unchecked::<PyDict>()
+    };
+    for (key, name, value) in rest {
+        if name.contains('-') {
+            srx.set_item(srx_name(py, key, name)?, value)?;
+        } else {
+            srx.set_item(key, value)?;
+        }
+    }
+    srx.set_item(intern!(py, "tag"), msgid)?;
+    if let Some(app) = app.filter(|app| !app.is_empty()) {
+        srx.set_item(intern!(py, "process"), app)?;
+    }
+    let juniper = PyDict::new(py);
+    juniper.set_item(intern!(py, "srx"), srx)?;
+    event.set_item(intern!(py, "juniper"), juniper)?;
+    Ok(event)
+}
+
+/// The event of a record's fields, `juniper.srx` included.
+fn event_of<'a>(
+    pairs: &[(&'a str, &'a str)],
+    msgid: Cow<'a, str>,
+    app: Option<&'a str>,
+) -> Map<'a> {
+    let mut flow = Flow::default();
+    let mut srx = Map::new();
+    for (key, value) in pairs {
+        if !flow.take(key, value) {
+            srx.set_data(srx_key(key), *value);
+        }
+    }
+    let mut event = parse(&flow, msgid.clone());
+    srx.set("tag", msgid);
+    if let Some(app) = app.filter(|app| !app.is_empty()) {
+        srx.set("process", app);
+    }
+    event.child("juniper").set("srx", srx);
+    event
+}
+
+/// Whether a name is one of `Flow`'s (a cheap test before the full match).
+fn is_ecs_key(name: &str) -> bool {
+    matches!(
+        name.as_bytes().first(),
+        Some(b's' | b'd' | b'n' | b'p' | b'b' | b'u' | b'e' | b'i')
     )
+}
+
+static SRX_NAMES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// `juniper.srx.*`'s name for a field with dashes, made once per name (a few dozen names repeat).
+fn srx_name<'py>(
+    py: Python<'py>,
+    key: &Bound<'py, PyAny>,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let names = SRX_NAMES
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py);
+    if let Some(found) = names.get_item(key)? {
+        return Ok(found);
+    }
+    let converted = PyString::new(py, &name.replace('-', "_")).into_any();
+    if names.len() >= 4096 {
+        names.clear(); // names from hostile input must not grow it without end
+    }
+    names.set_item(key, &converted)?;
+    Ok(converted)
 }
 
 /// `juniper.srx.*`'s name for a field: dashes turned into underscores.
@@ -335,7 +411,8 @@ fn srx_key(key: &str) -> Cow<'_, str> {
     }
 }
 
-fn parse<'a>(pairs: &[(&'a str, &'a str)], msgid: Cow<'a, str>, app: Option<&'a str>) -> Map<'a> {
+/// The event without `juniper.srx`.
+fn parse<'a>(flow: &Flow<'a>, msgid: Cow<'a, str>) -> Map<'a> {
     let base = msgid.strip_suffix("_LS").unwrap_or(&msgid);
     let mut event = Map::new();
     let fields = event.child("event");
@@ -362,27 +439,14 @@ fn parse<'a>(pairs: &[(&'a str, &'a str)], msgid: Cow<'a, str>, app: Option<&'a 
         }
     }
     fields.set("outcome", "success");
-    fields.set("code", msgid.clone());
+    fields.set("code", msgid);
     fields.set("dataset", DATASET);
     fields.set("module", "juniper_srx");
     let observer = event.child("observer");
     observer.set("vendor", "Juniper");
     observer.set("product", "SRX");
     observer.set("type", "firewall");
-
-    let mut flow = Flow::default();
-    let mut srx = Map::new();
-    for (key, value) in pairs {
-        if !flow.take(key, value) {
-            srx.set_data(srx_key(key), *value);
-        }
-    }
-    flow_fields(&mut event, &flow);
-    srx.set("tag", msgid);
-    if let Some(app) = app.filter(|app| !app.is_empty()) {
-        srx.set("process", app);
-    }
-    event.child("juniper").set("srx", srx);
+    flow_fields(&mut event, flow);
     event
 }
 
@@ -395,17 +459,27 @@ fn flow_fields<'a>(event: &mut Map<'a>, f: &Flow<'a>) {
         f.destination_address.unwrap_or(""),
         f.destination_port.and_then(net::port),
     );
-    for (side, written, port) in [
-        (&mut source, f.nat_source_address, f.nat_source_port),
+    // `endpoint` sets `ip` for a valid address only
+    let source_ip = f.source_address.filter(|_| source.contains("ip"));
+    let destination_ip = f.destination_address.filter(|_| destination.contains("ip"));
+    let source_nat = f.nat_source_address.and_then(net::nat_ip);
+    let destination_nat = f.nat_destination_address.and_then(net::nat_ip);
+    for (side, written, address, port) in [
+        (
+            &mut source,
+            f.nat_source_address,
+            source_nat,
+            f.nat_source_port,
+        ),
         (
             &mut destination,
             f.nat_destination_address,
+            destination_nat,
             f.nat_destination_port,
         ),
     ] {
         let mut nat = Map::new();
         // IDP and screen logs write 0.0.0.0 and port 0 for "no translation"
-        let address = written.and_then(net::nat_ip);
         if let Some(address) = address {
             nat.set("ip", address);
         }
@@ -496,16 +570,13 @@ fn flow_fields<'a>(event: &mut Map<'a>, f: &Flow<'a>) {
             }
         }
     }
-    net::add_related_ips(
+    // the addresses checked above, not parsed again
+    net::extend_related(
         event,
-        [
-            f.source_address,
-            f.destination_address,
-            f.nat_source_address.and_then(net::nat_ip),
-            f.nat_destination_address.and_then(net::nat_ip),
-        ]
-        .into_iter()
-        .flatten(),
+        "ip",
+        [source_ip, destination_ip, source_nat, destination_nat]
+            .into_iter()
+            .flatten(),
     );
 }
 
@@ -520,7 +591,7 @@ mod tests {
             1.2.3.4/6->8.8.8.8/53 0x0 N/A N/A N/A N/A 17 p1 trust untrust 7 1(60) 1(90) 3";
         let (pairs, msgid) = plain(message, None).unwrap();
         assert_eq!(msgid, "RT_FLOW_SESSION_CLOSE");
-        let event = parse(&pairs, msgid, None);
+        let event = event_of(&pairs, msgid, None);
         assert_eq!(
             event.lookup("network.bytes"),
             Some(&crate::event::Val::Int(150))
@@ -551,7 +622,7 @@ mod tests {
             ("source-address", "10.0.0.1"),
             ("username", "bob"),
         ];
-        let event = parse(&pairs, Cow::Borrowed("RT_SCREEN_TCP_LS"), Some("RT_IDS"));
+        let event = event_of(&pairs, Cow::Borrowed("RT_SCREEN_TCP_LS"), Some("RT_IDS"));
         assert!(event.lookup("source.nat").is_none());
         assert_eq!(event.get_str("source.user.name"), Some("bob"));
         assert_eq!(event.get_str("event.kind"), Some("alert"));
