@@ -11,8 +11,8 @@
 mod event;
 mod juniper_srx;
 mod net;
-mod panos;
 mod netfilter;
+mod panos;
 mod pfsense;
 
 use pyo3::exceptions::PyValueError;
