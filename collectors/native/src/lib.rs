@@ -8,6 +8,7 @@
 //! format is; the mapping they call lives here because the per-record cost in
 //! Python was four times the budget (issue 3's 50,000 lines a second per core).
 
+mod cef;
 mod event;
 mod juniper_srx;
 mod net;
@@ -18,7 +19,7 @@ mod pfsense;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::event::Map;
 
@@ -117,12 +118,22 @@ fn juniper_srx_record<'py>(
     juniper_srx::record(py, element.as_ref(), msgid, message, app)
 }
 
+/// A CEF line (from its `CEF:` marker on) → (ECS event, raw `rt`, raw `start`, raw `end`).
+#[pyfunction]
+#[pyo3(name = "cef")]
+fn cef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let (event, times) = cef::parse(line).map_err(|reason| parse_error(py, reason))?;
+    let [rt, start, end] = times.map(|time| time.map(|text| PyString::new(py, &text)));
+    (event.to_py(py)?, rt, start, end).into_pyobject(py)
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
     module.add_function(wrap_pyfunction!(panos_record, module)?)?;
     module.add_function(wrap_pyfunction!(netfilter_record, module)?)?;
     module.add_function(wrap_pyfunction!(juniper_srx_record, module)?)?;
+    module.add_function(wrap_pyfunction!(cef_record, module)?)?;
     Ok(())
 }
 
