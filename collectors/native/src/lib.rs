@@ -11,6 +11,7 @@
 mod cef;
 mod event;
 mod juniper_srx;
+mod leef;
 mod net;
 mod netfilter;
 mod panos;
@@ -127,6 +128,14 @@ fn cef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>>
     (event.to_py(py)?, rt, start, end).into_pyobject(py)
 }
 
+/// A LEEF line (from its `LEEF:` marker on) → (ECS event, raw `devTime`, raw `devTimeFormat`).
+#[pyfunction]
+#[pyo3(name = "leef")]
+fn leef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let (event, (time, format)) = leef::parse(line).map_err(|reason| parse_error(py, reason))?;
+    (event.to_py(py)?, time, format).into_pyobject(py)
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
@@ -134,6 +143,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(netfilter_record, module)?)?;
     module.add_function(wrap_pyfunction!(juniper_srx_record, module)?)?;
     module.add_function(wrap_pyfunction!(cef_record, module)?)?;
+    module.add_function(wrap_pyfunction!(leef_record, module)?)?;
     Ok(())
 }
 
