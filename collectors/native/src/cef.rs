@@ -241,16 +241,27 @@ fn is_key(name: &str) -> bool {
 /// An ordered name → value table with Python dict semantics (a repeated name keeps its first place).
 struct Pairs<'a, K> {
     entries: Vec<(K, Cow<'a, str>)>,
+    /// One bit per name seen (by length and last byte): most lookups of an absent name stop here.
+    seen: u64,
+}
+
+fn name_bit(name: &str) -> u64 {
+    let last = name.as_bytes().last().copied().unwrap_or(0);
+    1 << ((name.len() as u64 * 7 + u64::from(last)) % 64)
 }
 
 impl<'a, K: AsRef<str>> Pairs<'a, K> {
     fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Vec::with_capacity(capacity),
+            seen: 0,
         }
     }
 
     fn get(&self, name: &str) -> Option<&Cow<'a, str>> {
+        if self.seen & name_bit(name) == 0 {
+            return None;
+        }
         self.entries
             .iter()
             .find(|(key, _)| key.as_ref() == name)
@@ -258,14 +269,19 @@ impl<'a, K: AsRef<str>> Pairs<'a, K> {
     }
 
     fn insert(&mut self, name: K, value: Cow<'a, str>) {
-        match self
-            .entries
-            .iter_mut()
-            .find(|(key, _)| key.as_ref() == name.as_ref())
-        {
-            Some(entry) => entry.1 = value,
-            None => self.entries.push((name, value)),
+        let bit = name_bit(name.as_ref());
+        if self.seen & bit != 0 {
+            if let Some(entry) = self
+                .entries
+                .iter_mut()
+                .find(|(key, _)| key.as_ref() == name.as_ref())
+            {
+                entry.1 = value;
+                return;
+            }
         }
+        self.seen |= bit;
+        self.entries.push((name, value));
     }
 }
 
@@ -307,6 +323,7 @@ fn extensions<'a>(text: &'a str) -> Pairs<'a, Key<'a>> {
         finish(&mut raw, done);
     }
     let mut out: Pairs<'a, Key<'a>> = Pairs::with_capacity(raw.entries.len());
+    let labels = raw.entries.iter().any(|(key, _)| key.ends_with("Label"));
     for (name, found) in &raw.entries {
         if let Some(base) = name.strip_suffix("Label") {
             if raw.get(base).is_some() {
@@ -316,6 +333,7 @@ fn extensions<'a>(text: &'a str) -> Pairs<'a, Key<'a>> {
         let label = raw
             .entries
             .iter()
+            .filter(|_| labels)
             .find(|(key, _)| key.strip_suffix("Label") == Some(name))
             .map(|(_, label)| label)
             .filter(|label| !label.is_empty());
@@ -509,6 +527,28 @@ mod tests {
         );
         assert_eq!(event.get_str("message"), Some("a=b\nc"));
         assert_eq!(event.lookup("event.severity"), Some(&Val::Int(3)));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_place_and_takes_the_last_value() {
+        let ext = extensions("cs1=a src=1.1.1.1 cs1Label=L cs1Label=M cs1=b sourceAddress=2.2.2.2");
+        let names: Vec<&str> = ext.entries.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "deviceCustomString1",
+                "deviceCustomString1Label",
+                "sourceAddress"
+            ]
+        );
+        assert_eq!(
+            ext.get("deviceCustomString1Label").map(|v| v.as_ref()),
+            Some("M")
+        );
+        assert_eq!(
+            ext.get("sourceAddress").map(|v| v.as_ref()),
+            Some("2.2.2.2")
+        );
     }
 
     #[test]
