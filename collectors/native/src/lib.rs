@@ -9,6 +9,7 @@
 //! Python was four times the budget (issue 3's 50,000 lines a second per core).
 
 mod cef;
+mod checkpoint;
 mod event;
 mod juniper_srx;
 mod leef;
@@ -136,6 +137,22 @@ fn leef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>
     (event.to_py(py)?, time, format).into_pyobject(py)
 }
 
+/// A Check Point Log Exporter record → (ECS event, its raw `time` field or None).
+///
+/// `fields` are the `Fields@1.3.6.1.4.1.2620` structured-data parameters, when the header has them.
+#[pyfunction]
+#[pyo3(name = "checkpoint", signature = (message, fields=None))]
+fn checkpoint_record<'py>(
+    py: Python<'py>,
+    message: &str,
+    fields: Option<Vec<(String, String)>>,
+) -> PyResult<(Bound<'py, PyDict>, Option<Bound<'py, PyString>>)> {
+    match checkpoint::parse(message, fields.as_deref()) {
+        Ok((event, time)) => Ok((event.to_py(py)?, time.map(|time| PyString::new(py, &time)))),
+        Err(reason) => Err(parse_error(py, reason)),
+    }
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
@@ -144,6 +161,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(juniper_srx_record, module)?)?;
     module.add_function(wrap_pyfunction!(cef_record, module)?)?;
     module.add_function(wrap_pyfunction!(leef_record, module)?)?;
+    module.add_function(wrap_pyfunction!(checkpoint_record, module)?)?;
     Ok(())
 }
 
