@@ -13,6 +13,8 @@ mod checkpoint;
 mod event;
 mod juniper_srx;
 mod leef;
+mod fortigate;
+mod kv;
 mod net;
 mod netfilter;
 mod panos;
@@ -153,6 +155,13 @@ fn checkpoint_record<'py>(
     }
 }
 
+/// A FortiGate line → ECS event; `@timestamp` holds the device's time text, for the glue to convert.
+#[pyfunction]
+#[pyo3(name = "fortigate")]
+fn fortigate_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyDict>> {
+    fortigate::parse(line, |event| to_python(py, event))
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
@@ -162,6 +171,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(cef_record, module)?)?;
     module.add_function(wrap_pyfunction!(leef_record, module)?)?;
     module.add_function(wrap_pyfunction!(checkpoint_record, module)?)?;
+    module.add_function(wrap_pyfunction!(fortigate_record, module)?)?;
     Ok(())
 }
 
