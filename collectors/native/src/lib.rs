@@ -19,6 +19,7 @@ mod net;
 mod netfilter;
 mod panos;
 mod pfsense;
+mod sonicwall;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -162,6 +163,19 @@ fn fortigate_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyD
     fortigate::parse(line, |event| to_python(py, event))
 }
 
+/// A SonicWall line → (the syslog header before the record, ECS event); `@timestamp` holds `time=`'s text.
+#[pyfunction]
+#[pyo3(name = "sonicwall")]
+fn sonicwall_record<'py>(
+    py: Python<'py>,
+    line: &str,
+) -> PyResult<(Bound<'py, pyo3::types::PyString>, Bound<'py, PyDict>)> {
+    sonicwall::parse(line, |found| match found {
+        Ok((header, event)) => Ok((pyo3::types::PyString::new(py, header), event.to_py(py)?)),
+        Err(reason) => Err(parse_error(py, reason)),
+    })
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
@@ -172,6 +186,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(leef_record, module)?)?;
     module.add_function(wrap_pyfunction!(checkpoint_record, module)?)?;
     module.add_function(wrap_pyfunction!(fortigate_record, module)?)?;
+    module.add_function(wrap_pyfunction!(sonicwall_record, module)?)?;
     Ok(())
 }
 
