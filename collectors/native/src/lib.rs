@@ -11,10 +11,10 @@
 mod cef;
 mod checkpoint;
 mod event;
-mod juniper_srx;
-mod leef;
 mod fortigate;
+mod juniper_srx;
 mod kv;
+mod leef;
 mod net;
 mod netfilter;
 mod panos;
