@@ -10,6 +10,9 @@
 
 mod cef;
 mod checkpoint;
+mod cisco_asa;
+mod cisco_asa_messages;
+mod cisco_asa_util;
 mod event;
 mod fortigate;
 mod juniper_srx;
@@ -156,6 +159,19 @@ fn checkpoint_record<'py>(
     }
 }
 
+/// A Cisco ASA/FTD line → (the syslog header before `%ASA-n-nnnnnn`, ECS event of the message).
+#[pyfunction]
+#[pyo3(name = "cisco_asa")]
+fn cisco_asa_record<'py>(
+    py: Python<'py>,
+    line: &str,
+) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyDict>)> {
+    match cisco_asa::parse(line) {
+        Ok((header, event)) => Ok((PyString::new(py, header), event.to_py(py)?)),
+        Err(reason) => Err(parse_error(py, reason)),
+    }
+}
+
 /// A FortiGate line → ECS event; `@timestamp` holds the device's time text, for the glue to convert.
 #[pyfunction]
 #[pyo3(name = "fortigate")]
@@ -169,9 +185,9 @@ fn fortigate_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyD
 fn sonicwall_record<'py>(
     py: Python<'py>,
     line: &str,
-) -> PyResult<(Bound<'py, pyo3::types::PyString>, Bound<'py, PyDict>)> {
+) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyDict>)> {
     sonicwall::parse(line, |found| match found {
-        Ok((header, event)) => Ok((pyo3::types::PyString::new(py, header), event.to_py(py)?)),
+        Ok((header, event)) => Ok((PyString::new(py, header), event.to_py(py)?)),
         Err(reason) => Err(parse_error(py, reason)),
     })
 }
@@ -187,6 +203,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(checkpoint_record, module)?)?;
     module.add_function(wrap_pyfunction!(fortigate_record, module)?)?;
     module.add_function(wrap_pyfunction!(sonicwall_record, module)?)?;
+    module.add_function(wrap_pyfunction!(cisco_asa_record, module)?)?;
     Ok(())
 }
 

@@ -1,0 +1,119 @@
+//! Python's text semantics that the Cisco ASA mapping relies on, where Rust's differ.
+//!
+//! Python's `\s` and `str.strip()` also take the information separators
+//! U+001C–U+001F as whitespace, and `str.isdecimal()`/`int()` read every
+//! Unicode decimal digit, not only ASCII ones. Nothing here is ASA-specific:
+//! other vendors' modules could share it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What Python's `\s` matches, for use inside a character class: Unicode White_Space and U+001C–U+001F.
+pub const SPACE: &str = r"\s\x1C-\x1F";
+
+/// What Python's `\w` matches, for use inside a character class: letters, numbers (`²` too, not
+/// only decimal digits) and `_`, without the combining marks that the regex crate's `\w` takes.
+pub const WORD: &str = r"\p{L}\p{N}_";
+
+/// Python's `str.isspace()` for one character.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()` with no argument.
+pub fn strip(value: &str) -> &str {
+    value.trim_matches(is_space)
+}
+
+static DIGIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A\d\z").unwrap());
+
+fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    let mut buf = [0u8; 4];
+    DIGIT.is_match(c.encode_utf8(&mut buf))
+}
+
+/// The value of a decimal digit (Unicode category Nd), as Python's `int()` reads it.
+///
+/// Unicode writes each script's digits as one run from zero to nine (some runs touch, as the
+/// mathematical digits do), so the value is the distance from the run's start, modulo ten.
+pub fn digit_value(c: char) -> Option<u32> {
+    if c.is_ascii_digit() {
+        return Some(c as u32 - '0' as u32);
+    }
+    if !is_digit(c) {
+        return None;
+    }
+    let mut start = c as u32;
+    while let Some(previous) = start.checked_sub(1).and_then(char::from_u32) {
+        if !is_digit(previous) {
+            break;
+        }
+        start -= 1;
+    }
+    Some((c as u32 - start) % 10)
+}
+
+/// Python's `str.isdecimal()`.
+pub fn is_decimal(value: &str) -> bool {
+    !value.is_empty() && (value.bytes().all(|b| b.is_ascii_digit()) || value.chars().all(is_digit))
+}
+
+/// `int(value)` of a decimal string; None if it is not one, or if it does not fit in 64 bits.
+pub fn integer(value: &str) -> Option<i64> {
+    if value.is_empty() {
+        return None;
+    }
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok();
+    }
+    value.chars().try_fold(0i64, |total, c| {
+        total
+            .checked_mul(10)?
+            .checked_add(i64::from(digit_value(c)?))
+    })
+}
+
+/// A port number 0–65535 (`net.port`), digits of any script as Python reads them.
+pub fn port(value: &str) -> Option<i64> {
+    integer(value).filter(|number| *number <= 65535)
+}
+
+/// Whether Python's `value.lower() == lower` (`lower` in lower case).
+pub fn lower_eq(value: &str, lower: &str) -> bool {
+    if value.is_ascii() {
+        value.eq_ignore_ascii_case(lower)
+    } else {
+        crate::net::python_lower(value) == lower
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_of_any_script() {
+        assert_eq!(digit_value('7'), Some(7));
+        assert_eq!(digit_value('\u{0663}'), Some(3), "Arabic-Indic three");
+        assert_eq!(
+            digit_value('\u{1D7D9}'),
+            Some(1),
+            "mathematical double-struck one"
+        );
+        assert_eq!(digit_value('x'), None);
+        assert_eq!(integer("\u{FF11}\u{FF12}"), Some(12));
+        assert_eq!(integer("99999999999999999999"), None);
+        assert!(is_decimal("\u{0661}0") && !is_decimal("") && !is_decimal("1a"));
+        assert_eq!(port("65536"), None);
+    }
+
+    #[test]
+    fn python_whitespace() {
+        assert_eq!(strip("\u{1c} a \u{3000}"), "a");
+        assert!(lower_eq("OutBound", "outbound"));
+    }
+}
