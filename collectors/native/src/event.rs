@@ -166,19 +166,6 @@ impl<'a> Map<'a> {
         self.insert(Key::Data(key.into()), value.into());
     }
 
-    /// Set a key only when it is absent (Python's ``setdefault`` without the return).
-    pub fn set_default(&mut self, key: &'static str, value: impl Into<Val<'a>>) {
-        if self.position(key).is_none() {
-            self.entries.push((Key::Static(key), value.into()));
-        }
-    }
-
-    /// Remove a key and return its value.
-    pub fn remove(&mut self, key: &str) -> Option<Val<'a>> {
-        let at = self.position(key)?;
-        Some(self.entries.remove(at).1)
-    }
-
     /// The object under ``key``, created empty if missing; a non-object there is replaced.
     pub fn child(&mut self, key: &'static str) -> &mut Map<'a> {
         let at = match self.position(key) {
@@ -227,10 +214,6 @@ impl<'a> Map<'a> {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &(Key<'a>, Val<'a>)> {
-        self.entries.iter()
-    }
-
     /// Nested dicts for Python.
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         // Sized for its keys up front: a dict grown one key at a time is rebuilt twice on the way to ten.
@@ -245,7 +228,7 @@ impl<'a> Map<'a> {
         for (key, value) in &self.entries {
             let name = match key {
                 Key::Static(name) => static_key(py, name),
-                Key::Data(name) => PyString::new(py, name),
+                Key::Data(name) => data_key(py, name),
             };
             dict.set_item(name, value.to_py(py)?)?;
         }
@@ -272,31 +255,61 @@ impl Val<'_> {
     }
 }
 
-/// Hashes a `&'static str` by its address and length: the parsers' key names are a fixed few hundred.
+/// A small fast hash for the key caches: a `&'static str` by its address and length, other names by their bytes.
 #[derive(Default)]
-struct AddressHasher(u64);
+struct KeyHasher(u64);
 
-impl Hasher for AddressHasher {
+impl KeyHasher {
+    fn mix(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.mix(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        }
+        for byte in words.remainder() {
+            self.mix(u64::from(*byte));
         }
     }
 
     fn write_usize(&mut self, value: usize) {
-        self.0 = (self.0.rotate_left(5) ^ value as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.mix(value as u64);
     }
 }
 
-type KeyCache = HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<AddressHasher>>;
+type KeyCache = HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<KeyHasher>>;
+type DataKeyCache = HashMap<Box<str>, Py<PyString>, BuildHasherDefault<KeyHasher>>;
+
+/// Names taken from records repeat too (a vendor's own fields), but a hostile source could send
+/// endless new ones: past this many, new names are made each time and not kept.
+const DATA_KEY_LIMIT: usize = 4096;
 
 thread_local! {
     static KEYS: RefCell<KeyCache> = RefCell::default();
+    static DATA_KEYS: RefCell<DataKeyCache> = RefCell::default();
+}
+
+/// The Python string of a key name taken from a record, kept while the cache has room.
+fn data_key<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    DATA_KEYS.with(|cell| {
+        let mut keys = cell.borrow_mut();
+        if let Some(found) = keys.get(name) {
+            return found.bind(py).clone();
+        }
+        let made = PyString::intern(py, name);
+        if keys.len() < DATA_KEY_LIMIT {
+            keys.insert(name.into(), made.clone().unbind());
+        }
+        made
+    })
 }
 
 /// The interned Python string of a key name written in the parser, made once per thread.
@@ -325,12 +338,11 @@ mod tests {
     }
 
     #[test]
-    fn set_replaces_and_set_default_keeps() {
+    fn set_replaces() {
         let mut map = Map::new();
         map.set("a", "1");
         map.set("a", "2");
-        map.set_default("a", "3");
         assert_eq!(map.get_str("a"), Some("2"));
-        assert_eq!(map.iter().count(), 1);
+        assert_eq!(map.entries.len(), 1);
     }
 }
