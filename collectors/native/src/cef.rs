@@ -12,6 +12,7 @@ use regex::Regex;
 
 use crate::event::{Key, Map, Val};
 use crate::net;
+use crate::pytext;
 
 /// The raw device times: `deviceReceiptTime` (`rt`), `startTime`, `endTime`, when the record has them.
 pub type Times<'a> = [Option<Cow<'a, str>>; 3];
@@ -156,25 +157,6 @@ fn ecs_field(full: &str) -> Option<(&'static str, Kind)> {
     })
 }
 
-/// Python's `str.isspace` (Unicode White_Space, and the separators U+001C–U+001F).
-pub(crate) fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
-
-/// Python's `str.rstrip()`.
-pub(crate) fn py_rstrip(value: &str) -> &str {
-    value.trim_end_matches(is_py_space)
-}
-
-/// Python's `str.upper()` for the text devices write.
-fn python_upper(value: &str) -> String {
-    if value.is_ascii() {
-        value.to_ascii_uppercase()
-    } else {
-        value.to_uppercase()
-    }
-}
-
 /// `\n`, `\r` and `\x` (any other character but a line break) unescaped, as `re.sub(r"\\(.)", …)` does.
 fn unescape(value: &str) -> Cow<'_, str> {
     if !value.contains('\\') {
@@ -299,7 +281,7 @@ fn extensions<'a>(text: &'a str) -> Pairs<'a, Key<'a>> {
     let mut raw: Pairs<'a, &'a str> = Pairs::with_capacity(32);
     let mut current: Option<(&'a str, usize, usize)> = None; // key, value's start and end
     let finish = |raw: &mut Pairs<'a, &'a str>, (key, start, end): (&'a str, usize, usize)| {
-        let value = text.get(start..end).map_or("", py_rstrip);
+        let value = text.get(start..end).map_or("", pytext::rstrip);
         raw.insert(key, unescape(value));
     };
     let mut at = 0;
@@ -354,7 +336,7 @@ fn severity_number(severity: &str) -> Option<i64> {
     if net::is_decimal(severity) {
         return severity.parse().ok();
     }
-    let level = net::python_lower(severity);
+    let level = pytext::lower(severity);
     Some(match level.as_str() {
         "low" => 3,
         "medium" => 6,
@@ -376,7 +358,7 @@ fn put_ecs<'a>(event: &mut Map<'a>, target: &'static str, kind: Kind, value: Cow
                 event.put(target, value);
             }
         }
-        Kind::Mac => event.put(target, python_upper(&value.replace(':', "-"))),
+        Kind::Mac => event.put(target, pytext::upper(&value.replace(':', "-"))),
         Kind::Text => event.put(target, value),
     }
 }
@@ -442,7 +424,7 @@ pub fn parse(line: &str) -> Result<(Map<'_>, Times<'_>), String> {
         _ => {}
     }
     if let Some(outcome) = ext.get("eventOutcome") {
-        match net::python_lower(outcome).as_str() {
+        match pytext::lower(outcome).as_str() {
             "success" | "succeeded" => event.put("event.outcome", "success"),
             "failure" | "failed" => event.put("event.outcome", "failure"),
             _ => {}
@@ -553,7 +535,7 @@ mod tests {
 
     #[test]
     fn python_whitespace() {
-        assert_eq!(py_rstrip("a \u{1f}\u{a0}"), "a");
+        assert_eq!(pytext::rstrip("a \u{1f}\u{a0}"), "a");
         assert!(!is_key("") && is_key("a.b[0]-c_d") && is_key("é") && !is_key("a b"));
     }
 }

@@ -15,6 +15,7 @@ use regex::Regex;
 
 use crate::event::{Map, Val};
 use crate::net;
+use crate::pytext;
 
 /// `key:"value"` with backslash escapes inside the value (the full grammar, for records that escape).
 static PAIR: LazyLock<Regex> =
@@ -326,7 +327,7 @@ fn pair<'a>(rec: &mut Record<'a>, body: &'a str, start: usize, colon: Option<usi
         return;
     };
     rec.push(
-        python_strip(key),
+        pytext::strip(key),
         Cow::Borrowed(value.strip_suffix('"').unwrap_or(value)),
     );
 }
@@ -350,17 +351,8 @@ fn unescape(value: &str) -> String {
     out
 }
 
-/// Python's `str.strip()`: Unicode white space, and the separators U+001C–U+001F it counts as such.
-fn python_strip(value: &str) -> &str {
-    let plain = |byte: Option<&u8>| byte.is_some_and(|b| (b'!'..=b'~').contains(b));
-    if plain(value.as_bytes().first()) && plain(value.as_bytes().last()) {
-        return value;
-    }
-    value.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
-}
-
 fn lower(value: Option<&str>) -> String {
-    value.map(net::python_lower).unwrap_or_default()
+    value.map(pytext::lower).unwrap_or_default()
 }
 
 /// An ECS `source`/`destination` object (`net.endpoint`), from values that may be unescaped copies.
@@ -437,7 +429,7 @@ fn map(rec: Record<'_>) -> Map<'_> {
     if let Some(user) = rec.value("user") {
         user_name = Some(user.clone());
     } else if let Some(admin) = rec.text("administrator") {
-        user_name = Some(Cow::Owned(net::python_lower(admin)));
+        user_name = Some(Cow::Owned(pytext::lower(admin)));
     }
     if let Some(name) = &user_name {
         event.child("user").set("name", name.clone());

@@ -11,9 +11,9 @@ use std::sync::{LazyLock, OnceLock};
 use regex::Regex;
 
 use crate::cisco_asa_messages::{Message, MESSAGES};
-use crate::cisco_asa_util::{self as py, SPACE, WORD};
 use crate::event::{Map, Val};
 use crate::net;
+use crate::pytext::{self as py, SPACE, WORD};
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -474,7 +474,7 @@ fn apply<'a>(
         event.set("user", named(user));
     }
     if let Some(verdict) = verdict {
-        let verdict = net::python_lower(verdict);
+        let verdict = py::lower(verdict);
         let allowed = ["permit", "allow", "est-allow"]
             .iter()
             .any(|prefix| verdict.starts_with(prefix));
@@ -639,7 +639,7 @@ fn firepower<'a>(event: &mut Map<'a>, msgid: &str, text: &'a str, vendor: &mut M
     };
     let pairs = firepower_pairs(text);
     let get = |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-    let verdict = net::python_lower(get("AccessControlRuleAction").unwrap_or(""));
+    let verdict = py::lower(get("AccessControlRuleAction").unwrap_or(""));
     if !verdict.is_empty() {
         let denied = ["block", "deny", "drop"]
             .iter()
@@ -683,7 +683,7 @@ fn firepower<'a>(event: &mut Map<'a>, msgid: &str, text: &'a str, vendor: &mut M
         {
             Cow::Borrowed(key)
         } else {
-            Cow::Owned(net::python_lower(key).replace(' ', "_"))
+            Cow::Owned(py::lower(key).replace(' ', "_"))
         };
         vendor.set_data(name, value);
     }
@@ -717,9 +717,7 @@ fn firepower_ecs<'a>(event: &mut Map<'a>, pairs: &[(&'a str, &'a str)]) {
             }
         }
         if let Some(protocol) = get("ApplicationProtocol") {
-            event
-                .child("network")
-                .set("protocol", net::python_lower(protocol));
+            event.child("network").set("protocol", py::lower(protocol));
         }
     }
     for (key, side) in [("IngressZone", "ingress"), ("EgressZone", "egress")] {
@@ -734,7 +732,7 @@ fn firepower_ecs<'a>(event: &mut Map<'a>, pairs: &[(&'a str, &'a str)]) {
     for (key, field) in FIREPOWER_ECS {
         if let Some(value) = get(key) {
             if key == "FileSHA256" {
-                event.put(field, net::python_lower(value));
+                event.put(field, py::lower(value));
             } else {
                 event.put(field, value);
             }

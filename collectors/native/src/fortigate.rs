@@ -14,6 +14,7 @@ use regex::Regex;
 use crate::event::Map;
 use crate::kv::{self, Record};
 use crate::net;
+use crate::pytext;
 
 const DATASET: &str = "fortinet_fortigate.log";
 
@@ -359,7 +360,7 @@ fn classify(
             }
             if subtype == "system"
                 && (rec.contains("cfgpath")
-                    || CONFIG_ACTIONS.contains(&net::python_lower(action).as_str()))
+                    || CONFIG_ACTIONS.contains(&pytext::lower(action).as_str()))
             {
                 // an administrator's Add/Edit/Delete of an object
                 return (vec!["configuration"], vec!["change"]);

@@ -15,6 +15,7 @@ use regex::Regex;
 
 use crate::event::Map;
 use crate::net;
+use crate::pytext;
 
 const DATASET: &str = "juniper_srx.log";
 
@@ -433,7 +434,7 @@ fn parse<'a>(flow: &Flow<'a>, msgid: Cow<'a, str>) -> Map<'a> {
                 if base.is_empty() {
                     "unknown".to_owned()
                 } else {
-                    net::python_lower(base)
+                    pytext::lower(base)
                 },
             );
         }

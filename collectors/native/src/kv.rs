@@ -9,29 +9,11 @@
 //! regex search finds it.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
-use regex::Regex;
-
-/// Python's `\w` outside ASCII: letters and numbers (Python's `isalnum`; marks are not in it).
-static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[\p{L}\p{N}]").unwrap());
-
-/// Python's `\s` (`str.isspace`): Unicode white space and the separators U+001C–U+001F.
-pub fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
-
-/// Python's `str.isalnum()` for one character (Unicode letters and numbers).
-pub fn is_py_alnum(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_alphanumeric();
-    }
-    let mut buf = [0u8; 4];
-    WORD.is_match(c.encode_utf8(&mut buf))
-}
+use crate::pytext;
 
 fn is_key_char(c: char) -> bool {
-    c == '_' || c == '.' || c == '-' || is_py_alnum(c)
+    c == '_' || c == '.' || c == '-' || pytext::is_alnum(c)
 }
 
 /// The end of the run of key characters that starts at `from` (a character boundary).
@@ -214,7 +196,7 @@ pub fn scan(text: &str) -> Vec<(&str, Cow<'_, str>)> {
             let rest = text.get(at..).unwrap_or_default();
             let len = rest
                 .char_indices()
-                .find(|(_, c)| is_py_space(*c))
+                .find(|(_, c)| pytext::is_space(*c))
                 .map_or(rest.len(), |(len, _)| len);
             (Cow::Borrowed(&rest[..len]), at + len)
         });

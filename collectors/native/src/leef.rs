@@ -9,9 +9,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::cef::is_py_space;
 use crate::event::{Map, Val};
 use crate::net;
+use crate::pytext;
 
 /// The raw `devTime` and `devTimeFormat` attributes, when the record has them.
 pub type Times<'a> = (Option<&'a str>, Option<&'a str>);
@@ -153,7 +153,7 @@ fn attributes<'a>(body: &'a str, delimiter: Option<Option<char>>) -> Vec<(&'a st
     let mut out: Vec<(&'a str, &'a str)> = Vec::with_capacity(items.len());
     for item in items {
         if let Some((key, value)) = item.split_once('=') {
-            let key = key.trim_matches(is_py_space);
+            let key = key.trim_matches(pytext::is_space);
             if !key.is_empty() && !out.iter().any(|(known, _)| *known == key) {
                 out.push((key, value));
             }

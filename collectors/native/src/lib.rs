@@ -12,7 +12,6 @@ mod cef;
 mod checkpoint;
 mod cisco_asa;
 mod cisco_asa_messages;
-mod cisco_asa_util;
 mod event;
 mod fortigate;
 mod juniper_srx;
@@ -22,6 +21,7 @@ mod net;
 mod netfilter;
 mod panos;
 mod pfsense;
+mod pytext;
 mod sonicwall;
 
 use pyo3::exceptions::PyValueError;

@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use crate::event::{Map, Val};
+use crate::pytext;
 
 /// IANA protocol numbers → the lower-case keywords `network.transport` uses.
 const IANA_PROTOCOLS: &[(&str, &str)] = &[
@@ -88,16 +89,7 @@ pub fn transport(value: &str) -> Option<String> {
             .map_or(value, |(_, name)| name);
         return Some(name.to_owned());
     }
-    Some(python_lower(value))
-}
-
-/// Lower case as Python's `str.lower` gives it for the text devices write.
-pub fn python_lower(value: &str) -> String {
-    if value.is_ascii() {
-        value.to_ascii_lowercase()
-    } else {
-        value.to_lowercase()
-    }
+    Some(pytext::lower(value))
 }
 
 /// Private space (RFC 1918, RFC 4193), loopback and link-local: Elastic's `private`, `loopback`, `link_local`.

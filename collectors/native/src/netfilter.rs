@@ -11,6 +11,7 @@ use regex::Regex;
 
 use crate::event::{Map, Val};
 use crate::net;
+use crate::pytext;
 
 const DATASET: &str = "iptables.log";
 
@@ -54,25 +55,6 @@ const IP_KEYS: &[(&str, &str)] = &[
 const PACKET_KEYS: &[&str] = &["UID", "GID", "MARK"];
 const FRAGMENT_FLAGS: &[&str] = &["DF", "MF", "CE"];
 
-/// Whitespace as Python's `str.isspace` has it.
-fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
-
-/// `str.strip()`.
-fn strip(text: &str) -> &str {
-    text.trim_matches(is_space)
-}
-
-/// `str.upper()` for the text devices write.
-fn python_upper(value: &str) -> String {
-    if value.is_ascii() {
-        value.to_ascii_uppercase()
-    } else {
-        value.to_uppercase()
-    }
-}
-
 /// A protocol field's `iptables.<proto>.*` name: `str.lower()`, the usual ones without an allocation.
 fn lower_key(key: &str) -> Cow<'static, str> {
     Cow::Borrowed(match key {
@@ -85,7 +67,7 @@ fn lower_key(key: &str) -> Cow<'static, str> {
         "ID" => "id",
         "SEQ" => "seq",
         "MTU" => "mtu",
-        _ => return Cow::Owned(net::python_lower(key)),
+        _ => return Cow::Owned(pytext::lower(key)),
     })
 }
 
@@ -123,7 +105,7 @@ fn take<'a>(pairs: &mut Vec<(&str, &'a str)>, key: &str) -> Option<&'a str> {
 
 fn split_fields(text: &str) -> Fields<'_> {
     let (text, quoted) = match text.find(" [") {
-        Some(cut) => (&text[..cut], strip(&text[cut + 1..])),
+        Some(cut) => (&text[..cut], pytext::strip(&text[cut + 1..])),
         None => (text, ""),
     };
     let mut fields = Fields {
@@ -133,7 +115,10 @@ fn split_fields(text: &str) -> Fields<'_> {
         quoted,
     };
     let mut after_proto = false;
-    for token in text.split(is_space).filter(|token| !token.is_empty()) {
+    for token in text
+        .split(pytext::is_space)
+        .filter(|token| !token.is_empty())
+    {
         match token.split_once('=') {
             None => fields.flags.push(token),
             Some((key, value)) if after_proto && !PACKET_KEYS.contains(&key) => {
@@ -156,12 +141,12 @@ fn split_fields(text: &str) -> Fields<'_> {
 fn without_uptime(message: &str) -> Cow<'_, str> {
     let mut found = UPTIME.find_iter(message);
     let Some(first) = found.next() else {
-        return Cow::Borrowed(strip(message));
+        return Cow::Borrowed(pytext::strip(message));
     };
-    if found.next().is_none() && strip(&message[..first.start()]).is_empty() {
-        return Cow::Borrowed(strip(&message[first.end()..]));
+    if found.next().is_none() && pytext::strip(&message[..first.start()]).is_empty() {
+        return Cow::Borrowed(pytext::strip(&message[first.end()..]));
     }
-    Cow::Owned(strip(&UPTIME.replace_all(message, "")).to_owned())
+    Cow::Owned(pytext::strip(&UPTIME.replace_all(message, "")).to_owned())
 }
 
 /// The event for one record. `fields` is the text from `IN=`/`OUT=` on, `message` what the header left
@@ -266,8 +251,8 @@ pub fn parse<'a>(
     if let Some(mac) = get(&fields.packet, "MAC").filter(|mac| !mac.is_empty()) {
         let octets: Vec<&str> = mac.split(':').collect();
         if octets.len() >= 14 {
-            destination.set("mac", python_upper(&octets[0..6].join("-")));
-            source.set("mac", python_upper(&octets[6..12].join("-")));
+            destination.set("mac", pytext::upper(&octets[0..6].join("-")));
+            source.set("mac", pytext::upper(&octets[6..12].join("-")));
             let ether_type = [octets[12], octets[13]].concat();
             if ether_type.len() == 4 && ether_type.bytes().all(|b| b.is_ascii_hexdigit()) {
                 if let Ok(value) = i64::from_str_radix(&ether_type, 16) {
@@ -363,7 +348,7 @@ fn verdict<'a>(
     } else {
         "allowed"
     };
-    Some((verdict, Val::from(net::python_lower(&word[0]))))
+    Some((verdict, Val::from(pytext::lower(&word[0]))))
 }
 
 /// Proxmox writes `20/Jun/2022:13:09:14 +0200` before the fields: that time as ISO text.

@@ -16,6 +16,7 @@ use regex::Regex;
 
 use crate::event::Map;
 use crate::net;
+use crate::pytext;
 
 /// `(?:^|\s)1,(?=\d{4}/)` in Python, the lookahead consumed here: the record starts at the match's
 /// `1,`, after the space when there is one. Python's `\s` also takes U+001C–U+001F, which
@@ -1028,7 +1029,7 @@ fn system<'a>(record: &Record<'a>) -> Map<'a> {
 fn config<'a>(record: &Record<'a>) -> Map<'a> {
     let mut event = base("configuration", vec!["change"], record.get("cmd"));
     if let Some(result) = record.get("result") {
-        let result = net::python_lower(result);
+        let result = pytext::lower(result);
         let outcome = if result == "succeeded" || result == "submitted" {
             "success"
         } else {
@@ -1054,7 +1055,7 @@ fn globalprotect<'a>(record: &Record<'a>) -> Map<'a> {
         base("network", vec!["info"], eventid)
     };
     if let Some(status) = record.get("status") {
-        let status = net::python_lower(status);
+        let status = pytext::lower(status);
         if status == "success" || status == "failure" {
             let outcome = if status == "success" {
                 "success"
@@ -1119,7 +1120,7 @@ fn auth<'a>(record: &Record<'a>) -> Map<'a> {
     let said = record.get("event");
     let mut event = base("authentication", vec!["start"], said);
     if let Some(said) = said {
-        let outcome = if net::python_lower(said).contains("fail") {
+        let outcome = if pytext::lower(said).contains("fail") {
             "failure"
         } else {
             "success"

@@ -9,6 +9,7 @@ use regex::Regex;
 
 use crate::event::{Map, Val};
 use crate::net;
+use crate::pytext;
 use crate::python_repr;
 
 static RECORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -144,7 +145,7 @@ pub fn parse(message: &str) -> Result<Map<'_>, String> {
     let tail = rest
         .get(names.len() + packet_names.len()..)
         .unwrap_or_default();
-    let proto = net::python_lower(proto);
+    let proto = pytext::lower(proto);
     let network = event.child("network");
     if !proto.is_empty() {
         network.set("transport", proto.clone());

@@ -14,6 +14,7 @@ use regex::Regex;
 use crate::event::Map;
 use crate::kv::{self, Record};
 use crate::net;
+use crate::pytext;
 
 const DATASET: &str = "sonicwall_firewall.log";
 
@@ -146,7 +147,7 @@ fn record_start(line: &str) -> Option<usize> {
     while let Some(found) = SNIFF.find_at(line, from) {
         let start = found.start();
         let before = line[..start].chars().next_back();
-        if before.is_none_or(|c| !(c == '_' || kv::is_py_alnum(c))) {
+        if before.is_none_or(|c| !(c == '_' || pytext::is_alnum(c))) {
             return Some(start);
         }
         from = start + 1; // "id" is ASCII: start + 1 is a character boundary
@@ -251,7 +252,7 @@ fn classify(message_id: &str, text: &str) -> Class {
 }
 
 fn is_py_word(c: Option<char>) -> bool {
-    c.is_some_and(|c| c == '_' || kv::is_py_alnum(c))
+    c.is_some_and(|c| c == '_' || pytext::is_alnum(c))
 }
 
 /// Whether the text says the traffic was refused, as a whole word (Python's `\b`).

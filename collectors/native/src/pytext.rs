@@ -1,9 +1,9 @@
-//! Python's text semantics that the Cisco ASA mapping relies on, where Rust's differ.
+//! Python's text semantics, where Rust's differ: the parsers must give what the Python ones gave.
 //!
-//! Python's `\s` and `str.strip()` also take the information separators
-//! U+001C–U+001F as whitespace, and `str.isdecimal()`/`int()` read every
-//! Unicode decimal digit, not only ASCII ones. Nothing here is ASA-specific:
-//! other vendors' modules could share it.
+//! Python's `\s`, `str.isspace()` and `str.strip()` also take the information
+//! separators U+001C–U+001F as whitespace; `str.isdecimal()`/`int()` read every
+//! Unicode decimal digit, not only ASCII ones; `\w` and `str.isalnum()` are
+//! letters and numbers without combining marks.
 
 use std::sync::LazyLock;
 
@@ -23,7 +23,45 @@ pub fn is_space(c: char) -> bool {
 
 /// Python's `str.strip()` with no argument.
 pub fn strip(value: &str) -> &str {
+    let plain = |byte: Option<&u8>| byte.is_some_and(|b| (b'!'..=b'~').contains(b));
+    if plain(value.as_bytes().first()) && plain(value.as_bytes().last()) {
+        return value; // the usual case: nothing to strip, and no need to look at characters
+    }
     value.trim_matches(is_space)
+}
+
+/// Python's `str.rstrip()` with no argument.
+pub fn rstrip(value: &str) -> &str {
+    value.trim_end_matches(is_space)
+}
+
+/// Python's `str.lower()` for the text devices write.
+pub fn lower(value: &str) -> String {
+    if value.is_ascii() {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_lowercase()
+    }
+}
+
+/// Python's `str.upper()` for the text devices write.
+pub fn upper(value: &str) -> String {
+    if value.is_ascii() {
+        value.to_ascii_uppercase()
+    } else {
+        value.to_uppercase()
+    }
+}
+
+static ALNUM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[\p{L}\p{N}]").unwrap());
+
+/// Python's `str.isalnum()` for one character (Unicode letters and numbers).
+pub fn is_alnum(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    let mut buf = [0u8; 4];
+    ALNUM.is_match(c.encode_utf8(&mut buf))
 }
 
 static DIGIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A\d\z").unwrap());
@@ -87,7 +125,7 @@ pub fn lower_eq(value: &str, lower: &str) -> bool {
     if value.is_ascii() {
         value.eq_ignore_ascii_case(lower)
     } else {
-        crate::net::python_lower(value) == lower
+        self::lower(value) == lower
     }
 }
 
