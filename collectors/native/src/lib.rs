@@ -23,6 +23,7 @@ mod panos;
 mod pfsense;
 mod pytext;
 mod sonicwall;
+mod syslog_header;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -192,6 +193,25 @@ fn sonicwall_record<'py>(
     })
 }
 
+/// A syslog line's header parts, the times as written (`collectors/syslog_header.py` converts them).
+#[pyfunction]
+#[pyo3(name = "syslog_header")]
+fn syslog_header_parts<'py>(line: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyTuple>> {
+    syslog_header::to_py(line)
+}
+
+/// RFC 5424 SD-ELEMENTs at the start of a text, and how many characters they took.
+#[pyfunction]
+fn structured_data<'py>(text: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyTuple>> {
+    syslog_header::structured_to_py(text)
+}
+
+/// The zone names a syslog header may write after a BSD time.
+#[pyfunction]
+fn set_header_zones(names: Vec<String>) {
+    syslog_header::set_zone_names(names)
+}
+
 #[pymodule]
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
@@ -204,6 +224,9 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(fortigate_record, module)?)?;
     module.add_function(wrap_pyfunction!(sonicwall_record, module)?)?;
     module.add_function(wrap_pyfunction!(cisco_asa_record, module)?)?;
+    module.add_function(wrap_pyfunction!(syslog_header_parts, module)?)?;
+    module.add_function(wrap_pyfunction!(structured_data, module)?)?;
+    module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
     Ok(())
 }
 
