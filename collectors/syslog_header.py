@@ -103,24 +103,31 @@ def parse_header(line: str, ctx: ParseContext, *, clock: SyslogClock | None = No
     """
     message, priority, time, hostname, app, procid, msgid, structured, version, sequence = _split(line)
     if time is not None:
-        clock = clock or DEFAULT_CLOCK
-        time = clock.bsd_parts(*time, ctx) if type(time) is tuple and len(time) == 5 else _timestamp(time, ctx, clock)
+        time = header_timestamp(time, ctx, clock or DEFAULT_CLOCK)
     return SyslogHeader(message, priority, time, hostname, app, procid, msgid, structured, version, sequence)
 
 
-def _timestamp(time: tuple[str | None, ...] | str | list, ctx: ParseContext, clock: SyslogClock) -> str:
-    """A header time as the native split gives it: a BSD time's parts (``bsd_parts``), an ISO time's
-    (``iso_parts``), an unusual stamp whole (``iso``), or a list of those when a relay's header and the device's
-    each carry a time; then each is read in turn (a bad one raises, whichever header it is in) and the
-    device's, the last, is the header's."""
+HeaderTime = tuple[str | None, ...] | str | list[tuple[str | None, ...] | str]
+"""A header time as the native split gives it (``secops_native.syslog_header`` and the firewall parsers)."""
+
+
+def header_timestamp(time: HeaderTime | None, ctx: ParseContext, clock: SyslogClock = DEFAULT_CLOCK) -> str | None:
+    """The ECS time of a header time as the native split gives it, None for none.
+
+    A BSD time's parts (``bsd_parts``), an ISO time's (``iso_parts``), an
+    unusual stamp whole (``iso``), or a list of those when a relay's header and
+    the device's each carry a time; each is read in turn (a bad one raises,
+    whichever header it is in) and the device's, the last, is the header's.
+    """
+    if time is None:
+        return None
+    if type(time) is tuple:
+        return clock.bsd_parts(*time, ctx) if len(time) == 5 else clock.iso_parts(*time, ctx)
     if type(time) is str:
         return clock.iso(time, ctx)
-    if type(time) is tuple:
-        if len(time) == 5:
-            return clock.bsd_parts(*time, ctx)
-        return clock.iso_parts(*time, ctx)
+    stamp = None
     for one in time:
-        stamp = _timestamp(one, ctx, clock)
+        stamp = header_timestamp(one, ctx, clock)
     return stamp
 
 

@@ -16,8 +16,8 @@ Elastic's ``pfsense`` integration, which keeps the raw ``in``/``out`` as
 ``network.bytes``; the rest goes to ``pfsense.*`` under Elastic's names
 (``pfsense.tcp.flags``, ``pfsense.icmp.seq``…).
 
-The header is read here; the record after it is mapped by ``secops_native``
-(``collectors/native/src/pfsense.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/pfsense.rs``);
+the header's time is converted here, in the configured zone.
 
 Reference: https://docs.netgate.com/pfsense/en/latest/monitoring/logs/raw-filter-format.html
 """
@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.firewall import net
-from collectors.syslog_header import parse_header
+from collectors.syslog_header import header_timestamp
+from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
@@ -46,13 +46,10 @@ class PfsenseParser(LineParser):
         return "filterlog" in line
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        header = parse_header(line, ctx)
-        event: Event = secops_native.pfsense(header.message)
-        if header.timestamp:
-            event["@timestamp"] = header.timestamp
-        if header.hostname:
-            event["observer"]["name"] = header.hostname
-        net.attach(event, process=header.process_fields())
-        if header.priority is not None:
-            event["log"] = {"syslog": header.log_fields()}
+        event, time, error = secops_native.pfsense(line)
+        stamp = header_timestamp(time, ctx)
+        if error:
+            raise ParseError(error)
+        if stamp:
+            event["@timestamp"] = stamp
         return event

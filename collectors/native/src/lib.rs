@@ -31,6 +31,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::event::Map;
+use crate::syslog_header::Syslog;
 
 /// `repr()` of a string as Python writes it, for reasons that quote a value.
 pub(crate) fn python_repr(value: &str) -> String {
@@ -87,11 +88,28 @@ fn to_python<'py>(
     }
 }
 
-/// A pfSense/OPNsense `filterlog` message → ECS event.
+/// What a parser that reads the whole line returns: `(event or None, header time, reason or None)`.
+///
+/// The header time is converted first on the Python side, so that a bad one is the error a line reports
+/// when it has two, as when Python read the header before the record.
+fn line_result<'py>(
+    py: Python<'py>,
+    syslog: &Syslog<'_>,
+    parsed: Result<Map<'_>, String>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let time = syslog.time_to_py(py)?;
+    match parsed {
+        Ok(event) => (event.to_py(py)?, time, py.None()).into_pyobject(py),
+        Err(reason) => (py.None(), time, reason).into_pyobject(py),
+    }
+}
+
+/// A pfSense/OPNsense `filterlog` line → `line_result`.
 #[pyfunction]
 #[pyo3(name = "pfsense")]
-fn pfsense_record<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, PyDict>> {
-    to_python(py, pfsense::parse(message))
+fn pfsense_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let (syslog, parsed) = pfsense::parse_line(line);
+    line_result(py, &syslog, parsed)
 }
 
 /// A PAN-OS CSV message → `(event, record time, TRAFFIC start)`, the times as zone-less text.

@@ -1,7 +1,7 @@
-//! pfSense and OPNsense `filterlog` records (the message after the syslog header) → ECS.
+//! pfSense and OPNsense `filterlog` lines → ECS.
 //!
 //! The format, the field names and the mapping are described in
-//! `collectors/firewall/pfsense.py`, which reads the header and calls this.
+//! `collectors/firewall/pfsense.py`, which calls this and converts the header's time.
 
 use std::sync::LazyLock;
 
@@ -11,6 +11,7 @@ use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext;
 use crate::python_repr;
+use crate::syslog_header::Syslog;
 
 static RECORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -53,8 +54,24 @@ fn icmp_fields(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// The event for one record; the error is the reason a record cannot be read.
-pub fn parse(message: &str) -> Result<Map<'_>, String> {
+/// A whole line: its header, and the event (or the reason the record cannot be read).
+pub fn parse_line(line: &str) -> (Syslog<'_>, Result<Map<'_>, String>) {
+    let syslog = Syslog::read(line);
+    let parsed = parse(syslog.message()).map(|mut event| {
+        if let Some(hostname) = syslog.hostname().filter(|name| !name.is_empty()) {
+            event.put("observer.name", hostname);
+        }
+        event.attach("process", syslog.process_fields());
+        if syslog.priority().is_some() {
+            event.put("log.syslog", syslog.log_fields());
+        }
+        event
+    });
+    (syslog, parsed)
+}
+
+/// The event for the record after the header; the error is the reason it cannot be read.
+fn parse(message: &str) -> Result<Map<'_>, String> {
     let text = if RECORD.find(message).is_some_and(|found| found.start() == 0) {
         message
     } else {

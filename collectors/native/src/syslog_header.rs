@@ -19,6 +19,8 @@ use std::sync::{LazyLock, RwLock};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
+use crate::event::{Map, Val};
+
 /// A piece of the line (UTF-8, lone surrogates allowed).
 type Text<'a> = &'a [u8];
 
@@ -978,6 +980,132 @@ fn unescape(value: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+// ---- for the vendor parsers ----
+
+/// A line's syslog header as a native vendor parser reads it: the parts, and the times as written
+/// (converted in Python, in the context's zone, by `collectors.syslog_header.header_timestamp`).
+pub(crate) struct Syslog<'a> {
+    pub header: Header<'a>,
+    pub times: Vec<Time<'a>>,
+}
+
+/// Text of a part of a `&str` line: the header splits at character boundaries, so it is UTF-8.
+fn text(part: Text<'_>) -> &str {
+    std::str::from_utf8(part).unwrap_or_default()
+}
+
+impl<'a> Syslog<'a> {
+    /// The header of a line (the header module's `parse_header`, without the time conversion).
+    pub fn read(line: &'a str) -> Self {
+        let mut times = Vec::new();
+        let header = parse(line.as_bytes(), &mut times);
+        Syslog { header, times }
+    }
+
+    /// Everything after the header.
+    pub fn message(&self) -> &'a str {
+        text(self.header.message)
+    }
+
+    pub fn priority(&self) -> Option<i64> {
+        self.header
+            .priority
+            .and_then(|digits| crate::pytext::integer(text(digits)))
+    }
+
+    pub fn hostname(&self) -> Option<&'a str> {
+        self.header.hostname.map(text)
+    }
+
+    pub fn app(&self) -> Option<&'a str> {
+        self.header.app.map(text)
+    }
+
+    pub fn procid(&self) -> Option<&'a str> {
+        self.header.procid.map(text)
+    }
+
+    pub fn msgid(&self) -> Option<&'a str> {
+        self.header.msgid.map(text)
+    }
+
+    /// The device's message number written before a BSD time (Cisco's `service sequence-numbers`).
+    pub fn sequence(&self) -> Option<i64> {
+        self.header
+            .sequence
+            .and_then(|digits| crate::pytext::integer(text(digits)))
+    }
+
+    /// `log.syslog.*` as `SyslogHeader.log_fields` builds it.
+    pub fn log_fields(&self) -> Map<'a> {
+        let mut syslog = Map::new();
+        if let Some(priority) = self.priority() {
+            syslog.set("priority", priority);
+            syslog.put("facility.code", priority >> 3);
+            syslog.put("severity.code", priority & 7);
+        }
+        for (key, value) in [
+            ("hostname", self.hostname()),
+            ("appname", self.app()),
+            ("procid", self.procid()),
+            ("msgid", self.msgid()),
+        ] {
+            if let Some(value) = value.filter(|value| !value.is_empty()) {
+                syslog.set(key, value);
+            }
+        }
+        if let Some(version) = self
+            .header
+            .version
+            .and_then(|digits| crate::pytext::integer(text(digits)))
+        {
+            syslog.set("version", version.to_string());
+        }
+        if let Some(elements) = self
+            .header
+            .structured
+            .as_ref()
+            .filter(|elements| !elements.is_empty())
+        {
+            let mut structured = Map::new();
+            for (sd_id, params) in elements {
+                let mut element = Map::new();
+                for (name, value) in params {
+                    let value = match value {
+                        Cow::Borrowed(value) => Val::from(text(value)),
+                        Cow::Owned(value) => Val::from(String::from_utf8_lossy(value).into_owned()),
+                    };
+                    element.set_data(text(name), value);
+                }
+                structured.set_data(text(sd_id), element);
+            }
+            syslog.set("structured_data", structured);
+        }
+        syslog
+    }
+
+    /// `process.name` and `process.pid` from the tag (`sshd[4120]`), as `SyslogHeader.process_fields`.
+    pub fn process_fields(&self) -> Map<'a> {
+        let mut process = Map::new();
+        if let Some(app) = self.app().filter(|app| !app.is_empty()) {
+            process.set("name", app);
+            if let Some(pid) = self
+                .procid()
+                .filter(|procid| crate::pytext::is_decimal(procid))
+            {
+                process.put_opt("pid", crate::pytext::integer(pid));
+            }
+        }
+        process
+    }
+
+    /// The header's time(s) for Python: None, a tuple for `bsd_parts`/`iso_parts`, a str for `iso`, or a
+    /// list of those when relayed headers each carry one.
+    pub fn time_to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        times_to_py(py, &self.times)
+    }
+}
+
 // ---- to Python ----
 
 /// A Python str from a piece of the line (lone surrogates as they came).
@@ -1014,6 +1142,20 @@ fn py_int<'py>(py: Python<'py>, digits: Option<&[u8]>) -> PyResult<Bound<'py, Py
         return Ok(value.into_pyobject(py)?.into_any());
     }
     py.get_type::<PyInt>().call1((py_text(py, digits)?,))
+}
+
+fn times_to_py<'py>(py: Python<'py>, times: &[Time<'_>]) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match times {
+        [] => py.None().into_bound(py),
+        [one] => py_time(py, one)?,
+        many => PyList::new(
+            py,
+            many.iter()
+                .map(|time| py_time(py, time))
+                .collect::<PyResult<Vec<_>>>()?,
+        )?
+        .into_any(),
+    })
 }
 
 fn py_time<'py>(py: Python<'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>> {
@@ -1089,17 +1231,7 @@ pub(crate) fn to_py<'py>(line: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyT
     let bytes = line_bytes(line)?;
     let mut times = Vec::new();
     let header = parse(&bytes, &mut times);
-    let time = match times.as_slice() {
-        [] => py.None().into_bound(py),
-        [one] => py_time(py, one)?,
-        many => PyList::new(
-            py,
-            many.iter()
-                .map(|time| py_time(py, time))
-                .collect::<PyResult<Vec<_>>>()?,
-        )?
-        .into_any(),
-    };
+    let time = times_to_py(py, &times)?;
     let structured = match &header.structured {
         Some(elements) => py_structured(py, elements)?.into_any(),
         None => py.None().into_bound(py),
