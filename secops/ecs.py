@@ -199,8 +199,10 @@ def event_id(identity: str, raw: str | bytes) -> str:
     stores can refuse duplicates; identical lines at different positions
     differ because the identity carries the position.
     """
+    if isinstance(raw, str):  # one buffer: the hash of the two encodings one after the other, in one call
+        return hashlib.blake2b((identity + raw).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
     digest = hashlib.blake2b(identity.encode("utf-8", "surrogateescape"), digest_size=16)
-    digest.update(raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape"))
+    digest.update(raw)
     return digest.hexdigest()
 
 
@@ -213,12 +215,20 @@ def envelope(
     ingested: str,
 ) -> Event:
     """Fill the fields DESIGN.md says are always set, leaving parser values alone."""
-    ev = event.setdefault("event", {})
-    ev.setdefault("kind", "event")
-    ev.setdefault("category", [])
-    ev.setdefault("type", [])
-    ev.setdefault("dataset", dataset)
-    ev.setdefault("module", dataset.split(".", 1)[0])
+    ev = event.get("event")
+    if ev is None:
+        ev = event["event"] = {}
+    # Membership tests, not setdefault: its default (a new list, the split dataset) is built on every call.
+    if "kind" not in ev:
+        ev["kind"] = "event"
+    if "category" not in ev:
+        ev["category"] = []
+    if "type" not in ev:
+        ev["type"] = []
+    if "dataset" not in ev:
+        ev["dataset"] = dataset
+    if "module" not in ev:
+        ev["module"] = dataset.split(".", 1)[0]
     ev["original"] = raw
     ev["ingested"] = ingested
     ev["id"] = event_id(identity, raw)
