@@ -16,8 +16,8 @@ of 0.0.0.0 (with port 0) means the session was not translated. ECS mapping
 follows Elastic's ``panw.panos`` integration; the rest lands in
 ``panw.panos.*``.
 
-The header is read here; the record after it is mapped by ``secops_native``
-(``collectors/native/src/panos.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/panos.rs``);
+the header's time and the record's are converted here, in the configured zone.
 
 Reference: https://docs.paloaltonetworks.com/pan-os/11-0/pan-os-admin/monitoring/use-syslog-for-monitoring/syslog-field-descriptions
 """
@@ -29,7 +29,7 @@ from contextlib import suppress
 
 import secops_native
 
-from collectors.syslog_header import parse_header
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import DEFAULT_CLOCK
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
@@ -53,20 +53,17 @@ class PanosParser(LineParser):
         return "1,20" in line and _SNIFF.search(line) is not None  # "1," then the receive time's year
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        header = parse_header(line, ctx)
         # The record's own times, "YYYY-MM-DD hh:mm:ss" without a zone: the generated (else received)
         # time, and a TRAFFIC session's start.
-        event, stamp, start = secops_native.panos(header.message)
+        event, time, error, stamp, start = secops_native.panos(line)
+        header_stamp = header_timestamp(time, ctx)
+        if error:
+            raise ParseError(error)
         if stamp:
             event["@timestamp"] = DEFAULT_CLOCK.iso(stamp, ctx)
-        elif header.timestamp:
-            event["@timestamp"] = header.timestamp
+        elif header_stamp:
+            event["@timestamp"] = header_stamp
         if start:
             with suppress(ParseError):  # when the session began; a bad value costs this field only
                 event["event"]["start"] = DEFAULT_CLOCK.iso(start, ctx)
-        observer = event["observer"]
-        if "hostname" not in observer and header.hostname:  # the record's device name comes first
-            observer["hostname"] = header.hostname
-        if header.priority is not None:
-            event.setdefault("log", {})["syslog"] = header.log_fields()
         return event

@@ -112,11 +112,11 @@ fn pfsense_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTup
     line_result(py, &syslog, parsed)
 }
 
-/// A PAN-OS CSV message → `(event, record time, TRAFFIC start)`, the times as zone-less text.
+/// A PAN-OS line → `line_result`'s three, then the record's time and a TRAFFIC start as zone-less text.
 #[pyfunction]
 #[pyo3(name = "panos")]
-fn panos_record<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
-    panos::record(py, message)
+fn panos_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    panos::line(py, line)
 }
 
 /// A netfilter `LOG` record → ECS event: `fields` from `IN=`/`OUT=` on, `message` the header's rest before them.

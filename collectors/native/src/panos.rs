@@ -1,8 +1,8 @@
-//! Palo Alto Networks PAN-OS records (the CSV message after the syslog header) → ECS.
+//! Palo Alto Networks PAN-OS lines (a syslog header, then the CSV record) → ECS.
 //!
 //! The log types, the field names and the mapping are described in
-//! `collectors/firewall/panos.py`, which reads the header, calls this, and
-//! turns the record's times (zone-less, in the context's zone) into ECS ones.
+//! `collectors/firewall/panos.py`, which calls this and turns the header's time
+//! and the record's (zone-less, in the context's zone) into ECS ones.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use regex::Regex;
 use crate::event::Map;
 use crate::net;
 use crate::pytext;
+use crate::syslog_header::Syslog;
 
 /// `(?:^|\s)1,(?=\d{4}/)` in Python, the lookahead consumed here: the record starts at the match's
 /// `1,`, after the space when there is one. Python's `\s` also takes U+001C–U+001F, which
@@ -692,7 +693,7 @@ fn parse<'a>(values: &'a [Cow<'a, str>]) -> (Map<'a>, Record<'a>, [Option<String
     observer.set("product", "PAN-OS");
     observer.set("type", "firewall");
     observer.put_opt("serial_number", record.get("serial"));
-    observer.put_opt("hostname", record.get("device_name")); // else the header's host, in Python
+    observer.put_opt("hostname", record.get("device_name")); // else the header's host, in `line`
     (event, record, [stamp, start])
 }
 
@@ -706,10 +707,27 @@ fn child_dict<'py>(parent: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py
     Ok(made)
 }
 
-/// `secops_native.panos(message)`: `(event, time, start)` as `parse` gives them, or `ParseError`.
-pub fn record<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, PyTuple>> {
-    let values = columns(message).map_err(|reason| crate::parse_error(py, reason))?;
-    let (event, record, [stamp, start]) = parse(&values);
+/// `secops_native.panos(line)`: `(event or None, header time, reason or None, record time, TRAFFIC
+/// start)`, the times as written: the header's for `header_timestamp`, the record's (`parse`) as
+/// zone-less text. The header's fields are set here as the Python glue set them.
+pub fn line<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let syslog = Syslog::read(line);
+    let time = syslog.time_to_py(py)?;
+    let values = match columns(syslog.message()) {
+        Ok(values) => values,
+        Err(reason) => return (py.None(), time, reason, py.None(), py.None()).into_pyobject(py),
+    };
+    let (mut event, record, [stamp, start]) = parse(&values);
+    let observer = event.child("observer");
+    if !observer.contains("hostname") {
+        // the record's device name comes first
+        if let Some(hostname) = syslog.hostname().filter(|name| !name.is_empty()) {
+            observer.set("hostname", hostname);
+        }
+    }
+    if syslog.priority().is_some() {
+        event.put("log.syslog", syslog.log_fields());
+    }
     let event = event.to_py(py)?;
     // The vendor's own columns, straight into the dict (a Map's per-key search would cost more).
     let mut vendor = record.vendor().peekable();
@@ -722,7 +740,7 @@ pub fn record<'py>(py: Python<'py>, message: &str) -> PyResult<Bound<'py, PyTupl
             }
         }
     }
-    (event, stamp, start).into_pyobject(py)
+    (event, time, py.None(), stamp, start).into_pyobject(py)
 }
 
 const DENIED: &[&str] = &[
