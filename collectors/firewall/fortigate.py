@@ -19,7 +19,8 @@ Without a ``direction``/``dir`` field, ``network.direction`` comes from which
 side of the private networks the two ends are. Everything else stays under
 ``fortinet.firewall.*``.
 
-The record is mapped by ``secops_native`` (``collectors/native/src/fortigate.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/fortigate.rs``);
+the device's time is converted here, in the configured zone.
 
 Reference: FortiOS Log Message Reference (docs.fortinet.com/document/fortigate/7.4.0/fortios-log-message-reference).
 """
@@ -30,7 +31,8 @@ import re
 
 import secops_native
 
-from collectors.syslog_time import DEFAULT_CLOCK
+from collectors.syslog_header import header_timestamp
+from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
@@ -51,9 +53,8 @@ class FortigateParser(LineParser):
         return "date=" in line and ("logid=" in line or "devid=" in line) and _SNIFF.search(line) is not None
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event: Event = secops_native.fortigate(line)
-        event["@timestamp"] = DEFAULT_CLOCK.iso(event["@timestamp"], ctx)  # the device's date/time [offset]
-        network = event.get("network")
-        if network is not None and network.get("transport") == "":  # proto="": no protocol named
-            network["transport"] = None
+        event, time, error = secops_native.fortigate(line)
+        if error:
+            raise ParseError(error)
+        event["@timestamp"] = header_timestamp(time, ctx)  # the device's date/time [offset], as an ISO time
         return event

@@ -1,14 +1,15 @@
-//! Fortinet FortiGate (FortiOS) `key=value` records → ECS.
+//! Fortinet FortiGate (FortiOS) `key=value` lines → ECS.
 //!
 //! The format and the mapping are described in `collectors/firewall/fortigate.py`,
-//! which calls this with the whole line. `@timestamp` holds the device's own
-//! `date`T`time`[offset] text: the Python glue turns it into ECS time with the
-//! context's zone. A `proto=""` leaves `network.transport` as `""`, which the
-//! glue turns into the `None` the Python mapping wrote there.
+//! which calls this with the whole line (FortiOS writes no syslog header that the
+//! mapping reads) and turns the device's own `date`T`time`[offset], returned
+//! beside the event, into ECS time with the context's zone.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use regex::Regex;
 
 use crate::event::Map;
@@ -89,8 +90,133 @@ fn taken(key: &str) -> bool {
 /// Python's `str.isalpha()` (Unicode letters, at least one).
 static ALPHA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\p{L}+$").unwrap());
 
+/// What a line gives: the event, the device's time as written, and whether `network.transport` is the
+/// `None` Python wrote for a protocol it does not name (`proto=""`).
+pub struct Found<'r> {
+    pub event: Map<'r>,
+    pub stamp: String,
+    pub unnamed_transport: bool,
+}
+
+/// A FortiGate line for Python: `(event or None, the device's time, reason or None)`.
+///
+/// The time is the parts `SyslogClock.iso_parts` takes, or the text for `SyslogClock.iso` when it has an
+/// unusual shape (`collectors.syslog_header.header_timestamp` reads both).
+pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    parse(line, |parsed| match parsed {
+        Ok(found) => {
+            let event = found.event.to_py(py)?;
+            if found.unnamed_transport {
+                set_none(&event, "network", "transport")?;
+            }
+            (event, time_to_py(py, &found.stamp)?, py.None()).into_pyobject(py)
+        }
+        Err(reason) => (py.None(), py.None(), reason).into_pyobject(py),
+    })
+}
+
+/// `event[parent][key] = None`, the value a `Map` cannot hold.
+pub(crate) fn set_none(event: &Bound<'_, PyDict>, parent: &str, key: &str) -> PyResult<()> {
+    if let Some(parent) = event.get_item(parent)? {
+        parent
+            .cast_into::<PyDict>()?
+            .set_item(key, event.py().None())?;
+    }
+    Ok(())
+}
+
+/// An ISO time for `collectors.syslog_header.header_timestamp`: `(stamp, date, minute, second, fraction,
+/// offset)` when it has `SyslogClock.iso`'s usual shape, else the text.
+pub(crate) fn time_to_py<'py>(py: Python<'py>, stamp: &str) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match iso_parts(stamp) {
+        Some((date, minute, second, fraction, offset)) => PyTuple::new(
+            py,
+            [
+                Some(stamp),
+                Some(date),
+                Some(minute),
+                Some(second),
+                fraction,
+                offset,
+            ],
+        )?
+        .into_any(),
+        None => stamp.into_pyobject(py)?.into_any(),
+    })
+}
+
+/// `date`, `minute`, `second`, `fraction`, `offset`.
+type IsoParts<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+/// The groups of `syslog_time._ISO_PARTS` (`(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d):([0-5]\d)(?:\.(\d{1,9}))?
+/// (Z|z|[+-]\d\d:?\d\d)?$`, matched at the start) for ASCII text; None when it does not match or is not
+/// ASCII (then Python matches the text itself, with the same result).
+fn iso_parts(stamp: &str) -> Option<IsoParts<'_>> {
+    let b = stamp.as_bytes();
+    if !stamp.is_ascii() || b.len() < 19 {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    let shape = digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b' ')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && (b'0'..=b'5').contains(&b[17])
+        && b[18].is_ascii_digit();
+    if !shape {
+        return None;
+    }
+    let mut at = 19;
+    let mut fraction = None;
+    if b.get(at) == Some(&b'.') {
+        let count = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if !(1..=9).contains(&count) {
+            return None; // none, or more than `\d{1,9}` and the rest cannot match a digit
+        }
+        fraction = Some(&stamp[at + 1..at + 1 + count]);
+        at += 1 + count;
+    }
+    let mut offset = None;
+    match b.get(at) {
+        Some(b'Z' | b'z') => {
+            offset = Some(&stamp[at..at + 1]);
+            at += 1;
+        }
+        Some(b'+' | b'-') => {
+            let colon = usize::from(b.get(at + 3) == Some(&b':'));
+            let end = at + 5 + colon;
+            let fits = b.len() >= end && digits(at + 1..at + 3) && digits(at + 3 + colon..end);
+            if fits {
+                offset = Some(&stamp[at..end]);
+                at = end;
+            }
+        }
+        _ => {}
+    }
+    // `$`: the end, or a last newline
+    if !(at == b.len() || (at + 1 == b.len() && b[at] == b'\n')) {
+        return None;
+    }
+    Some((
+        &stamp[..10],
+        &stamp[11..16],
+        &stamp[17..19],
+        fraction,
+        offset,
+    ))
+}
+
 /// The event for one line; the error is the reason it cannot be read.
-pub fn parse<T>(line: &str, then: impl FnOnce(Result<Map<'_>, String>) -> T) -> T {
+pub fn parse<T>(line: &str, then: impl FnOnce(Result<Found<'_>, String>) -> T) -> T {
     let Some(start) = line.find("date=") else {
         return then(Err("no date= field: not a FortiGate record".into()));
     };
@@ -143,7 +269,7 @@ fn csv_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
     found
 }
 
-fn map<'r>(rec: &'r Record<'_>) -> Result<Map<'r>, String> {
+fn map<'r>(rec: &'r Record<'_>) -> Result<Found<'r>, String> {
     let (Some(date), Some(time)) = (rec.get("date"), rec.get("time")) else {
         return Err("FortiGate record without date and time".into());
     };
@@ -152,7 +278,6 @@ fn map<'r>(rec: &'r Record<'_>) -> Result<Map<'r>, String> {
     let action = rec.text("action");
     let (category, types) = classify(kind, subtype, action, rec);
     let mut event = Map::new();
-    event.set("@timestamp", stamp(date, time, rec.get("tz")));
     let fields = event.child("event");
     fields.set("kind", "event");
     fields.set("category", category);
@@ -174,7 +299,7 @@ fn map<'r>(rec: &'r Record<'_>) -> Result<Map<'r>, String> {
     if let Some(start) = eventtime(rec.text("eventtime")) {
         fields.set("start", start);
     }
-    endpoints(&mut event, rec);
+    let unnamed_transport = endpoints(&mut event, rec);
     if rec.contains("ip") || rec.contains("tunnelip") || rec.contains("assignip") {
         // a FortiClient's or a VPN tunnel's address
         net::add_related_ips(
@@ -220,7 +345,11 @@ fn map<'r>(rec: &'r Record<'_>) -> Result<Map<'r>, String> {
         }
     }
     event.child("fortinet").set("firewall", firewall);
-    Ok(event)
+    Ok(Found {
+        event,
+        stamp: stamp(date, time, rec.get("tz")),
+        unnamed_transport,
+    })
 }
 
 /// A non-negative decimal integer; one beyond 64 bits is the largest there is (Python kept it whole).
@@ -388,13 +517,14 @@ fn outcome(rec: &Record<'_>, action: &str) -> Option<&'static str> {
     }
 }
 
-fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) {
+/// Source, destination and network; true when `proto` names no transport (Python wrote `None` there).
+fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> bool {
     let (src, dst, src_port, dst_port) = if rec.contains("srcip") || rec.contains("dstip") {
         ("srcip", "dstip", "srcport", "dstport")
     } else if rec.contains("remip") {
         ("remip", "locip", "remport", "locport")
     } else {
-        return;
+        return false;
     };
     let (src, dst) = (rec.text(src), rec.text(dst));
     let mut source = net::endpoint(src, rec.get(src_port).and_then(net::port));
@@ -434,15 +564,19 @@ fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) {
             network.set(field, sent.saturating_add(received));
         }
     }
+    let mut unnamed_transport = false;
     if let Some(proto) = rec.get("proto") {
         network.set("iana_number", proto);
-        network.set("transport", net::transport(proto).unwrap_or_default());
+        let transport = net::transport(proto).unwrap_or_default();
+        unnamed_transport = transport.is_empty();
+        network.set("transport", transport);
     }
     if let Some(found) = found {
         network.set("direction", found);
     }
     event.attach("network", network);
     net::add_related_ips(event, [src, dst, rec.text("transip"), rec.text("tranip")]);
+    unnamed_transport
 }
 
 fn direction(said: &str) -> Option<&'static str> {
@@ -509,18 +643,17 @@ mod tests {
     use super::*;
     use crate::event::Val;
 
-    fn with<T>(line: &str, check: impl FnOnce(&Map<'_>) -> T) -> T {
-        parse(line, |event| check(&event.expect("a record")))
+    fn with<T>(line: &str, check: impl FnOnce(&Found<'_>) -> T) -> T {
+        parse(line, |found| check(&found.expect("a record")))
     }
 
     #[test]
     fn traffic_record() {
         let line = r#"<189>date=2020-04-23 time=12:11:51 devname="fw1" devid="FG100E" logid="0000000020" type="traffic" subtype="forward" tz="-0500" srcip=192.168.10.10 srcport=6000 dstip=67.43.156.13 dstport=6000 proto=17 action="accept" policyid=3426 transip=67.43.156.14 transport=60964 sentbyte=438650 rcvdbyte=65446 eventtime=1587662511123456789"#;
-        with(line, |event| {
-            assert_eq!(
-                event.get_str("@timestamp"),
-                Some("2020-04-23T12:11:51-05:00")
-            );
+        with(line, |found| {
+            assert_eq!(found.stamp, "2020-04-23T12:11:51-05:00");
+            assert!(!found.unnamed_transport);
+            let event = &found.event;
             assert_eq!(event.get_str("network.transport"), Some("udp"));
             assert_eq!(event.get_str("network.direction"), Some("outbound"));
             assert_eq!(event.lookup("network.bytes"), Some(&Val::Int(504096)));
@@ -560,6 +693,35 @@ mod tests {
             parse("date=2020-01-01 x=1", |e| e.err()),
             Some("FortiGate record without date and time".into())
         );
+    }
+
+    #[test]
+    fn iso_shapes() {
+        assert_eq!(
+            iso_parts("2020-04-23T12:11:51-05:00"),
+            Some(("2020-04-23", "12:11", "51", None, Some("-05:00")))
+        );
+        assert_eq!(
+            iso_parts("2020-04-23 12:11:51.123456789Z\n"),
+            Some(("2020-04-23", "12:11", "51", Some("123456789"), Some("Z")))
+        );
+        assert_eq!(
+            iso_parts("2020-04-23T12:11:51+0500"),
+            Some(("2020-04-23", "12:11", "51", None, Some("+0500")))
+        );
+        for other in [
+            "2020-04-23T12:11:61",
+            "2020-04-23T12:11:51.",
+            "2020-04-23T12:11:51.1234567890",
+            "2020-04-23T12:11:51+05:0",
+            "2020-04-23T12:11:51+05:000",
+            "2020-04-23T12:11:51Z\n\n",
+            "2020-04-23T12:11:51 ",
+            "2020-04-23T12:11:5",
+            "２020-04-23T12:11:51",
+        ] {
+            assert_eq!(iso_parts(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -191,11 +191,11 @@ fn cisco_asa_record<'py>(
     }
 }
 
-/// A FortiGate line → ECS event; `@timestamp` holds the device's time text, for the glue to convert.
+/// A FortiGate line → `(event or None, the device's time as written, reason or None)`.
 #[pyfunction]
 #[pyo3(name = "fortigate")]
-fn fortigate_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyDict>> {
-    fortigate::parse(line, |event| to_python(py, event))
+fn fortigate_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    fortigate::line_to_py(py, line)
 }
 
 /// A SonicWall line → (the syslog header before the record, ECS event); `@timestamp` holds `time=`'s text.
