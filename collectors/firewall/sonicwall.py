@@ -12,8 +12,8 @@ event: the table below classifies the common ones, other messages are
 classified from their text. ECS mapping follows Elastic's
 ``sonicwall_firewall`` integration; the rest goes to ``sonicwall.firewall.*``.
 
-The syslog header and the times are read here; the record is mapped by ``secops_native``
-(``collectors/native/src/sonicwall.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/sonicwall.rs``);
+the header's time and ``time=`` are converted here, in the configured zone.
 
 Reference: SonicOS Log Events Reference Guide (event ids), SonicWall KB "Syslog field descriptions".
 """
@@ -24,8 +24,7 @@ import re
 
 import secops_native
 
-from collectors.syslog_header import parse_header
-from collectors.syslog_time import DEFAULT_CLOCK
+from collectors.syslog_header import HeaderTime, header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -47,27 +46,20 @@ class SonicwallParser(LineParser):
         return "sn=" in line and _SNIFF.search(line) is not None
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        head, event = secops_native.sonicwall(line)
-        header = parse_header(head, ctx)
-        stamp = _timestamp(event["@timestamp"], ctx) or header.timestamp  # time= text, "" when absent
+        event, time, written, error = secops_native.sonicwall(line)
+        stamp = header_timestamp(time, ctx)  # the header's time, when it has one
+        if error:
+            raise ParseError(error)
+        stamp = _timestamp(written, ctx) or stamp
         if stamp:
             event["@timestamp"] = stamp
-        else:
-            del event["@timestamp"]
-        network = event.get("network")
-        if network is not None and network.get("transport") == "":  # proto=/https: no transport named
-            network["transport"] = None
         return event
 
 
-def _timestamp(value: str | None, ctx: ParseContext) -> str | None:
-    """``time=``, local unless it says UTC; None when it is no time (the header's is used then)."""
-    if not value:
-        return None
-    value = value.strip()
+def _timestamp(written: HeaderTime | None, ctx: ParseContext) -> str | None:
+    """``time=``, local unless it said UTC (secops_native wrote it ISO-like); None when it is no time
+    (the header's is used then)."""
     try:
-        if value.endswith(" UTC"):
-            return DEFAULT_CLOCK.iso(value[:-4] + "Z", ctx)
-        return DEFAULT_CLOCK.iso(value.replace("/", "-", 2), ctx)
+        return header_timestamp(written, ctx)
     except ParseError:
         return None

@@ -198,17 +198,11 @@ fn fortigate_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyT
     fortigate::line_to_py(py, line)
 }
 
-/// A SonicWall line → (the syslog header before the record, ECS event); `@timestamp` holds `time=`'s text.
+/// A SonicWall line → `(event or None, header time, record time, reason or None)`, the times as written.
 #[pyfunction]
 #[pyo3(name = "sonicwall")]
-fn sonicwall_record<'py>(
-    py: Python<'py>,
-    line: &str,
-) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyDict>)> {
-    sonicwall::parse(line, |found| match found {
-        Ok((header, event)) => Ok((PyString::new(py, header), event.to_py(py)?)),
-        Err(reason) => Err(parse_error(py, reason)),
-    })
+fn sonicwall_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    sonicwall::line_to_py(py, line)
 }
 
 /// A syslog line's header parts, the times as written (`collectors/syslog_header.py` converts them).

@@ -1,20 +1,22 @@
-//! SonicWall SonicOS "enhanced" `key=value` records → ECS.
+//! SonicWall SonicOS "enhanced" `key=value` lines → ECS.
 //!
 //! The format and the mapping are described in `collectors/firewall/sonicwall.py`,
-//! which calls this with the whole line and reads the syslog header before the
-//! record (returned beside the event). `@timestamp` holds the record's `time=`
-//! text (`""` when there is none), for the glue to convert with the context's
-//! zone; a `proto=` without a transport (`/http`) leaves `network.transport` as
-//! `""`, which the glue turns into the `None` the Python mapping wrote there.
+//! which calls this with the whole line and converts the times returned beside
+//! the event with the context's zone: the syslog header's (before the record)
+//! and the record's `time=`.
 
 use std::sync::LazyLock;
 
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 use regex::Regex;
 
 use crate::event::Map;
+use crate::fortigate::{set_none, time_to_py};
 use crate::kv::{self, Record};
 use crate::net;
 use crate::pytext;
+use crate::syslog_header::Syslog;
 
 const DATASET: &str = "sonicwall_firewall.log";
 
@@ -155,16 +157,67 @@ fn record_start(line: &str) -> Option<usize> {
     None
 }
 
-/// The syslog header before the record and the record's event; the error is why the line cannot be read.
-pub fn parse<T>(line: &str, then: impl FnOnce(Result<(&str, Map<'_>), String>) -> T) -> T {
+/// What a line gives: the syslog header before the record, the event, the record's `time=` as the
+/// glue reads it (`record_time`), and whether `network.transport` is the `None` Python wrote for a
+/// protocol that names no transport (`proto=/https`).
+pub struct Found<'r> {
+    pub header: Syslog<'r>,
+    pub event: Map<'r>,
+    pub time: Option<String>,
+    pub unnamed_transport: bool,
+}
+
+/// A SonicWall line for Python: `(event or None, header time, record time, reason or None)`.
+///
+/// The header time is as `Syslog::time_to_py` gives it (None without a header or a record); the record's
+/// `time=` is None when empty, else as `fortigate::time_to_py` gives it, after `record_time`.
+pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    parse(line, |parsed| match parsed {
+        Ok(found) => {
+            let event = found.event.to_py(py)?;
+            if found.unnamed_transport {
+                set_none(&event, "network", "transport")?;
+            }
+            let time = match &found.time {
+                Some(time) => time_to_py(py, time)?,
+                None => py.None().into_bound(py),
+            };
+            let header = found.header.time_to_py(py)?;
+            (event, header, time, py.None()).into_pyobject(py)
+        }
+        Err(reason) => (py.None(), py.None(), py.None(), reason).into_pyobject(py),
+    })
+}
+
+/// `time=` as an ISO time: stripped, ` UTC` as `Z`, else its first two `/` as `-`; None when empty.
+fn record_time(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    let value = pytext::strip(value);
+    Some(match value.strip_suffix(" UTC") {
+        Some(local) => format!("{local}Z"),
+        None => value.replacen('/', "-", 2),
+    })
+}
+
+/// The line's header, event and times; the error is why the line cannot be read.
+pub fn parse<T>(line: &str, then: impl FnOnce(Result<Found<'_>, String>) -> T) -> T {
     let Some(start) = record_start(line) else {
         return then(Err("no id= sn= time= fields: not a SonicWall record".into()));
     };
+    let header = Syslog::read(&line[..start]);
     let rec = kv::pairs(&line[start..]);
-    then(Ok((&line[..start], map(&rec))))
+    let (event, unnamed_transport) = map(&rec);
+    then(Ok(Found {
+        header,
+        event,
+        time: record_time(rec.text("time")),
+        unnamed_transport,
+    }))
 }
 
-fn map<'r>(rec: &'r Record<'_>) -> Map<'r> {
+fn map<'r>(rec: &'r Record<'_>) -> (Map<'r>, bool) {
     let message_id = rec.text("m");
     let text = rec.text("msg");
     let (action, category, types, outcome) = classify(message_id, text);
@@ -191,14 +244,13 @@ fn map<'r>(rec: &'r Record<'_>) -> Map<'r> {
     if let Some(sequence) = rec.get("n").and_then(integer) {
         fields.set("sequence", sequence);
     }
-    event.set("@timestamp", rec.text("time"));
     if !text.is_empty() {
         event.set("message", text);
     }
     if let Some((_, name)) = level {
         event.put("log.level", name);
     }
-    let io = endpoints(&mut event, rec);
+    let (io, unnamed_transport) = endpoints(&mut event, rec);
     let observer = event.child("observer");
     observer.set("vendor", "SonicWall");
     observer.set("product", "SonicOS");
@@ -233,7 +285,7 @@ fn map<'r>(rec: &'r Record<'_>) -> Map<'r> {
         }
     }
     event.child("sonicwall").set("firewall", firewall);
-    event
+    (event, unnamed_transport)
 }
 
 /// A non-negative decimal integer; one beyond 64 bits is the largest there is (Python kept it whole).
@@ -358,8 +410,12 @@ fn mac(value: &str) -> Option<String> {
     Some(value.replace(':', "-").to_ascii_uppercase())
 }
 
-/// Fill source/destination/network/related; returns the observer's ingress/egress interfaces.
-fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> Vec<(&'static str, Map<'r>)> {
+/// An observer's `ingress`/`egress` side.
+type Side<'r> = (&'static str, Map<'r>);
+
+/// Fill source/destination/network/related; returns the observer's ingress/egress interfaces, and
+/// whether `proto` names no transport.
+fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> (Vec<Side<'r>>, bool) {
     let mut io = Vec::new();
     let mut addresses: [&str; 4] = [""; 4];
     let mut sides = [Map::new(), Map::new()];
@@ -417,11 +473,14 @@ fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> Vec<(&'static str,
     event.attach("source", source);
     event.attach("destination", destination);
     let proto = rec.text("proto");
+    let mut unnamed_transport = false;
     if !proto.is_empty() {
         let (name, service) = proto.split_once('/').unwrap_or((proto, ""));
         // some releases repeat the transport: tcp/tcp/5900
         let service = service.rsplit_once('/').map_or(service, |(_, last)| last);
-        network.set("transport", net::transport(name).unwrap_or_default());
+        let transport = net::transport(name).unwrap_or_default();
+        unnamed_transport = transport.is_empty();
+        network.set("transport", transport);
         if !service.is_empty() && !net::is_decimal(service) && service != name {
             network.set("protocol", service);
         }
@@ -429,7 +488,7 @@ fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> Vec<(&'static str,
     event.attach("network", network);
     // the firewall itself, as Elastic lists it
     net::add_related_ips(event, addresses.into_iter().chain([rec.text("fw")]));
-    io
+    (io, unnamed_transport)
 }
 
 #[cfg(test)]
@@ -453,16 +512,32 @@ mod tests {
 
     #[test]
     fn record() {
-        let line = r#"<134>fw1 id=firewall sn=0017C5 time="2022-02-22 18:24:30 UTC" fw=10.0.0.2 pri=6 m=98 msg="Connection Opened" src=10.0.0.3:52379:X0 dst=216.160.83.61:443:X1 proto=tcp/https sent=52 usr="alice""#;
+        let line = r#"<134>Feb 22 18:24:31 fw1 id=firewall sn=0017C5 time="2022-02-22 18:24:30 UTC" fw=10.0.0.2 pri=6 m=98 msg="Connection Opened" src=10.0.0.3:52379:X0 dst=216.160.83.61:443:X1 proto=tcp/https sent=52 usr="alice""#;
         parse(line, |found| {
-            let (head, event) = found.expect("a record");
-            assert_eq!(head, "<134>fw1 ");
-            assert_eq!(event.get_str("@timestamp"), Some("2022-02-22 18:24:30 UTC"));
+            let found = found.expect("a record");
+            assert_eq!(found.header.hostname(), Some("fw1"));
+            assert_eq!(found.header.priority(), Some(134));
+            assert_eq!(found.header.times.len(), 1);
+            assert_eq!(found.time.as_deref(), Some("2022-02-22 18:24:30Z"));
+            assert!(!found.unnamed_transport);
+            let event = &found.event;
+            assert!(!event.contains("@timestamp"));
             assert_eq!(event.get_str("event.action"), Some("connection-start"));
             assert_eq!(event.get_str("network.protocol"), Some("https"));
             assert_eq!(event.get_str("observer.ingress.interface.name"), Some("X0"));
             assert_eq!(event.get_str("sonicwall.firewall.fw"), Some("10.0.0.2"));
         });
         assert!(parse("xid=a sn=b time=\"", |found| found.is_err()));
+    }
+
+    #[test]
+    fn record_times() {
+        assert_eq!(record_time(""), None);
+        assert_eq!(
+            record_time(" 2022/02/22 18:24:30/x ").as_deref(),
+            Some("2022-02-22 18:24:30/x")
+        );
+        assert_eq!(record_time("\u{1c}x UTC").as_deref(), Some("xZ"));
+        assert_eq!(record_time(" ").as_deref(), Some(""));
     }
 }
