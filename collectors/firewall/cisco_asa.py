@@ -19,8 +19,9 @@ durations; leftovers under ``cisco.asa.*`` or ``cisco.ftd.*``. Elastic's
 FTD integration types rule messages as ``info`` without an outcome; FTD
 lines do the same here.
 
-The header is read here; the message after it is mapped by ``secops_native``
-(``collectors/native/src/cisco_asa.rs``, its table in ``cisco_asa_messages.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/cisco_asa.rs``,
+its table in ``cisco_asa_messages.rs``); the header's time is converted here, in
+the configured zone.
 
 Reference: Cisco ASA Series Syslog Messages; Cisco Secure Firewall Threat Defense Syslog Messages.
 """
@@ -31,7 +32,8 @@ import re
 
 import secops_native
 
-from collectors.syslog_header import parse_header
+from collectors.syslog_header import header_timestamp
+from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
@@ -51,25 +53,10 @@ class CiscoAsaParser(LineParser):
         return at >= 0 and _MARKER.search(line, at) is not None
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        before, event = secops_native.cisco_asa(line)
-        header = parse_header(before, ctx)
-        if header.timestamp:
-            event["@timestamp"] = header.timestamp
-        if header.sequence is not None:  # ``service sequence-numbers``: gaps show lost messages
-            event["event"]["sequence"] = header.sequence
-        hostname = _hostname(header.hostname, header.app, header.message)
-        if hostname:
-            event["observer"]["hostname"] = hostname
-            event["host"] = {"hostname": hostname}
-        if header.priority is not None:
-            event["log"]["syslog"] = header.log_fields()
+        event, time, error = secops_native.cisco_asa(line)
+        if error:  # the message id is read first: a line without one has no header time
+            raise ParseError(error)
+        stamp = header_timestamp(time, ctx)
+        if stamp:
+            event["@timestamp"] = stamp
         return event
-
-
-def _hostname(hostname: str | None, app: str | None, rest: str) -> str | None:
-    if hostname:
-        return hostname
-    if app and not app.startswith("%"):
-        return app
-    word = rest.strip().rstrip(":").strip()
-    return word if word and " " not in word else None

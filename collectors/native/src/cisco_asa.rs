@@ -1,8 +1,8 @@
-//! Cisco ASA and FTD messages (`%ASA-n-nnnnnn: text`, after any syslog header) → ECS.
+//! Cisco ASA and FTD lines (`%ASA-n-nnnnnn: text`, after any syslog header) → ECS.
 //!
 //! The format and the mapping are described in `collectors/firewall/cisco_asa.py`,
-//! which reads the header before the message id and calls this; the texts of the
-//! message ids are in `cisco_asa_messages.rs`.
+//! which calls this and converts the header's time; the texts of the message ids
+//! are in `cisco_asa_messages.rs`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,6 +14,7 @@ use crate::cisco_asa_messages::{Message, MESSAGES};
 use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext::{self as py, SPACE, WORD};
+use crate::syslog_header::Syslog;
 
 static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -218,7 +219,47 @@ fn protocol_number(name: &str) -> Option<&'static str> {
 }
 
 /// The header before the message id, and the event; the error is the reason a line cannot be read.
-pub fn parse(line: &str) -> Result<(&str, Map<'_>), String> {
+/// A whole line: the header before the message id, and the event (or the reason the line cannot be read).
+///
+/// A line that cannot be read has no header (its time is not read): the message id is looked for first.
+pub fn parse_line(line: &str) -> (Syslog<'_>, Result<Map<'_>, String>) {
+    match parse(line) {
+        Ok((before, mut event)) => {
+            let syslog = Syslog::read(before);
+            if let Some(sequence) = syslog.sequence() {
+                // `service sequence-numbers`: gaps show lost messages
+                event.child("event").set("sequence", sequence);
+            }
+            if let Some(hostname) = hostname(&syslog) {
+                event.child("observer").set("hostname", hostname);
+                event.child("host").set("hostname", hostname);
+            }
+            if syslog.priority().is_some() {
+                event.child("log").set("syslog", syslog.log_fields());
+            }
+            (syslog, Ok(event))
+        }
+        Err(reason) => (Syslog::read(""), Err(reason)),
+    }
+}
+
+/// The device's name: the header's host, else its tag (a `%` tag is the message id), else a lone word.
+fn hostname<'a>(syslog: &Syslog<'a>) -> Option<&'a str> {
+    if let Some(hostname) = syslog.hostname().filter(|name| !name.is_empty()) {
+        return Some(hostname);
+    }
+    if let Some(app) = syslog
+        .app()
+        .filter(|app| !app.is_empty() && !app.starts_with('%'))
+    {
+        return Some(app);
+    }
+    let word = py::strip(py::strip(syslog.message()).trim_end_matches(':'));
+    (!word.is_empty() && !word.contains(' ')).then_some(word)
+}
+
+/// The header text before the message id, and the event of the message.
+fn parse(line: &str) -> Result<(&str, Map<'_>), String> {
     let Some(found) = MARKER.captures(line) else {
         return Err("no %ASA-n-nnnnnn or %FTD-n-nnnnnn message id".into());
     };
@@ -766,6 +807,34 @@ mod tests {
             event.get_str("cisco.asa.connection_id"),
             Some("4412"),
             "a name of the pattern is kept as the vendor's"
+        );
+    }
+
+    #[test]
+    fn the_header_names_the_device() {
+        let line = "<166>1234: fw01: Mar 14 2026 08:15:00: %ASA-6-302013: Built inbound TCP connection 1 for \
+                    outside:10.0.0.1/53 (10.0.0.1/53) to inside:10.0.0.2/53 (10.0.0.2/53)";
+        let (_, parsed) = parse_line(line);
+        let event = parsed.expect("parsed");
+        assert_eq!(event.get_str("observer.hostname"), Some("fw01"));
+        assert_eq!(event.get_str("host.hostname"), Some("fw01"));
+        assert!(matches!(
+            event.lookup("event.sequence"),
+            Some(Val::Int(1234))
+        ));
+        assert!(matches!(
+            event.lookup("log.syslog.priority"),
+            Some(Val::Int(166))
+        ));
+        let (_, parsed) = parse_line("May  5 17:51:17 dev01 : %ASA-4-313005: x");
+        assert_eq!(
+            parsed.expect("parsed").get_str("observer.hostname"),
+            Some("dev01")
+        );
+        let (syslog, parsed) = parse_line("May  5 17:51:17 dev01 : %ASA-9-313005: x");
+        assert!(
+            parsed.is_err() && syslog.times.is_empty(),
+            "no header read for a bad line"
         );
     }
 

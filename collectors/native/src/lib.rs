@@ -178,17 +178,12 @@ fn checkpoint_record<'py>(
     }
 }
 
-/// A Cisco ASA/FTD line → (the syslog header before `%ASA-n-nnnnnn`, ECS event of the message).
+/// A Cisco ASA/FTD line → `line_result` (no header time when the line cannot be read).
 #[pyfunction]
 #[pyo3(name = "cisco_asa")]
-fn cisco_asa_record<'py>(
-    py: Python<'py>,
-    line: &str,
-) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyDict>)> {
-    match cisco_asa::parse(line) {
-        Ok((header, event)) => Ok((PyString::new(py, header), event.to_py(py)?)),
-        Err(reason) => Err(parse_error(py, reason)),
-    }
+fn cisco_asa_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let (syslog, parsed) = cisco_asa::parse_line(line);
+    line_result(py, &syslog, parsed)
 }
 
 /// A FortiGate line → `(event or None, the device's time as written, reason or None)`.
