@@ -14,8 +14,8 @@ keep their labels (``cs1Label``). A syslog header's host is
 ``observer.hostname`` unless ``dvchost`` names the device; its time is
 ``@timestamp`` when there is no ``rt``.
 
-The record from its ``CEF:`` marker on is mapped by ``secops_native``
-(``collectors/native/src/cef.rs``); the syslog header and the device times are read here.
+The line is read by ``secops_native`` (``collectors/native/src/cef.rs``);
+the device times and the header's are converted here, in the configured zone.
 
 Reference: Micro Focus "Implementing ArcSight CEF", revision 25 (extension dictionary).
 """
@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import parse_header
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import device_timestamp
 from secops import ecs
+from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
@@ -45,18 +46,15 @@ class CefParser(LineParser):
         return "CEF:" in line and line.count("|") >= 6
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event: Event
-        event, received, start, end = secops_native.cef(line)
+        event, time, error, received, start, end = secops_native.cef(line)
+        if error:  # the record's error first: the header is read only after a readable one
+            raise ParseError(error)
         for raw, target in ((received, "@timestamp"), (start, "event.start"), (end, "event.end")):
             if raw is not None:
                 stamp = device_timestamp(raw, ctx)
                 if stamp:
                     ecs.put(event, target, stamp)
-        at = line.find("CEF:")
-        if at:  # a syslog header: its host names the device unless dvchost does, whether or not rt is set
-            header = parse_header(line[:at], ctx)
-            if header.timestamp and "@timestamp" not in event:
-                event["@timestamp"] = header.timestamp
-            if header.hostname:
-                event["observer"].setdefault("hostname", header.hostname)
+        stamp = header_timestamp(time, ctx)  # a syslog header's time dates the record when rt does not
+        if stamp and "@timestamp" not in event:
+            event["@timestamp"] = stamp
         return event

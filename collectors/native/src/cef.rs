@@ -1,18 +1,20 @@
-//! ArcSight CEF records (from the `CEF:` marker on) → ECS.
+//! ArcSight CEF lines (a syslog header or none, then the `CEF:` record) → ECS.
 //!
 //! The format, the extension dictionary and the mapping are described in
-//! `collectors/firewall/cef.py`, which reads the syslog header before the
-//! marker, converts the device times (`rt`, `start`, `end`) returned raw from
-//! here, and calls this for the rest.
+//! `collectors/firewall/cef.py`, which calls this and converts the times
+//! returned as written: the device times (`rt`, `start`, `end`) and the header's.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 use regex::Regex;
 
 use crate::event::{Key, Map, Val};
 use crate::net;
 use crate::pytext;
+use crate::syslog_header::Syslog;
 
 /// The raw device times: `deviceReceiptTime` (`rt`), `startTime`, `endTime`, when the record has them.
 pub type Times<'a> = [Option<Cow<'a, str>>; 3];
@@ -363,8 +365,49 @@ fn put_ecs<'a>(event: &mut Map<'a>, target: &'static str, kind: Kind, value: Cow
     }
 }
 
-/// The event for one line (from its `CEF:` marker on) and its raw device times; the error is why it cannot be read.
-pub fn parse(line: &str) -> Result<(Map<'_>, Times<'_>), String> {
+/// A whole line → `(event or None, header time, reason or None, rt, start, end)`, the times as written.
+pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    match parse_line(line) {
+        Ok((header, event, [rt, start, end])) => {
+            let time = match &header {
+                Some(header) => header.time_to_py(py)?,
+                None => py.None().into_bound(py),
+            };
+            (event.to_py(py)?, time, py.None(), rt, start, end).into_pyobject(py)
+        }
+        Err(reason) => {
+            let none = || py.None();
+            (none(), none(), reason, none(), none(), none()).into_pyobject(py)
+        }
+    }
+}
+
+/// A whole line: its syslog header (if text comes before the marker), the event and the raw device times.
+///
+/// The record is read first and the header only after a readable one: an unreadable record is the error
+/// a line reports, as when Python read the header after it. A header's host names the device unless
+/// `dvchost` does.
+fn parse_line(line: &str) -> Result<(Option<Syslog<'_>>, Map<'_>, Times<'_>), String> {
+    let (mut event, times, at) = parse(line)?;
+    let header = line
+        .get(..at)
+        .filter(|head| !head.is_empty())
+        .map(Syslog::read);
+    if let Some(hostname) = header
+        .as_ref()
+        .and_then(Syslog::hostname)
+        .filter(|name| !name.is_empty())
+    {
+        if !event.contains("observer.hostname") {
+            event.put("observer.hostname", hostname);
+        }
+    }
+    Ok((header, event, times))
+}
+
+/// The event for one line (its record from the `CEF:` marker on), the raw device times and where the
+/// marker is; the error is why it cannot be read.
+fn parse(line: &str) -> Result<(Map<'_>, Times<'_>, usize), String> {
     let Some(at) = line.find("CEF:") else {
         return Err("no CEF: marker".into());
     };
@@ -443,7 +486,7 @@ pub fn parse(line: &str) -> Result<(Map<'_>, Times<'_>), String> {
         }
     }
     event.child("cef").set("extensions", extensions);
-    Ok((event, times))
+    Ok((event, times, at))
 }
 
 /// `related.ip` from the connection's addresses, NAT included (`net.RELATED_ENDPOINTS`).
@@ -472,7 +515,7 @@ mod tests {
 
     #[test]
     fn escaped_bars_stay_in_the_header_field() {
-        let (event, _) =
+        let (event, _, _) =
             parse(r"CEF:0|Acme\\|Gate\|Way|2.1|100|Login\|SSO|5|src=10.0.0.5").unwrap();
         assert_eq!(event.get_str("observer.vendor"), Some("Acme\\"));
         assert_eq!(event.get_str("observer.product"), Some("Gate|Way"));
@@ -495,7 +538,7 @@ mod tests {
 
     #[test]
     fn values_hold_spaces_and_labels_follow() {
-        let (event, times) =
+        let (event, times, _) =
             parse("CEF:0|a|b|c|d|e|low|rt=123 cs1Label=Rule Name cs1=allow all  msg=a\\=b\\nc")
                 .unwrap();
         assert_eq!(times[0].as_deref(), Some("123"));
@@ -531,6 +574,19 @@ mod tests {
             ext.get("sourceAddress").map(|v| v.as_ref()),
             Some("2.2.2.2")
         );
+    }
+
+    #[test]
+    fn the_header_names_the_device_unless_dvchost_does() {
+        let line = "<134>Feb 12 10:10:10 fw01 CEF:0|a|b|c|d|e|low|src=10.0.0.5";
+        let (header, event, _) = parse_line(line).unwrap();
+        assert_eq!(event.get_str("observer.hostname"), Some("fw01"));
+        assert_eq!(header.map(|h| h.times.len()), Some(1));
+        let named = format!("{line} dvchost=dev");
+        let (_, event, _) = parse_line(&named).unwrap();
+        assert_eq!(event.get_str("observer.hostname"), Some("dev"));
+        let (header, _, _) = parse_line("CEF:0|a|b|c|d|e|low|").unwrap();
+        assert!(header.is_none());
     }
 
     #[test]

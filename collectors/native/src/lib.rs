@@ -145,13 +145,11 @@ fn juniper_srx_record<'py>(
     juniper_srx::record(py, element.as_ref(), msgid, message, app)
 }
 
-/// A CEF line (from its `CEF:` marker on) → (ECS event, raw `rt`, raw `start`, raw `end`).
+/// A CEF line → (event or None, header time, reason or None, raw `rt`, raw `start`, raw `end`).
 #[pyfunction]
 #[pyo3(name = "cef")]
 fn cef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    let (event, times) = cef::parse(line).map_err(|reason| parse_error(py, reason))?;
-    let [rt, start, end] = times.map(|time| time.map(|text| PyString::new(py, &text)));
-    (event.to_py(py)?, rt, start, end).into_pyobject(py)
+    cef::line_to_py(py, line)
 }
 
 /// A LEEF line (from its `LEEF:` marker on) → (ECS event, raw `devTime`, raw `devTimeFormat`).
