@@ -12,8 +12,8 @@ attributes map to ECS (addresses, ports, NAT pre/post, bytes, packets,
 attributes are kept under ``leef.attributes``. A syslog header's host is
 ``observer.hostname``; its time is ``@timestamp`` when there is no ``devTime``.
 
-The record from its ``LEEF:`` marker on is mapped by ``secops_native``
-(``collectors/native/src/leef.rs``); the syslog header and ``devTime`` are read here.
+The line is read by ``secops_native`` (``collectors/native/src/leef.rs``);
+``devTime`` and the header's time are converted here, in the configured zone.
 
 Reference: IBM QRadar "Log Event Extended Format (LEEF)" version 2 specification.
 """
@@ -26,9 +26,10 @@ from functools import lru_cache
 
 import secops_native
 
-from collectors.syslog_header import parse_header
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import MONTHS, device_timestamp, zone_minutes
 from secops import ecs
+from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
@@ -47,21 +48,18 @@ class LeefParser(LineParser):
         return "LEEF:" in line and line.count("|") >= 5
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event: Event
-        event, dev_time, dev_time_format = secops_native.leef(line)
+        event, time, error, dev_time, dev_time_format = secops_native.leef(line)
+        if error:  # the record's error first: the header is read only after a readable one
+            raise ParseError(error)
         if dev_time is not None:
             stamp = device_timestamp(dev_time, ctx)
             if stamp is None and dev_time_format is not None:
                 stamp = _java_time(dev_time, dev_time_format, ctx)
             if stamp:
                 event["@timestamp"] = stamp
-        at = line.find("LEEF:")
-        if at:  # a syslog header: its host is the device, whether or not devTime dates the record
-            header = parse_header(line[:at], ctx)
-            if header.timestamp and "@timestamp" not in event:
-                event["@timestamp"] = header.timestamp
-            if header.hostname:
-                event["observer"]["hostname"] = header.hostname
+        stamp = header_timestamp(time, ctx)  # a syslog header's time dates the record when devTime does not
+        if stamp and "@timestamp" not in event:
+            event["@timestamp"] = stamp
         return event
 
 

@@ -1,17 +1,19 @@
-//! IBM QRadar LEEF 1.0 and 2.0 records (from the `LEEF:` marker on) → ECS.
+//! IBM QRadar LEEF 1.0 and 2.0 lines (a syslog header or none, then the `LEEF:` record) → ECS.
 //!
 //! The format, the delimiter rules and the mapping are described in
-//! `collectors/firewall/leef.py`, which reads the syslog header before the
-//! marker, converts `devTime` (returned raw from here, with `devTimeFormat`)
-//! and calls this for the rest.
+//! `collectors/firewall/leef.py`, which calls this and converts the times
+//! returned as written: `devTime` (with `devTimeFormat`) and the header's.
 
 use std::sync::LazyLock;
 
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 use regex::Regex;
 
 use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext;
+use crate::syslog_header::Syslog;
 
 /// The raw `devTime` and `devTimeFormat` attributes, when the record has them.
 pub type Times<'a> = (Option<&'a str>, Option<&'a str>);
@@ -162,8 +164,46 @@ fn attributes<'a>(body: &'a str, delimiter: Option<Option<char>>) -> Vec<(&'a st
     out
 }
 
-/// The event for one line (from its `LEEF:` marker on) and its raw device time; the error is why it cannot be read.
-pub fn parse(line: &str) -> Result<(Map<'_>, Times<'_>), String> {
+/// A whole line → `(event or None, header time, reason or None, devTime, devTimeFormat)`, the times as written.
+pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    match parse_line(line) {
+        Ok((header, event, (time, format))) => {
+            let header_time = match &header {
+                Some(header) => header.time_to_py(py)?,
+                None => py.None().into_bound(py),
+            };
+            (event.to_py(py)?, header_time, py.None(), time, format).into_pyobject(py)
+        }
+        Err(reason) => {
+            let none = || py.None();
+            (none(), none(), reason, none(), none()).into_pyobject(py)
+        }
+    }
+}
+
+/// A whole line: its syslog header (if text comes before the marker), the event and the raw device time.
+///
+/// The record is read first and the header only after a readable one: an unreadable record is the error
+/// a line reports, as when Python read the header after it. A header's host names the device.
+fn parse_line(line: &str) -> Result<(Option<Syslog<'_>>, Map<'_>, Times<'_>), String> {
+    let (mut event, times, at) = parse(line)?;
+    let header = line
+        .get(..at)
+        .filter(|head| !head.is_empty())
+        .map(Syslog::read);
+    if let Some(hostname) = header
+        .as_ref()
+        .and_then(Syslog::hostname)
+        .filter(|name| !name.is_empty())
+    {
+        event.put("observer.hostname", hostname);
+    }
+    Ok((header, event, times))
+}
+
+/// The event for one line (its record from the `LEEF:` marker on), the raw device time and where the
+/// marker is; the error is why it cannot be read.
+fn parse(line: &str) -> Result<(Map<'_>, Times<'_>, usize), String> {
     let Some(at) = line.find("LEEF:") else {
         return Err("no LEEF: marker".into());
     };
@@ -273,7 +313,7 @@ pub fn parse(line: &str) -> Result<(Map<'_>, Times<'_>), String> {
         kept.set_data(key, value);
     }
     event.child("leef").set("attributes", kept);
-    Ok((event, times))
+    Ok((event, times, at))
 }
 
 #[cfg(test)]
@@ -282,7 +322,7 @@ mod tests {
 
     #[test]
     fn tabs_by_default_and_the_header_checked() {
-        let (event, times) =
+        let (event, times, _) =
             parse("LEEF:1.0|Microsoft|MSExchange|4.0 SP1|15345|src=192.0.2.0\tdst=172.50.123.1\tsev=5\tdevTime=1")
                 .unwrap();
         assert_eq!(event.get_str("destination.ip"), Some("172.50.123.1"));
@@ -295,17 +335,28 @@ mod tests {
 
     #[test]
     fn a_declared_or_guessed_delimiter() {
-        let (event, _) =
+        let (event, _, _) =
             parse("LEEF:2.0|L|S|1.0|41|^|src=10.0.0.1^dst=10.0.0.2^action=DENY").unwrap();
         assert_eq!(event.get_str("network.direction"), Some("internal"));
         assert_eq!(
             event.lookup("event.type"),
             Some(&Val::from(vec!["connection", "denied"]))
         );
-        let (event, _) = parse("LEEF:2.0|L|S|1.0|41|x7C|src=10.0.0.1|usrName=a b|c").unwrap();
+        let (event, _, _) = parse("LEEF:2.0|L|S|1.0|41|x7C|src=10.0.0.1|usrName=a b|c").unwrap();
         assert_eq!(event.get_str("leef.attributes.usrName"), Some("a b"));
-        let (event, _) = parse("LEEF:1.0|P|F|1|e|src=10.0.0.1 cat=a b dst=::1").unwrap();
+        let (event, _, _) = parse("LEEF:1.0|P|F|1|e|src=10.0.0.1 cat=a b dst=::1").unwrap();
         assert_eq!(event.get_str("leef.attributes.cat"), Some("a b"));
         assert_eq!(event.get_str("destination.ip"), Some("::1"));
+    }
+
+    #[test]
+    fn the_header_names_the_device() {
+        let line = "<13>Jan 18 11:07:53 host LEEF:1.0|a|b|c|d|src=10.0.0.5\tidentHostName=x";
+        let (header, event, _) = parse_line(line).unwrap();
+        assert_eq!(event.get_str("observer.hostname"), Some("host"));
+        assert_eq!(header.map(|h| h.times.len()), Some(1));
+        let (header, event, _) = parse_line("LEEF:1.0|a|b|c|d|src=10.0.0.5").unwrap();
+        assert!(header.is_none() && !event.contains("observer.hostname"));
+        assert!(parse_line("<13>Jan 18 11:07:53 host LEEF:1.0|a").is_err());
     }
 }

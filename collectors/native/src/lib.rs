@@ -152,12 +152,11 @@ fn cef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>>
     cef::line_to_py(py, line)
 }
 
-/// A LEEF line (from its `LEEF:` marker on) → (ECS event, raw `devTime`, raw `devTimeFormat`).
+/// A LEEF line → (event or None, header time, reason or None, raw `devTime`, raw `devTimeFormat`).
 #[pyfunction]
 #[pyo3(name = "leef")]
 fn leef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    let (event, (time, format)) = leef::parse(line).map_err(|reason| parse_error(py, reason))?;
-    (event.to_py(py)?, time, format).into_pyobject(py)
+    leef::line_to_py(py, line)
 }
 
 /// A Check Point Log Exporter record → (ECS event, its raw `time` field or None).
