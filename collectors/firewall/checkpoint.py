@@ -18,8 +18,8 @@ where 0.0.0.0 means none), interface direction, the logging gateway
 SmartConsole audit logs (administrator, login/logout), threat blades; every
 field not mapped stays under ``checkpoint.*``.
 
-The header is read here; the record is mapped by ``secops_native``
-(``collectors/native/src/checkpoint.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/checkpoint.rs``);
+the header's time is converted here, in the configured zone.
 
 Reference: Check Point "Log Exporter" and "Log Fields Description" (sk144192).
 """
@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import parse_header
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import epoch_timestamp
+from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
@@ -50,24 +51,13 @@ class CheckpointParser(LineParser):
         return _SD_ID in line or ('origin:"' in line and ('loguid:"' in line or 'product:"' in line))
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        header = parse_header(line, ctx)
-        params = header.structured.get(_SD_ID) if header.structured else None
         event: Event
-        event, time = secops_native.checkpoint(header.message, None if params is None else list(params.items()))
-        stamp = header.timestamp
-        if header.version is None:  # a BSD header has neither year nor zone: the gateway's UTC epoch has both
-            stamp = _epoch(time) or stamp
+        event, time, error, epoch = secops_native.checkpoint(line)
+        stamp = header_timestamp(time, ctx)
+        if error:
+            raise ParseError(error)
+        if epoch is not None:  # a BSD header has neither year nor zone: the gateway's UTC epoch has both
+            stamp = epoch_timestamp(epoch)
         if stamp:
             event["@timestamp"] = stamp
-        if header.hostname:
-            event["observer"]["name"] = header.hostname
-        if header.priority is not None:
-            event["log"] = {"syslog": header.log_fields()}
         return event
-
-
-def _epoch(value: str | None) -> str | None:
-    """ECS time of an epoch in seconds (``time``), or None when it is not one."""
-    if not value or not value.isdecimal() or len(value) > 11:
-        return None
-    return epoch_timestamp(int(value))

@@ -1,9 +1,9 @@
-//! Check Point Log Exporter records (the message after the syslog header, or its RFC 5424
-//! `Fields@1.3.6.1.4.1.2620` parameters) → ECS.
+//! Check Point Log Exporter lines → ECS: the syslog header, then the record (the message's
+//! `[key:"value"; …]` list, or the header's RFC 5424 `Fields@1.3.6.1.4.1.2620` parameters).
 //!
-//! The layouts and the mapping are described in `collectors/firewall/checkpoint.py`, which
-//! reads the header, hands over the structured-data parameters when the record came as such,
-//! and turns the raw `time` returned beside the event into `@timestamp` when the header has no year.
+//! The layouts and the mapping are described in `collectors/firewall/checkpoint.py`, which calls
+//! this, converts the header's time in the configured zone, and, when the header has no year (BSD),
+//! prefers the record's epoch `time` returned beside the event.
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -11,11 +11,18 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use regex::Regex;
 
 use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext;
+use crate::syslog_header::Syslog;
+
+/// The RFC 5424 SD-ID under which Log Exporter writes the record as structured data.
+const SD_ID: &[u8] = b"Fields@1.3.6.1.4.1.2620";
 
 /// `key:"value"` with backslash escapes inside the value (the full grammar, for records that escape).
 static PAIR: LazyLock<Regex> =
@@ -237,29 +244,143 @@ const MALWARE_PRODUCTS: &[&str] = &[
 ];
 const IDS_PRODUCTS: &[&str] = &["SmartDefense", "IPS", "Core Protections"];
 
-/// The event for one record and its raw `time` field; the error is the reason a record cannot be read.
-///
-/// `structured` holds the `Fields@1.3.6.1.4.1.2620` parameters when the header found them; the
-/// record is then read from them instead of the message.
-pub fn parse<'a>(
-    message: &'a str,
-    structured: Option<&'a [(String, String)]>,
-) -> Result<(Map<'a>, Option<Cow<'a, str>>), String> {
-    let rec = match structured {
-        Some(params) => {
-            let mut rec = Record::with_capacity(params.len());
-            for (key, value) in params {
-                rec.push(key, Cow::Borrowed(value));
+/// A line for Python: `(event or None, header time, reason or None, epoch or None)`, as `line_result` in
+/// `lib.rs` plus the record's `time` as epoch seconds, given only when the header is BSD (no year, no zone)
+/// and the value is one (decimal, at most 11 digits), for `@timestamp` to prefer it.
+pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let (syslog, parsed) = parse_line(line);
+    let time = syslog.time_to_py(py)?;
+    match parsed {
+        Ok((event, epoch)) => {
+            let dict = event.to_py(py)?;
+            if syslog.priority().is_some() && !has_structured(&syslog) {
+                let log = PyDict::new(py);
+                log.set_item(intern!(py, "syslog"), log_syslog(py, &syslog)?)?;
+                dict.set_item(intern!(py, "log"), log)?;
             }
-            rec
+            (dict, time, py.None(), epoch).into_pyobject(py)
         }
-        None => fields(message),
+        Err(reason) => (py.None(), time, reason, py.None()).into_pyobject(py),
+    }
+}
+
+/// A whole line: its header, and the event with the epoch for `@timestamp` (or the reason the record
+/// cannot be read). `log.syslog` is in the event only when the header has structured data: otherwise
+/// `line_to_py` adds it to the Python dict (`log_syslog`).
+fn parse_line(line: &str) -> (Syslog<'_>, Result<(Map<'_>, Option<i64>), String>) {
+    let syslog = Syslog::read(line);
+    let rec = match structured(&syslog) {
+        Some(rec) => rec,
+        None => fields(syslog.message()),
     };
     if rec.entries.is_empty() {
-        return Err("no Check Point fields".into());
+        return (syslog, Err("no Check Point fields".into()));
     }
-    let time = rec.value("time").cloned();
-    Ok((map(rec), time))
+    let epoch = if syslog.header.version.is_none() {
+        rec.text("time").and_then(epoch)
+    } else {
+        None
+    };
+    let mut event = map(rec);
+    if let Some(hostname) = syslog.hostname().filter(|name| !name.is_empty()) {
+        event.put("observer.name", hostname);
+    }
+    if syslog.priority().is_some() && has_structured(&syslog) {
+        event.put("log.syslog", syslog.log_fields());
+    }
+    (syslog, Ok((event, epoch)))
+}
+
+fn has_structured(syslog: &Syslog<'_>) -> bool {
+    syslog
+        .header
+        .structured
+        .as_ref()
+        .is_some_and(|elements| !elements.is_empty())
+}
+
+/// `log.syslog` of a header without structured data, as `Syslog::log_fields` (`SyslogHeader.log_fields`)
+/// builds it, made as Python dicts directly: through a `Map` it cost twice what Python's did.
+fn log_syslog<'py>(py: Python<'py>, syslog: &Syslog<'_>) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    if let Some(priority) = syslog.priority() {
+        out.set_item(intern!(py, "priority"), priority)?;
+        for (key, code) in [
+            (intern!(py, "facility"), priority >> 3),
+            (intern!(py, "severity"), priority & 7),
+        ] {
+            let inner = PyDict::new(py);
+            inner.set_item(intern!(py, "code"), code)?;
+            out.set_item(key, inner)?;
+        }
+    }
+    for (key, value) in [
+        (intern!(py, "hostname"), syslog.hostname()),
+        (intern!(py, "appname"), syslog.app()),
+        (intern!(py, "procid"), syslog.procid()),
+        (intern!(py, "msgid"), syslog.msgid()),
+    ] {
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            out.set_item(key, value)?;
+        }
+    }
+    if let Some(version) = syslog
+        .header
+        .version
+        .and_then(|digits| std::str::from_utf8(digits).ok())
+        .and_then(pytext::integer)
+    {
+        out.set_item(intern!(py, "version"), version.to_string())?;
+    }
+    Ok(out)
+}
+
+/// Epoch seconds of a `time` value, as Python's `int(value)` when `value.isdecimal() and len(value) <= 11`.
+fn epoch(value: &str) -> Option<i64> {
+    if !pytext::is_decimal(value) || value.chars().count() > 11 {
+        return None;
+    }
+    pytext::integer(value)
+}
+
+/// The record from the header's `Fields@…` element, when it has one (the last, if repeated), read as
+/// the header's Python dict of it: a repeated name keeps its first place and its last value; then
+/// empty values are dropped.
+fn structured<'a>(syslog: &Syslog<'a>) -> Option<Record<'a>> {
+    let (_, params) = syslog
+        .header
+        .structured
+        .as_ref()?
+        .iter()
+        .rev()
+        .find(|(sd_id, _)| *sd_id == SD_ID)?;
+    let mut rec = Record::with_capacity(params.len());
+    let mut empty = false;
+    for (name, value) in params {
+        let name = std::str::from_utf8(name).unwrap_or_default();
+        let value: Cow<'a, str> = match value {
+            Cow::Borrowed(value) => Cow::Borrowed(std::str::from_utf8(value).unwrap_or_default()),
+            Cow::Owned(value) => Cow::Owned(String::from_utf8_lossy(value).into_owned()),
+        };
+        empty |= value.is_empty();
+        match rec.index.entry(name) {
+            Entry::Vacant(slot) => {
+                slot.insert(rec.entries.len());
+                rec.entries.push((name, Field::One(value)));
+            }
+            Entry::Occupied(slot) => rec.entries[*slot.get()].1 = Field::One(value),
+        }
+    }
+    if empty {
+        let mut kept = Record::with_capacity(rec.entries.len());
+        for (name, field) in rec.entries {
+            if let Field::One(value) = field {
+                kept.push(name, value);
+            }
+        }
+        rec = kept;
+    }
+    Some(rec)
 }
 
 /// The record's fields from the `[key:"value"; …]` layout.
@@ -611,8 +732,8 @@ fn content<'a>(event: &mut Map<'a>, rec: &Record<'a>, user_name: Option<Cow<'a, 
 mod tests {
     use super::*;
 
-    fn event(message: &str) -> Map<'_> {
-        parse(message, None).expect("a record").0
+    fn event(line: &str) -> Map<'_> {
+        parse_line(line).1.expect("a record").0
     }
 
     #[test]
@@ -666,18 +787,53 @@ mod tests {
     #[test]
     fn no_fields_is_an_error_and_odd_input_does_not_panic() {
         assert_eq!(
-            parse("no bracket", None).unwrap_err(),
+            parse_line("<134>Mar  1 07:58:40 gw CheckPoint: no bracket")
+                .1
+                .unwrap_err(),
             "no Check Point fields"
         );
-        for text in ["[", "]", "é[", "[é", "[a:\"", "[\\", "x\\[a:\"\\"] {
-            let _ = parse(text, None);
+        for text in [
+            "[",
+            "]",
+            "é[",
+            "[é",
+            "[a:\"",
+            "[\\",
+            "x\\[a:\"\\",
+            "<1>1 - - - - - [Fields@1.3.6.1.4.1.2620]",
+        ] {
+            let _ = parse_line(text);
         }
-        let params = [
-            ("time".to_owned(), "5".to_owned()),
-            ("src".to_owned(), String::new()),
-        ];
-        let (event, time) = parse("", Some(&params)).expect("a record");
-        assert_eq!(time.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn header_fields_and_the_epoch_of_a_bsd_header() {
+        let (syslog, parsed) = parse_line(
+            r#"<134>Mar  1 07:58:40 gw-1 CheckPoint[7]: [action:"Accept"; time:"1709629818"]"#,
+        );
+        let (event, epoch) = parsed.expect("a record");
+        assert_eq!(epoch, Some(1_709_629_818));
+        assert_eq!(syslog.times.len(), 1);
+        assert_eq!(event.get_str("observer.name"), Some("gw-1"));
+        assert!(!event.contains("process"));
+        let (_, parsed) = parse_line(
+            r#"<134>1 2023-03-01T07:58:40Z gw CheckPoint - - [action:"Accept"; time:"1709629818"]"#,
+        );
+        assert_eq!(parsed.expect("a record").1, None);
+    }
+
+    #[test]
+    fn structured_data_is_the_record_a_repeated_name_keeping_its_last_value() {
+        let (_, parsed) = parse_line(
+            r#"<85>1 2023-01-13T10:10:16-05:00 fw CP-GW - Log [Fields@1.3.6.1.4.1.2620 src="10.0.0.1" time="5" src="" dst="10.0.0.2" dst="10.0.0.3"] tail"#,
+        );
+        let (event, epoch) = parsed.expect("a record");
+        assert_eq!(epoch, None);
         assert!(!event.contains("source"));
+        assert_eq!(event.get_str("destination.ip"), Some("10.0.0.3"));
+        assert!(event.contains("log.syslog.structured_data"));
+        let (_, parsed) =
+            parse_line(r#"<85>1 - fw CP-GW - Log [Fields@1.3.6.1.4.1.2620 a=""] [x:"y"]"#);
+        assert_eq!(parsed.unwrap_err(), "no Check Point fields");
     }
 }

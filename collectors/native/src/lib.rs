@@ -159,20 +159,11 @@ fn leef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>
     leef::line_to_py(py, line)
 }
 
-/// A Check Point Log Exporter record → (ECS event, its raw `time` field or None).
-///
-/// `fields` are the `Fields@1.3.6.1.4.1.2620` structured-data parameters, when the header has them.
+/// A Check Point line → `(event or None, header time, reason or None, epoch or None)` (`checkpoint::line_to_py`).
 #[pyfunction]
-#[pyo3(name = "checkpoint", signature = (message, fields=None))]
-fn checkpoint_record<'py>(
-    py: Python<'py>,
-    message: &str,
-    fields: Option<Vec<(String, String)>>,
-) -> PyResult<(Bound<'py, PyDict>, Option<Bound<'py, PyString>>)> {
-    match checkpoint::parse(message, fields.as_deref()) {
-        Ok((event, time)) => Ok((event.to_py(py)?, time.map(|time| PyString::new(py, &time)))),
-        Err(reason) => Err(parse_error(py, reason)),
-    }
+#[pyo3(name = "checkpoint")]
+fn checkpoint_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    checkpoint::line_to_py(py, line)
 }
 
 /// A Cisco ASA/FTD line → `line_result` (no header time when the line cannot be read).
