@@ -216,29 +216,51 @@ impl<'a> Map<'a> {
 
     /// Nested dicts for Python.
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        KEYS.with(|keys| {
+            DATA_KEYS.with(|data| {
+                Converter {
+                    py,
+                    keys: &mut keys.borrow_mut(),
+                    data: &mut data.borrow_mut(),
+                }
+                .map(self)
+            })
+        })
+    }
+}
+
+/// One event's conversion: the key caches are taken once for the whole tree, not once a key.
+struct Converter<'c, 'py> {
+    py: Python<'py>,
+    keys: &'c mut KeyCache,
+    data: &'c mut DataKeyCache,
+}
+
+impl<'py> Converter<'_, 'py> {
+    fn map(&mut self, map: &Map<'_>) -> PyResult<Bound<'py, PyDict>> {
+        let py = self.py;
         // Sized for its keys up front: a dict grown one key at a time is rebuilt twice on the way to ten.
         // SAFETY: the GIL is held (`py`); a null result is the MemoryError Python has set.
         let dict = unsafe {
             Bound::from_owned_ptr_or_err(
                 py,
-                pyo3::ffi::_PyDict_NewPresized(self.entries.len() as isize),
+                pyo3::ffi::_PyDict_NewPresized(map.entries.len() as isize),
             )?
             .cast_into_unchecked::<PyDict>()
         };
-        for (key, value) in &self.entries {
+        for (key, value) in &map.entries {
             let name = match key {
-                Key::Static(name) => static_key(py, name),
-                Key::Data(name) => data_key(py, name),
+                Key::Static(name) => self.static_key(name),
+                Key::Data(name) => self.data_key(name),
             };
-            dict.set_item(name, value.to_py(py)?)?;
+            dict.set_item(name, self.value(value)?)?;
         }
         Ok(dict)
     }
-}
 
-impl Val<'_> {
-    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match self {
+    fn value(&mut self, value: &Val<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        Ok(match value {
             Val::Str(text) => PyString::new(py, text).into_any(),
             Val::Int(number) => number.into_pyobject(py)?.into_any(),
             Val::Float(number) => number.into_pyobject(py)?.into_any(),
@@ -246,12 +268,35 @@ impl Val<'_> {
             Val::List(items) => {
                 let converted = items
                     .iter()
-                    .map(|item| item.to_py(py))
+                    .map(|item| self.value(item))
                     .collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, converted)?.into_any()
             }
-            Val::Map(map) => map.to_py(py)?.into_any(),
+            Val::Map(map) => self.map(map)?.into_any(),
         })
+    }
+
+    /// The interned Python string of a key name written in the parser, made once per thread.
+    fn static_key(&mut self, name: &'static str) -> Bound<'py, PyString> {
+        let py = self.py;
+        self.keys
+            .entry((name.as_ptr() as usize, name.len())) // a literal may start inside another
+            .or_insert_with(|| PyString::intern(py, name).unbind())
+            .bind(py)
+            .clone()
+    }
+
+    /// The Python string of a key name taken from a record, kept while the cache has room.
+    fn data_key(&mut self, name: &str) -> Bound<'py, PyString> {
+        let py = self.py;
+        if let Some(found) = self.data.get(name) {
+            return found.bind(py).clone();
+        }
+        let made = PyString::intern(py, name);
+        if self.data.len() < DATA_KEY_LIMIT {
+            self.data.insert(name.into(), made.clone().unbind());
+        }
+        made
     }
 }
 
@@ -295,32 +340,6 @@ const DATA_KEY_LIMIT: usize = 4096;
 thread_local! {
     static KEYS: RefCell<KeyCache> = RefCell::default();
     static DATA_KEYS: RefCell<DataKeyCache> = RefCell::default();
-}
-
-/// The Python string of a key name taken from a record, kept while the cache has room.
-fn data_key<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
-    DATA_KEYS.with(|cell| {
-        let mut keys = cell.borrow_mut();
-        if let Some(found) = keys.get(name) {
-            return found.bind(py).clone();
-        }
-        let made = PyString::intern(py, name);
-        if keys.len() < DATA_KEY_LIMIT {
-            keys.insert(name.into(), made.clone().unbind());
-        }
-        made
-    })
-}
-
-/// The interned Python string of a key name written in the parser, made once per thread.
-fn static_key<'py>(py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
-    KEYS.with(|cell| {
-        cell.borrow_mut()
-            .entry((name.as_ptr() as usize, name.len())) // a literal may start inside another
-            .or_insert_with(|| PyString::intern(py, name).unbind())
-            .bind(py)
-            .clone()
-    })
 }
 
 #[cfg(test)]
