@@ -476,7 +476,7 @@ fn parse(line: &str) -> Result<(Map<'_>, Times<'_>, usize), String> {
     let times = TIME_KEYS.map(|key| ext.get(key).cloned());
     if event.contains("source") || event.contains("destination") {
         event.put("event.category", vec!["network"]);
-        related_ips(&mut event);
+        net::add_related_endpoint_ips(&mut event);
     }
     let mut extensions = Map::new();
     for (key, value) in ext.entries {
@@ -487,26 +487,6 @@ fn parse(line: &str) -> Result<(Map<'_>, Times<'_>, usize), String> {
     }
     event.child("cef").set("extensions", extensions);
     Ok((event, times, at))
-}
-
-/// `related.ip` from the connection's addresses, NAT included (`net.RELATED_ENDPOINTS`).
-fn related_ips(event: &mut Map<'_>) {
-    let mut found: Vec<Val<'_>> = Vec::new();
-    for field in [
-        "source.ip",
-        "destination.ip",
-        "source.nat.ip",
-        "destination.nat.ip",
-    ] {
-        if let Some(value @ Val::Str(text)) = event.lookup(field) {
-            if !text.is_empty() && !found.contains(value) {
-                found.push(value.clone());
-            }
-        }
-    }
-    if !found.is_empty() {
-        event.child("related").set("ip", Val::List(found));
-    }
 }
 
 #[cfg(test)]

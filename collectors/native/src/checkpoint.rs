@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use pyo3::intern;
@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use regex::Regex;
 
-use crate::event::{Map, Val};
+use crate::event::{KeyHasher, Map, Val};
 use crate::net;
 use crate::pytext;
 use crate::syslog_header::Syslog;
@@ -55,42 +55,6 @@ impl<'a> Field<'a> {
             Field::One(value) => Val::Str(value.clone()),
             Field::Many(values) => Val::List(values.iter().cloned().map(Val::Str).collect()),
         }
-    }
-}
-
-/// A multiply-rotate hash over eight bytes at a time (as rustc's FxHash): the record's keys are
-/// short, and looked up some sixty times a record.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl KeyHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let tail = chunks.remainder();
-        if !tail.is_empty() {
-            let mut word = [0u8; 8];
-            word[..tail.len()].copy_from_slice(tail);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
     }
 }
 

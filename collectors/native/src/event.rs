@@ -302,7 +302,7 @@ impl<'py> Converter<'_, 'py> {
 
 /// A small fast hash for the key caches: a `&'static str` by its address and length, other names by their bytes.
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl KeyHasher {
     fn mix(&mut self, value: u64) {

@@ -287,22 +287,7 @@ fn parse(line: &str) -> Result<(Map<'_>, Times<'_>, usize), String> {
         if let Some(direction) = direction {
             event.put("network.direction", direction);
         }
-        let mut found: Vec<Val<'_>> = Vec::new();
-        for field in [
-            "source.ip",
-            "destination.ip",
-            "source.nat.ip",
-            "destination.nat.ip",
-        ] {
-            if let Some(value @ Val::Str(text)) = event.lookup(field) {
-                if !text.is_empty() && !found.contains(value) {
-                    found.push(value.clone());
-                }
-            }
-        }
-        if !found.is_empty() {
-            event.child("related").set("ip", Val::List(found));
-        }
+        net::add_related_endpoint_ips(&mut event);
     }
     if let Some(user) = get("usrName").filter(|user| !user.is_empty()) {
         event.put("source.user.name", user);

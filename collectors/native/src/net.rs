@@ -165,6 +165,26 @@ pub fn extend_related<'a>(
     }
 }
 
+/// `related.ip` from the addresses of a connection once they are set, NAT included (`net.RELATED_ENDPOINTS`).
+pub fn add_related_endpoint_ips(event: &mut Map<'_>) {
+    let mut found: Vec<Val<'_>> = Vec::new();
+    for field in [
+        "source.ip",
+        "destination.ip",
+        "source.nat.ip",
+        "destination.nat.ip",
+    ] {
+        if let Some(value @ Val::Str(text)) = event.lookup(field) {
+            if !text.is_empty() && !found.contains(value) {
+                found.push(value.clone());
+            }
+        }
+    }
+    if !found.is_empty() {
+        event.child("related").set("ip", Val::List(found));
+    }
+}
+
 /// `related.ip`: the distinct valid addresses among raw values, in order.
 pub fn add_related_ips<'a>(event: &mut Map<'a>, values: impl IntoIterator<Item = &'a str>) {
     let valid: Vec<&'a str> = values
