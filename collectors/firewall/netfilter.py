@@ -15,30 +15,23 @@ or the word holding DROP, DENY, REJECT, ACCEPT… (``event.action`` is that
 word in lower case, ``DROP_INPUT`` → ``drop_input``). ECS mapping follows
 Elastic's ``iptables`` integration; the rest goes under ``iptables.*``.
 
-The header is read here; the fields after it are mapped by ``secops_native``
-(``collectors/native/src/netfilter.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/netfilter.rs``);
+the times are converted here, in the configured zone.
 
 Reference: Linux ``net/netfilter/nf_log_syslog.c``; Elastic ``iptables`` integration fields.
 """
 
 from __future__ import annotations
 
-import re
-
 import secops_native
 
-from collectors.syslog_header import parse_header
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import DEFAULT_CLOCK
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
 DATASET = "iptables.log"
-
-_START = re.compile(r"IN=[^\s=]* OUT=")
-"""Where the kernel's fields start: ``IN=`` and ``OUT=`` always come together, even right after a prefix
-written without its trailing space (``--log-prefix "DROP"`` gives ``DROPIN=eth0 OUT=``)."""
-_START_ALONE = re.compile(r"(?:^|[\s\]:])((?:IN|OUT)=)")
 
 
 @register
@@ -53,29 +46,14 @@ class NetfilterParser(LineParser):
         return "SRC=" in line and " DST=" in line and ("IN=" in line or "OUT=" in line)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        found = _START.search(line)
-        if found is not None:
-            at = found.start()
-        else:
-            found = _START_ALONE.search(line)
-            if found is None or "SRC=" not in line:
-                raise ParseError("no IN=/OUT= and SRC= fields: not a netfilter log line")
-            at = found.start(1)
-        header = parse_header(line[:at], ctx)
-        timeless = header.timestamp is None
-        event: Event = secops_native.netfilter(line[at:], header.message, header.app, timeless)
-        if timeless:  # a time in the message: dmesg -T's wall clock, else Proxmox's
-            dmesg, apache = event.pop("_dmesg", None), event.pop("_apache", None)
+        event, time, error, dmesg, apache = secops_native.netfilter(line)
+        stamp = header_timestamp(time, ctx)
+        if error:
+            raise ParseError(error)
+        if time is None:  # a time in the message: dmesg -T's wall clock, else Proxmox's
             stamp = _dmesg_time(dmesg, ctx) or (apache and DEFAULT_CLOCK.iso(apache, ctx))
-            if stamp:
-                event["@timestamp"] = stamp
-        else:
-            event["@timestamp"] = header.timestamp
-        if header.hostname:
-            event["host"] = {"hostname": header.hostname}
-            event["observer"]["name"] = header.hostname
-        if header.priority is not None:
-            event["log"] = {"syslog": header.log_fields()}
+        if stamp:
+            event["@timestamp"] = stamp
         return event
 
 

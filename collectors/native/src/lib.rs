@@ -119,17 +119,11 @@ fn panos_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple
     panos::line(py, line)
 }
 
-/// A netfilter `LOG` record → ECS event: `fields` from `IN=`/`OUT=` on, `message` the header's rest before them.
+/// A netfilter `LOG` line → `line_result`'s three, then the `dmesg -T` and Proxmox times of a timeless header.
 #[pyfunction]
 #[pyo3(name = "netfilter")]
-fn netfilter_record<'py>(
-    py: Python<'py>,
-    fields: &str,
-    message: &str,
-    app: Option<&str>,
-    timeless: bool,
-) -> PyResult<Bound<'py, PyDict>> {
-    to_python(py, netfilter::parse(fields, message, app, timeless))
+fn netfilter_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    netfilter::line_to_py(py, line)
 }
 
 /// A Juniper SRX record → ECS event: its `junos@` element and tag, or else the plain RT_FLOW line in `message`.

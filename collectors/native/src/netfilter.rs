@@ -1,21 +1,29 @@
 //! Linux netfilter `LOG` records (the kernel's `KEY=value` fields and the log prefix before them) → ECS.
 //!
 //! The format, the field names and the mapping are described in
-//! `collectors/firewall/netfilter.py`, which finds where the fields start,
-//! reads the header and calls this.
+//! `collectors/firewall/netfilter.py`, which converts the times this returns as written.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
 use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext;
+use crate::syslog_header::Syslog;
 
 const DATASET: &str = "iptables.log";
 
 // Python's `\s` (`str.isspace`) also holds the separators U+001C–U+001F, the regex crate's does not.
+/// Where the kernel's fields start: `IN=` and `OUT=` always come together, even right after a prefix
+/// written without its trailing space (`--log-prefix "DROP"` gives `DROPIN=eth0 OUT=`).
+static START: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"IN=[^\s\x1c-\x1f=]* OUT=").unwrap());
+static START_ALONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s\x1c-\x1f\]:])((?:IN|OUT)=)").unwrap());
 static UPTIME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[[\s\x1c-\x1f]*\d+\.\d+\][\s\x1c-\x1f]*").unwrap());
 static CTIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -26,9 +34,9 @@ static CTIME: LazyLock<Regex> = LazyLock::new(|| {
 });
 static UBIQUITI: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[([^\]\s\x1c-\x1f\[]+)-(default|\d+)-([ADR])\]").unwrap());
-static VERDICT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b\w*?(?:(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS))\w*").unwrap()
-});
+/// A verdict inside a word; the word is Python's `\w+` (see `verdict_word`).
+static VERDICT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS)").unwrap());
 static APACHE_TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d\d)/(\w{3})/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)").unwrap()
 });
@@ -149,15 +157,54 @@ fn without_uptime(message: &str) -> Cow<'_, str> {
     Cow::Owned(pytext::strip(&UPTIME.replace_all(message, "")).to_owned())
 }
 
-/// The event for one record. `fields` is the text from `IN=`/`OUT=` on, `message` what the header left
-/// before it; `timeless` when the header has no time: then `_dmesg` (`Mmm dd yyyy hh:mm:ss`) and
-/// `_apache` (ISO text) carry the times found in the message, for the Python side to convert and pop.
-pub fn parse<'a>(
+/// The times a record without a header time writes in its message: `dmesg -T`'s (`Mmm dd yyyy hh:mm:ss`)
+/// and Proxmox's (ISO text).
+type MessageTimes = (Option<String>, Option<String>);
+
+/// A line → `(event or None, header time, reason or None, dmesg -T time, Proxmox time)`: `crate::line_result`'s
+/// three, and the times the message writes when the header has none, for the Python side to convert. A line
+/// without the kernel's fields is refused before its header is read (no header time then), as before.
+pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let Some(at) = fields_start(line) else {
+        let reason = "no IN=/OUT= and SRC= fields: not a netfilter log line";
+        return (py.None(), py.None(), reason, py.None(), py.None()).into_pyobject(py);
+    };
+    let syslog = Syslog::read(line.get(..at).unwrap_or_default());
+    let timeless = syslog.times.is_empty();
+    let (mut event, (dmesg, apache)) = parse(
+        line.get(at..).unwrap_or_default(),
+        syslog.message(),
+        syslog.app(),
+        timeless,
+    );
+    if let Some(hostname) = syslog.hostname().filter(|name| !name.is_empty()) {
+        event.put("host.hostname", hostname);
+        event.put("observer.name", hostname);
+    }
+    if syslog.priority().is_some() {
+        event.put("log.syslog", syslog.log_fields());
+    }
+    let time = syslog.time_to_py(py)?;
+    (event.to_py(py)?, time, py.None(), dmesg, apache).into_pyobject(py)
+}
+
+/// Where the kernel's fields start, None when the line has none.
+fn fields_start(line: &str) -> Option<usize> {
+    if let Some(found) = START.find(line) {
+        return Some(found.start());
+    }
+    let found = START_ALONE.captures(line)?.get(1)?;
+    line.contains("SRC=").then_some(found.start())
+}
+
+/// The event for one record. `text` is the text from `IN=`/`OUT=` on, `message` what the header left
+/// before it; `timeless` when the header has no time: then the times found in the message come with it.
+fn parse<'a>(
     text: &'a str,
     message: &'a str,
     app: Option<&'a str>,
     timeless: bool,
-) -> Result<Map<'a>, String> {
+) -> (Map<'a>, MessageTimes) {
     let mut prefix = without_uptime(message);
     let mut dmesg = None;
     if timeless && prefix.starts_with('[') {
@@ -214,14 +261,11 @@ pub fn parse<'a>(
         event_fields.set("type", vec![verdict, "connection"]);
         event_fields.set("action", action);
     }
-    if timeless {
-        if let Some(dmesg) = dmesg {
-            event.set("_dmesg", dmesg);
-        }
-        if let Some(stamp) = apache_time(message) {
-            event.set("_apache", stamp);
-        }
-    }
+    let times = if timeless {
+        (dmesg, apache_time(message))
+    } else {
+        (None, None)
+    };
     let network = event.child("network");
     network.set(
         "type",
@@ -304,7 +348,7 @@ pub fn parse<'a>(
     }
     net::add_related_ips(&mut event, [src, dst].into_iter().flatten());
     event.set("iptables", iptables);
-    Ok(event)
+    (event, times)
 }
 
 /// `event.type`'s verdict and `event.action`: Ubiquiti's letter, or the prefix's verdict word lower-cased.
@@ -342,13 +386,27 @@ fn verdict<'a>(
             _ => ("denied", Val::from("reject")),
         });
     }
-    let word = VERDICT.captures(prefix)?;
-    let verdict = if word.get(1).is_some() {
-        "denied"
-    } else {
-        "allowed"
-    };
-    Some((verdict, Val::from(pytext::lower(&word[0]))))
+    let (word, denied) = verdict_word(prefix)?;
+    let verdict = if denied { "denied" } else { "allowed" };
+    Some((verdict, Val::from(pytext::lower(word))))
+}
+
+/// Python's `(?i)\b\w*?(?:(DROP|DENY|REJECT|BLOCK)|(ACCEPT|ALLOW|PASS))\w*`: the first word (a run of
+/// Python's `\w`, which takes `²` and not combining marks, unlike the regex crate's) holding a verdict, and
+/// whether that verdict (its first in the word) denies.
+fn verdict_word(text: &str) -> Option<(&str, bool)> {
+    let is_word = |c: char| c == '_' || pytext::is_alnum(c);
+    let mut rest = text;
+    while let Some(start) = rest.find(is_word) {
+        let from = rest.get(start..)?;
+        let end = from.find(|c: char| !is_word(c)).unwrap_or(from.len());
+        let word = from.get(..end)?;
+        if let Some(found) = VERDICT.captures(word) {
+            return Some((word, found.get(1).is_some()));
+        }
+        rest = from.get(end..)?;
+    }
+    None
 }
 
 /// Proxmox writes `20/Jun/2022:13:09:14 +0200` before the fields: that time as ISO text.
@@ -371,7 +429,8 @@ mod tests {
 
     #[test]
     fn fields_flags_and_verdict() {
-        let event = parse(FIELDS, "[ 12.5] [UFW BLOCK] ", Some("kernel"), false).unwrap();
+        let (event, times) = parse(FIELDS, "[ 12.5] [UFW BLOCK] ", Some("kernel"), false);
+        assert_eq!(times, (None, None));
         assert_eq!(event.get_str("event.action"), Some("block"));
         assert_eq!(event.lookup("destination.port"), Some(&Val::Int(22)));
         assert_eq!(event.get_str("source.mac"), Some("52-54-00-AB-CD-EF"));
@@ -389,17 +448,37 @@ mod tests {
 
     #[test]
     fn ubiquiti_zones_and_dmesg_time() {
-        let event = parse(
+        let (event, (dmesg, apache)) = parse(
             FIELDS,
             "[Fri Nov 27 10:00:00 2026] [wan-lan-default-D]",
             None,
             true,
-        )
-        .unwrap();
-        assert_eq!(event.get_str("_dmesg"), Some("Nov 27 2026 10:00:00"));
+        );
+        assert_eq!(dmesg.as_deref(), Some("Nov 27 2026 10:00:00"));
+        assert_eq!(apache, None);
         assert_eq!(event.get_str("observer.ingress.zone"), Some("wan"));
         assert_eq!(event.get_str("rule.id"), Some("default"));
         assert_eq!(event.get_str("event.action"), Some("drop"));
+    }
+
+    #[test]
+    fn verdict_words_as_python_reads_them() {
+        assert_eq!(verdict_word("[x] 09²DENY: "), Some(("09²DENY", true)));
+        assert_eq!(verdict_word(" ²drop_in"), Some(("²drop_in", true)));
+        assert_eq!(verdict_word("a\u{301}ACCEPT"), Some(("ACCEPT", false)));
+        assert_eq!(verdict_word("PASSDROP x"), Some(("PASSDROP", false)));
+        assert_eq!(verdict_word("nothing here"), None);
+    }
+
+    #[test]
+    fn where_the_fields_start() {
+        assert_eq!(
+            fields_start("kernel: DROPIN=eth0 OUT= SRC=1.2.3.4"),
+            Some(12)
+        );
+        assert_eq!(fields_start("x [f]OUT=eth1 SRC=1.2.3.4"), Some(5));
+        assert_eq!(fields_start("OUT=eth1 DST=1.2.3.4"), None);
+        assert_eq!(fields_start("xOUT=eth1 SRC=1.2.3.4"), None);
     }
 
     #[test]
