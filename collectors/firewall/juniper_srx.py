@@ -18,8 +18,8 @@ tags and NAT rule types came and went) into the same fields. ECS mapping
 follows Elastic's ``juniper_srx`` integration, zones and interfaces included;
 remaining fields go to ``juniper.srx.*`` with dashes turned into underscores.
 
-The header and the ``junos@`` element are read here; the record is mapped by
-``secops_native`` (``collectors/native/src/juniper_srx.rs``).
+The line is read by ``secops_native`` (``collectors/native/src/juniper_srx.rs``);
+the header's time is converted here, in the configured zone.
 
 Reference: Junos OS System Log Messages Reference (RT_FLOW, RT_IDS, RT_UTM, RT_AAMW, RT_SECINTEL).
 """
@@ -30,7 +30,8 @@ import re
 
 import secops_native
 
-from collectors.syslog_header import SyslogHeader, parse_header, parse_structured_data
+from collectors.syslog_header import header_timestamp
+from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
@@ -52,31 +53,10 @@ class JuniperSrxParser(LineParser):
         return "[junos@" in line or ("RT_FLOW" in line and _PLAIN.search(line) is not None)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        header = parse_header(line, ctx)
-        element, msgid = _element(header)
-        event: Event = secops_native.juniper_srx(element, msgid, header.message, header.app)
-        if header.timestamp:
-            event["@timestamp"] = header.timestamp
-        if header.hostname:
-            event["observer"]["name"] = header.hostname
-        if header.priority is not None:
-            event["log"] = {"syslog": header.log_fields()}
+        event, time, error = secops_native.juniper_srx(line)
+        stamp = header_timestamp(time, ctx)
+        if error:
+            raise ParseError(error)
+        if stamp:
+            event["@timestamp"] = stamp
         return event
-
-
-def _element(header: SyslogHeader) -> tuple[dict[str, str] | None, str | None]:
-    """The ``junos@`` fields and the message id, from RFC 5424 structured data or the message; no fields (and
-    the header's message id) when there are none: then the message is a plain RT_FLOW line."""
-    if header.structured:
-        for sd_id, element in header.structured.items():
-            if sd_id.startswith("junos@"):
-                return element, header.msgid or ""
-    text = header.message
-    at = text.find("[junos@")
-    if at >= 0:  # event mode: "RT_FLOW: RT_FLOW_SESSION_CREATE [junos@...]" after an RFC 3164 header
-        structured, _ = parse_structured_data(text[at:])
-        for sd_id, element in (structured or {}).items():
-            if sd_id.startswith("junos@"):
-                words = text[:at].split()
-                return element, words[-1].rstrip(":") if words else header.msgid or ""
-    return None, header.msgid

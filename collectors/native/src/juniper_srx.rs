@@ -1,8 +1,7 @@
 //! Juniper SRX security records (the `junos@` structured-data element, or a plain RT_FLOW session line) → ECS.
 //!
 //! The format, the field names and the mapping are described in
-//! `collectors/firewall/juniper_srx.py`, which reads the header, finds the
-//! `junos@` element and calls this.
+//! `collectors/firewall/juniper_srx.py`, which converts the header's time.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -10,12 +9,13 @@ use std::sync::LazyLock;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use regex::Regex;
 
 use crate::event::Map;
 use crate::net;
 use crate::pytext;
+use crate::syslog_header::{structured_data, Syslog};
 
 const DATASET: &str = "juniper_srx.log";
 
@@ -300,23 +300,92 @@ fn plain<'a>(
     Ok((pairs, msgid))
 }
 
-/// The event for one record, as nested dicts: `element` is the `junos@` element's fields when the record
-/// has one (then `msgid` is its tag), else the plain session line in `message` is read.
-pub fn record<'py>(
+/// An SD-ELEMENT's parameters, as the header split gives them.
+type Params<'a> = [(&'a [u8], Cow<'a, [u8]>)];
+/// SD-ELEMENTs, as the header split gives them.
+type Elements<'a> = [(&'a [u8], Vec<(&'a [u8], Cow<'a, [u8]>)>)];
+
+/// A piece of the line: the header split cuts at character boundaries (and unescaping a value keeps it UTF-8).
+fn text(part: &[u8]) -> &str {
+    std::str::from_utf8(part).unwrap_or_default()
+}
+
+/// The `junos@` element's id and parameters, as the Python dict of the structured data held them: the
+/// first id that starts with `junos@`, and the last element of that id (a repeated id's last one wins).
+fn junos<'e, 'a>(elements: &'e Elements<'a>) -> Option<(&'a [u8], &'e Params<'a>)> {
+    let (id, _) = elements.iter().find(|(id, _)| id.starts_with(b"junos@"))?;
+    elements
+        .iter()
+        .rev()
+        .find(|(other, _)| other == id)
+        .map(|(_, params)| (*id, params.as_slice()))
+}
+
+/// A line → `crate::line_result`'s `(event or None, header time, reason or None)`.
+pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let mut syslog = Syslog::read(line);
+    // The structured data goes to Python once: `log.syslog.structured_data` and `juniper.srx` share its strings.
+    let structured = syslog
+        .header
+        .structured
+        .take()
+        .filter(|elements| !elements.is_empty());
+    let parsed = record(py, &syslog, structured.as_deref())?;
+    let time = syslog.time_to_py(py)?;
+    match parsed {
+        Ok(event) => (event, time, py.None()).into_pyobject(py),
+        Err(reason) => (py.None(), time, reason).into_pyobject(py),
+    }
+}
+
+/// The event of a line whose header is read: its `junos@` element (in the structured data, or in the message
+/// in event mode) or else the plain RT_FLOW line after the header; the error is the reason it cannot be read.
+fn record<'py>(
     py: Python<'py>,
-    element: Option<&Bound<'py, PyDict>>,
-    msgid: Option<&str>,
-    message: &str,
-    app: Option<&str>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let Some(element) = element else {
-        return crate::to_python(
-            py,
-            plain(message, msgid).map(|(pairs, msgid)| event_of(&pairs, msgid, app)),
-        );
+    syslog: &Syslog<'_>,
+    structured: Option<&Elements<'_>>,
+) -> PyResult<Result<Bound<'py, PyDict>, String>> {
+    let message = syslog.message();
+    let app = syslog.app();
+    let structured_py = structured
+        .map(|elements| elements_to_py(py, elements))
+        .transpose()?;
+    let mut found = None;
+    if let (Some(elements), Some(dict)) = (structured, &structured_py) {
+        if let Some((id, _)) = junos(elements) {
+            let element = dict.get_item(PyString::new(py, text(id)))?;
+            if let Some(element) = element {
+                found = Some((element.cast_into::<PyDict>()?, syslog.msgid().unwrap_or("")));
+            }
+        }
+    }
+    let inline; // event mode's element, read from the message
+    if found.is_none() {
+        if let Some(at) = message.find("[junos@") {
+            // "RT_FLOW: RT_FLOW_SESSION_CREATE [junos@...]" after an RFC 3164 header: the tag is the word before
+            inline = structured_data(message.get(at..).unwrap_or_default().as_bytes()).0;
+            if let Some((_, params)) = inline.as_deref().and_then(junos) {
+                let tag = message
+                    .get(..at)
+                    .unwrap_or_default()
+                    .split(pytext::is_space)
+                    .rfind(|word| !word.is_empty())
+                    .map(|word| word.trim_end_matches(':'));
+                let tag = tag.unwrap_or_else(|| syslog.msgid().unwrap_or(""));
+                found = Some((params_to_py(py, params)?, tag));
+            }
+        }
+    }
+    let Some((element, msgid)) = found else {
+        return match plain(message, syslog.msgid()) {
+            Ok((pairs, msgid)) => {
+                let event = event_of(&pairs, msgid, app);
+                Ok(Ok(with_header(py, syslog, event, structured_py)?))
+            }
+            Err(reason) => Ok(Err(reason)),
+        };
     };
-    // The element's own strings go to `juniper.srx` as they are (its keys too, where they hold no dash):
-    // no copy of the values, and the keys' hashes are already computed.
+    // The element's own strings go to `juniper.srx` as they are (its keys too, where they hold no dash).
     let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = element.iter().collect();
     let mut flow = Flow::default();
     let mut rest = Vec::with_capacity(items.len());
@@ -326,13 +395,20 @@ pub fn record<'py>(
             rest.push((key, name, value));
         }
     }
-    let msgid = msgid.unwrap_or("");
-    let event = parse(&flow, Cow::Borrowed(msgid)).to_py(py)?;
+    let event = with_header(
+        py,
+        syslog,
+        parse(&flow, Cow::Borrowed(msgid)),
+        structured_py,
+    )?;
     // Sized for its keys up front, as `Map::to_py` does: growing it key by key rebuilds it twice.
     // SAFETY: the GIL is held (`py`); a null result is the MemoryError Python has set.
     let srx = unsafe {
-        Bound::from_owned_ptr_or_err(py, pyo3::ffi::_PyDict_NewPresized(rest.len() as isize + 2))?
-            .cast_into_unchecked::<PyDict>()
+        Bound::from_owned_ptr_or_err(
+            py,
+            pyo3::ffi::_PyDict_NewPresized(element.len() as isize + 2),
+        )?
+        .cast_into_unchecked::<PyDict>()
     };
     for (key, name, value) in rest {
         if name.contains('-') {
@@ -348,29 +424,58 @@ pub fn record<'py>(
     let juniper = PyDict::new(py);
     juniper.set_item(intern!(py, "srx"), srx)?;
     event.set_item(intern!(py, "juniper"), juniper)?;
+    Ok(Ok(event))
+}
+
+/// The event with the header's fields: `observer.name`, and `log.syslog` (its structured data as given).
+fn with_header<'py, 'a>(
+    py: Python<'py>,
+    syslog: &Syslog<'a>,
+    mut event: Map<'a>,
+    structured: Option<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let Some(hostname) = syslog.hostname().filter(|name| !name.is_empty()) {
+        event.put("observer.name", hostname);
+    }
+    let event = event.to_py(py)?;
+    if syslog.priority().is_some() {
+        let fields = syslog.log_fields().to_py(py)?;
+        if let Some(structured) = structured {
+            fields.set_item(intern!(py, "structured_data"), structured)?;
+        }
+        let log = PyDict::new(py);
+        log.set_item(intern!(py, "syslog"), fields)?;
+        event.set_item(intern!(py, "log"), log)?;
+    }
     Ok(event)
 }
 
-/// The event of a record's fields, `juniper.srx` included.
-fn event_of<'a>(
-    pairs: &[(&'a str, &'a str)],
-    msgid: Cow<'a, str>,
-    app: Option<&'a str>,
-) -> Map<'a> {
-    let mut flow = Flow::default();
-    let mut srx = Map::new();
-    for (key, value) in pairs {
-        if !flow.take(key, value) {
-            srx.set_data(srx_key(key), *value);
-        }
+/// SD-ELEMENTs as the header module gives them to Python: `{id: {name: value}}`, a repeated one's last wins.
+fn elements_to_py<'py>(py: Python<'py>, elements: &Elements<'_>) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    for (sd_id, params) in elements {
+        out.set_item(py_text(py, sd_id)?, params_to_py(py, params)?)?;
     }
-    let mut event = parse(&flow, msgid.clone());
-    srx.set("tag", msgid);
-    if let Some(app) = app.filter(|app| !app.is_empty()) {
-        srx.set("process", app);
+    Ok(out)
+}
+
+fn params_to_py<'py>(py: Python<'py>, params: &Params<'_>) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    for (name, value) in params {
+        out.set_item(py_text(py, name)?, py_text(py, value)?)?;
     }
-    event.child("juniper").set("srx", srx);
-    event
+    Ok(out)
+}
+
+/// A Python str of a piece of the line, which Python's decoder checks (no second check here).
+fn py_text<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let size = pyo3::ffi::Py_ssize_t::try_from(text.len())?;
+    // SAFETY: the pointer and length describe `text`, alive for the call; the result is a new reference or
+    // NULL with an exception set, which `from_owned_ptr_or_err` turns into the error.
+    unsafe {
+        let ptr = pyo3::ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), size);
+        Bound::from_owned_ptr_or_err(py, ptr)
+    }
 }
 
 /// Whether a name is one of `Flow`'s (a cheap test before the full match).
@@ -401,6 +506,28 @@ fn srx_name<'py>(
     }
     names.set_item(key, &converted)?;
     Ok(converted)
+}
+
+/// The event of a record's fields, `juniper.srx` included.
+fn event_of<'a>(
+    pairs: &[(&'a str, &'a str)],
+    msgid: Cow<'a, str>,
+    app: Option<&'a str>,
+) -> Map<'a> {
+    let mut flow = Flow::default();
+    let mut srx = Map::new();
+    for (key, value) in pairs {
+        if !flow.take(key, value) {
+            srx.set_data(srx_key(key), *value);
+        }
+    }
+    let mut event = parse(&flow, msgid.clone());
+    srx.set("tag", msgid);
+    if let Some(app) = app.filter(|app| !app.is_empty()) {
+        srx.set("process", app);
+    }
+    event.child("juniper").set("srx", srx);
+    event
 }
 
 /// `juniper.srx.*`'s name for a field: dashes turned into underscores.
@@ -604,6 +731,20 @@ mod tests {
             event.lookup("event.duration"),
             Some(&crate::event::Val::Int(3_000_000_000))
         );
+    }
+
+    #[test]
+    fn the_junos_element_as_a_dict_holds_it() {
+        let params = |value: &'static str| vec![(&b"a"[..], Cow::Borrowed(value.as_bytes()))];
+        let elements = vec![
+            (&b"meta"[..], params("0")),
+            (&b"junos@1"[..], params("1")),
+            (&b"junos@2"[..], params("2")),
+            (&b"junos@1"[..], params("3")),
+        ];
+        let (id, found) = junos(&elements).unwrap();
+        assert_eq!((id, found[0].1.as_ref()), (&b"junos@1"[..], &b"3"[..]));
+        assert!(junos(&elements[..1]).is_none());
     }
 
     #[test]

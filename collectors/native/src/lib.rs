@@ -126,17 +126,11 @@ fn netfilter_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyT
     netfilter::line_to_py(py, line)
 }
 
-/// A Juniper SRX record → ECS event: its `junos@` element and tag, or else the plain RT_FLOW line in `message`.
+/// A Juniper SRX line → `line_result`.
 #[pyfunction]
 #[pyo3(name = "juniper_srx")]
-fn juniper_srx_record<'py>(
-    py: Python<'py>,
-    element: Option<Bound<'py, PyDict>>,
-    msgid: Option<&str>,
-    message: &str,
-    app: Option<&str>,
-) -> PyResult<Bound<'py, PyDict>> {
-    juniper_srx::record(py, element.as_ref(), msgid, message, app)
+fn juniper_srx_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+    juniper_srx::line_to_py(py, line)
 }
 
 /// A CEF line → (event or None, header time, reason or None, raw `rt`, raw `start`, raw `end`).
