@@ -15,7 +15,7 @@ use regex::Regex;
 use crate::event::Map;
 use crate::net;
 use crate::pytext;
-use crate::syslog_header::{structured_data, Syslog};
+use crate::syslog_header::{self, structured_data, Syslog};
 
 const DATASET: &str = "juniper_srx.log";
 
@@ -348,7 +348,7 @@ fn record<'py>(
     let message = syslog.message();
     let app = syslog.app();
     let structured_py = structured
-        .map(|elements| elements_to_py(py, elements))
+        .map(|elements| syslog_header::py_structured(py, elements))
         .transpose()?;
     let mut found = None;
     if let (Some(elements), Some(dict)) = (structured, &structured_py) {
@@ -372,7 +372,7 @@ fn record<'py>(
                     .rfind(|word| !word.is_empty())
                     .map(|word| word.trim_end_matches(':'));
                 let tag = tag.unwrap_or_else(|| syslog.msgid().unwrap_or(""));
-                found = Some((params_to_py(py, params)?, tag));
+                found = Some((syslog_header::py_params(py, params)?, tag));
             }
         }
     }
@@ -448,34 +448,6 @@ fn with_header<'py, 'a>(
         event.set_item(intern!(py, "log"), log)?;
     }
     Ok(event)
-}
-
-/// SD-ELEMENTs as the header module gives them to Python: `{id: {name: value}}`, a repeated one's last wins.
-fn elements_to_py<'py>(py: Python<'py>, elements: &Elements<'_>) -> PyResult<Bound<'py, PyDict>> {
-    let out = PyDict::new(py);
-    for (sd_id, params) in elements {
-        out.set_item(py_text(py, sd_id)?, params_to_py(py, params)?)?;
-    }
-    Ok(out)
-}
-
-fn params_to_py<'py>(py: Python<'py>, params: &Params<'_>) -> PyResult<Bound<'py, PyDict>> {
-    let out = PyDict::new(py);
-    for (name, value) in params {
-        out.set_item(py_text(py, name)?, py_text(py, value)?)?;
-    }
-    Ok(out)
-}
-
-/// A Python str of a piece of the line, which Python's decoder checks (no second check here).
-fn py_text<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let size = pyo3::ffi::Py_ssize_t::try_from(text.len())?;
-    // SAFETY: the pointer and length describe `text`, alive for the call; the result is a new reference or
-    // NULL with an exception set, which `from_owned_ptr_or_err` turns into the error.
-    unsafe {
-        let ptr = pyo3::ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), size);
-        Bound::from_owned_ptr_or_err(py, ptr)
-    }
 }
 
 /// Whether a name is one of `Flow`'s (a cheap test before the full match).

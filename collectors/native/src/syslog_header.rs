@@ -1109,7 +1109,7 @@ impl<'a> Syslog<'a> {
 // ---- to Python ----
 
 /// A Python str from a piece of the line (lone surrogates as they came).
-fn py_text<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn py_text<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     let size = pyo3::ffi::Py_ssize_t::try_from(text.len())?;
     // SAFETY: the pointer and length describe `text`, alive for the call; the result is a new reference or
     // NULL with an exception set, which `from_owned_ptr_or_err` turns into the error.
@@ -1200,16 +1200,28 @@ fn py_time<'py>(py: Python<'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>>
     })
 }
 
-fn py_structured<'py>(py: Python<'py>, elements: &[Element<'_>]) -> PyResult<Bound<'py, PyDict>> {
+/// SD-ELEMENTs as Python sees them: `{id: {name: value}}`, a repeated id's or name's last value wins.
+pub(crate) fn py_structured<'py>(
+    py: Python<'py>,
+    elements: &[Element<'_>],
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     for (sd_id, params) in elements {
-        let inner = PyDict::new(py);
-        for (name, value) in params {
-            inner.set_item(py_text(py, name)?, py_text(py, value)?)?;
-        }
-        out.set_item(py_text(py, sd_id)?, inner)?;
+        out.set_item(py_text(py, sd_id)?, py_params(py, params)?)?;
     }
     Ok(out)
+}
+
+/// One SD-ELEMENT's parameters as a dict.
+pub(crate) fn py_params<'py>(
+    py: Python<'py>,
+    params: &[(Text<'_>, Cow<'_, [u8]>)],
+) -> PyResult<Bound<'py, PyDict>> {
+    let inner = PyDict::new(py);
+    for (name, value) in params {
+        inner.set_item(py_text(py, name)?, py_text(py, value)?)?;
+    }
+    Ok(inner)
 }
 
 /// The line's bytes: UTF-8, or with `surrogatepass` when it holds lone surrogates.
