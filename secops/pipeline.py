@@ -11,6 +11,8 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import secops_native
+
 from secops import ecs
 from secops.errors import InputError, UsageError
 from secops.inputs import DAMAGED_STREAM, MAX_RECORD_BYTES, InputFile, Line, fingerprint, iter_lines
@@ -302,8 +304,9 @@ def _parse_line(parser: LineParser | None, text: str, ctx: ParseContext) -> tupl
         return ecs.parse_failure(text, reason), reason
     try:
         return parser.parse(text, ctx), None
-    # A parser meeting hostile input may fail in any way; the record is kept, the run goes on.
-    except Exception as exc:  # noqa: BLE001
+    # A parser meeting hostile input may fail in any way; the record is kept, the run goes on. A panic in
+    # the native parsers arrives as a BaseException, which ``Exception`` alone would let stop the run.
+    except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001
         message = f"{parser.name}: {type(exc).__name__}: {exc}"
         return ecs.parse_failure(text, message, dataset=parser.dataset), message
 

@@ -104,3 +104,22 @@ def test_a_cut_record_is_one_failure_and_its_size_is_counted_in_bytes(tmp_path: 
     assert events[0]["tags"].count("_parse_failure") == 1
     assert len(events[0]["event"]["original"]) < MAX_RECORD_BYTES  # characters: half the bytes here
     assert events[0]["error"]["message"] == f"record longer than {MAX_RECORD_BYTES} bytes, cut"
+
+
+def test_a_panic_in_a_native_parser_is_a_kept_failure_not_the_end_of_the_run() -> None:
+    import secops_native
+
+    from secops.pipeline import _parse_line
+    from secops.registry import LineParser
+
+    class Panicking(LineParser):
+        name = "panicking"
+        dataset = "test.panicking"
+
+        def parse(self, line: str, ctx: ParseContext) -> dict:
+            raise secops_native.PanicException("index out of bounds")
+
+    assert not issubclass(secops_native.PanicException, Exception)  # why the pipeline names it
+    event, reason = _parse_line(Panicking(), "a hostile line", ParseContext())
+    assert reason is not None and "PanicException" in reason and "index out of bounds" in reason
+    assert event["tags"] == ["_parse_failure"] and event["message"] == "a hostile line"
