@@ -22,6 +22,8 @@ pub enum Val<'a> {
     Bool(bool),
     List(Vec<Val<'a>>),
     Map(Map<'a>),
+    /// Python's None, where a parser writes it (a transport the record names as empty).
+    Null,
 }
 
 impl<'a> From<&'a str> for Val<'a> {
@@ -273,6 +275,7 @@ impl<'py> Converter<'_, 'py> {
                 PyList::new(py, converted)?.into_any()
             }
             Val::Map(map) => self.map(map)?.into_any(),
+            Val::Null => py.None().into_bound(py),
         })
     }
 

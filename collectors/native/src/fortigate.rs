@@ -9,10 +9,10 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 use regex::Regex;
 
-use crate::event::Map;
+use crate::event::{Map, Val};
 use crate::kv::{self, Record};
 use crate::net;
 use crate::pytext;
@@ -90,12 +90,10 @@ fn taken(key: &str) -> bool {
 /// Python's `str.isalpha()` (Unicode letters, at least one).
 static ALPHA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\p{L}+$").unwrap());
 
-/// What a line gives: the event, the device's time as written, and whether `network.transport` is the
-/// `None` Python wrote for a protocol it does not name (`proto=""`).
+/// What a line gives: the event and the device's time as written.
 pub struct Found<'r> {
     pub event: Map<'r>,
     pub stamp: String,
-    pub unnamed_transport: bool,
 }
 
 /// A FortiGate line for Python: `(event or None, the device's time, reason or None)`.
@@ -104,25 +102,14 @@ pub struct Found<'r> {
 /// unusual shape (`collectors.syslog_header.header_timestamp` reads both).
 pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
     parse(line, |parsed| match parsed {
-        Ok(found) => {
-            let event = found.event.to_py(py)?;
-            if found.unnamed_transport {
-                set_none(&event, "network", "transport")?;
-            }
-            (event, time_to_py(py, &found.stamp)?, py.None()).into_pyobject(py)
-        }
+        Ok(found) => (
+            found.event.to_py(py)?,
+            time_to_py(py, &found.stamp)?,
+            py.None(),
+        )
+            .into_pyobject(py),
         Err(reason) => (py.None(), py.None(), reason).into_pyobject(py),
     })
-}
-
-/// `event[parent][key] = None`, the value a `Map` cannot hold.
-pub(crate) fn set_none(event: &Bound<'_, PyDict>, parent: &str, key: &str) -> PyResult<()> {
-    if let Some(parent) = event.get_item(parent)? {
-        parent
-            .cast_into::<PyDict>()?
-            .set_item(key, event.py().None())?;
-    }
-    Ok(())
 }
 
 /// An ISO time for `collectors.syslog_header.header_timestamp`: `(stamp, date, minute, second, fraction,
@@ -299,7 +286,7 @@ fn map<'r>(rec: &'r Record<'_>) -> Result<Found<'r>, String> {
     if let Some(start) = eventtime(rec.text("eventtime")) {
         fields.set("start", start);
     }
-    let unnamed_transport = endpoints(&mut event, rec);
+    endpoints(&mut event, rec);
     if rec.contains("ip") || rec.contains("tunnelip") || rec.contains("assignip") {
         // a FortiClient's or a VPN tunnel's address
         net::add_related_ips(
@@ -348,7 +335,6 @@ fn map<'r>(rec: &'r Record<'_>) -> Result<Found<'r>, String> {
     Ok(Found {
         event,
         stamp: stamp(date, time, rec.get("tz")),
-        unnamed_transport,
     })
 }
 
@@ -518,13 +504,13 @@ fn outcome(rec: &Record<'_>, action: &str) -> Option<&'static str> {
 }
 
 /// Source, destination and network; true when `proto` names no transport (Python wrote `None` there).
-fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> bool {
+fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) {
     let (src, dst, src_port, dst_port) = if rec.contains("srcip") || rec.contains("dstip") {
         ("srcip", "dstip", "srcport", "dstport")
     } else if rec.contains("remip") {
         ("remip", "locip", "remport", "locport")
     } else {
-        return false;
+        return;
     };
     let (src, dst) = (rec.text(src), rec.text(dst));
     let mut source = net::endpoint(src, rec.get(src_port).and_then(net::port));
@@ -564,19 +550,19 @@ fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> bool {
             network.set(field, sent.saturating_add(received));
         }
     }
-    let mut unnamed_transport = false;
     if let Some(proto) = rec.get("proto") {
         network.set("iana_number", proto);
-        let transport = net::transport(proto).unwrap_or_default();
-        unnamed_transport = transport.is_empty();
-        network.set("transport", transport);
+        // `proto=""` names no transport: Python wrote None there
+        network.set(
+            "transport",
+            net::transport(proto).map_or(Val::Null, Val::from),
+        );
     }
     if let Some(found) = found {
         network.set("direction", found);
     }
     event.attach("network", network);
     net::add_related_ips(event, [src, dst, rec.text("transip"), rec.text("tranip")]);
-    unnamed_transport
 }
 
 fn direction(said: &str) -> Option<&'static str> {
@@ -652,8 +638,8 @@ mod tests {
         let line = r#"<189>date=2020-04-23 time=12:11:51 devname="fw1" devid="FG100E" logid="0000000020" type="traffic" subtype="forward" tz="-0500" srcip=192.168.10.10 srcport=6000 dstip=67.43.156.13 dstport=6000 proto=17 action="accept" policyid=3426 transip=67.43.156.14 transport=60964 sentbyte=438650 rcvdbyte=65446 eventtime=1587662511123456789"#;
         with(line, |found| {
             assert_eq!(found.stamp, "2020-04-23T12:11:51-05:00");
-            assert!(!found.unnamed_transport);
             let event = &found.event;
+            assert_ne!(event.lookup("network.transport"), Some(&Val::Null));
             assert_eq!(event.get_str("network.transport"), Some("udp"));
             assert_eq!(event.get_str("network.direction"), Some("outbound"));
             assert_eq!(event.lookup("network.bytes"), Some(&Val::Int(504096)));

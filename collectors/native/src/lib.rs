@@ -172,7 +172,10 @@ fn set_header_zones(names: Vec<String>) {
 fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     // A panic becomes this exception, which derives from BaseException: named here so that the pipeline
     // can keep the record as a parse failure instead of stopping the run.
-    module.add("PanicException", module.py().get_type::<pyo3::panic::PanicException>())?;
+    module.add(
+        "PanicException",
+        module.py().get_type::<pyo3::panic::PanicException>(),
+    )?;
     module.add_function(wrap_pyfunction!(pfsense_record, module)?)?;
     module.add_function(wrap_pyfunction!(panos_record, module)?)?;
     module.add_function(wrap_pyfunction!(netfilter_record, module)?)?;

@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use regex::Regex;
 
-use crate::event::Map;
-use crate::fortigate::{set_none, time_to_py};
+use crate::event::{Map, Val};
+use crate::fortigate::time_to_py;
 use crate::kv::{self, Record};
 use crate::net;
 use crate::pytext;
@@ -157,14 +157,12 @@ fn record_start(line: &str) -> Option<usize> {
     None
 }
 
-/// What a line gives: the syslog header before the record, the event, the record's `time=` as the
-/// glue reads it (`record_time`), and whether `network.transport` is the `None` Python wrote for a
-/// protocol that names no transport (`proto=/https`).
+/// What a line gives: the syslog header before the record, the event, and the record's `time=` as the
+/// glue reads it (`record_time`).
 pub struct Found<'r> {
     pub header: Syslog<'r>,
     pub event: Map<'r>,
     pub time: Option<String>,
-    pub unnamed_transport: bool,
 }
 
 /// A SonicWall line for Python: `(event or None, header time, record time, reason or None)`.
@@ -175,9 +173,6 @@ pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py
     parse(line, |parsed| match parsed {
         Ok(found) => {
             let event = found.event.to_py(py)?;
-            if found.unnamed_transport {
-                set_none(&event, "network", "transport")?;
-            }
             let time = match &found.time {
                 Some(time) => time_to_py(py, time)?,
                 None => py.None().into_bound(py),
@@ -208,16 +203,14 @@ pub fn parse<T>(line: &str, then: impl FnOnce(Result<Found<'_>, String>) -> T) -
     };
     let header = Syslog::read(&line[..start]);
     let rec = kv::pairs(&line[start..]);
-    let (event, unnamed_transport) = map(&rec);
     then(Ok(Found {
         header,
-        event,
+        event: map(&rec),
         time: record_time(rec.text("time")),
-        unnamed_transport,
     }))
 }
 
-fn map<'r>(rec: &'r Record<'_>) -> (Map<'r>, bool) {
+fn map<'r>(rec: &'r Record<'_>) -> Map<'r> {
     let message_id = rec.text("m");
     let text = rec.text("msg");
     let (action, category, types, outcome) = classify(message_id, text);
@@ -250,7 +243,7 @@ fn map<'r>(rec: &'r Record<'_>) -> (Map<'r>, bool) {
     if let Some((_, name)) = level {
         event.put("log.level", name);
     }
-    let (io, unnamed_transport) = endpoints(&mut event, rec);
+    let io = endpoints(&mut event, rec);
     let observer = event.child("observer");
     observer.set("vendor", "SonicWall");
     observer.set("product", "SonicOS");
@@ -285,7 +278,7 @@ fn map<'r>(rec: &'r Record<'_>) -> (Map<'r>, bool) {
         }
     }
     event.child("sonicwall").set("firewall", firewall);
-    (event, unnamed_transport)
+    event
 }
 
 /// A non-negative decimal integer; one beyond 64 bits is the largest there is (Python kept it whole).
@@ -415,7 +408,7 @@ type Side<'r> = (&'static str, Map<'r>);
 
 /// Fill source/destination/network/related; returns the observer's ingress/egress interfaces, and
 /// whether `proto` names no transport.
-fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> (Vec<Side<'r>>, bool) {
+fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> Vec<Side<'r>> {
     let mut io = Vec::new();
     let mut addresses: [&str; 4] = [""; 4];
     let mut sides = [Map::new(), Map::new()];
@@ -473,14 +466,15 @@ fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> (Vec<Side<'r>>, bo
     event.attach("source", source);
     event.attach("destination", destination);
     let proto = rec.text("proto");
-    let mut unnamed_transport = false;
     if !proto.is_empty() {
         let (name, service) = proto.split_once('/').unwrap_or((proto, ""));
         // some releases repeat the transport: tcp/tcp/5900
         let service = service.rsplit_once('/').map_or(service, |(_, last)| last);
-        let transport = net::transport(name).unwrap_or_default();
-        unnamed_transport = transport.is_empty();
-        network.set("transport", transport);
+        // `proto=/https` names no transport: Python wrote None there
+        network.set(
+            "transport",
+            net::transport(name).map_or(Val::Null, Val::from),
+        );
         if !service.is_empty() && !net::is_decimal(service) && service != name {
             network.set("protocol", service);
         }
@@ -488,7 +482,7 @@ fn endpoints<'r>(event: &mut Map<'r>, rec: &'r Record<'_>) -> (Vec<Side<'r>>, bo
     event.attach("network", network);
     // the firewall itself, as Elastic lists it
     net::add_related_ips(event, addresses.into_iter().chain([rec.text("fw")]));
-    (io, unnamed_transport)
+    io
 }
 
 #[cfg(test)]
@@ -519,8 +513,8 @@ mod tests {
             assert_eq!(found.header.priority(), Some(134));
             assert_eq!(found.header.times.len(), 1);
             assert_eq!(found.time.as_deref(), Some("2022-02-22 18:24:30Z"));
-            assert!(!found.unnamed_transport);
             let event = &found.event;
+            assert_ne!(event.lookup("network.transport"), Some(&Val::Null));
             assert!(!event.contains("@timestamp"));
             assert_eq!(event.get_str("event.action"), Some("connection-start"));
             assert_eq!(event.get_str("network.protocol"), Some("https"));
