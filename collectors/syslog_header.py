@@ -114,15 +114,15 @@ HeaderTime = tuple[str | None, ...] | str | list[tuple[str | None, ...] | str]
 def header_timestamp(time: HeaderTime | None, ctx: ParseContext, clock: SyslogClock = DEFAULT_CLOCK) -> str | None:
     """The ECS time of a header time as the native split gives it, None for none.
 
-    A BSD time's parts (``bsd_parts``), an ISO time's (``iso_parts``), an
-    unusual stamp whole (``iso``), or a list of those when a relay's header and
-    the device's each carry a time; each is read in turn (a bad one raises,
-    whichever header it is in) and the device's, the last, is the header's.
+    A BSD or ISO time's parts (``SyslogClock.parts``), an unusual stamp whole
+    (``iso``), or a list of those when a relay's header and the device's each
+    carry a time; each is read in turn (a bad one raises, whichever header it
+    is in) and the device's, the last, is the header's.
     """
     if time is None:
         return None
     if type(time) is tuple:
-        return clock.bsd_parts(*time, ctx) if len(time) == 5 else clock.iso_parts(*time, ctx)
+        return clock.parts(time, ctx)
     if type(time) is str:
         return clock.iso(time, ctx)
     stamp = None

@@ -69,6 +69,23 @@ class SyslogClock:
         self._year: int | None = None
         self._since = 0.0
 
+    def parts(self, time: tuple[str | None, ...], ctx: ParseContext) -> str:
+        """A time as ``secops_native`` splits it: ``(key, seconds, *parts)``, parts as ``bsd_parts`` or
+        ``iso_parts`` take them.
+
+        ``key`` names the minute as this cache does and ``seconds`` ends the
+        time as ``ecs.format_ts`` writes it (both None when the second is not a
+        clock second): a minute already seen costs one lookup.
+        """
+        key = time[0]
+        if key is not None:
+            prefix = self._cache.get(key)
+            if prefix is not None and ctx.timezone is self._zone and ctx.year == self._year:
+                return prefix + time[1]  # type: ignore[operator]
+        if len(time) == 7:
+            return self.bsd_parts(*time[2:], ctx)  # type: ignore[arg-type]
+        return self.iso_parts(*time[2:], ctx)  # type: ignore[arg-type]
+
     def bsd(self, stamp: str, zone: str | None, ctx: ParseContext) -> str:
         """``Mmm dd [yyyy] hh:mm:ss[.fff]``; ``zone`` is the zone name written after it (UTC, EST…), if any."""
         parts = _BSD_PARTS.match(stamp)

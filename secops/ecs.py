@@ -12,12 +12,13 @@ normalization. Tests check emitted and rule-referenced fields against it.
 from __future__ import annotations
 
 import csv
-import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
+
+import secops_native
 
 from secops.types import EcsField, Event
 
@@ -192,18 +193,13 @@ def parse_ts(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def event_id(identity: str, raw: str | bytes) -> str:
-    """A deterministic id from the source's identity and the raw record.
+event_id: Callable[[str, str], str] = secops_native.event_id
+"""A deterministic id from the source's identity and the raw record (blake2b, 16 bytes, hex).
 
-    Re-ingesting the same record from the same source yields the same id, so
-    stores can refuse duplicates; identical lines at different positions
-    differ because the identity carries the position.
-    """
-    if isinstance(raw, str):  # one buffer: the hash of the two encodings one after the other, in one call
-        return hashlib.blake2b((identity + raw).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-    digest = hashlib.blake2b(identity.encode("utf-8", "surrogateescape"), digest_size=16)
-    digest.update(raw)
-    return digest.hexdigest()
+Re-ingesting the same record from the same source yields the same id, so
+stores can refuse duplicates; identical lines at different positions differ
+because the identity carries the position. Native (``collectors/native/src/event_id.rs``):
+it runs once for every record of every input."""
 
 
 def envelope(

@@ -79,6 +79,9 @@ class Parser(ABC):
     """Sniffing order for ``--format auto``: lower is tried first (specific before generic)."""
     fallback: ClassVar[bool] = False
     """Claims only lines no other parser recognises (plain syslog): always tried last."""
+    sniff_tokens: ClassVar[tuple[str, ...]] = ()
+    """Strings of which every line ``sniff_line`` accepts contains at least one (``%ASA``, ``%FTD``):
+    per-line ``auto`` skips this parser on lines with none of them. Empty: no such promise, always asked."""
 
     def sniff_file(self, head: bytes, path: Path | None) -> bool:
         """Recognise a whole file from its first bytes (binary formats, headers)."""

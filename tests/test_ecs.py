@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -76,6 +77,13 @@ def test_event_id_is_deterministic_and_position_sensitive() -> None:
     assert a != ecs.event_id("file:10", "same line")
     assert a != ecs.event_id("file:0", "other line")
     assert len(a) == 32
+
+
+@pytest.mark.parametrize("raw", ["plain ascii", "naïve café ☃ 𝄞", "bad byte \udcff kept", ""])
+def test_event_id_is_blake2b_of_identity_then_record(raw: str) -> None:
+    """Ids stored by earlier versions must still match: the digest is hashlib's blake2b-128."""
+    expected = hashlib.blake2b(("src:7" + raw).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    assert ecs.event_id("src:7", raw) == expected
 
 
 def test_envelope_sets_required_fields_and_keeps_parser_values() -> None:

@@ -24,6 +24,7 @@ from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
+_MARKER = '<Event><System><Provider Name="Linux-Sysmon"'
 _PARSER = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -34,9 +35,10 @@ class SysmonLinuxParser(LineParser):
     name = "sysmon-linux"
     dataset = "sysmon_linux.log"
     priority = 50
+    sniff_tokens = (_MARKER,)
 
     def sniff_line(self, line: str) -> bool:
-        return '<Event><System><Provider Name="Linux-Sysmon"' in line
+        return _MARKER in line
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         start = line.find("<Event>")

@@ -106,6 +106,7 @@ class WinlogJsonParser(LineParser):
     name = "winlog-json"
     dataset = "windows.eventlog"
     priority = 60
+    sniff_tokens = ('"winlog":', '"winlog.channel":', '"winlog.event_id":', '"Event":', '"EventID":')
 
     def sniff_line(self, line: str) -> bool:
         if not line.startswith("{"):

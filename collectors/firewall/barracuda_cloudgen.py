@@ -63,6 +63,7 @@ class BarracudaCloudgenParser(LineParser):
     name = "barracuda-cloudgen"
     dataset = DATASET
     priority = 25
+    sniff_tokens = ('"src_ip"',)
 
     def sniff_line(self, line: str) -> bool:
         start = line.find("{")

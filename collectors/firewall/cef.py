@@ -41,6 +41,7 @@ class CefParser(LineParser):
     name = "cef"
     dataset = DATASET
     priority = 80  # generic: after the vendor formats
+    sniff_tokens = ("CEF:",)
 
     def sniff_line(self, line: str) -> bool:
         return "CEF:" in line and line.count("|") >= 6

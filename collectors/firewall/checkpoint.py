@@ -46,6 +46,7 @@ class CheckpointParser(LineParser):
     name = "checkpoint"
     dataset = DATASET
     priority = 20
+    sniff_tokens = (_SD_ID, 'origin:"')
 
     def sniff_line(self, line: str) -> bool:
         return _SD_ID in line or ('origin:"' in line and ('loguid:"' in line or 'product:"' in line))

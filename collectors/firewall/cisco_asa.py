@@ -47,6 +47,7 @@ class CiscoAsaParser(LineParser):
     name = "cisco-asa"
     dataset = "cisco_asa.log"
     priority = 10
+    sniff_tokens = ("%ASA", "%FTD", "%PIX", "%FWSM")
 
     def sniff_line(self, line: str) -> bool:
         at = line.find("%")

@@ -48,6 +48,7 @@ class FortigateParser(LineParser):
     name = "fortigate"
     dataset = DATASET
     priority = 20
+    sniff_tokens = ("date=",)
 
     def sniff_line(self, line: str) -> bool:
         return "date=" in line and ("logid=" in line or "devid=" in line) and _SNIFF.search(line) is not None

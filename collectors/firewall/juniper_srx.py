@@ -48,6 +48,7 @@ class JuniperSrxParser(LineParser):
     name = "juniper-srx"
     dataset = DATASET
     priority = 20
+    sniff_tokens = ("[junos@", "RT_FLOW")
 
     def sniff_line(self, line: str) -> bool:
         return "[junos@" in line or ("RT_FLOW" in line and _PLAIN.search(line) is not None)

@@ -43,6 +43,7 @@ class LeefParser(LineParser):
     name = "leef"
     dataset = DATASET
     priority = 80  # generic: after the vendor formats
+    sniff_tokens = ("LEEF:",)
 
     def sniff_line(self, line: str) -> bool:
         return "LEEF:" in line and line.count("|") >= 5

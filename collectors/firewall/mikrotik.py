@@ -73,6 +73,7 @@ class MikrotikParser(LineParser):
     name = "mikrotik"
     dataset = DATASET
     priority = 35
+    sniff_tokens = (*(f",{severity}" for severity in _SEVERITIES.split("|")), " in:")
 
     def sniff_line(self, line: str) -> bool:
         if "," not in line:

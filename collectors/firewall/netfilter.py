@@ -41,6 +41,7 @@ class NetfilterParser(LineParser):
     name = "netfilter"
     dataset = DATASET
     priority = 40
+    sniff_tokens = ("SRC=",)
 
     def sniff_line(self, line: str) -> bool:
         return "SRC=" in line and " DST=" in line and ("IN=" in line or "OUT=" in line)

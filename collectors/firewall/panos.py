@@ -48,6 +48,7 @@ class PanosParser(LineParser):
     name = "panos"
     dataset = DATASET
     priority = 20
+    sniff_tokens = ("1,20",)
 
     def sniff_line(self, line: str) -> bool:
         return "1,20" in line and _SNIFF.search(line) is not None  # "1," then the receive time's year

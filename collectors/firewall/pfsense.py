@@ -41,6 +41,7 @@ class PfsenseParser(LineParser):
     name = "pfsense"
     dataset = DATASET
     priority = 20
+    sniff_tokens = ("filterlog",)
 
     def sniff_line(self, line: str) -> bool:
         return "filterlog" in line

@@ -41,6 +41,7 @@ class SonicwallParser(LineParser):
     name = "sonicwall"
     dataset = DATASET
     priority = 20
+    sniff_tokens = ("sn=",)
 
     def sniff_line(self, line: str) -> bool:
         return "sn=" in line and _SNIFF.search(line) is not None

@@ -87,6 +87,7 @@ class SophosXgParser(LineParser):
     name = "sophos-xg"
     dataset = DATASET
     priority = 20
+    sniff_tokens = ("log_type=",)
 
     def sniff_line(self, line: str) -> bool:
         return "log_type=" in line and "log_id=" in line and _SNIFF.search(line) is not None

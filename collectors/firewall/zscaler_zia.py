@@ -66,6 +66,7 @@ class ZscalerZiaParser(LineParser):
     name = "zscaler-zia"
     dataset = DATASET
     priority = 25
+    sniff_tokens = ('"zscalernss-fw"', '"csip"')
 
     def sniff_line(self, line: str) -> bool:
         if "{" not in line:

@@ -40,6 +40,7 @@ class SuricataEveParser(LineParser):
     name = "suricata-eve"
     dataset = "suricata.eve"
     priority = 30
+    sniff_tokens = ('"event_type"',)
 
     def sniff_line(self, line: str) -> bool:
         text = line.lstrip()

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use regex::Regex;
 
+use crate::clock;
 use crate::event::{Map, Val};
 use crate::kv::{self, Record};
 use crate::net;
@@ -98,7 +99,7 @@ pub struct Found<'r> {
 
 /// A FortiGate line for Python: `(event or None, the device's time, reason or None)`.
 ///
-/// The time is the parts `SyslogClock.iso_parts` takes, or the text for `SyslogClock.iso` when it has an
+/// The time is the tuple `SyslogClock.parts` takes, or the text for `SyslogClock.iso` when it has an
 /// unusual shape (`collectors.syslog_header.header_timestamp` reads both).
 pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
     parse(line, |parsed| match parsed {
@@ -112,24 +113,21 @@ pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py
     })
 }
 
-/// An ISO time for `collectors.syslog_header.header_timestamp`: `(stamp, date, minute, second, fraction,
-/// offset)` when it has `SyslogClock.iso`'s usual shape, else the text.
+/// An ISO time for `collectors.syslog_header.header_timestamp`: `clock::iso_to_py`'s tuple when it has
+/// `SyslogClock.iso`'s usual shape, else the text.
 pub(crate) fn time_to_py<'py>(py: Python<'py>, stamp: &str) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match iso_parts(stamp) {
-        Some((date, minute, second, fraction, offset)) => PyTuple::new(
+    match iso_parts(stamp) {
+        Some((date, minute, second, fraction, offset)) => clock::iso_to_py(
             py,
-            [
-                Some(stamp),
-                Some(date),
-                Some(minute),
-                Some(second),
-                fraction,
-                offset,
-            ],
-        )?
-        .into_any(),
-        None => stamp.into_pyobject(py)?.into_any(),
-    })
+            stamp.as_bytes(),
+            date.as_bytes(),
+            minute.as_bytes(),
+            second.as_bytes(),
+            fraction.map(str::as_bytes),
+            offset.map(str::as_bytes),
+        ),
+        None => Ok(stamp.into_pyobject(py)?.into_any()),
+    }
 }
 
 /// `date`, `minute`, `second`, `fraction`, `offset`.

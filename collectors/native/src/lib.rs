@@ -1,10 +1,12 @@
-//! `secops_native`: the firewall parsers' per-record work, in Rust.
+//! `secops_native`: the firewall parsers' per-record work, in Rust, and two per-line helpers of the
+//! pipeline: the event id every record gets (`event_id`) and the first pass of format recognition
+//! (`prefilter`).
 //!
 //! Each vendor module reads one whole line (its syslog header with
 //! `syslog_header`, then the record) into an ECS event tree; this module hands
 //! the tree to Python as nested dicts, with the header's time as written and
 //! the reason a record cannot be read, if any: the Python side converts the
-//! time in the configured zone and raises `ParseError`. The Python parser
+//! time in the configured zone (`clock` gives it in the form its cache takes) and raises `ParseError`. The Python parser
 //! modules under `collectors/firewall/` stay the registered plugins and say
 //! what each format is; the work they call lives here because the per-record
 //! cost in Python was twice the budget (issue 3's 50,000 lines a second per core).
@@ -13,7 +15,9 @@ mod cef;
 mod checkpoint;
 mod cisco_asa;
 mod cisco_asa_messages;
+mod clock;
 mod event;
+mod event_id;
 mod fortigate;
 mod juniper_srx;
 mod kv;
@@ -22,6 +26,7 @@ mod net;
 mod netfilter;
 mod panos;
 mod pfsense;
+mod prefilter;
 mod pytext;
 mod sonicwall;
 mod syslog_header;
@@ -189,6 +194,8 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(syslog_header_parts, module)?)?;
     module.add_function(wrap_pyfunction!(structured_data, module)?)?;
     module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
+    module.add_function(wrap_pyfunction!(event_id::event_id, module)?)?;
+    module.add_class::<prefilter::Prefilter>()?;
     Ok(())
 }
 

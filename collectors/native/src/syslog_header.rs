@@ -19,6 +19,7 @@ use std::sync::{LazyLock, RwLock};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
+use crate::clock;
 use crate::event::{Map, Val};
 
 /// A piece of the line (UTF-8, lone surrogates allowed).
@@ -55,7 +56,7 @@ fn is_zone(name: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-/// A header time as written, for `SyslogClock`: `bsd_parts`, `iso_parts` or `iso`.
+/// A header time as written, for `SyslogClock`: its `parts` (through `clock`) or `iso`.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Time<'a> {
     Bsd {
@@ -1099,7 +1100,7 @@ impl<'a> Syslog<'a> {
         process
     }
 
-    /// The header's time(s) for Python: None, a tuple for `bsd_parts`/`iso_parts`, a str for `iso`, or a
+    /// The header's time(s) for Python: None, a tuple for `SyslogClock.parts`, a str for `iso`, or a
     /// list of those when relayed headers each carry one.
     pub fn time_to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         times_to_py(py, &self.times)
@@ -1123,7 +1124,7 @@ pub(crate) fn py_text<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, 
     }
 }
 
-fn py_opt<'py>(py: Python<'py>, text: Option<&[u8]>) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn py_opt<'py>(py: Python<'py>, text: Option<&[u8]>) -> PyResult<Bound<'py, PyAny>> {
     match text {
         Some(text) => py_text(py, text),
         None => Ok(py.None().into_bound(py)),
@@ -1159,24 +1160,14 @@ fn times_to_py<'py>(py: Python<'py>, times: &[Time<'_>]) -> PyResult<Bound<'py, 
 }
 
 fn py_time<'py>(py: Python<'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match *time {
+    match *time {
         Time::Bsd {
             stamp,
             minute,
             second,
             fraction,
             zone,
-        } => PyTuple::new(
-            py,
-            [
-                py_text(py, stamp)?,
-                py_text(py, minute)?,
-                py_text(py, second)?,
-                py_opt(py, fraction)?,
-                py_opt(py, zone)?,
-            ],
-        )?
-        .into_any(),
+        } => clock::bsd_to_py(py, stamp, minute, second, fraction, zone),
         Time::Iso {
             stamp,
             date,
@@ -1184,20 +1175,9 @@ fn py_time<'py>(py: Python<'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>>
             second,
             fraction,
             offset,
-        } => PyTuple::new(
-            py,
-            [
-                py_text(py, stamp)?,
-                py_text(py, date)?,
-                py_text(py, minute)?,
-                py_text(py, second)?,
-                py_opt(py, fraction)?,
-                py_opt(py, offset)?,
-            ],
-        )?
-        .into_any(),
-        Time::Raw(stamp) => py_text(py, stamp)?,
-    })
+        } => clock::iso_to_py(py, stamp, date, minute, second, fraction, offset),
+        Time::Raw(stamp) => py_text(py, stamp),
+    }
 }
 
 /// SD-ELEMENTs as Python sees them: `{id: {name: value}}`, a repeated id's or name's last value wins.
@@ -1236,8 +1216,8 @@ fn line_bytes<'a>(line: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
 }
 
 /// `(message, priority, time, hostname, app, procid, msgid, structured, version, sequence)`: `SyslogHeader`'s
-/// fields in order, with the time as written: a 5-tuple for `bsd_parts`, a 6-tuple for `iso_parts`, a str for
-/// `iso`, None, or a list of those when relayed headers each carry one (the last is the header's).
+/// fields in order, with the time as written: a tuple for `SyslogClock.parts` (`clock`), a str for `iso`,
+/// None, or a list of those when relayed headers each carry one (the last is the header's).
 pub(crate) fn to_py<'py>(line: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyTuple>> {
     let py = line.py();
     let bytes = line_bytes(line)?;
