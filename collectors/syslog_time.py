@@ -14,6 +14,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Any
 
 from secops import ecs
 from secops.errors import ParseError
@@ -69,7 +70,7 @@ class SyslogClock:
         self._year: int | None = None
         self._since = 0.0
 
-    def parts(self, time: tuple[str | None, ...], ctx: ParseContext) -> str:
+    def parts(self, time: tuple[Any, ...], ctx: ParseContext) -> str:
         """A time as ``secops_native`` splits it: ``(key, seconds, *parts)``, parts as ``bsd_parts`` or
         ``iso_parts`` take them.
 
@@ -81,10 +82,12 @@ class SyslogClock:
         if key is not None:
             prefix = self._cache.get(key)
             if prefix is not None and ctx.timezone is self._zone and ctx.year == self._year:
-                return prefix + time[1]  # type: ignore[operator]
+                return prefix + time[1]
         if len(time) == 7:
-            return self.bsd_parts(*time[2:], ctx)  # type: ignore[arg-type]
-        return self.iso_parts(*time[2:], ctx)  # type: ignore[arg-type]
+            _, _, stamp, minute, second, fraction, zone = time
+            return self.bsd_parts(stamp, minute, second, fraction, zone, ctx)
+        _, _, stamp, date, minute, second, fraction, offset = time
+        return self.iso_parts(stamp, date, minute, second, fraction, offset, ctx)
 
     def bsd(self, stamp: str, zone: str | None, ctx: ParseContext) -> str:
         """``Mmm dd [yyyy] hh:mm:ss[.fff]``; ``zone`` is the zone name written after it (UTC, EST…), if any."""

@@ -97,11 +97,12 @@ def test_pick_matches_asking_every_parser_in_order(corpus: list[str]) -> None:
             expected = next((p for p in fallbacks if p.sniff_line(line)), None)
         got = auto.pick(line)
         if got is not expected:
-            differ.append((got and got.name, expected and expected.name, line[:200]))
+            differ.append((got.name if got else None, expected.name if expected else None, line[:200]))
     assert not differ, differ[:5]
 
 
 def test_lines_the_scan_cannot_read_ask_every_parser() -> None:
     auto = AutoLineParser()
     line = "<134>Nov 27 10:00:00 fw01 filterlog[1]: \ud800 5,,,1000000103,igb0,match,block,in,4"
-    assert auto.pick(line) is not None and auto.pick(line).name == "pfsense"
+    picked = auto.pick(line)
+    assert picked is not None and picked.name == "pfsense"
