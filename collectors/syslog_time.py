@@ -38,10 +38,15 @@ AMBIGUOUS_ZONES = frozenset(["IST"])
 (+01:00) or Israel (+02:00). Such a name is read as the zone, not as the host, and the time is left in
 the context's zone: the one configured for the source is the only reliable answer. (``device_timestamp``
 still reads IST as India.)"""
-HEADER_ZONES: dict[str, tzinfo] = {"UTC": UTC, "GMT": UTC, "Z": UTC} | {
-    name: timezone(timedelta(minutes=minutes))
-    for name, minutes in ZONE_ABBREVIATIONS.items()
-    if name not in AMBIGUOUS_ZONES
+HEADER_ZONES: dict[str, tzinfo] = {
+    "UTC": UTC,
+    "GMT": UTC,
+    "Z": UTC,
+    **{
+        name: timezone(timedelta(minutes=minutes))
+        for name, minutes in ZONE_ABBREVIATIONS.items()
+        if name not in AMBIGUOUS_ZONES
+    },
 }
 """Fixed offsets of the zone names a syslog header writes after its time (Cisco's ``clock timezone`` and
 ``show-timezone``): ``Mar 14 2026 08:15:00 EST: %ASA-...``. CST is US Central, as in the table above: a
