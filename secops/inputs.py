@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, NoReturn, cast
 
 from secops.errors import InputError
 from secops.registry import Source
@@ -125,6 +125,8 @@ def _open_regular(path: Path) -> Iterator[InputFile]:
     except OSError as exc:
         yield _unreadable(path, exc.errno, exc.strerror or str(exc))
         return
+    # The ignores: typeshed does not count BufferedIOBase streams (GzipFile, _ZipMember) as IO[bytes],
+    # and mypy types partial() of the overloaded Path.open by its first (text) overload.
     if magic[:2] == b"\x1f\x8b":
         yield InputFile(str(path), partial(gzip.open, path, "rb"))  # type: ignore[arg-type]
     elif magic == b"PK\x03\x04":
@@ -135,9 +137,9 @@ def _open_regular(path: Path) -> Iterator[InputFile]:
             yield _unreadable(path, getattr(exc, "errno", None), f"damaged zip archive ({exc})")
             return
         for member in members:
-            yield InputFile(f"{path}!{member}", partial(_ZipMember, path, member))
+            yield InputFile(f"{path}!{member}", partial(_ZipMember, path, member))  # type: ignore[arg-type]
     else:
-        yield InputFile(str(path), partial(path.open, "rb"))
+        yield InputFile(str(path), partial(path.open, "rb"))  # type: ignore[arg-type]
 
 
 def _unreadable(path: Path, errno: int | None, reason: str) -> InputFile:
@@ -155,7 +157,8 @@ class _ZipMember(io.BufferedIOBase):
     def __init__(self, path: Path, member: str) -> None:
         self._archive = zipfile.ZipFile(path)
         try:
-            self._stream = self._archive.open(member)
+            # Read mode always gives a ZipExtFile (read1, peek); typeshed types every mode as IO[bytes].
+            self._stream = cast(zipfile.ZipExtFile, self._archive.open(member))
         # Encrypted members (evidence is often zipped with a password) and unknown compression methods.
         except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as exc:
             self._archive.close()
@@ -174,7 +177,8 @@ class _ZipMember(io.BufferedIOBase):
         return self._stream.read1(size)
 
     def readline(self, size: int | None = -1) -> bytes:
-        return self._stream.readline(size)
+        # None means no limit for io streams, but ZipExtFile.readline compares it with 0 and raises.
+        return self._stream.readline(-1 if size is None else size)
 
     def peek(self, size: int = 0) -> bytes:
         return self._stream.peek(size)
@@ -210,6 +214,7 @@ def iter_lines(fh: IO[bytes], start: int = 0) -> Iterator[Line]:
     whole file as UTF-16; offsets stay those of the file's bytes.
     """
     utf16 = _UTF16.get(_first_bytes(fh, 2))
+    readline: Callable[[int], bytes]
     if utf16 is not None:
         (codec, newline), start = utf16, max(start, 2)
         _seek(fh, start)

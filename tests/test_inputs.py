@@ -40,6 +40,20 @@ def test_expand_files_dirs_globs_gz_zip(tmp_path: Path) -> None:
         list(expand([str(tmp_path / "*.nothing")]))
 
 
+def test_every_input_stream_takes_readline_none_as_no_limit(tmp_path: Path) -> None:
+    """``readline(None)`` is io's "no limit": a zip member used to raise TypeError on it."""
+    (tmp_path / "a.log").write_text("one\ntwo\n")
+    with gzip.open(tmp_path / "b.log.gz", "wt") as fh:
+        fh.write("one\ntwo\n")
+    with zipfile.ZipFile(tmp_path / "c.zip", "w") as archive:
+        archive.writestr("c.log", "one\ntwo\n")
+    lines = []
+    for found in expand([tmp_path]):
+        with found.open() as fh:
+            lines.append((fh.readline(None), fh.readline(None), fh.readline(None)))
+    assert lines == [(b"one\n", b"two\n", b"")] * 3
+
+
 def test_a_directory_gives_its_files_in_path_order_skipping_hidden_ones_and_directory_links(tmp_path: Path) -> None:
     for name in ("a/b/y", "a/x", "a/.hid/r", "a/.dot", "a.log", "A", ".h/q"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
