@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from evtx import PyEvtxParser
@@ -92,8 +92,13 @@ def _local_path(source: Source) -> Iterator[str]:
             yield copy.name
 
 
+def _records(parser: PyEvtxParser) -> Iterator[dict[str, Any]]:
+    """The parser's records as JSON; its stub types each as Optional, pyo3's way of ending an iterator."""
+    return cast("Iterator[dict[str, Any]]", parser.records_json())
+
+
 def _read(path: str, found: evtx_repair.Scan, threads: int, position: int) -> Iterator[Parsed]:
-    records = PyEvtxParser(path, number_of_threads=threads).records_json()
+    records = _records(PyEvtxParser(path, number_of_threads=threads))
     retried: set[int] = set()
     while True:
         try:
@@ -144,7 +149,7 @@ def _retry_chunk(path: str, index: int, threads: int, position: int) -> Iterator
     """Re-read one rejected chunk alone with its lookup tables cleared; yield what it gives."""
     with open(path, "rb") as fh:
         data = evtx_repair.single_chunk(fh, index)
-    records = PyEvtxParser(io.BytesIO(data), number_of_threads=threads).records_json()
+    records = _records(PyEvtxParser(io.BytesIO(data), number_of_threads=threads))
     while True:
         try:
             for record in records:

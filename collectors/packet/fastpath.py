@@ -17,7 +17,7 @@ opened with an HTTP, TLS or SSH start, or that are already being decoded).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,8 @@ from collectors.packet.pcapio import Batch
 from collectors.packet.tcp import METHOD_PREFIXES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from collectors.packet.engine import Engine
 
 U64 = np.uint64
@@ -300,7 +302,7 @@ def _python(engine: Engine, batch: Batch, slow: np.ndarray, plain: tuple | None)
             decode(linktype, buf[at : at + size], ts, wirelen)
 
 
-def _routed_lists(plain: tuple):
+def _routed_lists(plain: tuple) -> Iterator[tuple[Any, ...]]:
     routed, flows, inv, swap, cols, g, opener = plain
     pick = {name: cols[name][routed].tolist() for name in ("ts", "proto", "sport", "dport", "flags", "start", "end")}
     seq = g.u32(cols["l4"][routed] + 4).tolist()

@@ -108,7 +108,7 @@ class HttpSession:
         self.done = False
 
     def data(self, side: int, ts: int, chunk: bytes) -> None:
-        buf = self.buf[side] + chunk if self.buf[side] else chunk
+        buf: bytes | None = self.buf[side] + chunk if self.buf[side] else chunk
         while buf and self.state[side] != DEAD:
             buf = self._step(side, ts, buf)
             if buf is None:

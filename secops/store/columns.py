@@ -181,7 +181,7 @@ _EMPTY: dict[str, Any] = {}
 _get = dict.get
 
 
-def _values(nodes: list[Any], key: str, default: Any = None) -> list[Any]:
+def _values(nodes: Sequence[Any], key: str, default: Any = None) -> list[Any]:
     """Every node's ``key``, one C-level pass; a node that is not a dict has no fields."""
     try:
         return list(map(_get, nodes, repeat(key), repeat(default)))
