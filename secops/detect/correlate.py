@@ -161,6 +161,7 @@ def plan_correlations(ruleset: RuleSet, rule_index: dict[int, int], quiet: set[i
         kept.append((corr, plan))
     position = {id(corr): i for i, (corr, _) in enumerate(kept)}
     for corr, plan in kept:
+        assert corr.rules is not None, "_plan refuses a correlation without rules"
         for ref, target in zip(plan.refs, (r.rule for r in corr.rules), strict=True):
             ref[1] = (position if ref[0] == "corr" else rule_index).get(id(target), -1)
     return [plan for _, plan in kept]
@@ -439,7 +440,7 @@ def _whole_windows(
     Used up either way: otherwise the shrinking tail of every window would
     satisfy "fewer than".
     """
-    out = []
+    out: list[list[Hit]] = []
     i, n = 0, len(series)
     while i < n:
         limit = series[i].time + span

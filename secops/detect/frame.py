@@ -171,12 +171,13 @@ class Frame:
         if prefix in self._levels:
             return self._levels[prefix]
         whole = self.parent._levels.get(prefix) if self.parent is not None else None
+        found: list[dict[str, Any]] | None
         if whole is not None and self.rows is not None:  # the batch's objects, picked by row: one pass
             found = self._levels[prefix] = [whole[i] for i in self.rows.tolist()]
             return found
         head, _, part = prefix.rpartition(".")
         up = self._level(head)
-        found: list[dict[str, Any]] | None = None
+        found = None
         if up is not None and not any("." in k for k in self._level_keys(head)):
             if part not in self._level_keys(head):
                 found = [EMPTY] * self.count

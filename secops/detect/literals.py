@@ -14,10 +14,12 @@ literals arrive lowercased, and callers lowercase non-ASCII text themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 import re2
 
+hyperscan: ModuleType | None
 try:
     import hyperscan
 except ImportError:  # no wheel for this platform: RE2 below

@@ -30,6 +30,8 @@ per-event compiler and the batch evaluator both want them.
 from __future__ import annotations
 
 import re
+import re._constants as sre_constants  # Python's own regex parser, used read-only
+import re._parser as sre_parse  # to find the literals a regex needs
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -65,13 +67,6 @@ from sigma.types import (
 from secops.detect.event_text import gate_literal
 from secops.detect.modifiers import RE2_OPTIONS
 from secops.errors import RuleError
-
-try:  # Python's own regex parser, used read-only to find literals a regex needs
-    import re._constants as sre_constants
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
 
 Plan = list[Any]
 Spec = list[Any]

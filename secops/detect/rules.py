@@ -164,7 +164,7 @@ def _load_file(path: Path, raw: bytes | OSError, ruleset: RuleSet) -> None:
 
 
 def _load_document(doc: dict[str, Any], name: str, line: int, ruleset: RuleSet, text: str) -> None:
-    source = SigmaRuleLocation(name, line)
+    source = SigmaRuleLocation(Path(name), line)
     try:
         parsed = SigmaCollection.from_dicts(
             [doc], collect_errors=True, source=source, collect_filters=True, resolve_references=False
