@@ -98,6 +98,8 @@ class WindowResult:
 
 def convert(rule: CompiledRule, types: dict[str, str], placeholders: dict[str, list[str]] | None = None) -> PushedRule:
     """One rule through pySigma's Lucene backend and into DSL."""
+    if rule.rule is None:  # compiled rules from the cache carry none until Detector.attach_rules
+        return PushedRule(rule, None, reason="its pySigma rule is not loaded (compiled rule from the cache)")
     backend = LuceneBackend(processing_pipeline=pipeline_for(rule.rule, placeholders))
     copied = copy.deepcopy(rule.rule)
     # pySigma converts a rule that only feeds a correlation (no ``generate``) to nothing; here its query is the point.
