@@ -169,7 +169,7 @@ def _correlation(
     irregular = [_irregular(plan, position) for position in range(len(rules))]
     for position, rule in enumerate(rules):
         group, value = plan.fields[position]
-        query = {"bool": {"filter": [window, rule.query, irregular[position]]}}
+        query: dict[str, Any] = {"bool": {"filter": [window, rule.query, irregular[position]]}}
         for event, _ in store.scan_ingested(query):
             pruning.matches += 1
             extra.append(

@@ -188,7 +188,10 @@ class EmbeddedEventStore(EventStore):
         if self._duck is None:
             con = duckdb.connect(config={"threads": max(1, os.cpu_count() or 1)})
             con.execute(MACROS)
-            con.create_function("secops_in_cidr", in_cidr, ["VARCHAR", "VARCHAR"], "BOOLEAN", null_handling="special")
+            # duckdb documents null_handling by name ("special"); its stub accepts only the enum.
+            con.create_function(  # type: ignore[call-overload]
+                "secops_in_cidr", in_cidr, ["VARCHAR", "VARCHAR"], "BOOLEAN", null_handling="special"
+            )
             self._duck = con
         return self._duck
 
