@@ -155,7 +155,7 @@ def generate(
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             results = list(pool.map(_run_task, tasks))
     written = {fmt: count for fmt, count, _cpu in results}
-    files = {
+    files: dict[str, dict[str, Any]] = {
         fmt: {
             "path": FILE_NAMES[fmt],
             "records": written[fmt],
@@ -164,7 +164,7 @@ def generate(
         }
         for fmt in plan
     }
-    manifest = {
+    manifest: dict[str, Any] = {
         "generator": "secops generate",
         "manifest_version": 1,
         "seed": seed,

@@ -96,12 +96,11 @@ class LinuxActivity:
         for _ in range(between(rng, 0, 3)):
             command = pick(rng, SUDO_COMMANDS)
             moment = rng.uniform(t + 5, end - 5)
-            self._later(
-                moment,
-                lambda at, c=command: la.line(
-                    at, host, "sudo", None, la.sudo(user, "pts/0", f"/home/{user}", "root", c)
-                ),
-            )
+
+            def sudo_line(at: float, c: str = command) -> str:  # the default binds this iteration's command
+                return la.line(at, host, "sudo", None, la.sudo(user, "pts/0", f"/home/{user}", "root", c))
+
+            self._later(moment, sudo_line)
             self._later(
                 moment + 0.01,
                 lambda at: la.line(at, host, "sudo", None, la.pam_session("sudo", True, "root", 0, user, uid)),

@@ -180,7 +180,8 @@ def build(seed: int) -> Network:
             )
             site.hosts.append(host)
         sites.append(site)
-    users, seen = [], set()
+    users: list[User] = []
+    seen: set[str] = set()
     while len(users) < 240:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         sam = f"{first[0]}{last}"
