@@ -124,6 +124,9 @@ class EsConfig(Section):
         return read_secret_file(path) if path else None
 
 
+EntityKind = Literal["hosts", "users", "ips"]
+
+
 class IncidentsConfig(Section):
     """Automatic grouping of alerts into incidents (``secops incidents group``, and after detection runs)."""
 
@@ -131,7 +134,7 @@ class IncidentsConfig(Section):
     """Alerts this close in time (a duration: 30m, 1h, 1d) that share an entity belong together."""
     min_alerts: int = Field(default=2, ge=1)
     """A new incident needs at least this many linked alerts; one alert alone stays in the queue."""
-    entities: list[Literal["hosts", "users", "ips"]] = Field(default_factory=lambda: ["hosts", "users", "ips"])
+    entities: list[EntityKind] = Field(default_factory=lambda: list(get_args(EntityKind)))
     """Which entity kinds link alerts."""
     ignore: list[str] = Field(
         default_factory=lambda: ["SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE", "localhost", "127.0.0.1", "::1"]

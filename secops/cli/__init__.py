@@ -57,12 +57,12 @@ class LazyGroup(TyperGroup):
             return None
         module_name, attribute = spec[0].split(":")
         target = getattr(importlib.import_module(module_name), attribute)
-        if isinstance(target, typer.Typer):
-            command = typer.main.get_group(target)
-        else:  # a single command function
+        if not isinstance(target, typer.Typer):  # a single command function
             single = typer.Typer(context_settings=CONTEXT, add_completion=False)
             single.command(cmd_name)(target)
             command = typer.main.get_command(single)
+        else:  # a group, after: mypy types `command` by its first value (recent typer vendors click, unnamed here)
+            command = typer.main.get_group(target)
         command.name = cmd_name
         _plain_help(command)
         return command

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -77,6 +78,8 @@ def check(
 ) -> None:
     """Validate Sigma (pySigma and its validators) and YARA rules; every problem as file:line. Exit 1 on errors."""
     chosen = list(paths) if paths else rule_paths(state(ctx), None, False)
+    check_yara: Callable[[Iterable[str | Path]], list[Problem]] | None
+    YARA_SUFFIXES: tuple[str, ...]
     try:
         from secops.detect.yara import YARA_SUFFIXES, check_yara
     except ImportError:
