@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from collectors.endpoint import auditd_tables as t
 from collectors.endpoint.auditd_records import Record
@@ -81,9 +81,9 @@ def to_ecs(records: list[Record]) -> Event:
             log["proctitle"] = title
         elif record.type == "SOCKADDR" and record.fields.get("saddr"):
             _sockaddr(record.fields["saddr"], syscall, event, log)
-    key = fields.get("key")
-    if isinstance(key, str) and key:  # several rule keys are joined by 0x01
-        event["tags"] = [k for k in key.split("\x01") if k] + event.get("tags", [])
+    rule_keys = fields.get("key")
+    if isinstance(rule_keys, str) and rule_keys:  # several rule keys are joined by 0x01
+        event["tags"] = [k for k in rule_keys.split("\x01") if k] + event.get("tags", [])
     _RELATED.fill(event)
     return event
 
@@ -191,7 +191,7 @@ def _actor(event: Event, record_type: str, fields: dict[str, Any]) -> None:
         _id_and_name(event, fields, "auid", "AUID", "user.id", "user.name")
 
 
-def _known(value: Any) -> bool:
+def _known(value: object) -> TypeGuard[str]:
     """A value that says something: not a placeholder, nor auparse's ``unknown(1234)`` for an unresolved id."""
     return (
         isinstance(value, str)
