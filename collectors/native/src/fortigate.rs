@@ -323,13 +323,7 @@ fn map<'r>(rec: &'r Record<'_>) -> Result<Found<'r>, String> {
     if kind == "utm" {
         content(&mut event, rec);
     }
-    let mut firewall = Map::new();
-    for (key, value) in rec.iter() {
-        if !taken(key) {
-            firewall.set_data(key, value);
-        }
-    }
-    event.child("fortinet").set("firewall", firewall);
+    event.child("fortinet").set("firewall", rec.rest(taken));
     Ok(Found {
         event,
         stamp: stamp(date, time, rec.get("tz")),

@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use crate::event::Map;
 use crate::pytext;
 
 fn is_key_char(c: char) -> bool {
@@ -167,6 +168,17 @@ impl<'a> Record<'a> {
 
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &str)> {
         self.entries.iter().map(|(key, value)| (*key, &**value))
+    }
+
+    /// The pairs no ECS field took (`taken` says which did), kept as the vendor's own fields.
+    pub fn rest(&self, taken: impl Fn(&str) -> bool) -> Map<'_> {
+        let mut rest = Map::new();
+        for (key, value) in self.iter() {
+            if !taken(key) {
+                rest.set_data(key, value);
+            }
+        }
+        rest
     }
 }
 

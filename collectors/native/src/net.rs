@@ -40,6 +40,15 @@ const IANA_PROTOCOLS: &[(&str, &str)] = &[
 ]; // rustfmt::skip would keep this table as written
 
 /// The parsed address of a value written as an IPv4/IPv6 address (a `%zone` suffix allowed).
+/// `network.type` of an address as written: `ipv6` when it has a colon, else `ipv4`.
+pub fn ip_type(address: &str) -> &'static str {
+    if address.contains(':') {
+        "ipv6"
+    } else {
+        "ipv4"
+    }
+}
+
 pub fn parse_ip(value: &str) -> Option<IpAddr> {
     let bare = value.split_once('%').map_or(value, |(address, _)| address);
     bare.parse().ok()

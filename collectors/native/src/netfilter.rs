@@ -267,14 +267,7 @@ fn parse<'a>(
         (None, None)
     };
     let network = event.child("network");
-    network.set(
-        "type",
-        if src.unwrap_or("").contains(':') {
-            "ipv6"
-        } else {
-            "ipv4"
-        },
-    );
+    network.set("type", net::ip_type(src.unwrap_or("")));
     if let Some(transport) = &transport {
         network.set("transport", transport.clone());
     }

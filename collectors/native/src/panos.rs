@@ -836,14 +836,7 @@ fn session<'a>(record: &Record<'a>, kind: &str) -> Map<'a> {
         record.get("natdport"),
     );
     let mut network = Map::new();
-    network.set(
-        "type",
-        if src.unwrap_or("").contains(':') {
-            "ipv6"
-        } else {
-            "ipv4"
-        },
-    );
+    network.set("type", net::ip_type(src.unwrap_or("")));
     network.put_opt("transport", record.get("proto").and_then(net::transport));
     network.put_opt("application", record.get("app"));
     if let Some(sent) = record.get("bytes_sent") {

@@ -271,13 +271,7 @@ fn map<'r>(rec: &'r Record<'_>) -> Map<'r> {
         event.put("rule.name", rule);
     }
     web(&mut event, rec);
-    let mut firewall = Map::new();
-    for (key, value) in rec.iter() {
-        if !taken(key) {
-            firewall.set_data(key, value);
-        }
-    }
-    event.child("sonicwall").set("firewall", firewall);
+    event.child("sonicwall").set("firewall", rec.rest(taken));
     event
 }
 

@@ -244,18 +244,21 @@ fn bsd_clock(s: &[u8], p: usize) -> Option<(usize, usize)> {
     (n == 2).then_some((minute, second))
 }
 
+/// `(?:\.(\d{1,9}))?` at `p`: the fraction's digits, if any, and where the time goes on.
+fn fraction_at(s: &[u8], p: usize) -> (Option<Text<'_>>, usize) {
+    if at(s, p, b'.') {
+        let (n, j) = digits(s, p + 1, 9);
+        if n > 0 {
+            return (Some(part(s, p + 1, j)), j);
+        }
+    }
+    (None, p)
+}
+
 /// A BSD time at `p` with its fraction and the zone name after it, and where it ends.
 fn bsd_time(s: &[u8], p: usize) -> Option<(Time<'_>, usize)> {
     let (minute, second) = bsd_clock(s, p)?;
-    let mut end = second;
-    let mut fraction = None;
-    if at(s, end, b'.') {
-        let (n, j) = digits(s, end + 1, 9);
-        if n > 0 {
-            fraction = Some(part(s, end + 1, j));
-            end = j;
-        }
-    }
+    let (fraction, mut end) = fraction_at(s, second);
     let stamp = part(s, p, end);
     let mut zone = None;
     if at(s, end, b' ') {
@@ -315,15 +318,7 @@ fn iso_time(s: &[u8], p: usize, t_only: bool) -> Option<(Time<'_>, usize)> {
     } else {
         two(minute_end + 1)?
     };
-    let mut end = second_end;
-    let mut fraction = None;
-    if at(s, end, b'.') {
-        let (n, j) = digits(s, end + 1, 9);
-        if n > 0 {
-            fraction = Some(part(s, end + 1, j));
-            end = j;
-        }
-    }
+    let (fraction, mut end) = fraction_at(s, second_end);
     let mut offset = None;
     match s.get(end) {
         Some(b'Z') => {
