@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import secops_native
 
@@ -83,7 +84,7 @@ class AutoLineParser:
         self._candidates = [p for p in candidates if not p.fallback]
         self._fallbacks = [p for p in candidates if p.fallback]
         self._last: LineParser | None = None
-        self._may_claim = secops_native.Prefilter([list(p.sniff_tokens) for p in self._candidates]).mask
+        self._may_claim = _prefilter(tuple(self._candidates)).mask
 
     def pick(self, line: str) -> LineParser | None:
         last = self._last
@@ -100,6 +101,13 @@ class AutoLineParser:
             mask ^= low
         # Never remembered as the last match: a fallback also recognises lines a specific parser claims.
         return next((parser for parser in self._fallbacks if parser.sniff_line(line)), None)
+
+
+@cache
+def _prefilter(candidates: tuple[LineParser, ...]) -> secops_native.Prefilter:
+    """Built once per set of parsers: it costs about 0.2 ms, and every file of a directory makes its own
+    ``AutoLineParser``."""
+    return secops_native.Prefilter([list(parser.sniff_tokens) for parser in candidates])
 
 
 def choose_parser(fmt: str, head: bytes) -> Parser | None:
