@@ -9,8 +9,9 @@ deleted afterwards. Three passes over the same files:
 - ``bare json``: the library's ``records_json()``, records counted, nothing else;
 - ``bare xml``: the library's ``records()`` (its faster rendering), likewise;
 - ``secops``: ``secops parse``'s path without output — sniffing, the EVTX
-  structure check, ``records_json()``, one orjson decode, the shared Windows →
-  ECS mapping and the pipeline's envelope (event.id hash, event.original).
+  structure check, ``records_json()``, the native Windows → ECS mapping of
+  each record's JSON text and the pipeline's envelope (event.id hash,
+  event.original).
 
 Printed: records/s on the wall clock and per CPU-second (all threads of this
 process), the ratio of ours to each bare rate, and peak memory. Targets (issue

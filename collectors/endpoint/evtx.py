@@ -11,9 +11,9 @@ rendered, like::
 Reference: https://learn.microsoft.com/windows/win32/wes/windows-event-log ;
 library: https://github.com/omerbenamram/pyevtx-rs.
 
-The library renders each record as JSON (its ``records_json``); we decode that
-once with orjson and map it (``winlog_record`` → ``winlog_ecs``). The JSON
-string is the event's ``event.original``. Damage: ``evtx_repair`` mends the
+The library renders each record as JSON (its ``records_json``); the native
+Windows mapping reads that text straight into an ECS event
+(``winlog_ecs.evtx_to_ecs``). The JSON string is the event's ``event.original``. Damage: ``evtx_repair`` mends the
 file's structure first, a record the library cannot read becomes a kept
 ``_parse_failure`` event, and a chunk it rejects is re-read with its lookup
 tables cleared, so every readable record is kept and every damaged one named.
@@ -30,12 +30,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-import orjson
 from evtx import PyEvtxParser
 
 from collectors.endpoint import evtx_repair
-from collectors.endpoint.winlog_ecs import to_ecs
-from collectors.endpoint.winlog_record import from_evtx
+from collectors.endpoint.winlog_ecs import evtx_to_ecs
 from secops import ecs
 from secops.registry import ParseContext, Parsed, Source, StreamParser, register
 from secops.types import Event
@@ -127,11 +125,10 @@ def _read(path: str, found: evtx_repair.Scan, threads: int, position: int) -> It
 
 def _parsed(data: str, position: int) -> Parsed:
     try:
-        winlog, timestamp, level = from_evtx(orjson.loads(data)["Event"])
-        event = to_ecs(winlog, timestamp, level)
+        event = evtx_to_ecs(data)
     # A record may be malformed in any way: it is kept as a failure event and the file goes on.
-    except Exception as exc:  # noqa: BLE001
-        event = _failure(f"evtx: record not mappable: {type(exc).__name__}: {exc}")
+    except ValueError as exc:
+        event = _failure(f"evtx: record not mappable: {exc}")
     return Parsed(event, data, position)
 
 

@@ -25,11 +25,10 @@ from typing import Any
 
 import orjson
 
-from collectors.endpoint.winlog_ecs import to_ecs
+from collectors.endpoint.winlog_ecs import evtx_to_ecs, to_ecs
 from collectors.endpoint.winlog_record import (
     braced,
     canonical_channel,
-    from_evtx,
     keyword_names,
     keywords_from_hex,
     system_time,
@@ -136,11 +135,9 @@ class WinlogJsonParser(LineParser):
             return _winlogbeat(doc)
         if isinstance(doc.get("Event"), dict):
             try:
-                winlog, timestamp, level = from_evtx(doc["Event"])
-            # from_evtx trusts the library's shapes; a hand-made line may hold anything.
-            except (AttributeError, KeyError, TypeError) as exc:
-                raise ParseError(f"malformed evtx_dump record: {type(exc).__name__}: {exc}") from exc
-            return to_ecs(winlog, timestamp, level)
+                return evtx_to_ecs(orjson.dumps(doc).decode())
+            except ValueError as exc:  # a hand-made line may hold anything
+                raise ParseError(f"malformed evtx_dump record: {exc}") from exc
         if "EventID" in doc:
             return _nxlog(doc, ctx)
         raise ParseError("neither a Winlogbeat, an NXLog nor an evtx_dump record")

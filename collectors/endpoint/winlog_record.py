@@ -1,7 +1,10 @@
-"""An event record (EVTX JSON rendering or Windows event XML) → Winlogbeat's ``winlog`` dict.
+"""A Windows event's XML → Winlogbeat's ``winlog`` dict, by the rules the EVTX reader shares.
 
-Both renderings carry the same ``<Event><System/><EventData/></Event>``
-structure (Microsoft's event schema,
+EVTX records arrive as the ``evtx`` library's JSON rendering and are read
+natively (``collectors/native/src/winlog_record.rs``) by the same rules as the
+XML here; the tests compare the two on every shared sample. Both renderings
+carry the same ``<Event><System/><EventData/></Event>`` structure (Microsoft's
+event schema,
 https://learn.microsoft.com/windows/win32/wes/eventschema-schema). The
 ``evtx`` library renders GUIDs upper case without braces where Windows writes
 ``{…}``, types its JSON values, and keeps CR LF that XML parsers fold; the
@@ -34,9 +37,6 @@ from secops import ecs
 _COMMON: dict[tuple[Any, Any, Any], dict[str, Any]] = {}
 """(Version, Opcode, Keywords) repeat endlessly: what they give is computed once."""
 _GUID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\Z")
-
-Record = tuple[dict[str, Any], str | None, str | None]
-"""(winlog, @timestamp, log.level)."""
 
 
 def text_value(value: Any) -> str | None:
@@ -96,66 +96,6 @@ def system_time(value: str) -> str | None:
         return None
 
 
-def from_evtx(event: dict[str, Any]) -> Record:
-    """The ``Event`` object of the ``evtx`` library's JSON rendering → a winlog record.
-
-    This runs once per EVTX record, so it reads the dict directly instead of
-    going through helpers.
-    """
-    system = event["System"]
-    get = system.get
-    winlog: dict[str, Any] = {}
-    provider = get("Provider")
-    if provider:
-        attrs = provider.get("#attributes")
-        if attrs:
-            if "Name" in attrs:
-                winlog["provider_name"] = attrs["Name"]
-            guid = attrs.get("Guid")
-            if guid:
-                winlog["provider_guid"] = guid if guid[0] == "{" else "{" + guid + "}"
-    event_id = get("EventID")
-    if event_id.__class__ is dict:
-        event_id = event_id.get("#text")
-    if event_id is not None:
-        winlog["event_id"] = str(event_id)
-    value = get("Channel")
-    if value:
-        winlog["channel"] = value
-    value = get("Computer")
-    if value:
-        winlog["computer_name"] = value
-    value = get("EventRecordID")
-    if value is not None:
-        winlog["record_id"] = str(value)
-    _common(winlog, get("Version"), get("Opcode"), get("Keywords"))
-    value = get("Execution")
-    if value and (attrs := value.get("#attributes")):
-        _execution(winlog, attrs.get("ProcessID"), attrs.get("ThreadID"))
-    value = get("Security")
-    if value and (attrs := value.get("#attributes")):
-        sid = attrs.get("UserID") or attrs.get("UserId")
-        if sid is not None:
-            winlog["user"] = {"identifier": str(sid)}
-    value = get("Correlation")
-    if value and (attrs := value.get("#attributes")):
-        _correlation(winlog, attrs.get("ActivityID"), attrs.get("RelatedActivityID"))
-    data = event.get("EventData")
-    if data.__class__ is dict:
-        event_data = _event_data_json(data)
-        if event_data:
-            winlog["event_data"] = event_data
-    user_data = event.get("UserData")
-    if user_data.__class__ is dict:
-        _user_data(winlog, user_data)
-    timestamp = None
-    value = get("TimeCreated")
-    if value and (attrs := value.get("#attributes")) and (stamp := attrs.get("SystemTime")).__class__ is str:
-        timestamp = system_time(stamp)
-    level = get("Level")
-    return winlog, timestamp, None if level is None else LEVELS.get(str(level))
-
-
 def _common(winlog: dict[str, Any], version: Any, opcode: Any, keywords: Any) -> None:
     key = (version, opcode, keywords)
     found = _COMMON.get(key)
@@ -196,59 +136,6 @@ def _correlation(winlog: dict[str, Any], activity: Any, related: Any) -> None:
         winlog["activity_id"] = braced(str(activity))
     if related:
         winlog["related_activity_id"] = braced(str(related))
-
-
-def _event_data_json(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in data.items():
-        # Fast path: most values are plain strings that need no normalising.
-        if value.__class__ is str and value and "\r" not in value and (len(value) != 36 or value[8] != "-"):
-            out[name] = value
-            continue
-        if name == "#attributes":
-            continue
-        if name == "Data" and (value.__class__ is list or (value.__class__ is dict and "#text" in value)):
-            items = value.get("#text") if value.__class__ is dict else value
-            unnamed = []
-            for index, item in enumerate(items if items.__class__ is list else [items], 1):
-                text = text_value(item)
-                if text is not None:
-                    out[f"param{index}"] = text
-                    unnamed.append(text)
-            if unnamed:
-                out["Data"] = unnamed
-            continue
-        text = text_value(value)
-        if text is not None:
-            out[name] = text
-    return out
-
-
-def _user_data(winlog: dict[str, Any], user_data: dict[str, Any]) -> None:
-    for name, value in user_data.items():
-        if name == "#attributes":
-            continue
-        out: dict[str, Any] = {"xml_name": name}
-        if value.__class__ is dict:
-            out.update(_nested_json(value))
-        winlog["user_data"] = out
-        return
-
-
-def _nested_json(value: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if key == "#attributes":
-            continue
-        if item.__class__ is dict and "#text" not in item:
-            nested = _nested_json(item)
-            if nested:
-                out[key] = nested
-            continue
-        text = text_value(item)
-        if text is not None:
-            out[key] = text
-    return out
 
 
 PRIVATE_BASE = 0xE000

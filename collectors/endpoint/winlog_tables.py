@@ -5,8 +5,9 @@ The layout is the one Winlogbeat and Elastic Agent produce (their ``sysmon``,
 pySigma's ``ecs_windows`` pipeline expect it. Facts from Microsoft's event
 documentation and Sysmon's manifest; nothing here is copied code.
 
-A mapping is ``(EventData name, target, kind)``; ``kind`` names a converter in
-``winlog_convert.CONVERTERS``. A target ending in an object name (``process``,
+A mapping is ``(EventData name, target, kind)``; ``kind`` names a converter of
+the native mapping (``Op::new`` in ``collectors/native/src/winlog_convert.rs``,
+which refuses a name it does not know when ``winlog_ecs`` loads). A target ending in an object name (``process``,
 ``file``, ``user``) is filled by converters that write several fields.
 """
 

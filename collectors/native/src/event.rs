@@ -118,6 +118,13 @@ impl<'a> Map<'a> {
             .map(|(_, v)| v)
     }
 
+    /// The entries in order, keys as text.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Val<'a>)> {
+        self.entries
+            .iter()
+            .map(|(key, value)| (key.as_str(), value))
+    }
+
     fn position(&self, key: &str) -> Option<usize> {
         self.entries.iter().position(|(k, _)| k.as_str() == key)
     }
@@ -166,6 +173,13 @@ impl<'a> Map<'a> {
     /// Set a key whose name comes from the record (a vendor's own field names).
     pub fn set_data(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Val<'a>>) {
         self.insert(Key::Data(key.into()), value.into());
+    }
+
+    /// Add a key from the record that the caller knows is not there yet (no search for it).
+    pub fn push_new(&mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Val<'a>>) {
+        let key = key.into();
+        debug_assert!(self.position(&key).is_none());
+        self.entries.push((Key::Data(key), value.into()));
     }
 
     /// The object under ``key``, created empty if missing; a non-object there is replaced.

@@ -1,6 +1,6 @@
-//! `secops_native`: the firewall parsers' per-record work, in Rust, and two per-line helpers of the
-//! pipeline: the event id every record gets (`event_id`) and the first pass of format recognition
-//! (`prefilter`).
+//! `secops_native`: the per-record work of the hottest parsers, in Rust — the firewall formats and
+//! the Windows event mapping — and two per-line helpers of the pipeline: the event id every record
+//! gets (`event_id`) and the first pass of format recognition (`prefilter`).
 //!
 //! Each vendor module reads one whole line (its syslog header with
 //! `syslog_header`, then the record) into an ECS event tree; this module hands
@@ -10,6 +10,11 @@
 //! modules under `collectors/firewall/` stay the registered plugins and say
 //! what each format is; the work they call lives here because the per-record
 //! cost in Python was twice the budget (issue 3's 50,000 lines a second per core).
+//!
+//! `winlog_ecs::WinlogMapper` maps Windows events the way Winlogbeat does, from the tables
+//! `collectors/endpoint/winlog_tables.py` gives it: EVTX records straight from the `evtx`
+//! library's JSON text (`winlog_record`, `json`), and the `winlog` dicts the XML and JSON
+//! readers build (issue 4's EVTX rate).
 
 mod cef;
 mod checkpoint;
@@ -19,6 +24,7 @@ mod clock;
 mod event;
 mod event_id;
 mod fortigate;
+mod json;
 mod juniper_srx;
 mod kv;
 mod leef;
@@ -30,6 +36,9 @@ mod prefilter;
 mod pytext;
 mod sonicwall;
 mod syslog_header;
+mod winlog_convert;
+mod winlog_ecs;
+mod winlog_record;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -196,6 +205,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
     module.add_function(wrap_pyfunction!(event_id::event_id, module)?)?;
     module.add_class::<prefilter::Prefilter>()?;
+    module.add_class::<winlog_ecs::WinlogMapper>()?;
     Ok(())
 }
 
