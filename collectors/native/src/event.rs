@@ -107,6 +107,13 @@ impl<'a> Map<'a> {
         Self::default()
     }
 
+    /// An empty object with room for `entries` keys (a record's field count, known up front).
+    pub fn with_capacity(entries: usize) -> Self {
+        Map {
+            entries: Vec::with_capacity(entries),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -105,23 +105,30 @@ impl<'de> Visitor<'de> for JsonVisitor {
             Vec::with_capacity(map.size_hint().unwrap_or(8));
         // A short signature per key: a new key mostly differs from every earlier one in it, so the
         // repeated-key check compares few strings.
-        let mut signatures: Vec<u32> = Vec::with_capacity(entries.capacity());
+        let mut signatures = [0u32; SIGNED];
         while let Some(Key(key)) = map.next_key()? {
             let value = map.next_value()?;
             let signature = signature(&key);
-            let earlier = (0..signatures.len())
-                .find(|at| signatures[*at] == signature && entries[*at].0 == key);
+            let signed = entries.len().min(SIGNED);
+            let earlier = (0..signed)
+                .find(|at| signatures[*at] == signature && entries[*at].0 == key)
+                .or_else(|| (SIGNED..entries.len()).find(|at| entries[*at].0 == key));
             match earlier {
                 Some(at) => entries[at].1 = value,
                 None => {
+                    if entries.len() < SIGNED {
+                        signatures[entries.len()] = signature;
+                    }
                     entries.push((key, value));
-                    signatures.push(signature);
                 }
             }
         }
         Ok(Json::Object(entries))
     }
 }
+
+/// How many keys of an object keep a signature (on the stack); later ones are compared in full.
+const SIGNED: usize = 32;
 
 /// A key's length and its first and last bytes.
 fn signature(key: &str) -> u32 {

@@ -39,19 +39,18 @@ pub type Unmappable = String;
 /// The `Event` object of a record (the library's JSON rendering) → its `winlog` object.
 pub fn from_evtx<'a>(event: &'a Json<'a>, tables: &SystemTables) -> Result<Record<'a>, Unmappable> {
     let system = match event.get("System") {
-        Some(system @ Json::Object(_)) => system,
+        Some(Json::Object(entries)) => System::read(entries),
         Some(_) => return Err("AttributeError: System is not an object".into()),
         None => return Err("KeyError: 'System'".into()),
     };
-    let get = |name: &str| system.get(name).filter(|value| !value.is_null());
     // An element's attributes; a hand-made line may put a scalar where an element belongs.
-    let element = |name: &str| match get(name) {
+    let element = |name: &str, found: Option<&'a Json<'a>>| match found {
         Some(found @ Json::Object(_)) => Ok(attributes(found)),
         Some(other) if truthy(other) => Err(format!("AttributeError: {name} is not an element")),
         _ => Ok(None),
     };
     let mut winlog = Map::new();
-    if let Some(attrs) = element("Provider")? {
+    if let Some(attrs) = element("Provider", system.provider)? {
         if let Some(name) = attrs.get("Name") {
             winlog.set("provider_name", json_val(name));
         }
@@ -62,32 +61,35 @@ pub fn from_evtx<'a>(event: &'a Json<'a>, tables: &SystemTables) -> Result<Recor
             winlog.set("provider_guid", braced(guid));
         }
     }
-    let event_id = match get("EventID") {
+    let event_id = match system.event_id {
         Some(id @ Json::Object(_)) => id.get("#text").filter(|value| !value.is_null()),
         other => other,
     };
     if let Some(id) = event_id {
         winlog.set("event_id", py_str(id));
     }
-    for (name, key) in [("Channel", "channel"), ("Computer", "computer_name")] {
-        if let Some(value) = get(name).filter(|value| truthy(value)) {
+    for (value, key) in [
+        (system.channel, "channel"),
+        (system.computer, "computer_name"),
+    ] {
+        if let Some(value) = value.filter(|value| truthy(value)) {
             winlog.set(key, json_val(value));
         }
     }
-    if let Some(value) = get("EventRecordID") {
+    if let Some(value) = system.record_id {
         winlog.set("record_id", py_str(value));
     }
     common(
         &mut winlog,
-        get("Version"),
-        get("Opcode"),
-        get("Keywords"),
+        system.version,
+        system.opcode,
+        system.keywords,
         tables,
     );
-    if let Some(attrs) = element("Execution")? {
+    if let Some(attrs) = element("Execution", system.execution)? {
         execution(&mut winlog, attrs.get("ProcessID"), attrs.get("ThreadID"));
     }
-    if let Some(attrs) = element("Security")? {
+    if let Some(attrs) = element("Security", system.security)? {
         let first = attrs.get("UserID");
         let sid = if first.is_some_and(truthy) {
             first
@@ -100,7 +102,7 @@ pub fn from_evtx<'a>(event: &'a Json<'a>, tables: &SystemTables) -> Result<Recor
             winlog.set("user", user);
         }
     }
-    if let Some(attrs) = element("Correlation")? {
+    if let Some(attrs) = element("Correlation", system.correlation)? {
         for (name, key) in [
             ("ActivityID", "activity_id"),
             ("RelatedActivityID", "related_activity_id"),
@@ -116,11 +118,15 @@ pub fn from_evtx<'a>(event: &'a Json<'a>, tables: &SystemTables) -> Result<Recor
     if let Some(Json::Object(data)) = event.get("UserData") {
         user_data(&mut winlog, data);
     }
-    let time = element("TimeCreated")?.and_then(|attrs| match attrs.get("SystemTime") {
-        Some(Json::Str(stamp)) => Some(system_time(stamp)),
-        _ => None,
+    let time = element("TimeCreated", system.time_created)?.and_then(|attrs| {
+        match attrs.get("SystemTime") {
+            Some(Json::Str(stamp)) => Some(system_time(stamp)),
+            _ => None,
+        }
     });
-    let level = get("Level").and_then(|level| tables.levels.get(py_str(level).as_ref()).copied());
+    let level = system
+        .level
+        .and_then(|level| tables.levels.get(py_str(level).as_ref()).copied());
     Ok(Record {
         winlog,
         time,
@@ -129,6 +135,51 @@ pub fn from_evtx<'a>(event: &'a Json<'a>, tables: &SystemTables) -> Result<Recor
 }
 
 type Object<'a> = [(Cow<'a, str>, Json<'a>)];
+
+/// The `System` children the mapping reads, found in one pass over its dozen or so; a null one
+/// counts as absent.
+#[derive(Default)]
+struct System<'a> {
+    provider: Option<&'a Json<'a>>,
+    event_id: Option<&'a Json<'a>>,
+    version: Option<&'a Json<'a>>,
+    level: Option<&'a Json<'a>>,
+    opcode: Option<&'a Json<'a>>,
+    keywords: Option<&'a Json<'a>>,
+    time_created: Option<&'a Json<'a>>,
+    record_id: Option<&'a Json<'a>>,
+    correlation: Option<&'a Json<'a>>,
+    execution: Option<&'a Json<'a>>,
+    channel: Option<&'a Json<'a>>,
+    computer: Option<&'a Json<'a>>,
+    security: Option<&'a Json<'a>>,
+}
+
+impl<'a> System<'a> {
+    fn read(entries: &'a Object<'a>) -> Self {
+        let mut system = System::default();
+        for (name, value) in entries {
+            let slot = match name.as_ref() {
+                "Provider" => &mut system.provider,
+                "EventID" => &mut system.event_id,
+                "Version" => &mut system.version,
+                "Level" => &mut system.level,
+                "Opcode" => &mut system.opcode,
+                "Keywords" => &mut system.keywords,
+                "TimeCreated" => &mut system.time_created,
+                "EventRecordID" => &mut system.record_id,
+                "Correlation" => &mut system.correlation,
+                "Execution" => &mut system.execution,
+                "Channel" => &mut system.channel,
+                "Computer" => &mut system.computer,
+                "Security" => &mut system.security,
+                _ => continue,
+            };
+            *slot = Some(value).filter(|value| !value.is_null());
+        }
+        system
+    }
+}
 
 /// The `#attributes` of an element, when it has any.
 fn attributes<'a>(element: &'a Json<'a>) -> Option<&'a Json<'a>> {
@@ -367,7 +418,7 @@ fn whole_number<'a>(value: &'a Json<'a>) -> Option<i64> {
 
 /// EventData: named values as strings; unnamed `Data` become `param1`… and, as a list, `Data`.
 fn event_data<'a>(data: &'a Object<'a>) -> Map<'a> {
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(data.len() + 1);
     // The object's own names are distinct (`Json` keeps one of each): only the `paramN` names
     // made for unnamed data can meet one of them.
     let mut numbered = false;
