@@ -23,6 +23,17 @@ use crate::pytext;
 /// A lookup table of the converters: its values live as long as the process, so events borrow them.
 pub type Table = HashMap<Box<str>, &'static str, BuildHasherDefault<KeyHasher>>;
 
+/// The tables as Python gives them: logon types, NTSTATUS, failure reasons, WFP directions, IANA
+/// protocols, and PowerShell detail fields (name → (target, kind)).
+pub type GivenTables = (
+    HashMap<String, String>,
+    HashMap<String, String>,
+    HashMap<String, String>,
+    HashMap<String, String>,
+    HashMap<String, String>,
+    HashMap<String, (String, String)>,
+);
+
 /// The tables the converters consult, each shared by the ops that use it.
 pub struct Tables {
     logon_types: Arc<Table>,
@@ -36,14 +47,15 @@ pub struct Tables {
 
 impl Tables {
     /// `powershell_fields` is `POWERSHELL_FIELDS` as given: detail name → (target, kind).
-    pub fn new(
-        logon_types: HashMap<String, String>,
-        ntstatus: HashMap<String, String>,
-        failure_reasons: HashMap<String, String>,
-        wfp_directions: HashMap<String, String>,
-        iana_protocols: HashMap<String, String>,
-        powershell_fields: HashMap<String, (String, String)>,
-    ) -> Result<Arc<Tables>, String> {
+    pub fn new(given: GivenTables) -> Result<Arc<Tables>, String> {
+        let (
+            logon_types,
+            ntstatus,
+            failure_reasons,
+            wfp_directions,
+            iana_protocols,
+            powershell_fields,
+        ) = given;
         let mut powershell = HashMap::default();
         for (name, (target, kind)) in powershell_fields {
             // Their kinds need no tables, which breaks the cycle of building them inside the tables.
@@ -1260,7 +1272,7 @@ mod tests {
                 ((*target).to_owned(), (*kind).to_owned()),
             )
         });
-        Tables::new(logon, ntstatus, failures, wfp, iana, powershell.collect()).unwrap()
+        Tables::new((logon, ntstatus, failures, wfp, iana, powershell.collect())).unwrap()
     }
 
     /// `kind` on `value`, borrowed and owned, makes exactly the fields Python makes, in its order.
@@ -2101,7 +2113,7 @@ mod tests {
         assert!(matches!(Op::new("nope", "x", &tables()), Err(reason) if reason.contains("nope")));
         let fields = HashMap::from([("X".to_owned(), ("x".to_owned(), "logon_type".to_owned()))]);
         let empty = HashMap::new;
-        assert!(Tables::new(empty(), empty(), empty(), empty(), empty(), fields).is_err());
+        assert!(Tables::new((empty(), empty(), empty(), empty(), empty(), fields)).is_err());
     }
 
     #[test]

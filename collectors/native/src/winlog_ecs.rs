@@ -17,7 +17,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::event::{KeyHasher, Map, Val};
 use crate::json::Json;
-use crate::winlog_convert::{apply_powershell_text, intern, Op, Tables};
+use crate::winlog_convert::{apply_powershell_text, intern, GivenTables, Op, Tables};
 use crate::winlog_record::{from_evtx, SystemTables, Time};
 
 type Fast<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
@@ -279,6 +279,7 @@ fn from_py(value: &Bound<'_, PyAny>) -> PyResult<Val<'static>> {
     } else if value.is_instance_of::<PyBool>() {
         Val::Bool(value.extract()?)
     } else if value.is_instance_of::<PyInt>() {
+        // An integer beyond 64 bits (only hand-made records hold one) keeps its digits, as text.
         value.extract::<i64>().map_or_else(
             |_| Val::from(value.str().map(|s| s.to_string()).unwrap_or_default()),
             Val::Int,
@@ -317,17 +318,6 @@ pub struct WinlogMapper {
     system_time: Py<PyAny>,
 }
 
-/// `Tables::new`'s arguments in its order: logon types, NTSTATUS, failure reasons, WFP
-/// directions, IANA protocols, PowerShell detail fields.
-type ConverterTables = (
-    HashMap<String, String>,
-    HashMap<String, String>,
-    HashMap<String, String>,
-    HashMap<String, String>,
-    HashMap<String, String>,
-    HashMap<String, (String, String)>,
-);
-
 type SpecRow = (String, String, Vec<String>, Vec<String>, String, Vec<Layer>);
 
 #[pymethods]
@@ -343,26 +333,10 @@ impl WinlogMapper {
         levels: HashMap<String, String>,
         opcodes: HashMap<String, String>,
         keyword_bits: Vec<(u64, String)>,
-        converter_tables: ConverterTables,
+        converter_tables: GivenTables,
         system_time: Py<PyAny>,
     ) -> PyResult<Self> {
-        let (
-            logon_types,
-            ntstatus,
-            failure_reasons,
-            wfp_directions,
-            iana_protocols,
-            powershell_fields,
-        ) = converter_tables;
-        let tables = Tables::new(
-            logon_types,
-            ntstatus,
-            failure_reasons,
-            wfp_directions,
-            iana_protocols,
-            powershell_fields,
-        )
-        .map_err(PyValueError::new_err)?;
+        let tables = Tables::new(converter_tables).map_err(PyValueError::new_err)?;
         let mut compiled: Fast<&'static str, Fast<String, Spec>> = Fast::default();
         for (family, eid, category, types, action, layers) in specs {
             let spec = Spec::new(category, types, &action, layers, &tables)
