@@ -38,7 +38,7 @@ FAMILIES = {
 Layers = tuple[tuple[t.Mapping, ...], ...]
 
 
-def _specs() -> list[tuple[str, str, tuple[str, ...], tuple[str, ...], str, Layers]]:
+def spec_rows() -> list[tuple[str, str, tuple[str, ...], tuple[str, ...], str, Layers]]:
     """Each kind of event as ``(family, event id, category, type, action, layers)``.
 
     Layers apply in order (generic, then per family, then per event): a layer that maps a name
@@ -60,15 +60,18 @@ def _specs() -> list[tuple[str, str, tuple[str, ...], tuple[str, ...], str, Laye
     return rows
 
 
+MAPPER_TABLES = (t.LOGON_TYPES, t.NTSTATUS, t.FAILURE_REASONS, t.WFP_DIRECTIONS, IANA_PROTOCOLS, t.POWERSHELL_FIELDS)
+"""What the converters look values up in, in the order the native mapper takes them."""
+
 MAPPER = secops_native.WinlogMapper(
-    _specs(),
+    spec_rows(),
     FAMILIES,
     t.DATASETS,
     t.DEFAULT_DATASET,
     t.LEVELS,
     t.OPCODES,
     list(t.KEYWORD_BITS),
-    (t.LOGON_TYPES, t.NTSTATUS, t.FAILURE_REASONS, t.WFP_DIRECTIONS, IANA_PROTOCOLS, t.POWERSHELL_FIELDS),
+    MAPPER_TABLES,
     system_time,
 )
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import secops_native
 from endpoint_support import failed, run
+
+from collectors.endpoint import winlog_ecs
 
 LOG_CLEARED = (
     '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
@@ -76,3 +80,22 @@ def test_related_fields_name_every_address_account_and_hash(tmp_path: Path) -> N
     assert [failed(e) for e in events] == [False, False]
     assert events[0]["related"] == {"ip": ["10.1.2.3"], "user": ["alice", "Administrator"]}
     assert events[1]["related"] == {"user": ["bob"], "hash": ["aaaa", "bbbb", "cccc"]}
+
+
+def test_a_table_naming_an_unknown_converter_is_refused_when_the_mapping_loads() -> None:
+    # The tables are data; a misspelt converter kind must stop the load, not map nothing silently.
+    rows = winlog_ecs.spec_rows()
+    family, eid, category, types, action, layers = rows[0]
+    broken = [(family, eid, category, types, action, (*layers, (("Image", "process", "exe_path"),))), *rows[1:]]
+    args = (
+        winlog_ecs.FAMILIES,
+        winlog_ecs.t.DATASETS,
+        winlog_ecs.t.DEFAULT_DATASET,
+        winlog_ecs.t.LEVELS,
+        winlog_ecs.t.OPCODES,
+        list(winlog_ecs.t.KEYWORD_BITS),
+    )
+    tables = winlog_ecs.MAPPER_TABLES
+    with pytest.raises(ValueError, match="exe_path"):
+        secops_native.WinlogMapper(broken, *args, tables, winlog_ecs.system_time)
+    assert secops_native.WinlogMapper(rows, *args, tables, winlog_ecs.system_time) is not None
