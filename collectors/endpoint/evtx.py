@@ -13,10 +13,11 @@ library: https://github.com/omerbenamram/pyevtx-rs.
 
 The library renders each record as JSON (its ``records_json``); the native
 Windows mapping reads that text straight into an ECS event
-(``winlog_ecs.evtx_to_ecs``). The JSON string is the event's ``event.original``. Damage: ``evtx_repair`` mends the
-file's structure first, a record the library cannot read becomes a kept
-``_parse_failure`` event, and a chunk it rejects is re-read with its lookup
-tables cleared, so every readable record is kept and every damaged one named.
+(``winlog_ecs.evtx_to_ecs``). The JSON string is the event's
+``event.original``. Damage: ``evtx_repair`` mends the file's structure
+first, a record the library cannot read becomes a kept ``_parse_failure``
+event, and a chunk it rejects is re-read with its lookup tables cleared, so
+every readable record is kept and every damaged one named.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
+import secops_native
 from evtx import PyEvtxParser
 
 from collectors.endpoint import evtx_repair
@@ -126,8 +128,9 @@ def _read(path: str, found: evtx_repair.Scan, threads: int, position: int) -> It
 def _parsed(data: str, position: int) -> Parsed:
     try:
         event = evtx_to_ecs(data)
-    # A record may be malformed in any way: it is kept as a failure event and the file goes on.
-    except ValueError as exc:
+    # A record may be malformed in any way: it is kept as a failure event and the file goes on. A panic
+    # in the native mapping is this record's too, not the library giving up on the file (see ``_read``).
+    except (ValueError, secops_native.PanicException) as exc:
         event = _failure(f"evtx: record not mappable: {exc}")
     return Parsed(event, data, position)
 
