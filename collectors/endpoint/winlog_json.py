@@ -121,7 +121,7 @@ class WinlogJsonParser(LineParser):
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         try:
-            doc = orjson.loads(line)
+            doc = line_doc = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"not JSON: {exc}") from exc
         if not isinstance(doc, dict):
@@ -134,8 +134,10 @@ class WinlogJsonParser(LineParser):
         if isinstance(doc.get("winlog"), dict):
             return _winlogbeat(doc)
         if isinstance(doc.get("Event"), dict):
+            # The native mapper reads the record's text: the line itself, unless it was unwrapped here.
+            text = line if doc is line_doc else orjson.dumps(doc).decode()
             try:
-                return evtx_to_ecs(orjson.dumps(doc).decode())
+                return evtx_to_ecs(text)
             except ValueError as exc:  # a hand-made line may hold anything
                 raise ParseError(f"malformed evtx_dump record: {exc}") from exc
         if "EventID" in doc:

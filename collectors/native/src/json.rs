@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json<'a> {
@@ -106,7 +106,11 @@ impl<'de> Visitor<'de> for JsonVisitor {
         // A short signature per key: a new key mostly differs from every earlier one in it, so the
         // repeated-key check compares few strings.
         let mut signatures = [0u32; SIGNED];
-        while let Some(Key(key)) = map.next_key()? {
+        while let Some(key) = map.next_key::<Json<'de>>()? {
+            // JSON keys are strings: serde_json hands them to `visit_*str`, borrowed where it can.
+            let Json::Str(key) = key else {
+                return Err(A::Error::custom("an object key that is not a string"));
+            };
             let value = map.next_value()?;
             let signature = signature(&key);
             let signed = entries.len().min(SIGNED);
@@ -135,37 +139,6 @@ fn signature(key: &str) -> u32 {
     let bytes = key.as_bytes();
     let edge = |byte: Option<&u8>| u32::from(byte.copied().unwrap_or(0));
     (key.len() as u32 & 0xffff) | edge(bytes.first()) << 16 | edge(bytes.last()) << 24
-}
-
-/// An object key, borrowed when the text has no escapes in it.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key<'de>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(value.to_owned())))
-    }
-
-    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(value)))
-    }
 }
 
 #[cfg(test)]

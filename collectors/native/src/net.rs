@@ -150,11 +150,12 @@ pub fn endpoint<'a>(address: &'a str, port_value: Option<i64>) -> Map<'a> {
     out
 }
 
-/// Add the distinct non-empty strings to `related.<key>`, after any already there (`ecs.extend_related`).
+/// Add the distinct non-empty strings to `related.<key>`, after any already there (`ecs.extend_related`);
+/// values that are not strings are passed over, as Python's does.
 pub fn extend_related<'a>(
     event: &mut Map<'a>,
     key: &'static str,
-    values: impl IntoIterator<Item = &'a str>,
+    values: impl IntoIterator<Item = impl Into<Val<'a>>>,
 ) {
     let mut found: Vec<Val<'a>> = match event.lookup("related").and_then(|related| match related {
         Val::Map(map) => map.get(key),
@@ -164,8 +165,8 @@ pub fn extend_related<'a>(
         _ => Vec::new(),
     };
     for value in values {
-        let item = Val::from(value);
-        if !value.is_empty() && !found.contains(&item) {
+        let item = value.into();
+        if matches!(&item, Val::Str(text) if !text.is_empty()) && !found.contains(&item) {
             found.push(item);
         }
     }

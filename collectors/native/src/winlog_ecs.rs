@@ -17,6 +17,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::event::{KeyHasher, Map, Val};
 use crate::json::Json;
+use crate::net;
 use crate::winlog_convert::{apply_powershell_text, intern, GivenTables, Op, Tables};
 use crate::winlog_record::{from_evtx, SystemTables, Time};
 
@@ -220,30 +221,18 @@ fn classic_details<'a>(winlog: &Map<'a>, message: Option<&Cow<'a, str>>) -> Vec<
 /// events as it meets the rest (`ecs.Related` in Python).
 fn fill_related<'a>(event: &mut Map<'a>) {
     for (key, fields) in RELATED {
-        let mut found: Vec<Val<'a>> = match event.lookup("related") {
-            Some(Val::Map(related)) => match related.get(key) {
-                Some(Val::List(items)) => items.clone(),
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        };
-        let before = found.len();
+        let mut values: Vec<Val<'a>> = Vec::new();
         for field in fields {
-            let mut add = |value: &Val<'a>| {
-                if matches!(value, Val::Str(text) if !text.is_empty()) && !found.contains(value) {
-                    found.push(value.clone());
-                }
-            };
             match event.lookup(field) {
-                Some(Val::Map(group)) => group.iter().for_each(|(_, value)| add(value)),
-                Some(Val::List(items)) => items.iter().for_each(&mut add),
-                Some(value) => add(value),
+                Some(Val::Map(group)) => {
+                    values.extend(group.iter().map(|(_, value)| value.clone()))
+                }
+                Some(Val::List(items)) => values.extend(items.iter().cloned()),
+                Some(value) => values.push(value.clone()),
                 None => {}
             }
         }
-        if found.len() > before {
-            event.child("related").set(key, Val::List(found));
-        }
+        net::extend_related(event, key, values);
     }
 }
 
@@ -346,10 +335,21 @@ impl WinlogMapper {
                 .or_default()
                 .insert(eid, spec);
         }
-        if compiled.values().any(|specs| !specs.contains_key("")) || !compiled.contains_key("") {
-            return Err(PyValueError::new_err(
-                "every family, and the empty one, needs a default spec (event id \"\")",
-            ));
+        // `Mapper::spec` indexes by family: every family a provider can lead to needs its default.
+        let missing = families
+            .values()
+            .map(String::as_str)
+            .chain(["", "security"])
+            .find(|family| {
+                !compiled
+                    .get(*family)
+                    .is_some_and(|specs| specs.contains_key(""))
+            })
+            .map(str::to_owned);
+        if let Some(family) = missing {
+            return Err(PyValueError::new_err(format!(
+                "family {family:?} needs a default spec (event id \"\")"
+            )));
         }
         let statics = |table: HashMap<String, String>| {
             table
