@@ -8,9 +8,11 @@ maps it here, so the same record gives the same event whatever its container.
 The mapping runs natively (``secops_native.WinlogMapper``): it is the hot path
 of ``evtx``, once per record. What it maps stays data in ``winlog_tables``;
 this module lays the tables out for it once, in layers per kind of event.
-EVTX records go to it as the library's JSON text (:func:`evtx_to_ecs`) and are
-read into a ``winlog`` object natively too; the XML and JSON readers build the
-``winlog`` dict in Python and call :func:`to_ecs`.
+EVTX records go to it as the library's JSON text (:func:`evtx_to_ecs`), and
+so do Winlogbeat documents and evtx_dump lines (``MAPPER.document``, from
+``winlog_json``): each is read into a ``winlog`` object natively too. The XML,
+NXLog and Sysmon-for-Linux readers build the ``winlog`` dict in Python and call
+:func:`to_ecs`.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ MAPPER = secops_native.WinlogMapper(
     t.OPCODES,
     list(t.KEYWORD_BITS),
     MAPPER_TABLES,
+    list(t.KNOWN_CHANNELS),
     system_time,
 )
 

@@ -15,7 +15,10 @@ Three shapes are recognised per line:
   ``{"Event": {"System": {…}, "EventData": {…}}}``.
 
 Each becomes the same ``winlog`` record as an EVTX file would give and goes
-through the shared ``winlog_ecs`` mapping.
+through the shared ``winlog_ecs`` mapping. Winlogbeat documents and evtx_dump
+lines are read natively from the line's text (``collectors/native/src/winlog_beat.rs``):
+they are most of what ships, and reading them into Python objects first took
+more time than the mapping. The rest (names kept flat, NXLog) are read here.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from collectors.endpoint.winlog_ecs import evtx_to_ecs, to_ecs
+from collectors.endpoint.winlog_ecs import MAPPER, to_ecs
 from collectors.endpoint.winlog_record import (
     braced,
     canonical_channel,
@@ -87,15 +90,6 @@ NXLOG_FIELDS = frozenset(
 
 NXLOG_EVENT_TYPES = frozenset({"AUDIT_SUCCESS", "AUDIT_FAILURE", "INFO", "WARNING", "ERROR", "CRITICAL", "VERBOSE"})
 NXLOG_LEVELS = {1: "verbose", 2: "information", 3: "warning", 4: "error", 5: "critical"}
-WINLOGBEAT_KEYS = (
-    "channel",
-    "provider_name",
-    "computer_name",
-    "opcode",
-    "task",
-    "activity_id",
-    "related_activity_id",
-)
 
 
 @register
@@ -120,8 +114,12 @@ class WinlogJsonParser(LineParser):
         return '"EventID":' in line and ('"SourceName":' in line or '"Channel":' in line)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
+        # Winlogbeat documents and evtx_dump records are read natively, from the text itself.
+        event = _native(line)
+        if event is not None:
+            return event
         try:
-            doc = line_doc = orjson.loads(line)
+            doc = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"not JSON: {exc}") from exc
         if not isinstance(doc, dict):
@@ -131,69 +129,25 @@ class WinlogJsonParser(LineParser):
             doc = source
         if any(key.startswith("winlog.") for key in doc):
             doc = ecs.unflatten(doc)  # exports that keep Elasticsearch's dotted names flat
-        if isinstance(doc.get("winlog"), dict):
-            return _winlogbeat(doc)
-        if isinstance(doc.get("Event"), dict):
-            # The native mapper reads the record's text: the line itself, unless it was unwrapped here.
-            text = line if doc is line_doc else orjson.dumps(doc).decode()
-            try:
-                return evtx_to_ecs(text)
-            except ValueError as exc:  # a hand-made line may hold anything
-                raise ParseError(f"malformed evtx_dump record: {exc}") from exc
+            if isinstance(doc.get("winlog"), dict) or isinstance(doc.get("Event"), dict):
+                event = _native(orjson.dumps(doc).decode(), prepared=True)
+                if event is not None:
+                    return event
         if "EventID" in doc:
             return _nxlog(doc, ctx)
         raise ParseError("neither a Winlogbeat, an NXLog nor an evtx_dump record")
 
 
-def _winlogbeat(doc: dict[str, Any]) -> Event:
-    source = doc["winlog"]
-    winlog: dict[str, Any] = {}
-    for key in WINLOGBEAT_KEYS:
-        value = source.get(key)
-        if value and isinstance(value, str):
-            winlog[key] = canonical_channel(value) if key == "channel" else value
-    for key in ("event_id", "record_id"):
-        if source.get(key) not in (None, ""):
-            winlog[key] = str(source[key])
-    if source.get("provider_guid"):
-        winlog["provider_guid"] = braced(str(source["provider_guid"]))
-    if isinstance(source.get("version"), int) or str(source.get("version", "")).isdecimal():
-        winlog["version"] = int(source["version"])
-    keywords = source.get("keywords")
-    if keywords:
-        winlog["keywords"] = list(keywords) if isinstance(keywords, list) else [keywords]
-    for key in ("process", "user", "user_data"):
-        if isinstance(source.get(key), dict) and source[key]:
-            winlog[key] = source[key]
-    data = source.get("event_data")
-    if isinstance(data, dict):
-        event_data = {k: text for k, v in data.items() if (text := _data_value(v)) is not None}
-        if event_data:
-            winlog["event_data"] = event_data
-    stamp = doc.get("@timestamp")
-    timestamp = system_time(stamp) if isinstance(stamp, str) else None
-    level = ecs.get(doc, "log.level")
-    message = doc.get("message")
-    event = to_ecs(
-        winlog,
-        timestamp,
-        level if isinstance(level, str) else None,
-        message or None if isinstance(message, str) else None,
-    )
-    # Winlogbeat reads the outcome from the keyword mask, which a localised agent's keyword names
-    # (winlog.keywords: ["Überwachung gescheitert"]) no longer show: keep the one it wrote.
-    outcome = ecs.get(doc, "event.outcome")
-    if "outcome" not in event["event"] and outcome in ("success", "failure"):
-        event["event"]["outcome"] = outcome
+def _native(text: str, *, prepared: bool = False) -> Event | None:
+    """The event of a Winlogbeat document or evtx_dump record (also in a hit's ``_source``), else None.
+
+    ``prepared``: ``text`` is a document already taken out of ``_source`` and unflattened here.
+    """
+    try:
+        event: Event | None = MAPPER.document(text, prepared)
+    except ValueError as exc:  # a hand-made evtx_dump line may hold anything
+        raise ParseError(f"malformed evtx_dump record: {exc}") from exc
     return event
-
-
-def _data_value(value: Any) -> Any:
-    """Winlogbeat values are strings; a list (unnamed ``Data``) stays a list of strings."""
-    if isinstance(value, list):
-        items = [text for item in value if (text := text_value(item)) is not None]
-        return items or None
-    return text_value(value)
 
 
 def _nxlog(doc: dict[str, Any], ctx: ParseContext) -> Event:

@@ -13,8 +13,8 @@
 //!
 //! `winlog_ecs::WinlogMapper` maps Windows events the way Winlogbeat does, from the tables
 //! `collectors/endpoint/winlog_tables.py` gives it: EVTX records straight from the `evtx`
-//! library's JSON text (`winlog_record`, `json`), and the `winlog` dicts the XML and JSON
-//! readers build (issue 4's EVTX rate).
+//! library's JSON text (`winlog_record`, `json`), Winlogbeat documents from theirs (`winlog_beat`),
+//! and the `winlog` dicts the XML and NXLog readers build (issue 4's EVTX rate).
 
 mod cef;
 mod checkpoint;
@@ -36,6 +36,7 @@ mod prefilter;
 mod pytext;
 mod sonicwall;
 mod syslog_header;
+mod winlog_beat;
 mod winlog_convert;
 mod winlog_ecs;
 mod winlog_record;

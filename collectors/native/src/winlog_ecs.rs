@@ -18,6 +18,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use crate::event::{KeyHasher, Map, Val};
 use crate::json::Json;
 use crate::net;
+use crate::winlog_beat::from_winlogbeat;
 use crate::winlog_convert::{apply_powershell_text, intern, GivenTables, Op, Tables};
 use crate::winlog_record::{from_evtx, SystemTables, Time};
 
@@ -303,6 +304,8 @@ fn map_from_py(dict: &Bound<'_, PyDict>) -> PyResult<Map<'static>> {
 #[pyclass(frozen, module = "secops_native")]
 pub struct WinlogMapper {
     mapper: Mapper,
+    /// Known channels' spellings by their lower-case names (`winlog_record.canonical_channel`).
+    channels: HashMap<String, &'static str>,
     /// `winlog_record.system_time`: reads the rare `TimeCreated` not in the library's form.
     system_time: Py<PyAny>,
 }
@@ -323,6 +326,7 @@ impl WinlogMapper {
         opcodes: HashMap<String, String>,
         keyword_bits: Vec<(u64, String)>,
         converter_tables: GivenTables,
+        channels: Vec<String>,
         system_time: Py<PyAny>,
     ) -> PyResult<Self> {
         let tables = Tables::new(converter_tables).map_err(PyValueError::new_err)?;
@@ -377,6 +381,10 @@ impl WinlogMapper {
         };
         Ok(WinlogMapper {
             mapper,
+            channels: channels
+                .iter()
+                .map(|name| (name.to_lowercase(), intern(name)))
+                .collect(),
             system_time,
         })
     }
@@ -389,24 +397,52 @@ impl WinlogMapper {
         let event = doc
             .get("Event")
             .ok_or_else(|| PyValueError::new_err("KeyError: 'Event'"))?;
-        let record = from_evtx(event, &self.mapper.system).map_err(PyValueError::new_err)?;
-        let timestamp = match record.time {
-            Some(Time::Utc(stamp)) => Some(Cow::Owned(stamp)),
-            Some(Time::Other(raw)) => self
-                .system_time
-                .call1(py, (raw,))?
-                .extract::<Option<String>>(py)?
-                .map(Cow::Owned),
-            None => None,
+        self.evtx_event(py, event)
+    }
+
+    /// A `winlog-json` line read here whole: a Winlogbeat document or an `evtx_dump` record, also
+    /// inside an Elasticsearch hit's `_source` → its ECS event. None for what the Python reader
+    /// handles (text that is not a JSON object, names kept flat as `winlog.channel`, NXLog records,
+    /// anything else); ValueError for an `evtx_dump` record that cannot be mapped. `prepared`: the
+    /// text is a document that reader has taken out of `_source` and unflattened already.
+    #[pyo3(signature = (text, prepared=false))]
+    fn document<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+        prepared: bool,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Ok(doc) = Json::parse(text) else {
+            return Ok(None);
         };
-        self.mapper
-            .to_ecs(
-                record.winlog,
+        let doc = match doc.get("_source") {
+            Some(source @ Json::Object(_)) if !prepared => source,
+            _ => &doc,
+        };
+        let Json::Object(entries) = doc else {
+            return Ok(None);
+        };
+        if !prepared && entries.iter().any(|(name, _)| name.starts_with("winlog.")) {
+            return Ok(None);
+        }
+        if let Some(Json::Object(source)) = doc.get("winlog") {
+            let beat = from_winlogbeat(doc, source, &self.channels);
+            let timestamp = self.timestamp(py, beat.time)?;
+            let mut event = self.mapper.to_ecs(
+                beat.winlog,
                 timestamp,
-                record.level.map(Cow::Borrowed),
-                None,
-            )
-            .to_py(py)
+                beat.level.map(Cow::Borrowed),
+                beat.message.map(Cow::Borrowed),
+            );
+            if let Some(outcome) = beat.outcome.filter(|_| !event.contains("event.outcome")) {
+                event.put("event.outcome", outcome);
+            }
+            return event.to_py(py).map(Some);
+        }
+        match doc.get("Event") {
+            Some(event @ Json::Object(_)) => self.evtx_event(py, event).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// A `winlog` dict built by the XML/JSON readers → an ECS event.
@@ -428,5 +464,37 @@ impl WinlogMapper {
                 message.map(Cow::Owned),
             )
             .to_py(py)
+    }
+}
+
+impl WinlogMapper {
+    fn evtx_event<'py>(&self, py: Python<'py>, event: &Json<'_>) -> PyResult<Bound<'py, PyDict>> {
+        let record = from_evtx(event, &self.mapper.system).map_err(PyValueError::new_err)?;
+        let timestamp = self.timestamp(py, record.time)?;
+        self.mapper
+            .to_ecs(
+                record.winlog,
+                timestamp,
+                record.level.map(Cow::Borrowed),
+                None,
+            )
+            .to_py(py)
+    }
+
+    /// An ECS timestamp from a record's time; a form other than the library's is read by Python.
+    fn timestamp<'a>(
+        &self,
+        py: Python<'_>,
+        time: Option<Time<'a>>,
+    ) -> PyResult<Option<Cow<'a, str>>> {
+        Ok(match time {
+            Some(Time::Utc(stamp)) => Some(Cow::Owned(stamp)),
+            Some(Time::Other(raw)) => self
+                .system_time
+                .call1(py, (raw,))?
+                .extract::<Option<String>>(py)?
+                .map(Cow::Owned),
+            None => None,
+        })
     }
 }

@@ -190,7 +190,7 @@ fn attributes<'a>(element: &'a Json<'a>) -> Option<&'a Json<'a>> {
 }
 
 /// Python's truth of a JSON value.
-fn truthy<'a>(value: &'a Json<'a>) -> bool {
+pub(crate) fn truthy<'a>(value: &'a Json<'a>) -> bool {
     match value {
         Json::Null => false,
         Json::Bool(flag) => *flag,
@@ -204,7 +204,7 @@ fn truthy<'a>(value: &'a Json<'a>) -> bool {
 }
 
 /// Python's `str()` of a scalar JSON value (containers as JSON: only hand-made records have them).
-fn py_str<'a>(value: &'a Json<'a>) -> Cow<'a, str> {
+pub(crate) fn py_str<'a>(value: &'a Json<'a>) -> Cow<'a, str> {
     match value {
         Json::Str(text) => Cow::Borrowed(text),
         Json::Bool(true) => Cow::Borrowed("True"),
@@ -252,7 +252,7 @@ fn py_float(value: f64) -> String {
 }
 
 /// A JSON value kept as it is (`provider_name`, `channel`, `computer_name`).
-fn json_val<'a>(value: &'a Json<'a>) -> Val<'a> {
+pub(crate) fn json_val<'a>(value: &'a Json<'a>) -> Val<'a> {
     match value {
         Json::Null => Val::Null,
         Json::Bool(flag) => Val::Bool(*flag),
@@ -272,7 +272,7 @@ fn json_val<'a>(value: &'a Json<'a>) -> Val<'a> {
 }
 
 /// `{GUID}`: Windows writes braces, the library does not.
-fn braced(guid: &str) -> Cow<'_, str> {
+pub(crate) fn braced(guid: &str) -> Cow<'_, str> {
     if guid.starts_with('{') {
         Cow::Borrowed(guid)
     } else {

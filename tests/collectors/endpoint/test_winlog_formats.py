@@ -194,7 +194,9 @@ def test_nxlog_local_time_follows_the_timezone_option(shared_data: Path) -> None
 
 
 def test_a_winlogbeat_document_nested_or_flat(tmp_path: Path) -> None:
-    """A Winlogbeat 8 document as Kibana exports it: Sysmon network connection, written here."""
+    """A Winlogbeat 8 document as Kibana exports it: Sysmon network connection, written here.
+
+    Also with its names flat, and both as Elasticsearch hits (under ``_source``)."""
     doc = {
         "@timestamp": "2024-06-11T07:45:12.345Z",
         "agent": {"type": "winlogbeat", "version": "8.13.0"},
@@ -226,11 +228,12 @@ def test_a_winlogbeat_document_nested_or_flat(tmp_path: Path) -> None:
     }
     flat = {k: v for k, v in doc.items() if k != "winlog"} | {f"winlog.{k}": v for k, v in doc["winlog"].items()}
     path = tmp_path / "winlogbeat.ndjson"
-    path.write_bytes(orjson.dumps(doc) + b"\n" + orjson.dumps(flat) + b"\n")
+    hits = [{"_index": ".ds-logs-winlogbeat", "_source": source} for source in (doc, flat)]
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in (doc, flat, *hits)))
     events, stats = run([path])
-    assert stats.failures == 0 and len(events) == 2
-    nested, dotted = events
-    assert content(nested) == content(dotted)
+    assert stats.failures == 0 and len(events) == 4
+    nested, dotted, *from_hits = events
+    assert content(nested) == content(dotted) == content(from_hits[0]) == content(from_hits[1])
     assert nested["@timestamp"] == "2024-06-11T07:45:12.345Z" and nested["message"].startswith("Network")
     assert nested["event"]["code"] == "3" and nested["event"]["category"] == ["network"]
     assert nested["winlog"]["record_id"] == "90210" and nested["host"]["name"] == "ws12.corp.example"

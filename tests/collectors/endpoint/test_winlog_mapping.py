@@ -95,7 +95,7 @@ def test_a_table_naming_an_unknown_converter_is_refused_when_the_mapping_loads()
         winlog_ecs.t.OPCODES,
         list(winlog_ecs.t.KEYWORD_BITS),
     )
-    tables = winlog_ecs.MAPPER_TABLES
+    tables, channels = winlog_ecs.MAPPER_TABLES, list(winlog_ecs.t.KNOWN_CHANNELS)
     with pytest.raises(ValueError, match="exe_path"):
-        secops_native.WinlogMapper(broken, *args, tables, winlog_ecs.system_time)
-    assert secops_native.WinlogMapper(rows, *args, tables, winlog_ecs.system_time) is not None
+        secops_native.WinlogMapper(broken, *args, tables, channels, winlog_ecs.system_time)
+    assert secops_native.WinlogMapper(rows, *args, tables, channels, winlog_ecs.system_time) is not None
