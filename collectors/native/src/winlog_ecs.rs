@@ -445,7 +445,7 @@ impl WinlogMapper {
         }
     }
 
-    /// A `winlog` dict built by the XML/JSON readers → an ECS event.
+    /// A `winlog` dict built by the XML, NXLog and Sysmon-for-Linux readers → an ECS event.
     #[pyo3(signature = (winlog, timestamp, level, message=None))]
     fn winlog<'py>(
         &self,
