@@ -5,7 +5,6 @@
 //! values Winlogbeat writes as strings as strings (`event_id`, `record_id`, EventData), braces on
 //! the provider GUID, the channel's canonical spelling, and the version as a number.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::event::{Map, Val};
@@ -33,19 +32,14 @@ pub struct Beat<'a> {
     pub outcome: Option<&'a str>,
 }
 
-/// Read a document whose `winlog` is an object; `channels` gives each known channel's spelling by
-/// its lower-case name.
+/// Read a document and its `winlog` object (`source`); `channels` gives each known channel's
+/// spelling by its lower-case name.
 pub fn from_winlogbeat<'a>(
     doc: &'a Json<'a>,
-    source: &'a [(Cow<'a, str>, Json<'a>)],
+    source: &'a Json<'a>,
     channels: &HashMap<String, &'static str>,
 ) -> Beat<'a> {
-    let get = |key: &str| {
-        source
-            .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| value)
-    };
+    let get = |key: &str| source.get(key);
     let mut winlog = Map::new();
     for key in TEXT_KEYS {
         if let Some(Json::Str(text)) = get(key).filter(|value| truthy(value)) {
@@ -80,10 +74,8 @@ pub fn from_winlogbeat<'a>(
         None => {}
     }
     for key in ["process", "user", "user_data"] {
-        if let Some(object @ Json::Object(entries)) = get(key) {
-            if !entries.is_empty() {
-                winlog.set(key, json_val(object));
-            }
+        if let Some(object @ Json::Object(_)) = get(key).filter(|value| truthy(value)) {
+            winlog.set(key, json_val(object));
         }
     }
     if let Some(Json::Object(entries)) = get("event_data") {
@@ -149,9 +141,7 @@ mod tests {
 
     fn read(text: &str) -> Map<'_> {
         let doc = Box::leak(Box::new(Json::parse(text).unwrap()));
-        let Some(Json::Object(source)) = doc.get("winlog") else {
-            panic!("no winlog object")
-        };
+        let source = doc.get("winlog").expect("a winlog object");
         let channels = HashMap::from([("security".to_owned(), "Security")]);
         from_winlogbeat(doc, source, &channels).winlog
     }

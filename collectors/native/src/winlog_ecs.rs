@@ -425,7 +425,7 @@ impl WinlogMapper {
         if !prepared && entries.iter().any(|(name, _)| name.starts_with("winlog.")) {
             return Ok(None);
         }
-        if let Some(Json::Object(source)) = doc.get("winlog") {
+        if let Some(source @ Json::Object(_)) = doc.get("winlog") {
             let beat = from_winlogbeat(doc, source, &self.channels);
             let timestamp = self.timestamp(py, beat.time)?;
             let mut event = self.mapper.to_ecs(
