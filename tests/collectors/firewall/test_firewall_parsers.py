@@ -270,6 +270,21 @@ def test_cef_with_syslog_header_escapes_and_labels() -> None:
     assert event["@timestamp"] == "2025-11-24T16:00:00.000Z"
 
 
+def test_each_event_keeps_its_own_values_when_many_repeat_and_many_do_not() -> None:
+    """The native conversion shares recent short strings between events; every event still gets its own.
+
+    Eleven thousand distinct users and addresses overflow the shared cache many times over, while the
+    vendor, zone and action names repeat in every record.
+    """
+    rng = random.Random(7)
+    written = [(f"u{n}", f"10.{n >> 16}.{(n >> 8) & 255}.{n & 255}", rng.choice(("a", "b"))) for n in range(11_000)]
+    written += rng.sample(written, 2_000)  # some again, after their cache slots may have been taken
+    for user, address, zone in written:
+        event = parse("cef", f"CEF:0|Acme|Gate|1|1|x|3|src={address} suser={user} deviceInboundInterface={zone}")
+        assert (event["source.ip"], event["source.user.name"]) == (address, user)
+        assert (event["observer.vendor"], event["observer.ingress.interface.name"]) == ("Acme", zone)
+
+
 def test_leef_v2_with_hex_delimiter() -> None:
     event = parse("leef", "LEEF:2.0|Acme|Gate|1.0|deny|x7C|src=10.0.0.1|dst=10.0.0.2|srcPort=1|dstPort=2|action=deny")
     assert event["event.type"] == ["connection", "denied"]
