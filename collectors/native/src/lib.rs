@@ -41,6 +41,11 @@ mod winlog_convert;
 mod winlog_ecs;
 mod winlog_record;
 
+/// Every record builds and frees many small trees (a JSON document, an event), and in a mixed log the
+/// C library's allocator took a sixth of the native time: mimalloc does the same work in less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
