@@ -9,6 +9,7 @@ a parser may reject a record (``ParseError``), never fail otherwise.
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 from pathlib import Path
@@ -283,6 +284,23 @@ def test_each_event_keeps_its_own_values_when_many_repeat_and_many_do_not() -> N
         event = parse("cef", f"CEF:0|Acme|Gate|1|1|x|3|src={address} suser={user} deviceInboundInterface={zone}")
         assert (event["source.ip"], event["source.user.name"]) == (address, user)
         assert (event["observer.vendor"], event["observer.ingress.interface.name"]) == ("Acme", zone)
+
+
+def test_native_events_are_out_of_the_cycle_collectors_way_and_survive_it() -> None:
+    """An event tree holds no cycle: its dicts are untracked, so collections in a full batch walk none of
+    them; a container put in later is tracked again, and a collection frees nothing still in use."""
+    parser = get_parser("cef")
+    assert isinstance(parser, LineParser)
+    events = [parser.parse(f"CEF:0|Acme|Gate|1|1|x|3|src=10.0.0.{n} cs1Label=L cs1=v{n}", CTX) for n in range(200)]
+    source = events[0]["source"]
+    assert not gc.is_tracked(source) and not gc.is_tracked(events[0]["cef"]["extensions"])
+    source["nat"] = {"ip": ["198.51.100.1"]}  # a container put in later
+    assert gc.is_tracked(source)
+    del source
+    gc.collect()
+    assert events[0]["source"]["nat"]["ip"] == ["198.51.100.1"]
+    assert [event["source"]["ip"] for event in events] == [f"10.0.0.{n}" for n in range(200)]
+    assert events[199]["cef"]["extensions"]["deviceCustomString1"] == "v199"
 
 
 def test_leef_v2_with_hex_delimiter() -> None:
