@@ -388,7 +388,7 @@ const VALUE_MAX_BYTES: usize = 48;
 
 /// Recently converted short strings, one per slot by hash: bounded whatever a source sends, and a
 /// new value simply takes its slot's place.
-pub(crate) struct ValueCache {
+struct ValueCache {
     slots: Vec<Option<(Box<str>, Py<PyString>)>>,
 }
 
