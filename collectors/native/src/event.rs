@@ -340,7 +340,7 @@ fn untrack<T>(container: &Bound<'_, T>) {
     unsafe { pyo3::ffi::PyObject_GC_UnTrack(container.as_ptr().cast()) }
 }
 
-/// A small fast hash for the key caches: a `&'static str` by its address and length, other names by their bytes.
+/// A small fast hash for the key and value caches: a `&'static str` by its address and length, other text by its bytes.
 #[derive(Default)]
 pub(crate) struct KeyHasher(u64);
 
