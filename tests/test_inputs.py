@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from secops.errors import InputError
-from secops.inputs import MAX_RECORD_BYTES, expand, fingerprint, iter_lines
+from secops.inputs import HEAD_BYTES, MAX_RECORD_BYTES, TEXT_FINGERPRINT_BYTES, expand, fingerprint, iter_lines
 from secops.pipeline import Stats, parse_files
 from secops.registry import ParseContext
 
@@ -84,6 +85,13 @@ def test_lines_offsets_crlf_blank_invalid_utf8_and_overlong(tmp_path: Path) -> N
     with path.open("rb") as fh:
         resumed = list(iter_lines(fh, lines[2].end))
     assert [line.text for line in resumed] == ["last"]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_fingerprint_is_blake2b_96_of_the_head_so_saved_checkpoints_still_match(binary: bool) -> None:
+    head = bytes(range(256)) * 300  # 75 KiB: past both the text and the binary cut
+    cut = HEAD_BYTES if binary else TEXT_FINGERPRINT_BYTES
+    assert fingerprint(head, binary=binary) == hashlib.blake2b(head[:cut], digest_size=12).hexdigest()
 
 
 def test_fingerprint_ignores_growth_past_the_head() -> None:

@@ -1,9 +1,10 @@
-//! `secops.ecs.event_id`: the id that lets a store refuse a record it already holds.
+//! Ids: `secops.ecs.event_id`, the id that lets a store refuse a record it already holds, and the
+//! digest `secops.inputs.fingerprint` names a source by (its checkpoint key).
 
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyBytes, PyString};
 
 /// A deterministic id from the source's identity and the raw record: blake2b with a 16-byte digest over
 /// both texts' UTF-8, one after the other, in hex. Re-ingesting a record from the same position of the
@@ -29,4 +30,23 @@ fn utf8<'a>(text: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
             Ok(Cow::Owned(encoded.extract::<Vec<u8>>()?))
         }
     }
+}
+
+/// `hashlib.blake2b(data, digest_size=size).hexdigest()`, the same digest with the SIMD implementation:
+/// a binary source's fingerprint covers its first 64 KiB, and on a folder of small EVTX files hashlib's
+/// took a twentieth of the time the whole parse did.
+#[pyfunction]
+pub(crate) fn blake2b_hex<'py>(
+    data: &Bound<'py, PyBytes>,
+    size: usize,
+) -> PyResult<Bound<'py, PyString>> {
+    if !(1..=64).contains(&size) {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "digest size must be 1 to 64 bytes",
+        ));
+    }
+    let digest = blake2b_simd::Params::new()
+        .hash_length(size)
+        .hash(data.as_bytes());
+    Ok(PyString::new(data.py(), &digest.to_hex()))
 }
