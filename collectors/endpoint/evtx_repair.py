@@ -32,6 +32,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import IO
 
+import secops_native
+
 FILE_MAGIC = b"ElfFile\x00"
 CHUNK_MAGIC = b"ElfChnk\x00"
 RECORD_MAGIC = b"**\x00\x00"
@@ -182,6 +184,12 @@ def _walk(result: Scan, block: bytes, base: int, limit: int, where: str, *, repo
     walk = _Walk()
     offset = CHUNK_HEADER
     while offset < limit:
+        # The intact records, nearly all of them, natively; what follows them is looked at here.
+        offset, walk.first, walk.last_id, walk.last_offset = secops_native.evtx_intact_run(
+            block, offset, limit, walk.first, walk.last_id, walk.last_offset
+        )
+        if offset >= limit:
+            break
         size = _record_size(block, offset, limit) or _loose_record_size(block, offset, limit)
         record_id = _RECORD_HEAD.unpack_from(block, offset)[2] if size else 0
         if size and record_id >= walk.first:

@@ -1,6 +1,8 @@
 //! `secops_native`: the per-record work of the hottest parsers, in Rust — the firewall formats and
-//! the Windows event mapping — and two per-line helpers of the pipeline: the event id every record
-//! gets (`event_id`) and the first pass of format recognition (`prefilter`).
+//! the Windows event mapping — and the pipeline's helpers that run for every record or file: the
+//! event id every record gets (`event_id`), the digest a source is known by (`blake2b_hex`), the
+//! first pass of format recognition (`prefilter`) and the walk over an EVTX chunk's intact records
+//! before the library reads it (`evtx_chain`).
 //!
 //! Each vendor module reads one whole line (its syslog header with
 //! `syslog_header`, then the record) into an ECS event tree; this module hands
@@ -23,6 +25,7 @@ mod cisco_asa_messages;
 mod clock;
 mod event;
 mod event_id;
+mod evtx_chain;
 mod fortigate;
 mod json;
 mod juniper_srx;
@@ -210,6 +213,8 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(structured_data, module)?)?;
     module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
     module.add_function(wrap_pyfunction!(event_id::event_id, module)?)?;
+    module.add_function(wrap_pyfunction!(event_id::blake2b_hex, module)?)?;
+    module.add_function(wrap_pyfunction!(evtx_chain::evtx_intact_run, module)?)?;
     module.add_class::<prefilter::Prefilter>()?;
     module.add_class::<winlog_ecs::WinlogMapper>()?;
     Ok(())
