@@ -351,7 +351,7 @@ def _read_stream(
                 dataset=parser.dataset,
                 ingested=ingested,
             )
-            ecs.put(ev, "log.file.path", name)
+            ev.setdefault("log", {})["file"] = {"path": name}  # as ``_read_lines`` does; no parser sets it
             if "_parse_failure" in ev.get("tags", ()):
                 stats.warn(f"{name}: record {parsed.position}: {ecs.get(ev, 'error.message')}")
             stats.events += 1
