@@ -54,6 +54,11 @@ device set to ``clock timezone CST 8`` (China) is read 14 hours off, and should 
 
 _ISO_OFFSET = re.compile(r"([+-])-?(\d{1,2}):?(\d\d)$")
 
+_EPOCH_DIGITS = 14
+"""Up to here a decimal epoch value is read by ``epoch_timestamp`` (milliseconds up to the year 5138); longer
+ones take the ``datetime`` path, which refuses years past 9999."""
+_MILLIS_ABOVE = 100_000_000_000
+"""An epoch value above this counts milliseconds (as seconds it would be past the year 5138)."""
 _CACHE_SIZE = 65536
 _CACHE_SECONDS = 600.0
 
@@ -292,9 +297,13 @@ def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None
     clock = clock or DEFAULT_CLOCK
     value = value.strip()
     try:
+        if value.isdecimal() and len(value) <= _EPOCH_DIGITS:  # whole seconds or milliseconds, as most send
+            number = int(value)
+            seconds, millis = divmod(number, 1000) if number > _MILLIS_ABOVE else (number, 0)
+            return epoch_timestamp(seconds, millis)
         if value.isdecimal() or (value.count(".") == 1 and value.replace(".", "", 1).isdecimal()):
             number = float(value) if "." in value else int(value)
-            seconds = number / 1000 if number > 100_000_000_000 else number
+            seconds = number / 1000 if number > _MILLIS_ABOVE else number
             return ecs.format_ts(datetime.fromtimestamp(seconds, UTC))
         found = _DEVICE_TIME.match(value)
         if found is not None:
