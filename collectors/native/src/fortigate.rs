@@ -105,99 +105,12 @@ pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py
     parse(line, |parsed| match parsed {
         Ok(found) => (
             found.event.to_py(py)?,
-            time_to_py(py, &found.stamp)?,
+            clock::iso_text_to_py(py, &found.stamp)?,
             py.None(),
         )
             .into_pyobject(py),
         Err(reason) => (py.None(), py.None(), reason).into_pyobject(py),
     })
-}
-
-/// An ISO time for `collectors.syslog_header.header_timestamp`: `clock::iso_to_py`'s tuple when it has
-/// `SyslogClock.iso`'s usual shape, else the text.
-pub(crate) fn time_to_py<'py>(py: Python<'py>, stamp: &str) -> PyResult<Bound<'py, PyAny>> {
-    match iso_parts(stamp) {
-        Some((date, minute, second, fraction, offset)) => clock::iso_to_py(
-            py,
-            stamp.as_bytes(),
-            date.as_bytes(),
-            minute.as_bytes(),
-            second.as_bytes(),
-            fraction.map(str::as_bytes),
-            offset.map(str::as_bytes),
-        ),
-        None => Ok(stamp.into_pyobject(py)?.into_any()),
-    }
-}
-
-/// `date`, `minute`, `second`, `fraction`, `offset`.
-type IsoParts<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
-
-/// The groups of `syslog_time._ISO_PARTS` (`(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d):([0-5]\d)(?:\.(\d{1,9}))?
-/// (Z|z|[+-]\d\d:?\d\d)?$`, matched at the start) for ASCII text; None when it does not match or is not
-/// ASCII (then Python matches the text itself, with the same result).
-fn iso_parts(stamp: &str) -> Option<IsoParts<'_>> {
-    let b = stamp.as_bytes();
-    if !stamp.is_ascii() || b.len() < 19 {
-        return None;
-    }
-    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
-    let shape = digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && matches!(b[10], b'T' | b' ')
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && (b'0'..=b'5').contains(&b[17])
-        && b[18].is_ascii_digit();
-    if !shape {
-        return None;
-    }
-    let mut at = 19;
-    let mut fraction = None;
-    if b.get(at) == Some(&b'.') {
-        let count = b[at + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if !(1..=9).contains(&count) {
-            return None; // none, or more than `\d{1,9}` and the rest cannot match a digit
-        }
-        fraction = Some(&stamp[at + 1..at + 1 + count]);
-        at += 1 + count;
-    }
-    let mut offset = None;
-    match b.get(at) {
-        Some(b'Z' | b'z') => {
-            offset = Some(&stamp[at..at + 1]);
-            at += 1;
-        }
-        Some(b'+' | b'-') => {
-            let colon = usize::from(b.get(at + 3) == Some(&b':'));
-            let end = at + 5 + colon;
-            let fits = b.len() >= end && digits(at + 1..at + 3) && digits(at + 3 + colon..end);
-            if fits {
-                offset = Some(&stamp[at..end]);
-                at = end;
-            }
-        }
-        _ => {}
-    }
-    // `$`: the end, or a last newline
-    if !(at == b.len() || (at + 1 == b.len() && b[at] == b'\n')) {
-        return None;
-    }
-    Some((
-        &stamp[..10],
-        &stamp[11..16],
-        &stamp[17..19],
-        fraction,
-        offset,
-    ))
 }
 
 /// The event for one line; the error is the reason it cannot be read.
@@ -671,35 +584,6 @@ mod tests {
             parse("date=2020-01-01 x=1", |e| e.err()),
             Some("FortiGate record without date and time".into())
         );
-    }
-
-    #[test]
-    fn iso_shapes() {
-        assert_eq!(
-            iso_parts("2020-04-23T12:11:51-05:00"),
-            Some(("2020-04-23", "12:11", "51", None, Some("-05:00")))
-        );
-        assert_eq!(
-            iso_parts("2020-04-23 12:11:51.123456789Z\n"),
-            Some(("2020-04-23", "12:11", "51", Some("123456789"), Some("Z")))
-        );
-        assert_eq!(
-            iso_parts("2020-04-23T12:11:51+0500"),
-            Some(("2020-04-23", "12:11", "51", None, Some("+0500")))
-        );
-        for other in [
-            "2020-04-23T12:11:61",
-            "2020-04-23T12:11:51.",
-            "2020-04-23T12:11:51.1234567890",
-            "2020-04-23T12:11:51+05:0",
-            "2020-04-23T12:11:51+05:000",
-            "2020-04-23T12:11:51Z\n\n",
-            "2020-04-23T12:11:51 ",
-            "2020-04-23T12:11:5",
-            "２020-04-23T12:11:51",
-        ] {
-            assert_eq!(iso_parts(other), None, "{other}");
-        }
     }
 
     #[test]

@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use regex::Regex;
 
+use crate::clock;
 use crate::event::{Map, Val};
-use crate::fortigate::time_to_py;
 use crate::kv::{self, Record};
 use crate::net;
 use crate::pytext;
@@ -168,13 +168,13 @@ pub struct Found<'r> {
 /// A SonicWall line for Python: `(event or None, header time, record time, reason or None)`.
 ///
 /// The header time is as `Syslog::time_to_py` gives it (None without a header or a record); the record's
-/// `time=` is None when empty, else as `fortigate::time_to_py` gives it, after `record_time`.
+/// `time=` is None when empty, else as `clock::iso_text_to_py` gives it, after `record_time`.
 pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
     parse(line, |parsed| match parsed {
         Ok(found) => {
             let event = found.event.to_py(py)?;
             let time = match &found.time {
-                Some(time) => time_to_py(py, time)?,
+                Some(time) => clock::iso_text_to_py(py, time)?,
                 None => py.None().into_bound(py),
             };
             let header = found.header.time_to_py(py)?;
