@@ -30,7 +30,6 @@ from contextlib import suppress
 import secops_native
 
 from collectors.syslog_header import header_timestamp
-from collectors.syslog_time import DEFAULT_CLOCK
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -61,10 +60,10 @@ class PanosParser(LineParser):
         if error:
             raise ParseError(error)
         if stamp:
-            event["@timestamp"] = DEFAULT_CLOCK.iso(stamp, ctx)
+            event["@timestamp"] = header_timestamp(stamp, ctx)
         elif header_stamp:
             event["@timestamp"] = header_stamp
         if start:
             with suppress(ParseError):  # when the session began; a bad value costs this field only
-                event["event"]["start"] = DEFAULT_CLOCK.iso(start, ctx)
+                event["event"]["start"] = header_timestamp(start, ctx)
         return event

@@ -14,6 +14,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use regex::Regex;
 
+use crate::clock;
 use crate::event::Map;
 use crate::net;
 use crate::pytext;
@@ -708,8 +709,9 @@ fn child_dict<'py>(parent: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py
 }
 
 /// `secops_native.panos(line)`: `(event or None, header time, reason or None, record time, TRAFFIC
-/// start)`, the times as written: the header's for `header_timestamp`, the record's (`parse`) as
-/// zone-less text. The header's fields are set here as the Python glue set them.
+/// start)`, the times as written, all for `header_timestamp`: the record's (`parse`) are zone-less
+/// ISO text, split as `clock::iso_text_to_py` splits it. The header's fields are set here as the
+/// Python glue set them.
 pub fn line<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
     let syslog = Syslog::read(line);
     let time = syslog.time_to_py(py)?;
@@ -740,7 +742,18 @@ pub fn line<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
             }
         }
     }
-    (event, time, py.None(), stamp, start).into_pyobject(py)
+    let record_time = |text: Option<String>| match text {
+        Some(text) => clock::iso_text_to_py(py, &text),
+        None => Ok(py.None().into_bound(py)),
+    };
+    (
+        event,
+        time,
+        py.None(),
+        record_time(stamp)?,
+        record_time(start)?,
+    )
+        .into_pyobject(py)
 }
 
 const DENIED: &[&str] = &[
