@@ -298,9 +298,8 @@ def device_timestamp(value: str, ctx: ParseContext, *, clock: SyslogClock | None
     value = value.strip()
     try:
         if value.isdecimal() and len(value) <= _EPOCH_DIGITS:  # whole seconds or milliseconds, as most send
-            number = int(value)
-            seconds, millis = divmod(number, 1000) if number > _MILLIS_ABOVE else (number, 0)
-            return epoch_timestamp(seconds, millis)
+            whole = int(value)
+            return epoch_timestamp(*(divmod(whole, 1000) if whole > _MILLIS_ABOVE else (whole, 0)))
         if value.isdecimal() or (value.count(".") == 1 and value.replace(".", "", 1).isdecimal()):
             number = float(value) if "." in value else int(value)
             seconds = number / 1000 if number > _MILLIS_ABOVE else number
