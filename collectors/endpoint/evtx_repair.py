@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -99,14 +100,9 @@ def _file_header(chunks: int) -> bytes:
     return bytes(header)
 
 
-def _record_size(block: bytes, offset: int, limit: int) -> int:
-    """The size of an intact record at ``offset`` (magic and both size fields agree), else 0."""
-    if block[offset : offset + 4] != RECORD_MAGIC or offset + MIN_RECORD > limit:
-        return 0
-    size = _U32.unpack_from(block, offset + 4)[0]
-    if size < MIN_RECORD or offset + size > limit or _U32.unpack_from(block, offset + size - 4)[0] != size:
-        return 0
-    return size
+_record_size: Callable[[bytes, int, int], int] = secops_native.evtx_record_size
+"""The size of an intact record at ``offset`` (magic and both size fields agree, within ``limit``), else 0.
+Native (``collectors/native/src/evtx_chain.rs``), where the walk over intact records uses it too."""
 
 
 def _loose_record_size(block: bytes, offset: int, limit: int) -> int:

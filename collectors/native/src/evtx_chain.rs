@@ -15,8 +15,13 @@ fn u32_at(block: &[u8], at: usize) -> Option<usize> {
     Some(u32::from_le_bytes(block.get(at..at + 4)?.try_into().ok()?) as usize)
 }
 
-/// The size of an intact record at `offset` (magic and both size fields agree, within `limit`), else 0:
-/// `evtx_repair._record_size`.
+/// `evtx_repair._record_size`: the size of an intact record at `offset` (magic and both size fields
+/// agree, within `limit`), else 0. The one definition of an intact record, for both walks.
+#[pyfunction]
+pub(crate) fn evtx_record_size(block: &Bound<'_, PyBytes>, offset: usize, limit: usize) -> usize {
+    record_size(block.as_bytes(), offset, limit)
+}
+
 fn record_size(block: &[u8], offset: usize, limit: usize) -> usize {
     if block.get(offset..offset + 4) != Some(RECORD_MAGIC) || offset + MIN_RECORD > limit {
         return 0;

@@ -214,6 +214,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
     module.add_function(wrap_pyfunction!(event_id::event_id, module)?)?;
     module.add_function(wrap_pyfunction!(event_id::blake2b_hex, module)?)?;
+    module.add_function(wrap_pyfunction!(evtx_chain::evtx_record_size, module)?)?;
     module.add_function(wrap_pyfunction!(evtx_chain::evtx_intact_run, module)?)?;
     module.add_class::<prefilter::Prefilter>()?;
     module.add_class::<winlog_ecs::WinlogMapper>()?;
