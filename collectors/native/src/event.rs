@@ -239,24 +239,12 @@ impl<'a> Map<'a> {
 
     /// Nested dicts for Python.
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        KEYS.with(|keys| {
-            DATA_KEYS.with(|data| {
-                VALUES.with(|values| {
-                    Converter {
-                        py,
-                        keys: &mut keys.borrow_mut(),
-                        data: &mut data.borrow_mut(),
-                        values: &mut values.borrow_mut(),
-                    }
-                    .map(self)
-                })
-            })
-        })
+        Converter::with(py, |converter| converter.map(self))
     }
 }
 
 /// One event's conversion: the key caches are taken once for the whole tree, not once a key.
-struct Converter<'c, 'py> {
+pub(crate) struct Converter<'c, 'py> {
     py: Python<'py>,
     keys: &'c mut KeyCache,
     data: &'c mut DataKeyCache,
@@ -264,6 +252,27 @@ struct Converter<'c, 'py> {
 }
 
 impl<'py> Converter<'_, 'py> {
+    /// Run `work` with this thread's caches (not re-entrant: `work` must not convert through another).
+    pub(crate) fn with<R>(py: Python<'py>, work: impl FnOnce(&mut Converter<'_, 'py>) -> R) -> R {
+        KEYS.with(|keys| {
+            DATA_KEYS.with(|data| {
+                VALUES.with(|values| {
+                    work(&mut Converter {
+                        py,
+                        keys: &mut keys.borrow_mut(),
+                        data: &mut data.borrow_mut(),
+                        values: &mut values.borrow_mut(),
+                    })
+                })
+            })
+        })
+    }
+
+    /// A value's Python string, shared with earlier events' when it is short and seen recently.
+    pub(crate) fn text(&mut self, text: &str) -> Bound<'py, PyString> {
+        self.values.string(self.py, text)
+    }
+
     fn map(&mut self, map: &Map<'_>) -> PyResult<Bound<'py, PyDict>> {
         let py = self.py;
         // Sized for its keys up front: a dict grown one key at a time is rebuilt twice on the way to ten.
@@ -318,7 +327,7 @@ impl<'py> Converter<'_, 'py> {
     }
 
     /// The Python string of a key name taken from a record, kept while the cache has room.
-    fn data_key(&mut self, name: &str) -> Bound<'py, PyString> {
+    pub(crate) fn data_key(&mut self, name: &str) -> Bound<'py, PyString> {
         let py = self.py;
         if let Some(found) = self.data.get(name) {
             return found.bind(py).clone();

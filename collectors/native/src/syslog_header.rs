@@ -16,11 +16,12 @@ use std::collections::HashSet;
 use std::ffi::c_char;
 use std::sync::{LazyLock, RwLock};
 
+use memchr::memmem::{self, Finder};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::clock;
-use crate::event::{Map, Val};
+use crate::event::{Converter, Map, Val};
 
 /// A piece of the line (UTF-8, lone surrogates allowed).
 type Text<'a> = &'a [u8];
@@ -759,18 +760,9 @@ fn find(text: &[u8], byte: u8, from: usize) -> Option<usize> {
     Some(from + text.get(from..)?.iter().position(|b| *b == byte)?)
 }
 
+/// Python's `str.count(needle)`: occurrences that do not overlap.
 fn count(text: &[u8], needle: &[u8]) -> usize {
-    let mut n = 0;
-    let mut i = 0;
-    while i + needle.len() <= text.len() {
-        if text[i..].starts_with(needle) {
-            n += 1;
-            i += needle.len();
-        } else {
-            i += 1;
-        }
-    }
-    n
+    memmem::find_iter(text, needle).count() // its matches do not overlap
 }
 
 /// Where the SD-ELEMENT opened at `pos` closes.
@@ -802,14 +794,19 @@ fn element_end(text: &[u8], pos: usize) -> Option<usize> {
     first
 }
 
+/// The separators of `name="value"` pairs, their searchers built once (building one costs as much as a search).
+static QUOTE_SPACE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\" "));
+static EQUALS_QUOTE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"=\""));
+static EMPTY_VALUE_SPACE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"\" "));
+
 /// Python's `str.split(sep)`.
-fn split<'a>(text: &'a [u8], sep: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+fn split<'a>(text: &'a [u8], sep: &'a Finder<'static>) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.windows(sep.len()).position(|w| w == sep) {
+        match sep.find(current) {
             Some(i) => {
-                rest = Some(&current[i + sep.len()..]);
+                rest = Some(&current[i + sep.needle().len()..]);
                 Some(&current[..i])
             }
             None => {
@@ -821,9 +818,9 @@ fn split<'a>(text: &'a [u8], sep: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 
 }
 
 /// Python's `str.partition(sep)`, the separator found or not.
-fn partition<'a>(text: &'a [u8], sep: &[u8]) -> (&'a [u8], bool, &'a [u8]) {
-    match text.windows(sep.len()).position(|w| w == sep) {
-        Some(i) => (&text[..i], true, &text[i + sep.len()..]),
+fn partition<'a>(text: &'a [u8], sep: &Finder<'static>) -> (&'a [u8], bool, &'a [u8]) {
+    match sep.find(text) {
+        Some(i) => (&text[..i], true, &text[i + sep.needle().len()..]),
         None => (text, false, &b""[..]),
     }
 }
@@ -852,10 +849,6 @@ fn strip(text: &[u8]) -> &[u8] {
     part(text, start, end)
 }
 
-fn has(text: &[u8], needle: &[u8]) -> bool {
-    text.windows(needle.len()).any(|w| w == needle)
-}
-
 fn has_space(text: &[u8]) -> bool {
     let mut i = 0;
     while let Some((c, len)) = char_at(text, i) {
@@ -870,9 +863,9 @@ fn has_space(text: &[u8]) -> bool {
 /// `name="value"` pairs: a plain split when nothing is escaped, the full grammar otherwise.
 fn params(text: &[u8]) -> Vec<(Text<'_>, Cow<'_, [u8]>)> {
     let escaped = text.contains(&b'\\');
-    if !escaped && !has(text, b"\"\" ") {
-        let items: Vec<_> = split(text, b"\" ")
-            .map(|item| partition(item, b"=\""))
+    if !escaped && EMPTY_VALUE_SPACE.find(text).is_none() {
+        let items: Vec<_> = split(text, &QUOTE_SPACE)
+            .map(|item| partition(item, &EQUALS_QUOTE))
             .collect();
         let joined_len: usize = items.iter().map(|(name, _, _)| name.len()).sum();
         let plain = items
@@ -897,8 +890,8 @@ fn params(text: &[u8]) -> Vec<(Text<'_>, Cow<'_, [u8]>)> {
     if !escaped {
         let mut out = Vec::new();
         let mut complete = true;
-        for item in split(text, b"\" ") {
-            let (name, sep, value) = partition(item, b"=\"");
+        for item in split(text, &QUOTE_SPACE) {
+            let (name, sep, value) = partition(item, &EQUALS_QUOTE);
             let name_stripped = strip(name);
             if !sep || name_stripped.contains(&b' ') || name.contains(&b'=') {
                 complete = false;
@@ -1187,16 +1180,27 @@ pub(crate) fn py_structured<'py>(
     Ok(out)
 }
 
-/// One SD-ELEMENT's parameters as a dict.
+/// One SD-ELEMENT's parameters as a dict. Names and short values repeat from line to line: they come from the
+/// events' string caches, names with their hash already computed for the dict.
 pub(crate) fn py_params<'py>(
     py: Python<'py>,
     params: &[(Text<'_>, Cow<'_, [u8]>)],
 ) -> PyResult<Bound<'py, PyDict>> {
-    let inner = PyDict::new(py);
-    for (name, value) in params {
-        inner.set_item(py_text(py, name)?, py_text(py, value)?)?;
-    }
-    Ok(inner)
+    Converter::with(py, |strings| {
+        let inner = PyDict::new(py);
+        for (name, value) in params {
+            let name = match std::str::from_utf8(name) {
+                Ok(name) => strings.data_key(name).into_any(),
+                Err(_) => py_text(py, name)?, // lone surrogates, passed through
+            };
+            let value = match std::str::from_utf8(value) {
+                Ok(value) => strings.text(value).into_any(),
+                Err(_) => py_text(py, value)?,
+            };
+            inner.set_item(name, value)?;
+        }
+        Ok(inner)
+    })
 }
 
 /// The line's bytes: UTF-8, or with `surrogatepass` when it holds lone surrogates.
