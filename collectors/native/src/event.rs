@@ -133,7 +133,12 @@ impl<'a> Map<'a> {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| k.as_str() == key)
+        // Names are short and many share a length: the first byte settles most before a call to compare.
+        let key = key.as_bytes();
+        self.entries.iter().position(|(k, _)| {
+            let name = k.as_str().as_bytes();
+            name.len() == key.len() && name.first() == key.first() && name == key
+        })
     }
 
     fn insert(&mut self, key: Key<'a>, value: Val<'a>) {

@@ -15,7 +15,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use regex::Regex;
 
 use crate::clock;
-use crate::event::Map;
+use crate::event::{Converter, Map};
 use crate::net;
 use crate::pytext;
 use crate::syslog_header::Syslog;
@@ -736,11 +736,14 @@ pub fn line<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
     if vendor.peek().is_some() {
         let panos = child_dict(&child_dict(&event, "panw")?, "panos")?;
         let keys = record.layout.keys(py);
-        for (at, value) in vendor {
-            if let Some(key) = keys.get(at) {
-                panos.set_item(key.bind(py), PyString::new(py, value))?;
+        Converter::with(py, |strings| {
+            for (at, value) in vendor {
+                if let Some(key) = keys.get(at) {
+                    panos.set_item(key.bind(py), strings.text(value))?; // zones, flags, "0": shared
+                }
             }
-        }
+            PyResult::Ok(())
+        })?;
     }
     let record_time = |text: Option<String>| match text {
         Some(text) => clock::iso_text_to_py(py, &text),
