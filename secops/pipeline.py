@@ -72,11 +72,15 @@ class Item:
 
 
 class AutoLineParser:
-    """Per-line format recognition: the last format that matched is tried first, fallbacks last of all.
+    """Per-line format recognition: only parsers whose ``sniff_tokens`` the line holds are asked, fallbacks last.
 
-    Otherwise only the parsers whose ``sniff_tokens`` the line contains (one
-    native scan finds them all) are asked, in priority order: a mixed file's
-    line was asked of six parsers on average before.
+    One native scan finds every parser's tokens; the candidates are then
+    asked in priority order (a mixed file's line was asked of six parsers on
+    average before the scan). While lines keep coming in one format, the last
+    format is asked first and the scan is skipped; once a line is of another
+    format, lines go through the scan first until one repeats its
+    predecessor's format, as in an interleaved syslog stream that would fail
+    the last format's test at almost every line.
     """
 
     def __init__(self) -> None:
@@ -84,18 +88,22 @@ class AutoLineParser:
         self._candidates = [p for p in candidates if not p.fallback]
         self._fallbacks = [p for p in candidates if p.fallback]
         self._last: LineParser | None = None
+        self._repeating = False
         self._may_claim = _prefilter(tuple(self._candidates)).mask
 
     def pick(self, line: str) -> LineParser | None:
-        last = self._last
-        if last is not None and last.sniff_line(line):
-            return last
+        last, skip = self._last, None
+        if self._repeating:
+            if last is not None and last.sniff_line(line):
+                return last
+            skip, self._repeating = last, False
         candidates = self._candidates
         mask = self._may_claim(line)
         while mask:
             low = mask & -mask
             parser = candidates[low.bit_length() - 1]
-            if parser is not last and parser.sniff_line(line):
+            if parser is not skip and parser.sniff_line(line):
+                self._repeating = parser is last
                 self._last = parser
                 return parser
             mask ^= low

@@ -88,17 +88,20 @@ def test_pick_matches_asking_every_parser_in_order(corpus: list[str]) -> None:
     fallbacks = [parser for parser in line_parsers() if parser.fallback]
     auto = AutoLineParser()
     differ: list[tuple[str | None, str | None, str]] = []
+    modes = {True: 0, False: 0}
     for line in _variants(corpus):
-        last = auto._last
+        last, repeating = auto._last, auto._repeating
+        modes[repeating] += 1
         expected = next((p for p in candidates if p.sniff_line(line)), None)
-        if last is not None and last.sniff_line(line):
-            expected = last  # the remembered format is asked first, as before the scan
+        if repeating and last is not None and last.sniff_line(line):
+            expected = last  # while lines repeat a format, it is asked first, as before the scan
         if expected is None:
             expected = next((p for p in fallbacks if p.sniff_line(line)), None)
         got = auto.pick(line)
         if got is not expected:
             differ.append((got.name if got else None, expected.name if expected else None, line[:200]))
     assert not differ, differ[:5]
+    assert modes[True] > 100 and modes[False] > 100, modes  # both ways of asking were exercised
 
 
 def test_lines_the_scan_cannot_read_ask_every_parser() -> None:

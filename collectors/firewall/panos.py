@@ -24,19 +24,18 @@ Reference: https://docs.paloaltonetworks.com/pan-os/11-0/pan-os-admin/monitoring
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
 
 import secops_native
 
 from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import LineParser, ParseContext, bounded_search, register
 from secops.types import Event
 
 DATASET = "panw.panos"
 
-_SNIFF = re.compile(r"(?:^|\s)1,\d{4}/\d\d/\d\d \d\d:\d\d:\d\d,[^,]*,[A-Z][A-Z-]+,")
+_SNIFF = bounded_search(r"1,\d{4}/\d\d/\d\d \d\d:\d\d:\d\d,[^,]*,[A-Z][A-Z-]+,", str.isspace)
 """Any log type: one this module has no layout for (IPTAG, CORRELATION...) still gets time and device."""
 
 
@@ -50,7 +49,7 @@ class PanosParser(LineParser):
     sniff_tokens = ("1,20",)
 
     def sniff_line(self, line: str) -> bool:
-        return "1,20" in line and _SNIFF.search(line) is not None  # "1," then the receive time's year
+        return "1,20" in line and _SNIFF(line)  # "1," then the receive time's year
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         # The record's own times, "YYYY-MM-DD hh:mm:ss" without a zone: the generated (else received)

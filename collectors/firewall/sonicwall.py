@@ -20,18 +20,16 @@ Reference: SonicOS Log Events Reference Guide (event ids), SonicWall KB "Syslog 
 
 from __future__ import annotations
 
-import re
-
 import secops_native
 
 from collectors.syslog_header import HeaderTime, header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import LineParser, ParseContext, bounded_search, register
 from secops.types import Event
 
 DATASET = "sonicwall_firewall.log"
 
-_SNIFF = re.compile(r"\bid=\S+\s+sn=\S+\s+time=\"")
+_SNIFF = bounded_search(r"id=\S+\s+sn=\S+\s+time=\"", lambda c: not (c.isalnum() or c == "_"))  # \b before "id"
 
 
 @register
@@ -44,7 +42,7 @@ class SonicwallParser(LineParser):
     sniff_tokens = ("sn=",)
 
     def sniff_line(self, line: str) -> bool:
-        return "sn=" in line and _SNIFF.search(line) is not None
+        return "sn=" in line and _SNIFF(line)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, written, error = secops_native.sonicwall(line)
