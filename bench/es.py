@@ -245,7 +245,8 @@ class Bench:
             collect_rates.append(count(self.client, collect_prefix) / seconds)
             print(
                 f"{placement}, round {self.turn}: raw _bulk {raw_rates[-1]:,.0f} docs/s, "
-                f"secops collect {collect_rates[-1]:,.0f} docs/s"
+                f"secops collect {collect_rates[-1]:,.0f} docs/s, this round's ratio "
+                f"{collect_rates[-1] / raw_rates[-1]:.2f}"
             )
             self.drop(raw_prefix)
             if self.kept:
