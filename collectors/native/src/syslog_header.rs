@@ -762,7 +762,7 @@ fn find(text: &[u8], byte: u8, from: usize) -> Option<usize> {
 
 /// Python's `str.count(needle)`: occurrences that do not overlap.
 fn count(text: &[u8], needle: &[u8]) -> usize {
-    memmem::find_iter(text, needle).count() // its matches do not overlap
+    memmem::find_iter(text, needle).count()
 }
 
 /// Where the SD-ELEMENT opened at `pos` closes.
