@@ -116,7 +116,7 @@ def root(
 
 YOUNG_GC_THRESHOLD = 500_000
 """Container allocations between young-generation collections (CPython's default: 700). Cyclic garbage
-waits at most this many allocations: tens of megabytes at worst, and ingest makes almost none."""
+waits at most this many allocations: about 100 MB at worst, and ingest makes almost none."""
 
 
 def tune_gc() -> None:
