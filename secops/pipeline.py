@@ -88,22 +88,22 @@ class AutoLineParser:
         self._candidates = [p for p in candidates if not p.fallback]
         self._fallbacks = [p for p in candidates if p.fallback]
         self._last: LineParser | None = None
-        self._repeating = False
+        self._repeating: LineParser | None = None  # the last format, while lines repeat it
         self._may_claim = _prefilter(tuple(self._candidates)).mask
 
     def pick(self, line: str) -> LineParser | None:
-        last, skip = self._last, None
-        if self._repeating:
-            if last is not None and last.sniff_line(line):
-                return last
-            skip, self._repeating = last, False
+        repeating = self._repeating
+        if repeating is not None:
+            if repeating.sniff_line(line):
+                return repeating
+            self._repeating = None
         candidates = self._candidates
         mask = self._may_claim(line)
         while mask:
             low = mask & -mask
             parser = candidates[low.bit_length() - 1]
-            if parser is not skip and parser.sniff_line(line):
-                self._repeating = parser is last
+            if parser is not repeating and parser.sniff_line(line):
+                self._repeating = parser if parser is self._last else None
                 self._last = parser
                 return parser
             mask ^= low

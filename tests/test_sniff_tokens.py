@@ -90,11 +90,11 @@ def test_pick_matches_asking_every_parser_in_order(corpus: list[str]) -> None:
     differ: list[tuple[str | None, str | None, str]] = []
     modes = {True: 0, False: 0}
     for line in _variants(corpus):
-        last, repeating = auto._last, auto._repeating
-        modes[repeating] += 1
+        repeating = auto._repeating
+        modes[repeating is not None] += 1
         expected = next((p for p in candidates if p.sniff_line(line)), None)
-        if repeating and last is not None and last.sniff_line(line):
-            expected = last  # while lines repeat a format, it is asked first, as before the scan
+        if repeating is not None and repeating.sniff_line(line):
+            expected = repeating  # while lines repeat a format, it is asked first, as before the scan
         if expected is None:
             expected = next((p for p in fallbacks if p.sniff_line(line)), None)
         got = auto.pick(line)
