@@ -22,7 +22,8 @@ import secops_native
 
 from secops.types import EcsField, Event
 
-ECS_VERSION = "9.4.0"
+ECS_VERSION: str = secops_native.ECS_VERSION
+"""The ECS version every event is stamped with (``ecs.version``), that of the pinned field list below."""
 
 VENDOR_NAMESPACES: tuple[str, ...] = (
     "cisco.",
@@ -202,36 +203,15 @@ because the identity carries the position. Native (``collectors/native/src/event
 it runs once for every record of every input."""
 
 
-def envelope(
-    event: Event,
-    *,
-    raw: str,
-    identity: str,
-    dataset: str,
-    ingested: str,
-) -> Event:
-    """Fill the fields DESIGN.md says are always set, leaving parser values alone."""
-    ev = event.get("event")
-    if ev is None:
-        ev = event["event"] = {}
-    # Membership tests, not setdefault: its default (a new list, the split dataset) is built on every call.
-    if "kind" not in ev:
-        ev["kind"] = "event"
-    if "category" not in ev:
-        ev["category"] = []
-    if "type" not in ev:
-        ev["type"] = []
-    if "dataset" not in ev:
-        ev["dataset"] = dataset
-    if "module" not in ev:
-        ev["module"] = dataset.split(".", 1)[0]
-    ev["original"] = raw
-    ev["ingested"] = ingested
-    ev["id"] = event_id(identity, raw)
-    event.setdefault("ecs", {})["version"] = ECS_VERSION
-    if "@timestamp" not in event:
-        event["@timestamp"] = ingested
-    return event
+envelope: Callable[..., Event] = secops_native.envelope
+"""``envelope(event, *, raw, identity, dataset, ingested)``: fill the fields DESIGN.md says are always set.
+
+``event.kind/category/type/dataset/module`` where the parser left them out,
+always ``event.original``, ``event.ingested``, ``event.id`` (``event_id`` of
+``identity`` and ``raw``) and ``ecs.version``, and ``@timestamp`` from
+``ingested`` where the parser found no time; parser values stay. The event is
+changed in place and returned. Native (``collectors/native/src/envelope.rs``):
+it runs once for every record of every input."""
 
 
 def parse_failure(raw: str, message: str, *, dataset: str = "secops.unparsed") -> Event:

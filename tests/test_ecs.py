@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -97,6 +98,55 @@ def test_envelope_sets_required_fields_and_keeps_parser_values() -> None:
     assert event["event"]["kind"] == "alert"
     assert event["event"]["module"] == "cisco_asa" and event["event"]["original"] == "r"
     assert event["@timestamp"] == "2026-11-25T00:00:00.000Z" and event["ecs"]["version"] == ecs.ECS_VERSION
+
+
+def _envelope_as_written_in_python(event: dict, raw: str, identity: str, dataset: str, ingested: str) -> dict:
+    """The envelope as it was in Python before it became native: the specification it must keep."""
+    ev = event.get("event")
+    if ev is None:
+        ev = event["event"] = {}
+    for key, value in (("kind", "event"), ("category", []), ("type", []), ("dataset", dataset)):
+        if key not in ev:
+            ev[key] = value
+    if "module" not in ev:
+        ev["module"] = dataset.split(".", 1)[0]
+    ev["original"], ev["ingested"], ev["id"] = raw, ingested, ecs.event_id(identity, raw)
+    event.setdefault("ecs", {})["version"] = ecs.ECS_VERSION
+    if "@timestamp" not in event:
+        event["@timestamp"] = ingested
+    return event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"event": None},
+        {"event": {"kind": "alert", "category": ["network"], "module": "asa", "original": "old"}},
+        {"event": {"type": ["denied"], "dataset": "x.y"}, "ecs": {"version": "1.0", "other": 1}},
+        {"@timestamp": "2026-01-02T03:04:05.000Z", "source": {"ip": "10.0.0.1"}},
+    ],
+)
+@pytest.mark.parametrize("dataset", ["cisco_asa.log", "plain"])
+def test_envelope_fills_as_the_python_one_did(event: dict, dataset: str) -> None:
+    args = {"raw": "r \udcff", "identity": "f:1", "dataset": dataset, "ingested": "2026-11-25T00:00:00.000Z"}
+    expected = _envelope_as_written_in_python(copy.deepcopy(event), **args)
+    got = ecs.envelope(copy.deepcopy(event), **args)
+    assert got == expected
+    assert list(got) == list(expected) and list(got["event"]) == list(expected["event"])  # same key order
+
+
+def test_envelope_gives_each_event_its_own_lists() -> None:
+    first, second = ({"event": {}} for _ in range(2))
+    for event in (first, second):
+        ecs.envelope(event, raw="r", identity="i", dataset="d.x", ingested="2026-11-25T00:00:00.000Z")
+    first["event"]["category"].append("network")
+    assert second["event"]["category"] == []
+
+
+def test_envelope_refuses_an_event_object_that_is_not_one() -> None:
+    with pytest.raises(TypeError):
+        ecs.envelope({"event": "x"}, raw="r", identity="i", dataset="d", ingested="t")
 
 
 def test_parse_failure_keeps_the_original() -> None:

@@ -23,6 +23,7 @@ mod checkpoint;
 mod cisco_asa;
 mod cisco_asa_messages;
 mod clock;
+mod envelope;
 mod event;
 mod event_id;
 mod evtx_chain;
@@ -213,6 +214,8 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(structured_data, module)?)?;
     module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
     module.add_function(wrap_pyfunction!(event_id::event_id, module)?)?;
+    module.add_function(wrap_pyfunction!(envelope::envelope, module)?)?;
+    module.add("ECS_VERSION", envelope::ECS_VERSION)?;
     module.add_function(wrap_pyfunction!(event_id::blake2b_hex, module)?)?;
     module.add_function(wrap_pyfunction!(evtx_chain::evtx_record_size, module)?)?;
     module.add_function(wrap_pyfunction!(evtx_chain::evtx_intact_run, module)?)?;

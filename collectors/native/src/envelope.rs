@@ -1,0 +1,73 @@
+//! `secops.ecs.envelope`: the fields DESIGN.md says every stored event has, filled where the parser left
+//! them out. It runs once for every record of every input: on the firewall path it cost 8,000
+//! instructions a line in Python and 7,000 here, most of it the id's hash and the dicts taking the keys.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::event_id::event_id;
+
+/// The ECS version stamped on every event (`ecs.version`), the reference `secops/data/ecs_fields.csv` is.
+pub(crate) const ECS_VERSION: &str = "9.4.0";
+
+/// Fill `event.kind/category/type/dataset/module` where missing, always set `event.original`,
+/// `event.ingested`, `event.id` (from `identity` and `raw`) and `ecs.version`, and `@timestamp` to
+/// `ingested` where the parser found no time. Parser values stay; the event is changed in place and
+/// returned.
+#[pyfunction]
+#[pyo3(signature = (event, *, raw, identity, dataset, ingested))]
+pub(crate) fn envelope<'py>(
+    event: &Bound<'py, PyDict>,
+    raw: &Bound<'py, PyString>,
+    identity: &Bound<'py, PyString>,
+    dataset: &Bound<'py, PyString>,
+    ingested: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let py = event.py();
+    let ev = match event.get_item(intern!(py, "event"))? {
+        Some(found) if !found.is_none() => found.cast_into::<PyDict>()?,
+        _ => {
+            let made = PyDict::new(py);
+            event.set_item(intern!(py, "event"), &made)?;
+            made
+        }
+    };
+    let kind = intern!(py, "kind");
+    if !ev.contains(kind)? {
+        ev.set_item(kind, intern!(py, "event"))?;
+    }
+    for key in [intern!(py, "category"), intern!(py, "type")] {
+        if !ev.contains(key)? {
+            ev.set_item(key, PyList::empty(py))?;
+        }
+    }
+    if !ev.contains(intern!(py, "dataset"))? {
+        ev.set_item(intern!(py, "dataset"), dataset)?;
+    }
+    let module = intern!(py, "module");
+    if !ev.contains(module)? {
+        let name = dataset.to_str()?;
+        let first = name.split_once('.').map_or(name, |(first, _)| first);
+        ev.set_item(module, first)?;
+    }
+    ev.set_item(intern!(py, "original"), raw)?;
+    ev.set_item(intern!(py, "ingested"), ingested)?;
+    ev.set_item(intern!(py, "id"), event_id(identity, raw)?)?;
+    let version = intern!(py, ECS_VERSION);
+    match event.get_item(intern!(py, "ecs"))? {
+        Some(found) => found
+            .cast_into::<PyDict>()?
+            .set_item(intern!(py, "version"), version)?,
+        None => {
+            let made = PyDict::new(py);
+            made.set_item(intern!(py, "version"), version)?;
+            event.set_item(intern!(py, "ecs"), made)?;
+        }
+    }
+    let timestamp = intern!(py, "@timestamp");
+    if !event.contains(timestamp)? {
+        event.set_item(timestamp, ingested)?;
+    }
+    Ok(event.clone())
+}
