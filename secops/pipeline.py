@@ -74,13 +74,14 @@ class Item:
 class AutoLineParser:
     """Per-line format recognition: only parsers whose ``sniff_tokens`` the line holds are asked, fallbacks last.
 
-    One native scan finds every parser's tokens; the candidates are then
-    asked in priority order (a mixed file's line was asked of six parsers on
-    average before the scan). While lines keep coming in one format, the last
-    format is asked first and the scan is skipped; once a line is of another
-    format, lines go through the scan first until one repeats its
-    predecessor's format, as in an interleaved syslog stream that would fail
-    the last format's test at almost every line.
+    One native scan finds every parser's tokens and runs the native line
+    tests (``native_sniff``) of those it leaves; the others are then asked in
+    priority order (a mixed file's line was asked of six parsers on average
+    before the scan). While lines keep coming in one format, the last format
+    is asked first and the scan is skipped; once a line is of another format,
+    lines go through the scan first until one repeats its predecessor's
+    format, as in an interleaved syslog stream that would fail the last
+    format's test at almost every line.
     """
 
     def __init__(self) -> None:
@@ -98,11 +99,11 @@ class AutoLineParser:
                 return repeating
             self._repeating = None
         candidates = self._candidates
-        mask = self._may_claim(line)
+        mask = self._may_claim(line)  # a parser with a native test is left only if it accepted the line
         while mask:
             low = mask & -mask
             parser = candidates[low.bit_length() - 1]
-            if parser is not repeating and parser.sniff_line(line):
+            if parser.native_sniff is not None or (parser is not repeating and parser.sniff_line(line)):
                 self._repeating = parser if parser is self._last else None
                 self._last = parser
                 return parser
@@ -115,7 +116,9 @@ class AutoLineParser:
 def _prefilter(candidates: tuple[LineParser, ...]) -> secops_native.Prefilter:
     """Built once per set of parsers: it costs about 0.2 ms, and every file of a directory makes its own
     ``AutoLineParser``."""
-    return secops_native.Prefilter([list(parser.sniff_tokens) for parser in candidates])
+    return secops_native.Prefilter(
+        [list(parser.sniff_tokens) for parser in candidates], [parser.native_sniff for parser in candidates]
+    )
 
 
 def choose_parser(fmt: str, head: bytes) -> Parser | None:

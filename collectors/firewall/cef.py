@@ -43,8 +43,7 @@ class CefParser(LineParser):
     priority = 80  # generic: after the vendor formats
     sniff_tokens = ("CEF:",)
 
-    def sniff_line(self, line: str) -> bool:
-        return "CEF:" in line and line.count("|") >= 6
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, error, received, start, end = secops_native.cef(line)

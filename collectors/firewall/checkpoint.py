@@ -48,8 +48,7 @@ class CheckpointParser(LineParser):
     priority = 20
     sniff_tokens = (_SD_ID, 'origin:"')
 
-    def sniff_line(self, line: str) -> bool:
-        return _SD_ID in line or ('origin:"' in line and ('loguid:"' in line or 'product:"' in line))
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event: Event

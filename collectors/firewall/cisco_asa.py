@@ -28,16 +28,12 @@ Reference: Cisco ASA Series Syslog Messages; Cisco Secure Firewall Threat Defens
 
 from __future__ import annotations
 
-import re
-
 import secops_native
 
 from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
-
-_MARKER = re.compile(r"%(ASA|FTD|PIX|FWSM)[^-\s:]{0,16}-+(\d)-(\d{6}):? ?")
 
 
 @register
@@ -49,9 +45,7 @@ class CiscoAsaParser(LineParser):
     priority = 10
     sniff_tokens = ("%ASA", "%FTD", "%PIX", "%FWSM")
 
-    def sniff_line(self, line: str) -> bool:
-        at = line.find("%")
-        return at >= 0 and _MARKER.search(line, at) is not None
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, error = secops_native.cisco_asa(line)

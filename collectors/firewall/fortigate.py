@@ -27,8 +27,6 @@ Reference: FortiOS Log Message Reference (docs.fortinet.com/document/fortigate/7
 
 from __future__ import annotations
 
-import re
-
 import secops_native
 
 from collectors.syslog_header import header_timestamp
@@ -37,8 +35,6 @@ from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
 DATASET = "fortinet_fortigate.log"
-
-_SNIFF = re.compile(r"(?:^|[\s>])date=\d{4}-\d\d-\d\d[ ,]time=\d\d:\d\d:\d\d\b")
 
 
 @register
@@ -50,8 +46,7 @@ class FortigateParser(LineParser):
     priority = 20
     sniff_tokens = ("date=",)
 
-    def sniff_line(self, line: str) -> bool:
-        return "date=" in line and ("logid=" in line or "devid=" in line) and _SNIFF.search(line) is not None
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, error = secops_native.fortigate(line)

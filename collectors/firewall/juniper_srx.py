@@ -26,8 +26,6 @@ Reference: Junos OS System Log Messages Reference (RT_FLOW, RT_IDS, RT_UTM, RT_A
 
 from __future__ import annotations
 
-import re
-
 import secops_native
 
 from collectors.syslog_header import header_timestamp
@@ -36,9 +34,6 @@ from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
 DATASET = "juniper_srx.log"
-
-_PLAIN = re.compile(r"session (created|closed|denied) ")
-"""An RT_FLOW session line without structured data (read by ``secops_native``)."""
 
 
 @register
@@ -50,8 +45,7 @@ class JuniperSrxParser(LineParser):
     priority = 20
     sniff_tokens = ("[junos@", "RT_FLOW")
 
-    def sniff_line(self, line: str) -> bool:
-        return "[junos@" in line or ("RT_FLOW" in line and _PLAIN.search(line) is not None)
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, error = secops_native.juniper_srx(line)

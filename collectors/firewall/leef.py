@@ -45,8 +45,7 @@ class LeefParser(LineParser):
     priority = 80  # generic: after the vendor formats
     sniff_tokens = ("LEEF:",)
 
-    def sniff_line(self, line: str) -> bool:
-        return "LEEF:" in line and line.count("|") >= 5
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, error, dev_time, dev_time_format = secops_native.leef(line)

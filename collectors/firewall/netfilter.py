@@ -43,8 +43,7 @@ class NetfilterParser(LineParser):
     priority = 40
     sniff_tokens = ("SRC=",)
 
-    def sniff_line(self, line: str) -> bool:
-        return "SRC=" in line and " DST=" in line and ("IN=" in line or "OUT=" in line)
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, error, dmesg, apache = secops_native.netfilter(line)

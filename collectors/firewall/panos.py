@@ -30,13 +30,10 @@ import secops_native
 
 from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, bounded_search, register
+from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
 DATASET = "panw.panos"
-
-_SNIFF = bounded_search(r"1,\d{4}/\d\d/\d\d \d\d:\d\d:\d\d,[^,]*,[A-Z][A-Z-]+,", str.isspace)
-"""Any log type: one this module has no layout for (IPTAG, CORRELATION...) still gets time and device."""
 
 
 @register
@@ -48,8 +45,7 @@ class PanosParser(LineParser):
     priority = 20
     sniff_tokens = ("1,20",)
 
-    def sniff_line(self, line: str) -> bool:
-        return "1,20" in line and _SNIFF(line)  # "1," then the receive time's year
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         # The record's own times, "YYYY-MM-DD hh:mm:ss" without a zone: the generated (else received)

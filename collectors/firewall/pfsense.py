@@ -43,8 +43,7 @@ class PfsenseParser(LineParser):
     priority = 20
     sniff_tokens = ("filterlog",)
 
-    def sniff_line(self, line: str) -> bool:
-        return "filterlog" in line
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, error = secops_native.pfsense(line)

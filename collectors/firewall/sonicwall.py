@@ -24,12 +24,10 @@ import secops_native
 
 from collectors.syslog_header import HeaderTime, header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, bounded_search, register
+from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
 
 DATASET = "sonicwall_firewall.log"
-
-_SNIFF = bounded_search(r"id=\S+\s+sn=\S+\s+time=\"", lambda c: not (c.isalnum() or c == "_"))  # \b before "id"
 
 
 @register
@@ -41,8 +39,7 @@ class SonicwallParser(LineParser):
     priority = 20
     sniff_tokens = ("sn=",)
 
-    def sniff_line(self, line: str) -> bool:
-        return "sn=" in line and _SNIFF(line)
+    native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event, time, written, error = secops_native.sonicwall(line)

@@ -22,7 +22,7 @@ use crate::pytext;
 use crate::syslog_header::Syslog;
 
 /// The RFC 5424 SD-ID under which Log Exporter writes the record as structured data.
-const SD_ID: &[u8] = b"Fields@1.3.6.1.4.1.2620";
+pub(crate) const SD_ID: &[u8] = b"Fields@1.3.6.1.4.1.2620";
 
 /// `key:"value"` with backslash escapes inside the value (the full grammar, for records that escape).
 static PAIR: LazyLock<Regex> =

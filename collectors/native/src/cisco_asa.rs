@@ -16,7 +16,7 @@ use crate::net;
 use crate::pytext::{self as py, SPACE, WORD};
 use crate::syslog_header::Syslog;
 
-static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"%(ASA|FTD|PIX|FWSM)[^-{SPACE}:]{{0,16}}-+(\d)-(\d{{6}}):? ?"
     ))

@@ -38,6 +38,7 @@ mod panos;
 mod pfsense;
 mod prefilter;
 mod pytext;
+mod sniff;
 mod sonicwall;
 mod syslog_header;
 mod winlog_beat;
@@ -220,6 +221,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(evtx_chain::evtx_record_size, module)?)?;
     module.add_function(wrap_pyfunction!(evtx_chain::evtx_intact_run, module)?)?;
     module.add_class::<prefilter::Prefilter>()?;
+    module.add_class::<sniff::Sniff>()?;
     module.add_class::<winlog_ecs::WinlogMapper>()?;
     Ok(())
 }

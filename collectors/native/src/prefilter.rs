@@ -4,12 +4,15 @@
 //! recognises the line: six sniffs a line on average, each a Python call with
 //! its own substring searches. Parsers declare `sniff_tokens`, strings one of
 //! which every line they claim contains; one Aho-Corasick scan finds which are
-//! present, and only the parsers it leaves are asked.
+//! present, and only the parsers it leaves are asked. Those with a native line
+//! test (`sniff.rs`) are asked here, in the same call.
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+
+use crate::sniff::{Sniff, Test};
 
 /// The scan for a list of parsers, in the order their `sniff_line` is tried.
 #[pyclass(frozen)]
@@ -22,29 +25,41 @@ pub(crate) struct Prefilter {
     overlaps: Vec<bool>,
     /// Parsers without tokens: always asked.
     always: u128,
-    /// Every parser: the answer for a line this scan cannot read (lone surrogates).
+    /// Every parser: the answer for a line packed with tokens.
     all: u128,
+    /// Each parser's native line test, if it has one.
+    tests: Vec<Option<Test>>,
+    /// The parsers with a native line test, as bits.
+    tested: u128,
 }
 
 #[pymethods]
 impl Prefilter {
-    /// `tokens[i]` are parser i's tokens; an empty list means that parser is always asked.
+    /// `tokens[i]` are parser i's tokens, an empty list meaning that parser is always asked;
+    /// `tests[i]` is its native line test, if it has one.
     #[new]
-    fn new(tokens: Vec<Vec<String>>) -> PyResult<Self> {
-        Self::build(&tokens).map_err(PyValueError::new_err)
+    fn new(tokens: Vec<Vec<String>>, tests: Vec<Option<PyRef<'_, Sniff>>>) -> PyResult<Self> {
+        let tests = tests
+            .iter()
+            .map(|test| test.as_ref().map(|sniff| sniff.test))
+            .collect();
+        Self::build(&tokens, tests).map_err(PyValueError::new_err)
     }
 
-    /// The parsers that may claim `line`, as bits (bit i: parser i).
+    /// The parsers that may claim `line`, as bits (bit i: parser i), in the order they are asked: a
+    /// parser with a native test is left only if its test accepts the line, and the first one that
+    /// does ends the set (those before it without a native test are still to be asked, in order).
     fn mask(&self, line: &Bound<'_, PyString>) -> u128 {
-        match line.to_str() {
-            Ok(text) => self.scan(text.as_bytes()),
-            Err(_) => self.all,
-        }
+        // Lone surrogates (`surrogateescape`) become U+FFFD: no token holds either, and no test tells them apart.
+        self.claim(&line.to_string_lossy())
     }
 }
 
 impl Prefilter {
-    fn build(tokens: &[Vec<String>]) -> Result<Self, String> {
+    fn build(tokens: &[Vec<String>], tests: Vec<Option<Test>>) -> Result<Self, String> {
+        if tests.len() != tokens.len() {
+            return Err("one test (or None) for each parser's tokens".into());
+        }
         if tokens.len() > 128 {
             return Err("at most 128 parsers".into());
         }
@@ -95,13 +110,36 @@ impl Prefilter {
         } else {
             (1u128 << tokens.len()) - 1
         };
+        let tested = tests
+            .iter()
+            .enumerate()
+            .filter(|(_, test)| test.is_some())
+            .fold(0, |bits, (index, _)| bits | 1u128 << index);
         Ok(Self {
             scanner,
             owners,
             overlaps,
             always,
             all,
+            tests,
+            tested,
         })
+    }
+
+    /// `mask` for a line's text.
+    fn claim(&self, text: &str) -> u128 {
+        let mut found = self.scan(text.as_bytes());
+        let mut untested = found & self.tested;
+        while untested != 0 {
+            let bit = untested & untested.wrapping_neg();
+            let test = self.tests[bit.trailing_zeros() as usize];
+            if test.is_some_and(|test| test(text)) {
+                return found & (bit | (bit - 1));
+            }
+            found &= !bit;
+            untested &= !bit;
+        }
+        found
     }
 
     /// Every place a token starts, in order: a leftmost search again after each find (a vectorised search
@@ -140,7 +178,7 @@ mod tests {
             .iter()
             .map(|own| own.iter().map(|t| t.to_string()).collect())
             .collect();
-        Prefilter::build(&tokens).unwrap()
+        Prefilter::build(&tokens, vec![None; tokens.len()]).unwrap()
     }
 
     #[test]
@@ -158,6 +196,25 @@ mod tests {
         assert_eq!(f.scan(b"xabx"), 0b1000);
         let f = filter(&[&["1,20"], &["20b"]]);
         assert_eq!(f.scan(b"1,20b"), 0b11);
+    }
+
+    #[test]
+    fn native_tests_leave_the_parsers_to_ask_up_to_the_first_that_accepts() {
+        fn yes(_: &str) -> bool {
+            true
+        }
+        fn no(_: &str) -> bool {
+            false
+        }
+        let tokens: Vec<Vec<String>> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|t| vec![t.to_string()])
+            .collect();
+        let tests = vec![Some(no as super::Test), None, Some(yes), Some(yes)];
+        let f = Prefilter::build(&tokens, tests).unwrap();
+        assert_eq!(f.claim("abcd"), 0b0110); // a refused, b to be asked, c accepted, d not reached
+        assert_eq!(f.claim("ab"), 0b0010);
+        assert_eq!(f.claim("ad"), 0b1000);
     }
 
     #[test]
