@@ -111,20 +111,24 @@ HeaderTime = tuple[str | None, ...] | str | list[tuple[str | None, ...] | str]
 """A header time as the native split gives it (``secops_native.syslog_header`` and the firewall parsers)."""
 
 
+MINUTES = DEFAULT_CLOCK.minutes
+"""The minute cache the native parsers are given with the context: that of ``header_timestamp``'s clock."""
+
+
 def header_timestamp(time: HeaderTime | None, ctx: ParseContext, clock: SyslogClock = DEFAULT_CLOCK) -> str | None:
     """The ECS time of a header time as the native split gives it, None for none.
 
-    A BSD or ISO time's parts (``SyslogClock.parts``), an unusual stamp whole
-    (``iso``), or a list of those when a relay's header and the device's each
-    carry a time; each is read in turn (a bad one raises, whichever header it
-    is in) and the device's, the last, is the header's.
+    The time itself, when the native parser found its minute in the clock's
+    cache (the caller gave it ``clock.minutes`` with ``ctx``); a BSD or ISO
+    time's parts, or an unusual stamp alone in a tuple (``SyslogClock.parts``);
+    or a list of those when a relay's header and the device's each carry a
+    time: each is read in turn (a bad one raises, whichever header it is in)
+    and the device's, the last, is the header's.
     """
-    if time is None:
-        return None
+    if time is None or type(time) is str:
+        return time
     if type(time) is tuple:
         return clock.parts(time, ctx)
-    if type(time) is str:
-        return clock.iso(time, ctx)
     stamp = None
     for one in time:
         stamp = header_timestamp(one, ctx, clock)

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 
+import secops_native
+
 from secops import ecs
 from secops.errors import ParseError
 from secops.registry import ParseContext
@@ -59,8 +61,6 @@ _EPOCH_DIGITS = 14
 ones take the ``datetime`` path, which refuses years past 9999."""
 _MILLIS_ABOVE = 100_000_000_000
 """An epoch value above this counts milliseconds (as seconds it would be past the year 5138)."""
-_CACHE_SIZE = 65536
-_CACHE_SECONDS = 600.0
 
 
 class SyslogClock:
@@ -69,29 +69,30 @@ class SyslogClock:
     Building and formatting datetimes dominates header cost, and a log's lines
     share their minute: the UTC form of each minute (zone, DST and inferred
     year applied) is computed once, seconds and fractions are appended as
-    written (every zone's offset is whole minutes). The cache belongs to one
-    zone and year setting and is dropped every few minutes so an inferred
-    year follows the calendar in long-running listeners.
+    written (every zone's offset is whole minutes). The cache (``minutes``,
+    native) belongs to one zone and year setting and starts afresh every few
+    minutes so an inferred year follows the calendar in long-running
+    listeners. The native parsers are given it with the context: a time whose
+    minute it holds comes back whole, and only the others come here.
     """
 
     def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
-        self._zone: object = None
-        self._year: int | None = None
-        self._since = 0.0
+        self.minutes = secops_native.Minutes()
 
     def parts(self, time: tuple[Any, ...], ctx: ParseContext) -> str:
         """A time as ``secops_native`` splits it: ``(key, seconds, *parts)``, parts as ``bsd_parts`` or
-        ``iso_parts`` take them.
+        ``iso_parts`` take them, or ``(stamp,)`` for ``iso`` to read whole.
 
         ``key`` names the minute as this cache does and ``seconds`` ends the
         time as ``ecs.format_ts`` writes it (both None when the second is not a
         clock second): a minute already seen costs one lookup.
         """
+        if len(time) == 1:
+            return self.iso(time[0], ctx)
         key = time[0]
         if key is not None:
-            prefix = self._cache.get(key)
-            if prefix is not None and ctx.timezone is self._zone and ctx.year == self._year:
+            prefix = self.minutes.get(ctx, key)
+            if prefix is not None:
                 return prefix + time[1]
         if len(time) == 7:
             _, _, stamp, minute, second, fraction, zone = time
@@ -114,21 +115,20 @@ class SyslogClock:
         if second[0] not in "012345":
             return self.bsd(stamp, zone, ctx)  # not a clock second: the general path says why
         key = minute if zone is None else minute + zone
-        prefix = self._cache.get(key)
-        if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
-            prefix = self._lookup(key, ctx)
-            if prefix is None:
-                moment = _bsd_datetime(minute + ":00", zone, ctx, written=stamp)
-                prefix = self._cache[key] = ecs.format_ts(moment)[:17]
+        prefix = self.minutes.get(ctx, key)
+        if prefix is None:
+            prefix = ecs.format_ts(_bsd_datetime(minute + ":00", zone, ctx, written=stamp))[:17]
+            self.minutes.put(ctx, key, prefix)
         return prefix + second + (_fraction(fraction) if fraction else ".000Z")
 
     def iso(self, stamp: str, ctx: ParseContext) -> str:
         """RFC 3339 / ISO 8601, with the context's zone when the stamp has none."""
         parts = _ISO_PARTS.match(stamp)
         if parts is None:
-            found = self._lookup(stamp, ctx)  # unusual shapes: cached whole
+            found = self.minutes.get(ctx, stamp)  # unusual shapes: cached whole
             if found is None:
-                found = self._cache[stamp] = ecs.format_ts(iso_datetime(stamp, ctx))
+                found = ecs.format_ts(iso_datetime(stamp, ctx))
+                self.minutes.put(ctx, stamp, found)
             return found
         date, minute, second, fraction, offset = parts.groups()
         return self.iso_parts(stamp, date, minute, second, fraction, offset, ctx)
@@ -147,28 +147,11 @@ class SyslogClock:
         if second[0] not in "012345":
             return self.iso(stamp, ctx)  # not a clock second: the general path says why
         key = f"{date}T{minute}{offset}" if offset else f"{date}T{minute}"
-        prefix = self._cache.get(key)
-        if prefix is None or ctx.timezone is not self._zone or ctx.year != self._year:
-            prefix = self._lookup(key, ctx)
-            if prefix is None:
-                moment = iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx, written=stamp)
-                prefix = self._cache[key] = ecs.format_ts(moment)[:17]
+        prefix = self.minutes.get(ctx, key)
+        if prefix is None:
+            prefix = ecs.format_ts(iso_datetime(f"{date}T{minute}:00{offset or ''}", ctx, written=stamp))[:17]
+            self.minutes.put(ctx, key, prefix)
         return prefix + second + (_fraction(fraction) if fraction else ".000Z")
-
-    def _lookup(self, key: str, ctx: ParseContext) -> str | None:
-        found = self._cache.get(key)
-        if found is not None and ctx.timezone is self._zone and ctx.year == self._year:
-            return found
-        moment = time.monotonic()
-        if (
-            ctx.timezone is not self._zone
-            or ctx.year != self._year
-            or len(self._cache) >= _CACHE_SIZE
-            or moment - self._since > _CACHE_SECONDS
-        ):
-            self._cache.clear()
-            self._zone, self._year, self._since = ctx.timezone, ctx.year, moment
-        return None
 
 
 _BSD_PARTS = re.compile(r"([A-Z][a-z]{2} +\d{1,2} +(?:\d{4} +)?\d{1,2}:\d\d):([0-5]\d)(?:\.(\d{1,9}))?$")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from collectors.syslog_time import device_timestamp
 from secops import ecs
 from secops.errors import ParseError
@@ -46,7 +46,7 @@ class CefParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error, received, start, end = secops_native.cef(line)
+        event, time, error, received, start, end = secops_native.cef(line, ctx, MINUTES)
         if error:  # the record's error first: the header is read only after a readable one
             raise ParseError(error)
         for raw, target in ((received, "@timestamp"), (start, "event.start"), (end, "event.end")):

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from collectors.syslog_time import epoch_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
@@ -52,7 +52,7 @@ class CheckpointParser(LineParser):
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
         event: Event
-        event, time, error, epoch = secops_native.checkpoint(line)
+        event, time, error, epoch = secops_native.checkpoint(line, ctx, MINUTES)
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

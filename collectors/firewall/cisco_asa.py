@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -48,7 +48,7 @@ class CiscoAsaParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.cisco_asa(line)
+        event, time, error = secops_native.cisco_asa(line, ctx, MINUTES)
         if error:  # the message id is read first: a line without one has no header time
             raise ParseError(error)
         stamp = header_timestamp(time, ctx)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -49,7 +49,7 @@ class FortigateParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.fortigate(line)
+        event, time, error = secops_native.fortigate(line, ctx, MINUTES)
         if error:
             raise ParseError(error)
         event["@timestamp"] = header_timestamp(time, ctx)  # the device's date/time [offset], as an ISO time

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -48,7 +48,7 @@ class JuniperSrxParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.juniper_srx(line)
+        event, time, error = secops_native.juniper_srx(line, ctx, MINUTES)
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from collectors.syslog_time import MONTHS, device_timestamp, zone_minutes
 from secops import ecs
 from secops.errors import ParseError
@@ -48,7 +48,7 @@ class LeefParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error, dev_time, dev_time_format = secops_native.leef(line)
+        event, time, error, dev_time, dev_time_format = secops_native.leef(line, ctx, MINUTES)
         if error:  # the record's error first: the header is read only after a readable one
             raise ParseError(error)
         if dev_time is not None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from collectors.syslog_time import DEFAULT_CLOCK
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
@@ -46,7 +46,7 @@ class NetfilterParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error, dmesg, apache = secops_native.netfilter(line)
+        event, time, error, dmesg, apache = secops_native.netfilter(line, ctx, MINUTES)
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

@@ -28,7 +28,7 @@ from contextlib import suppress
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -50,7 +50,7 @@ class PanosParser(LineParser):
     def parse(self, line: str, ctx: ParseContext) -> Event:
         # The record's own times, "YYYY-MM-DD hh:mm:ss" without a zone: the generated (else received)
         # time, and a TRAFFIC session's start.
-        event, time, error, stamp, start = secops_native.panos(line)
+        event, time, error, stamp, start = secops_native.panos(line, ctx, MINUTES)
         header_stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import header_timestamp
+from collectors.syslog_header import MINUTES, header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -46,7 +46,7 @@ class PfsenseParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.pfsense(line)
+        event, time, error = secops_native.pfsense(line, ctx, MINUTES)
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import secops_native
 
-from collectors.syslog_header import HeaderTime, header_timestamp
+from collectors.syslog_header import MINUTES, HeaderTime, header_timestamp
 from secops.errors import ParseError
 from secops.registry import LineParser, ParseContext, register
 from secops.types import Event
@@ -42,7 +42,7 @@ class SonicwallParser(LineParser):
     native_sniff = secops_native.Sniff(name)
 
     def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, written, error = secops_native.sonicwall(line)
+        event, time, written, error = secops_native.sonicwall(line, ctx, MINUTES)
         stamp = header_timestamp(time, ctx)  # the header's time, when it has one
         if error:
             raise ParseError(error)

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use regex::Regex;
 
+use crate::clock::Clock;
 use crate::event::{Key, Map, Val};
 use crate::net;
 use crate::pytext;
@@ -366,11 +367,12 @@ fn put_ecs<'a>(event: &mut Map<'a>, target: &'static str, kind: Kind, value: Cow
 }
 
 /// A whole line → `(event or None, header time, reason or None, rt, start, end)`, the times as written.
-pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub fn line_to_py<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     match parse_line(line) {
         Ok((header, event, [rt, start, end])) => {
             let time = match &header {
-                Some(header) => header.time_to_py(py)?,
+                Some(header) => header.time_to_py(clock)?,
                 None => py.None().into_bound(py),
             };
             (event.to_py(py)?, time, py.None(), rt, start, end).into_pyobject(py)

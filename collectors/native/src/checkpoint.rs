@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use regex::Regex;
 
+use crate::clock::Clock;
 use crate::event::{KeyHasher, Map, Val};
 use crate::net;
 use crate::pytext;
@@ -211,9 +212,10 @@ const IDS_PRODUCTS: &[&str] = &["SmartDefense", "IPS", "Core Protections"];
 /// A line for Python: `(event or None, header time, reason or None, epoch or None)`, as `line_result` in
 /// `lib.rs` plus the record's `time` as epoch seconds, given only when the header is BSD (no year, no zone)
 /// and the value is one (decimal, at most 11 digits), for `@timestamp` to prefer it.
-pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub fn line_to_py<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     let (syslog, parsed) = parse_line(line);
-    let time = syslog.time_to_py(py)?;
+    let time = syslog.time_to_py(clock)?;
     match parsed {
         Ok((event, epoch)) => {
             let dict = event.to_py(py)?;

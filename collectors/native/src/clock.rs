@@ -1,20 +1,154 @@
-//! Header and record times as Python's `SyslogClock.parts` takes them: its cache key and the seconds first.
+//! Header and record times as Python's `SyslogClock` takes them, or as the time itself when its minute is known.
 //!
 //! `SyslogClock` keeps the UTC form of each minute (`YYYY-MM-DDThh:mm:`) under
-//! a key made from the minute as written; a line's time is that prefix plus its
-//! seconds. Building the key and the seconds here leaves Python one dict
-//! lookup and one concatenation a line, instead of formatting both itself. The
-//! parts as written follow, for the minute the cache does not hold yet.
+//! a key made from the minute as written (`Minutes`); a line's time is that
+//! prefix plus its seconds. When the minute is there, the time is made here and
+//! given as text; otherwise the cache key, the seconds and the parts as written
+//! go to Python, which converts the minute in the context's zone and keeps it.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyString, PyTuple};
 
+use crate::event::KeyHasher;
 use crate::syslog_header::{py_opt, py_text};
+
+/// Minutes kept before the cache starts afresh: bounded whatever a source sends.
+const MINUTES_KEPT: usize = 65_536;
+/// Age at which the cache starts afresh, so that an inferred year follows the calendar in a long-running listener.
+const MINUTES_FOR: Duration = Duration::from_secs(600);
+
+/// The minutes a `SyslogClock` has converted, for the zone and year setting they were converted in.
+#[pyclass(frozen)]
+pub(crate) struct Minutes {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The context the prefixes were made in; another one with the same zone and year shares them.
+    owner: Option<Py<PyAny>>,
+    since: Option<Instant>,
+    prefixes: HashMap<Box<[u8]>, Py<PyString>, BuildHasherDefault<KeyHasher>>,
+}
+
+impl State {
+    /// Whether the prefixes were made for `ctx`'s zone and year (`ParseContext` is frozen: an owner's stay put).
+    fn serves(&mut self, ctx: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Some(owner) = &self.owner else {
+            return Ok(false);
+        };
+        if owner.is(ctx) {
+            return Ok(true);
+        }
+        let py = ctx.py();
+        let owner = owner.bind(py);
+        let (zone, year) = (intern!(py, "timezone"), intern!(py, "year"));
+        let same = owner.getattr(zone)?.is(&ctx.getattr(zone)?)
+            && owner.getattr(year)?.eq(ctx.getattr(year)?)?;
+        if same {
+            self.owner = Some(ctx.clone().unbind());
+        }
+        Ok(same)
+    }
+}
+
+#[pymethods]
+impl Minutes {
+    #[new]
+    fn new() -> Self {
+        Minutes {
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The prefix kept under `key` for `ctx`'s zone and year, if any.
+    fn get(&self, ctx: &Bound<'_, PyAny>, key: &str) -> PyResult<Option<Py<PyString>>> {
+        let mut state = self.lock();
+        if !state.serves(ctx)? {
+            return Ok(None);
+        }
+        Ok(state
+            .prefixes
+            .get(key.as_bytes())
+            .map(|found| found.clone_ref(ctx.py())))
+    }
+
+    /// Keep `prefix` under `key` for `ctx`'s zone and year; the cache starts afresh for another setting, when
+    /// it is full, or when it is older than ten minutes.
+    fn put(&self, ctx: &Bound<'_, PyAny>, key: &str, prefix: Bound<'_, PyString>) -> PyResult<()> {
+        let mut state = self.lock();
+        let stale = state
+            .since
+            .is_none_or(|since| since.elapsed() > MINUTES_FOR);
+        if stale || state.prefixes.len() >= MINUTES_KEPT || !state.serves(ctx)? {
+            state.prefixes.clear();
+            state.owner = Some(ctx.clone().unbind());
+            state.since = Some(Instant::now());
+        }
+        state
+            .prefixes
+            .insert(key.as_bytes().into(), prefix.unbind());
+        Ok(())
+    }
+}
+
+impl Minutes {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The whole time when `key`'s minute is kept for `ctx`: the prefix then `seconds`.
+    fn time<'py>(
+        &self,
+        ctx: &Bound<'py, PyAny>,
+        key: &[u8],
+        seconds: &[u8],
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut state = self.lock();
+        if !state.serves(ctx)? {
+            return Ok(None);
+        }
+        let Some(prefix) = state.prefixes.get(key) else {
+            return Ok(None);
+        };
+        let prefix = prefix.bind(ctx.py()).to_str()?;
+        let mut text = String::with_capacity(prefix.len() + seconds.len());
+        text.push_str(prefix);
+        text.push_str(std::str::from_utf8(seconds)?);
+        Ok(Some(PyString::new(ctx.py(), &text).into_any()))
+    }
+}
+
+/// How a parse hands its times to Python: with the context it reads in and its clock's minutes, when
+/// the caller gave them, a time whose minute is kept is given whole.
+#[derive(Clone, Copy)]
+pub(crate) struct Clock<'a, 'py> {
+    pub(crate) py: Python<'py>,
+    pub(crate) kept: Option<(&'a Bound<'py, PyAny>, &'a Minutes)>,
+}
+
+impl<'a, 'py> Clock<'a, 'py> {
+    /// The clock of a parse called with its context and its clock's minutes.
+    pub(crate) fn kept(ctx: &'a Bound<'py, PyAny>, minutes: &'a Bound<'py, Minutes>) -> Self {
+        Clock {
+            py: ctx.py(),
+            kept: Some((ctx, minutes.get())),
+        }
+    }
+}
 
 /// `(key, seconds, stamp, minute, second, fraction, zone)` for a BSD time (`Mmm dd [yyyy] hh:mm:ss`);
 /// the key is the minute then the zone name; both are None when the second is not a clock second.
 pub(crate) fn bsd_to_py<'py>(
-    py: Python<'py>,
+    clock: Clock<'_, 'py>,
     stamp: &[u8],
     minute: &[u8],
     second: &[u8],
@@ -23,8 +157,11 @@ pub(crate) fn bsd_to_py<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let cached = seconds(second, fraction)
         .map(|seconds| ([minute, zone.unwrap_or_default()].concat(), seconds));
+    if let Some(found) = known(clock, cached.as_ref())? {
+        return Ok(found);
+    }
     tuple(
-        py,
+        clock.py,
         cached,
         &[Some(stamp), Some(minute), Some(second), fraction, zone],
     )
@@ -33,7 +170,7 @@ pub(crate) fn bsd_to_py<'py>(
 /// `(key, seconds, stamp, date, minute, second, fraction, offset)` for an ISO time; the key is
 /// `dateTminute` then the offset as written.
 pub(crate) fn iso_to_py<'py>(
-    py: Python<'py>,
+    clock: Clock<'_, 'py>,
     stamp: &[u8],
     date: &[u8],
     minute: &[u8],
@@ -47,8 +184,11 @@ pub(crate) fn iso_to_py<'py>(
             seconds,
         )
     });
+    if let Some(found) = known(clock, cached.as_ref())? {
+        return Ok(found);
+    }
     tuple(
-        py,
+        clock.py,
         cached,
         &[
             Some(stamp),
@@ -61,12 +201,15 @@ pub(crate) fn iso_to_py<'py>(
     )
 }
 
-/// An ISO time for `collectors.syslog_header.header_timestamp`: `iso_to_py`'s tuple when it has
-/// `SyslogClock.iso`'s usual shape, else the text.
-pub(crate) fn iso_text_to_py<'py>(py: Python<'py>, stamp: &str) -> PyResult<Bound<'py, PyAny>> {
+/// An ISO time for `collectors.syslog_header.header_timestamp`: the time or `iso_to_py`'s tuple when it
+/// has `SyslogClock.iso`'s usual shape, else the text alone in a tuple (`unusual`).
+pub(crate) fn iso_text_to_py<'py>(
+    clock: Clock<'_, 'py>,
+    stamp: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     match iso_parts(stamp) {
         Some((date, minute, second, fraction, offset)) => iso_to_py(
-            py,
+            clock,
             stamp.as_bytes(),
             date.as_bytes(),
             minute.as_bytes(),
@@ -74,8 +217,13 @@ pub(crate) fn iso_text_to_py<'py>(py: Python<'py>, stamp: &str) -> PyResult<Boun
             fraction.map(str::as_bytes),
             offset.map(str::as_bytes),
         ),
-        None => Ok(stamp.into_pyobject(py)?.into_any()),
+        None => unusual(clock.py, stamp.as_bytes()),
     }
+}
+
+/// A time of no usual shape, for `SyslogClock.iso` to read whole: `(stamp,)`.
+pub(crate) fn unusual<'py>(py: Python<'py>, stamp: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    Ok(PyTuple::new(py, [py_text(py, stamp)?])?.into_any())
 }
 
 /// `date`, `minute`, `second`, `fraction`, `offset`.
@@ -146,6 +294,17 @@ fn iso_parts(stamp: &str) -> Option<IsoParts<'_>> {
         fraction,
         offset,
     ))
+}
+
+/// The time itself when the clock keeps its minute.
+fn known<'py>(
+    clock: Clock<'_, 'py>,
+    cached: Option<&(Vec<u8>, Vec<u8>)>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match (clock.kept, cached) {
+        (Some((ctx, minutes)), Some((key, seconds))) => minutes.time(ctx, key, seconds),
+        _ => Ok(None),
+    }
 }
 
 fn tuple<'py>(

@@ -13,6 +13,7 @@ use pyo3::types::PyTuple;
 use regex::Regex;
 
 use crate::clock;
+use crate::clock::Clock;
 use crate::event::{Map, Val};
 use crate::kv::{self, Record};
 use crate::net;
@@ -101,11 +102,12 @@ pub struct Found<'r> {
 ///
 /// The time is the tuple `SyslogClock.parts` takes, or the text for `SyslogClock.iso` when it has an
 /// unusual shape (`collectors.syslog_header.header_timestamp` reads both).
-pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub(crate) fn line_to_py<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     parse(line, |parsed| match parsed {
         Ok(found) => (
             found.event.to_py(py)?,
-            clock::iso_text_to_py(py, &found.stamp)?,
+            clock::iso_text_to_py(clock, &found.stamp)?,
             py.None(),
         )
             .into_pyobject(py),

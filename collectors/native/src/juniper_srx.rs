@@ -12,6 +12,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use regex::Regex;
 
+use crate::clock::Clock;
 use crate::event::Map;
 use crate::net;
 use crate::pytext;
@@ -322,7 +323,8 @@ fn junos<'e, 'a>(elements: &'e Elements<'a>) -> Option<(&'a [u8], &'e Params<'a>
 }
 
 /// A line → `crate::line_result`'s `(event or None, header time, reason or None)`.
-pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub fn line_to_py<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     let mut syslog = Syslog::read(line);
     // The structured data goes to Python once: `log.syslog.structured_data` and `juniper.srx` share its strings.
     let structured = syslog
@@ -331,7 +333,7 @@ pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTup
         .take()
         .filter(|elements| !elements.is_empty());
     let parsed = record(py, &syslog, structured.as_deref())?;
-    let time = syslog.time_to_py(py)?;
+    let time = syslog.time_to_py(clock)?;
     match parsed {
         Ok(event) => (event, time, py.None()).into_pyobject(py),
         Err(reason) => (py.None(), time, reason).into_pyobject(py),

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use regex::Regex;
 
+use crate::clock::Clock;
 use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext;
@@ -165,11 +166,12 @@ fn attributes<'a>(body: &'a str, delimiter: Option<Option<char>>) -> Vec<(&'a st
 }
 
 /// A whole line → `(event or None, header time, reason or None, devTime, devTimeFormat)`, the times as written.
-pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub fn line_to_py<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     match parse_line(line) {
         Ok((header, event, (time, format))) => {
             let header_time = match &header {
-                Some(header) => header.time_to_py(py)?,
+                Some(header) => header.time_to_py(clock)?,
                 None => py.None().into_bound(py),
             };
             (event.to_py(py)?, header_time, py.None(), time, format).into_pyobject(py)

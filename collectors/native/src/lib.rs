@@ -8,7 +8,8 @@
 //! `syslog_header`, then the record) into an ECS event tree; this module hands
 //! the tree to Python as nested dicts, with the header's time as written and
 //! the reason a record cannot be read, if any: the Python side converts the
-//! time in the configured zone (`clock` gives it in the form its cache takes) and raises `ParseError`. The Python parser
+//! time in the configured zone (`clock` gives the time itself when the clock's
+//! minute cache, passed in with the context, holds its minute) and raises `ParseError`. The Python parser
 //! modules under `collectors/firewall/` stay the registered plugins and say
 //! what each format is; the work they call lives here because the per-record
 //! cost in Python was twice the budget (issue 3's 50,000 lines a second per core).
@@ -54,6 +55,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
+use crate::clock::{Clock, Minutes};
 use crate::event::Map;
 use crate::syslog_header::Syslog;
 
@@ -91,11 +93,12 @@ pub(crate) fn python_repr(value: &str) -> String {
 /// The header time is converted first on the Python side, so that a bad one is the error a line reports
 /// when it has two, as when Python read the header before the record.
 fn line_result<'py>(
-    py: Python<'py>,
+    clock: Clock<'_, 'py>,
     syslog: &Syslog<'_>,
     parsed: Result<Map<'_>, String>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let time = syslog.time_to_py(py)?;
+    let py = clock.py;
+    let time = syslog.time_to_py(clock)?;
     match parsed {
         Ok(event) => (event.to_py(py)?, time, py.None()).into_pyobject(py),
         Err(reason) => (py.None(), time, reason).into_pyobject(py),
@@ -105,73 +108,123 @@ fn line_result<'py>(
 /// A pfSense/OPNsense `filterlog` line → `line_result`.
 #[pyfunction]
 #[pyo3(name = "pfsense")]
-fn pfsense_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+fn pfsense_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
     let (syslog, parsed) = pfsense::parse_line(line);
-    line_result(py, &syslog, parsed)
+    line_result(clock, &syslog, parsed)
 }
 
 /// A PAN-OS line → `line_result`'s three, then the record's time and a TRAFFIC start as zone-less text.
 #[pyfunction]
 #[pyo3(name = "panos")]
-fn panos_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    panos::line(py, line)
+fn panos_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    panos::line(line, clock)
 }
 
 /// A netfilter `LOG` line → `line_result`'s three, then the `dmesg -T` and Proxmox times of a timeless header.
 #[pyfunction]
 #[pyo3(name = "netfilter")]
-fn netfilter_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    netfilter::line_to_py(py, line)
+fn netfilter_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    netfilter::line_to_py(line, clock)
 }
 
 /// A Juniper SRX line → `line_result`.
 #[pyfunction]
 #[pyo3(name = "juniper_srx")]
-fn juniper_srx_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    juniper_srx::line_to_py(py, line)
+fn juniper_srx_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    juniper_srx::line_to_py(line, clock)
 }
 
 /// A CEF line → (event or None, header time, reason or None, raw `rt`, raw `start`, raw `end`).
 #[pyfunction]
 #[pyo3(name = "cef")]
-fn cef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    cef::line_to_py(py, line)
+fn cef_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    cef::line_to_py(line, clock)
 }
 
 /// A LEEF line → (event or None, header time, reason or None, raw `devTime`, raw `devTimeFormat`).
 #[pyfunction]
 #[pyo3(name = "leef")]
-fn leef_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    leef::line_to_py(py, line)
+fn leef_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    leef::line_to_py(line, clock)
 }
 
 /// A Check Point line → `(event or None, header time, reason or None, epoch or None)` (`checkpoint::line_to_py`).
 #[pyfunction]
 #[pyo3(name = "checkpoint")]
-fn checkpoint_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    checkpoint::line_to_py(py, line)
+fn checkpoint_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    checkpoint::line_to_py(line, clock)
 }
 
 /// A Cisco ASA/FTD line → `line_result` (no header time when the line cannot be read).
 #[pyfunction]
 #[pyo3(name = "cisco_asa")]
-fn cisco_asa_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+fn cisco_asa_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
     let (syslog, parsed) = cisco_asa::parse_line(line);
-    line_result(py, &syslog, parsed)
+    line_result(clock, &syslog, parsed)
 }
 
 /// A FortiGate line → `(event or None, the device's time as written, reason or None)`.
 #[pyfunction]
 #[pyo3(name = "fortigate")]
-fn fortigate_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    fortigate::line_to_py(py, line)
+fn fortigate_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    fortigate::line_to_py(line, clock)
 }
 
 /// A SonicWall line → `(event or None, header time, record time, reason or None)`, the times as written.
 #[pyfunction]
 #[pyo3(name = "sonicwall")]
-fn sonicwall_record<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
-    sonicwall::line_to_py(py, line)
+fn sonicwall_record<'py>(
+    line: &str,
+    ctx: &Bound<'py, PyAny>,
+    minutes: &Bound<'py, Minutes>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let clock = Clock::kept(ctx, minutes);
+    sonicwall::line_to_py(line, clock)
 }
 
 /// A syslog line's header parts, the times as written (`collectors/syslog_header.py` converts them).
@@ -222,6 +275,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(evtx_chain::evtx_intact_run, module)?)?;
     module.add_class::<prefilter::Prefilter>()?;
     module.add_class::<sniff::Sniff>()?;
+    module.add_class::<Minutes>()?;
     module.add_class::<winlog_ecs::WinlogMapper>()?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use regex::Regex;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use crate::clock::Clock;
 use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext;
@@ -164,7 +165,8 @@ type MessageTimes = (Option<String>, Option<String>);
 /// A line → `(event or None, header time, reason or None, dmesg -T time, Proxmox time)`: `crate::line_result`'s
 /// three, and the times the message writes when the header has none, for the Python side to convert. A line
 /// without the kernel's fields is refused before its header is read (no header time then), as before.
-pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub fn line_to_py<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     let Some(at) = fields_start(line) else {
         let reason = "no IN=/OUT= and SRC= fields: not a netfilter log line";
         return (py.None(), py.None(), reason, py.None(), py.None()).into_pyobject(py);
@@ -184,7 +186,7 @@ pub fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTup
     if syslog.priority().is_some() {
         event.put("log.syslog", syslog.log_fields());
     }
-    let time = syslog.time_to_py(py)?;
+    let time = syslog.time_to_py(clock)?;
     (event.to_py(py)?, time, py.None(), dmesg, apache).into_pyobject(py)
 }
 

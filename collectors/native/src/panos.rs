@@ -15,6 +15,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use regex::Regex;
 
 use crate::clock;
+use crate::clock::Clock;
 use crate::event::{Converter, Map};
 use crate::net;
 use crate::pytext;
@@ -712,9 +713,10 @@ fn child_dict<'py>(parent: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py
 /// start)`, the times as written, all for `header_timestamp`: the record's (`parse`) are zone-less
 /// ISO text, split as `clock::iso_text_to_py` splits it. The header's fields are set here as the
 /// Python glue set them.
-pub fn line<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub fn line<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     let syslog = Syslog::read(line);
-    let time = syslog.time_to_py(py)?;
+    let time = syslog.time_to_py(clock)?;
     let values = match columns(syslog.message()) {
         Ok(values) => values,
         Err(reason) => return (py.None(), time, reason, py.None(), py.None()).into_pyobject(py),
@@ -746,7 +748,7 @@ pub fn line<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
         })?;
     }
     let record_time = |text: Option<String>| match text {
-        Some(text) => clock::iso_text_to_py(py, &text),
+        Some(text) => clock::iso_text_to_py(clock, &text),
         None => Ok(py.None().into_bound(py)),
     };
     (

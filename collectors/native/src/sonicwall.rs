@@ -12,6 +12,7 @@ use pyo3::types::PyTuple;
 use regex::Regex;
 
 use crate::clock;
+use crate::clock::Clock;
 use crate::event::{Map, Val};
 use crate::kv::{self, Record};
 use crate::net;
@@ -169,15 +170,16 @@ pub struct Found<'r> {
 ///
 /// The header time is as `Syslog::time_to_py` gives it (None without a header or a record); the record's
 /// `time=` is None when empty, else as `clock::iso_text_to_py` gives it, after `record_time`.
-pub(crate) fn line_to_py<'py>(py: Python<'py>, line: &str) -> PyResult<Bound<'py, PyTuple>> {
+pub(crate) fn line_to_py<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    let py = clock.py;
     parse(line, |parsed| match parsed {
         Ok(found) => {
             let event = found.event.to_py(py)?;
             let time = match &found.time {
-                Some(time) => clock::iso_text_to_py(py, time)?,
+                Some(time) => clock::iso_text_to_py(clock, time)?,
                 None => py.None().into_bound(py),
             };
-            let header = found.header.time_to_py(py)?;
+            let header = found.header.time_to_py(clock)?;
             (event, header, time, py.None()).into_pyobject(py)
         }
         Err(reason) => (py.None(), py.None(), py.None(), reason).into_pyobject(py),

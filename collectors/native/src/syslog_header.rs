@@ -20,7 +20,7 @@ use memchr::memmem::{self, Finder};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
-use crate::clock;
+use crate::clock::{self, Clock};
 use crate::event::{Converter, Map, Val};
 
 /// A piece of the line (UTF-8, lone surrogates allowed).
@@ -1090,8 +1090,8 @@ impl<'a> Syslog<'a> {
 
     /// The header's time(s) for Python: None, a tuple for `SyslogClock.parts`, a str for `iso`, or a
     /// list of those when relayed headers each carry one.
-    pub fn time_to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        times_to_py(py, &self.times)
+    pub fn time_to_py<'py>(&self, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyAny>> {
+        times_to_py(clock, &self.times)
     }
 }
 
@@ -1133,21 +1133,22 @@ fn py_int<'py>(py: Python<'py>, digits: Option<&[u8]>) -> PyResult<Bound<'py, Py
     py.get_type::<PyInt>().call1((py_text(py, digits)?,))
 }
 
-fn times_to_py<'py>(py: Python<'py>, times: &[Time<'_>]) -> PyResult<Bound<'py, PyAny>> {
+fn times_to_py<'py>(clock: Clock<'_, 'py>, times: &[Time<'_>]) -> PyResult<Bound<'py, PyAny>> {
+    let py = clock.py;
     Ok(match times {
         [] => py.None().into_bound(py),
-        [one] => py_time(py, one)?,
+        [one] => py_time(clock, one)?,
         many => PyList::new(
             py,
             many.iter()
-                .map(|time| py_time(py, time))
+                .map(|time| py_time(clock, time))
                 .collect::<PyResult<Vec<_>>>()?,
         )?
         .into_any(),
     })
 }
 
-fn py_time<'py>(py: Python<'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>> {
+fn py_time<'py>(clock: Clock<'_, 'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>> {
     match *time {
         Time::Bsd {
             stamp,
@@ -1155,7 +1156,7 @@ fn py_time<'py>(py: Python<'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>>
             second,
             fraction,
             zone,
-        } => clock::bsd_to_py(py, stamp, minute, second, fraction, zone),
+        } => clock::bsd_to_py(clock, stamp, minute, second, fraction, zone),
         Time::Iso {
             stamp,
             date,
@@ -1163,8 +1164,8 @@ fn py_time<'py>(py: Python<'py>, time: &Time<'_>) -> PyResult<Bound<'py, PyAny>>
             second,
             fraction,
             offset,
-        } => clock::iso_to_py(py, stamp, date, minute, second, fraction, offset),
-        Time::Raw(stamp) => py_text(py, stamp),
+        } => clock::iso_to_py(clock, stamp, date, minute, second, fraction, offset),
+        Time::Raw(stamp) => clock::unusual(clock.py, stamp),
     }
 }
 
@@ -1215,14 +1216,14 @@ fn line_bytes<'a>(line: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, [u8]>> {
 }
 
 /// `(message, priority, time, hostname, app, procid, msgid, structured, version, sequence)`: `SyslogHeader`'s
-/// fields in order, with the time as written: a tuple for `SyslogClock.parts` (`clock`), a str for `iso`,
+/// fields in order, with the time as written: a tuple for `SyslogClock.parts` (`clock`, the text alone for `iso`),
 /// None, or a list of those when relayed headers each carry one (the last is the header's).
 pub(crate) fn to_py<'py>(line: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyTuple>> {
     let py = line.py();
     let bytes = line_bytes(line)?;
     let mut times = Vec::new();
     let header = parse(&bytes, &mut times);
-    let time = times_to_py(py, &times)?;
+    let time = times_to_py(Clock { py, kept: None }, &times)?;
     let structured = match &header.structured {
         Some(elements) => py_structured(py, elements)?.into_any(),
         None => py.None().into_bound(py),
