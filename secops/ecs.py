@@ -214,7 +214,11 @@ changed in place and returned. Native (``collectors/native/src/envelope.rs``):
 it runs once for every record of every input."""
 
 
-def parse_failure(raw: str, message: str, *, dataset: str = "secops.unparsed") -> Event:
+UNPARSED = "secops.unparsed"
+"""``event.dataset`` of a record no parser recognises."""
+
+
+def parse_failure(raw: str, message: str, *, dataset: str = UNPARSED) -> Event:
     """The event for a record no parser understood: nothing is dropped silently."""
     return {
         "event": {"kind": "pipeline_error", "category": [], "type": [], "dataset": dataset},

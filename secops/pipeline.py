@@ -8,9 +8,10 @@ nothing else downstream has to care.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import secops_native
 
@@ -201,36 +202,52 @@ class LineEvents:
         In a mixed file each line may need another parser. Parsing the lines
         of one format together keeps that parser's code and data in the CPU's
         caches: a third less time per line than alternating formats line by
-        line. Parsers are pure, so the order they run in changes nothing.
+        line. Parsers are pure, so the order they run in changes nothing. A
+        line that parses and is whole takes no helper's call here (they were a
+        tenth of the interpreter's work on a mixed file).
         """
+        ctx = self.ctx
         if self.auto is None:
             chosen: list[LineParser | None] = [self.parser] * len(lines)
-            parsed = [_parse_line(self.parser, line.text, self.ctx) for line in lines]
+            groups: Mapping[LineParser | None, Sequence[int]] = {self.parser: range(len(lines))}
         else:
             pick = self.auto.pick
             chosen = [pick(line.text) for line in lines]
-            groups: dict[LineParser | None, list[int]] = {}
+            by_parser: dict[LineParser | None, list[int]] = {}
             for index, parser in enumerate(chosen):
-                groups.setdefault(parser, []).append(index)
-            found: dict[int, tuple[Event, str | None]] = {}
-            for parser, indices in groups.items():
+                by_parser.setdefault(parser, []).append(index)
+            groups = by_parser
+        parsed: list[Any] = [None] * len(lines)  # (event, failure) of each line, filled group by group
+        for parser, indices in groups.items():
+            if parser is None:
                 for index in indices:
-                    found[index] = _parse_line(parser, lines[index].text, self.ctx)
-            parsed = [found[index] for index in range(len(lines))]
-        return [
-            self._finish(
-                parser,
-                result,
-                line.text,
-                where,
-                line.offset,
-                number,
-                f"{key}:{line.offset}",
-                ingested,
-                f"record longer than {MAX_RECORD_BYTES} bytes, cut" if line.truncated else None,
+                    parsed[index] = _parse_line(None, lines[index].text, ctx)
+                continue
+            parse = parser.parse
+            for index in indices:
+                text = lines[index].text
+                try:
+                    parsed[index] = (parse(text, ctx), None)
+                except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001  (``_parse_line`` says why)
+                    parsed[index] = _failure(parser, text, exc)
+        envelope = ecs.envelope
+        events = []
+        for number, (line, parser, (event, failure)) in enumerate(zip(lines, chosen, parsed, strict=True), first):
+            text, offset = line.text, line.offset
+            if failure or line.truncated:
+                cut = f"record longer than {MAX_RECORD_BYTES} bytes, cut" if line.truncated else None
+                self._report(event, failure, cut, where, offset, number)
+            events.append(
+                envelope(
+                    event,
+                    raw=text,
+                    identity=f"{key}:{offset}",
+                    dataset=parser.dataset if parser else ecs.UNPARSED,
+                    ingested=ingested,
+                )
             )
-            for number, (line, parser, result) in enumerate(zip(lines, chosen, parsed, strict=True), first)
-        ]
+        self.stats.events += len(lines)
+        return events
 
     def _finish(
         self,
@@ -245,6 +262,20 @@ class LineEvents:
         problem: str | None,
     ) -> Event:
         event, failure = parsed
+        self._report(event, failure, problem, where, offset, number)
+        self.stats.events += 1
+        return ecs.envelope(
+            event,
+            raw=text,
+            identity=identity,
+            dataset=chosen.dataset if chosen else ecs.UNPARSED,
+            ingested=ingested,
+        )
+
+    def _report(
+        self, event: Event, failure: str | None, problem: str | None, where: str, offset: int, number: int
+    ) -> None:
+        """Count and name a record that failed to parse; mark a cut or damaged one as a failure."""
         if failure:
             self.stats.warn(f"{where}: record {number} (offset {offset}): {failure}")
         if problem:
@@ -253,14 +284,6 @@ class LineEvents:
             if "_parse_failure" not in tags:
                 tags.append("_parse_failure")
             ecs.put(event, "error.message", problem)
-        self.stats.events += 1
-        return ecs.envelope(
-            event,
-            raw=text,
-            identity=identity,
-            dataset=chosen.dataset if chosen else "secops.unparsed",
-            ingested=ingested,
-        )
 
 
 def line_parser(fmt: str, why: str) -> LineParser | None:
@@ -337,8 +360,13 @@ def _parse_line(parser: LineParser | None, text: str, ctx: ParseContext) -> tupl
     # A parser meeting hostile input may fail in any way; the record is kept, the run goes on. A panic in
     # the native parsers arrives as a BaseException, which ``Exception`` alone would let stop the run.
     except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001
-        message = f"{parser.name}: {type(exc).__name__}: {exc}"
-        return ecs.parse_failure(text, message, dataset=parser.dataset), message
+        return _failure(parser, text, exc)
+
+
+def _failure(parser: LineParser, text: str, exc: BaseException) -> tuple[Event, str]:
+    """The kept ``_parse_failure`` event of a record its parser raised on, and the message naming why."""
+    message = f"{parser.name}: {type(exc).__name__}: {exc}"
+    return ecs.parse_failure(text, message, dataset=parser.dataset), message
 
 
 def _read_stream(
