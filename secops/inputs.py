@@ -239,7 +239,7 @@ def iter_lines(fh: IO[bytes], start: int = 0) -> Iterator[Line]:
         text = chunk.decode(codec, "backslashreplace").rstrip("\r\n")
         if not offset:
             text = text.removeprefix("\ufeff")
-        if text.strip():
+        if text and not text.isspace():  # blank; no stripped copy made
             yield Line(text, offset, end, truncated)
         offset = end
 
