@@ -67,8 +67,16 @@ impl Minutes {
         }
     }
 
-    /// The prefix kept under `key` for `ctx`'s zone and year, if any.
-    fn get(&self, ctx: &Bound<'_, PyAny>, key: &str) -> PyResult<Option<Py<PyString>>> {
+    /// The prefix kept under `key` for `ctx`'s zone and year, if any. A key with lone surrogates is never
+    /// kept (no such stamp converts): the conversion then says what is wrong with it.
+    fn get(
+        &self,
+        ctx: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyString>,
+    ) -> PyResult<Option<Py<PyString>>> {
+        let Ok(key) = key.to_str() else {
+            return Ok(None);
+        };
         let mut state = self.lock();
         if !state.serves(ctx)? {
             return Ok(None);

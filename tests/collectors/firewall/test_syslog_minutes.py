@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import pytest
 import secops_native
 
 from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import SyslogClock
+from secops.errors import ParseError
 from secops.registry import ParseContext
 
 LINE = "<166>Nov 02 2026 06:58:{second} fw : %ASA-6-302016: Teardown UDP connection 1 for o:10.0.0.1/5 to i:10.0.0.2/6"
@@ -33,3 +35,10 @@ def test_a_minute_is_kept_for_one_zone_and_year_only() -> None:
     assert type(time) is tuple
     assert header_timestamp(time, eastern, clock) == "2026-11-02T11:58:03.000Z"
     assert clock.minutes.get(utc, "Nov 02 2026 06:58") is None  # the other setting's minutes are gone
+
+
+def test_a_stamp_with_undecodable_bytes_is_refused_for_what_it_is() -> None:
+    clock, ctx = SyslogClock(), ParseContext()
+    assert clock.minutes.get(ctx, "2026-11-02T06:58\udcff") is None
+    with pytest.raises(ParseError, match="bad timestamp"):
+        clock.iso("2026-11-02T06:58:01\udcff", ctx)
