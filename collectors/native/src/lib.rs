@@ -105,127 +105,93 @@ fn line_result<'py>(
     }
 }
 
-/// A pfSense/OPNsense `filterlog` line → `line_result`.
-#[pyfunction]
-#[pyo3(name = "pfsense")]
-fn pfsense_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
+/// `line_result` of a parser that reads a whole line into its header and event (`parse_line`).
+fn whole_line<'py, 'a>(
+    line: &'a str,
+    clock: Clock<'_, 'py>,
+    parse: fn(&'a str) -> (Syslog<'a>, Result<Map<'a>, String>),
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    let (syslog, parsed) = pfsense::parse_line(line);
+    let (syslog, parsed) = parse(line);
     line_result(clock, &syslog, parsed)
 }
 
-/// A PAN-OS line → `line_result`'s three, then the record's time and a TRAFFIC start as zone-less text.
-#[pyfunction]
-#[pyo3(name = "panos")]
-fn panos_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    panos::line(line, clock)
+/// A `#[pyfunction]` for one firewall format, `name(line, ctx, minutes)`: the line is read by `read` with
+/// the context and the minute cache of the caller's `SyslogClock` (`clock::Clock`).
+macro_rules! line_function {
+    ($(#[doc = $doc:literal])* $rust:ident, $name:literal, $read:expr) => {
+        $(#[doc = $doc])*
+        #[pyfunction]
+        #[pyo3(name = $name)]
+        fn $rust<'py>(
+            line: &str,
+            ctx: &Bound<'py, PyAny>,
+            minutes: &Bound<'py, Minutes>,
+        ) -> PyResult<Bound<'py, PyTuple>> {
+            ($read)(line, Clock::kept(ctx, minutes))
+        }
+    };
 }
 
-/// A netfilter `LOG` line → `line_result`'s three, then the `dmesg -T` and Proxmox times of a timeless header.
-#[pyfunction]
-#[pyo3(name = "netfilter")]
-fn netfilter_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    netfilter::line_to_py(line, clock)
-}
-
-/// A Juniper SRX line → `line_result`.
-#[pyfunction]
-#[pyo3(name = "juniper_srx")]
-fn juniper_srx_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    juniper_srx::line_to_py(line, clock)
-}
-
-/// A CEF line → (event or None, header time, reason or None, raw `rt`, raw `start`, raw `end`).
-#[pyfunction]
-#[pyo3(name = "cef")]
-fn cef_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    cef::line_to_py(line, clock)
-}
-
-/// A LEEF line → (event or None, header time, reason or None, raw `devTime`, raw `devTimeFormat`).
-#[pyfunction]
-#[pyo3(name = "leef")]
-fn leef_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    leef::line_to_py(line, clock)
-}
-
-/// A Check Point line → `(event or None, header time, reason or None, epoch or None)` (`checkpoint::line_to_py`).
-#[pyfunction]
-#[pyo3(name = "checkpoint")]
-fn checkpoint_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    checkpoint::line_to_py(line, clock)
-}
-
-/// A Cisco ASA/FTD line → `line_result` (no header time when the line cannot be read).
-#[pyfunction]
-#[pyo3(name = "cisco_asa")]
-fn cisco_asa_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    let (syslog, parsed) = cisco_asa::parse_line(line);
-    line_result(clock, &syslog, parsed)
-}
-
-/// A FortiGate line → `(event or None, the device's time as written, reason or None)`.
-#[pyfunction]
-#[pyo3(name = "fortigate")]
-fn fortigate_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    fortigate::line_to_py(line, clock)
-}
-
-/// A SonicWall line → `(event or None, header time, record time, reason or None)`, the times as written.
-#[pyfunction]
-#[pyo3(name = "sonicwall")]
-fn sonicwall_record<'py>(
-    line: &str,
-    ctx: &Bound<'py, PyAny>,
-    minutes: &Bound<'py, Minutes>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let clock = Clock::kept(ctx, minutes);
-    sonicwall::line_to_py(line, clock)
-}
+line_function!(
+    /// A pfSense/OPNsense `filterlog` line → `line_result`.
+    pfsense_record,
+    "pfsense",
+    |line, clock| whole_line(line, clock, pfsense::parse_line)
+);
+line_function!(
+    /// A PAN-OS line → `line_result`'s three, then the record's time and a TRAFFIC start as zone-less text.
+    panos_record,
+    "panos",
+    panos::line
+);
+line_function!(
+    /// A netfilter `LOG` line → `line_result`'s three, then the `dmesg -T` and Proxmox times of a timeless header.
+    netfilter_record,
+    "netfilter",
+    netfilter::line_to_py
+);
+line_function!(
+    /// A Juniper SRX line → `line_result`.
+    juniper_srx_record,
+    "juniper_srx",
+    juniper_srx::line_to_py
+);
+line_function!(
+    /// A CEF line → (event or None, header time, reason or None, raw `rt`, raw `start`, raw `end`).
+    cef_record,
+    "cef",
+    cef::line_to_py
+);
+line_function!(
+    /// A LEEF line → (event or None, header time, reason or None, raw `devTime`, raw `devTimeFormat`).
+    leef_record,
+    "leef",
+    leef::line_to_py
+);
+line_function!(
+    /// A Check Point line → `(event or None, header time, reason or None, epoch or None)` (`checkpoint::line_to_py`).
+    checkpoint_record,
+    "checkpoint",
+    checkpoint::line_to_py
+);
+line_function!(
+    /// A Cisco ASA/FTD line → `line_result` (no header time when the line cannot be read).
+    cisco_asa_record,
+    "cisco_asa",
+    |line, clock| whole_line(line, clock, cisco_asa::parse_line)
+);
+line_function!(
+    /// A FortiGate line → `(event or None, the device's time as written, reason or None)`.
+    fortigate_record,
+    "fortigate",
+    fortigate::line_to_py
+);
+line_function!(
+    /// A SonicWall line → `(event or None, header time, record time, reason or None)`, the times as written.
+    sonicwall_record,
+    "sonicwall",
+    sonicwall::line_to_py
+);
 
 /// A syslog line's header parts, the times as written (`collectors/syslog_header.py` converts them).
 #[pyfunction]
