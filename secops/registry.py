@@ -84,15 +84,14 @@ class Parser(ABC):
     sniff_tokens: ClassVar[tuple[str, ...]] = ()
     """Strings of which every line ``sniff_line`` accepts contains at least one (``%ASA``, ``%FTD``):
     per-line ``auto`` skips this parser on lines with none of them. Empty: no such promise, always asked."""
+    native_sniff: ClassVar[secops_native.Sniff | None] = None
+    """The format's line test in native code (``secops_native.Sniff(name)``, ``collectors/native/src/sniff.rs``),
+    if it has one: ``sniff_line`` runs it, and per-line ``auto`` runs it in the same call as the token scan."""
 
     def sniff_file(self, head: bytes, path: Path | None) -> bool:
         """Recognise a whole file from its first bytes (binary formats, headers)."""
         first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
         return self.sniff_line(first)
-
-    native_sniff: ClassVar[secops_native.Sniff | None] = None
-    """The format's line test in native code (``secops_native.Sniff(name)``, ``collectors/native/src/sniff.rs``),
-    if it has one: ``sniff_line`` runs it, and per-line ``auto`` runs it in the same call as the token scan."""
 
     def sniff_line(self, line: str) -> bool:
         """Recognise one line; line parsers override this (or set ``native_sniff``) for per-line ``auto``."""
