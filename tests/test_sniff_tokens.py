@@ -104,7 +104,7 @@ def test_pick_matches_asking_every_parser_in_order(corpus: list[str]) -> None:
     assert modes[True] > 100 and modes[False] > 100, modes  # both ways of asking were exercised
 
 
-def test_lines_the_scan_cannot_read_ask_every_parser() -> None:
+def test_a_line_with_lone_surrogates_is_still_recognised() -> None:
     auto = AutoLineParser()
     line = "<134>Nov 27 10:00:00 fw01 filterlog[1]: \ud800 5,,,1000000103,igb0,match,block,in,4"
     picked = auto.pick(line)
