@@ -193,8 +193,16 @@ class LineEvents:
     ) -> Event:
         """One line as an enveloped event; ``problem`` (a cut record, a damaged spool) marks it a failure."""
         chosen = self.auto.pick(text) if self.auto else self.parser
-        parsed = _parse_line(chosen, text, self.ctx)
-        return self._finish(chosen, parsed, text, where, offset, number, identity, ingested, problem)
+        event, failure = _parse_line(chosen, text, self.ctx)
+        self._report(event, failure, problem, where, offset, number)
+        self.stats.events += 1
+        return ecs.envelope(
+            event,
+            raw=text,
+            identity=identity,
+            dataset=chosen.dataset if chosen else ecs.UNPARSED,
+            ingested=ingested,
+        )
 
     def window(self, lines: Sequence[Line], *, where: str, first: int, key: str, ingested: str) -> list[Event]:
         """A run of a file's lines as events, in order; ``first`` is the record number of the first line.
@@ -248,29 +256,6 @@ class LineEvents:
             )
         self.stats.events += len(lines)
         return events
-
-    def _finish(
-        self,
-        chosen: LineParser | None,
-        parsed: tuple[Event, str | None],
-        text: str,
-        where: str,
-        offset: int,
-        number: int,
-        identity: str,
-        ingested: str,
-        problem: str | None,
-    ) -> Event:
-        event, failure = parsed
-        self._report(event, failure, problem, where, offset, number)
-        self.stats.events += 1
-        return ecs.envelope(
-            event,
-            raw=text,
-            identity=identity,
-            dataset=chosen.dataset if chosen else ecs.UNPARSED,
-            ingested=ingested,
-        )
 
     def _report(
         self, event: Event, failure: str | None, problem: str | None, where: str, offset: int, number: int

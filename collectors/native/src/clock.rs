@@ -77,14 +77,7 @@ impl Minutes {
         let Ok(key) = key.to_str() else {
             return Ok(None);
         };
-        let mut state = self.lock();
-        if !state.serves(ctx)? {
-            return Ok(None);
-        }
-        Ok(state
-            .prefixes
-            .get(key.as_bytes())
-            .map(|found| found.clone_ref(ctx.py())))
+        self.prefix(ctx, key.as_bytes())
     }
 
     /// Keep `prefix` under `key` for `ctx`'s zone and year; the cache starts afresh for another setting, when
@@ -113,6 +106,18 @@ impl Minutes {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The prefix kept under `key` for `ctx`'s zone and year, if any.
+    fn prefix(&self, ctx: &Bound<'_, PyAny>, key: &[u8]) -> PyResult<Option<Py<PyString>>> {
+        let mut state = self.lock();
+        if !state.serves(ctx)? {
+            return Ok(None);
+        }
+        Ok(state
+            .prefixes
+            .get(key)
+            .map(|found| found.clone_ref(ctx.py())))
+    }
+
     /// The whole time when `key`'s minute is kept for `ctx`: the prefix then `seconds`.
     fn time<'py>(
         &self,
@@ -120,11 +125,7 @@ impl Minutes {
         key: &[u8],
         seconds: &[u8],
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let mut state = self.lock();
-        if !state.serves(ctx)? {
-            return Ok(None);
-        }
-        let Some(prefix) = state.prefixes.get(key) else {
+        let Some(prefix) = self.prefix(ctx, key)? else {
             return Ok(None);
         };
         let prefix = prefix.bind(ctx.py()).to_str()?;
