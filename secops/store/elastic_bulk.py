@@ -4,9 +4,8 @@ A batch is serialised into its request body once (``prepare``), ahead of
 the request, with a slot in place of ``event.ingested``. Each attempt writes
 the stamp into the slots just before it is sent, so the stamp is at most one
 request timeout older than the moment the document becomes searchable (the
-bound ``read_since`` relies on). A slot is a random token of this process,
-as wide as a millisecond stamp (the precision of the ``date`` field): log
-content cannot hold it, and filling it moves no byte. Per document:
+bound ``read_since`` relies on). A slot is a random token of this process:
+log content cannot hold it. Per document:
 
 - 201 created; 409 already there (a retry or a re-ingest) — both done;
 - 429 and 5xx — retried with exponential backoff;
@@ -46,8 +45,7 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason,items.*.error.caused_by"
-STAMP_WIDTH = len("2026-01-01T00:00:00.000Z")
-STAMP_SLOT = token_hex(STAMP_WIDTH // 2)
+STAMP_SLOT = token_hex(12)
 """Stands for ``event.ingested`` in serialised documents until a request fills it."""
 _SLOT = STAMP_SLOT.encode()
 _CREATE, _INDEX = b'{"create":', b'{"index":'
@@ -58,36 +56,38 @@ Item = tuple[str, Event]
 
 @dataclass(slots=True)
 class Body:
-    """Events serialised into one request body, with where each one's stamp goes."""
+    """Events serialised into one request body, cut where each one's stamp goes, and their ``event`` objects."""
 
-    data: bytearray
-    slots: list[int]
+    pieces: list[bytes]
+    metas: list[dict[str, Any]]
 
     @classmethod
     def of(cls, items: Iterable[Item], overwrite: bool = False) -> Body:
         op = _INDEX if overwrite else _CREATE
-        data, slots = bytearray(), []
+        pieces, metas = [], []
+        piece: list[bytes] = []
         dumps = orjson.dumps
         for index, event in items:
             meta = event["event"]
             meta["ingested"] = STAMP_SLOT
-            data += op
-            data += dumps({"_index": index, "_id": meta["id"]})
-            data += b"}\n"
-            source = dumps(event)
-            slots.append(len(data) + source.index(_SLOT))
-            data += source
-            data += b"\n"
-        return cls(data, slots)
+            metas.append(meta)
+            before, after = dumps(event).split(_SLOT, 1)
+            piece += (op, dumps({"_index": index, "_id": meta["id"]}), b"}\n", before)
+            pieces.append(b"".join(piece))
+            piece = [after, b"\n"]
+        pieces.append(b"".join(piece))
+        return cls(pieces, metas)
 
-    def stamp(self, stamp: str) -> bytearray:
-        value = stamp.encode()
-        if len(value) != STAMP_WIDTH:
-            raise ValueError(f"stamp {stamp!r} is not {STAMP_WIDTH} bytes wide")
-        data = self.data
-        for at in self.slots:
-            data[at : at + STAMP_WIDTH] = value
-        return data
+    def stamp(self, stamp: str) -> bytes:
+        """The body with ``stamp`` where each event's goes; the events' ``event.ingested`` set to it too.
+
+        One join copies the pieces around the stamps, where filling 5,000
+        slots of one buffer took a Python loop: 1.7 ms instead of 2.2 for a
+        12 MB body, on the critical path between an answer and the next request.
+        """
+        for meta in self.metas:
+            meta["ingested"] = stamp
+        return stamp.encode().join(self.pieces)
 
 
 @dataclass(slots=True)
@@ -177,7 +177,7 @@ class BulkWriter:
         while pending:
             try:
                 body = body or Body.of(pending, overwrite)
-                response = self._post(pending, body)
+                response = self._post(body)
             except (ApiError, TransportError) as exc:
                 status = getattr(exc, "status_code", None)
                 if isinstance(exc, ApiError) and status not in RETRY_STATUS:
@@ -194,7 +194,7 @@ class BulkWriter:
                 delay = self._sleep(delay)
                 continue
             unreachable = 0
-            pending = self._settle(pending, response, result)
+            pending = self._settle(pending, response, result, overwrite)
             body = None
             if pending:
                 if time.monotonic() > busy_deadline:
@@ -206,22 +206,21 @@ class BulkWriter:
         time.sleep(delay)
         return min(delay * 2, self.policy.max_delay)
 
-    def _post(self, items: Sequence[Item], body: Body) -> dict[str, Any]:
+    def _post(self, body: Body) -> dict[str, Any]:
         now = datetime.now(UTC)
-        stamp = ecs.format_ts(now.replace(microsecond=now.microsecond // 1000 * 1000))
-        for _, event in items:
-            event["event"]["ingested"] = stamp
-        data = body.stamp(stamp)  # NDJSON: the client sends the bytes as they are
+        data = body.stamp(ecs.format_ts(now.replace(microsecond=now.microsecond // 1000 * 1000)))
         response = self.client.bulk(operations=data, filter_path=FILTER, refresh=self.refresh)  # type: ignore[arg-type]
         return dict(response.body)
 
-    def _settle(self, items: list[Item], response: dict[str, Any], result: BulkResult) -> list[Item]:
+    def _settle(self, items: list[Item], response: dict[str, Any], result: BulkResult, overwrite: bool) -> list[Item]:
         """Count what was stored, dead-letter what was refused, return what to retry."""
         outcomes = response.get("items", [])
         if not response.get("errors"):
-            for outcome in outcomes:
-                status = next(iter(outcome.values()))["status"]
-                if status == 201:
+            if not overwrite:  # a ``create`` succeeds only by creating
+                result.created += len(outcomes)
+                return []
+            for outcome in outcomes:  # ``index`` answers 200 where the timed-out request's copy was
+                if next(iter(outcome.values()))["status"] == 201:
                     result.created += 1
                 else:
                     result.existing += 1

@@ -9,7 +9,7 @@ import orjson
 
 from secops.cases.models import Checkpoint
 from secops.store.elastic import ElasticCaseStore, ElasticEventStore
-from secops.store.elastic_bulk import RetryPolicy
+from secops.store.elastic_bulk import STAMP_SLOT, RetryPolicy
 from secops.store.elastic_events import DEAD_LETTER_FILE, SPOOL_DIR, SWITCH_INTERVAL
 from tests.elastic.conftest import make_event
 from tests.es_node import free_port, store_client
@@ -21,6 +21,22 @@ def test_rewrite_never_duplicates(event_store: ElasticEventStore) -> None:
     assert event_store.write([make_event(i) for i in range(500)]) == 0
     event_store.refresh()
     assert event_store.count() == 500
+
+
+def test_each_event_is_stored_with_the_stamp_it_holds(event_store: ElasticEventStore, es_client) -> None:
+    """The stamp goes into the request body and into the events the caller keeps (the batch hooks read them)."""
+    events = [make_event(i) for i in range(300)]
+    events[5]["message"] = f"a line that names the stamp field: ingested {'0' * len(STAMP_SLOT)}"
+    assert event_store.write(events[:100]) == 100
+    assert event_store.write(events[100:]) == 200
+    event_store.refresh()
+    hits = es_client.search(index=f"{event_store.prefix}-events-*", size=300)["hits"]["hits"]
+    stored = {hit["_id"]: hit["_source"] for hit in hits}
+    assert len(stored) == 300
+    assert all(stored[e["event"]["id"]] == e for e in events)  # the whole document, the stamp included
+    stamps = {e["event"]["ingested"] for e in events}
+    assert len(stamps) <= 2 and STAMP_SLOT not in stamps  # one per request
+    assert all(stamp.endswith("Z") and len(stamp) == len("2026-01-01T00:00:00.000Z") for stamp in stamps)
 
 
 def test_a_submitted_batch_commits_its_checkpoint_only_when_waited_for(
