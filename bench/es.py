@@ -162,7 +162,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="raw and collect runs, alternated; best of each")
     parser.add_argument("--warmup", type=int, default=3, help="raw runs first, not counted, while the node warms up")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="secops-bench-es-"))
+    with tempfile.TemporaryDirectory(prefix="secops-bench-es-") as tmp:  # the logs and each collect's data
+        files, events, results, group = measure(args, Path(tmp))
+    print(f"events in {files} files: {events:,} (batch {args.batch:,}), best of {args.rounds} rounds")
+    if group is None:
+        print("the node was given (--url): it could not be placed on cores of its own; shared cores only")
+    for placement, (raw_rate, collect_rate) in results.items():
+        print(f"{placement}: raw _bulk, pre-serialised NDJSON {raw_rate:,.0f} docs/s; ", end="")
+        print(f"secops collect (read, parse, bulk) {collect_rate:,.0f} docs/s; ", end="")
+        print(f"ratio {collect_rate / raw_rate:.2f} (target >= 0.85)")
+
+
+def measure(args: argparse.Namespace, work: Path) -> tuple[int, int, dict[str, tuple[float, float]], int | None]:
+    """Files and events generated, each placement's best raw and collect rates, and the node's group."""
     logs = work / "logs"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECOPS_")}
     secops(["generate", "-o", str(logs), "-n", str(args.events), "--workers", "1"], env)
@@ -183,13 +195,7 @@ def main() -> None:
         bench.correlation_fetch()
         client.close()
 
-    print(f"events in {len(files)} files: {len(events):,} (batch {args.batch:,}), best of {args.rounds} rounds")
-    if group is None:
-        print("the node was given (--url): it could not be placed on cores of its own; shared cores only")
-    for placement, (raw_rate, collect_rate) in results.items():
-        print(f"{placement}: raw _bulk, pre-serialised NDJSON {raw_rate:,.0f} docs/s; ", end="")
-        print(f"secops collect (read, parse, bulk) {collect_rate:,.0f} docs/s; ", end="")
-        print(f"ratio {collect_rate / raw_rate:.2f} (target >= 0.85)")
+    return len(files), len(events), results, group
 
 
 PLACEMENTS = ["shared cores", "node on a core of its own"]
