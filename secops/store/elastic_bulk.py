@@ -56,37 +56,33 @@ Item = tuple[str, Event]
 
 @dataclass(slots=True)
 class Body:
-    """Events serialised into one request body, cut where each one's stamp goes, and their ``event`` objects."""
+    """Events serialised into one request body, cut where each one's stamp goes."""
 
     pieces: list[bytes]
-    metas: list[dict[str, Any]]
 
     @classmethod
     def of(cls, items: Iterable[Item], overwrite: bool = False) -> Body:
         op = _INDEX if overwrite else _CREATE
-        pieces, metas = [], []
+        pieces: list[bytes] = []
         piece: list[bytes] = []
         dumps = orjson.dumps
         for index, event in items:
             meta = event["event"]
             meta["ingested"] = STAMP_SLOT
-            metas.append(meta)
             before, after = dumps(event).split(_SLOT, 1)
             piece += (op, dumps({"_index": index, "_id": meta["id"]}), b"}\n", before)
             pieces.append(b"".join(piece))
             piece = [after, b"\n"]
         pieces.append(b"".join(piece))
-        return cls(pieces, metas)
+        return cls(pieces)
 
     def stamp(self, stamp: str) -> bytes:
-        """The body with ``stamp`` where each event's goes; the events' ``event.ingested`` set to it too.
+        """The body with ``stamp`` where each event's goes.
 
-        One join copies the pieces around the stamps, where filling 5,000
-        slots of one buffer took a Python loop: 1.7 ms instead of 2.2 for a
-        12 MB body, on the critical path between an answer and the next request.
+        One join around the stamps instead of 5,000 slice assignments into one
+        buffer: this runs between an answer and the next request, while the
+        cluster waits.
         """
-        for meta in self.metas:
-            meta["ingested"] = stamp
         return stamp.encode().join(self.pieces)
 
 
@@ -177,7 +173,7 @@ class BulkWriter:
         while pending:
             try:
                 body = body or Body.of(pending, overwrite)
-                response = self._post(body)
+                response = self._post(pending, body)
             except (ApiError, TransportError) as exc:
                 status = getattr(exc, "status_code", None)
                 if isinstance(exc, ApiError) and status not in RETRY_STATUS:
@@ -206,9 +202,12 @@ class BulkWriter:
         time.sleep(delay)
         return min(delay * 2, self.policy.max_delay)
 
-    def _post(self, body: Body) -> dict[str, Any]:
+    def _post(self, items: Sequence[Item], body: Body) -> dict[str, Any]:
         now = datetime.now(UTC)
-        data = body.stamp(ecs.format_ts(now.replace(microsecond=now.microsecond // 1000 * 1000)))
+        stamp = ecs.format_ts(now.replace(microsecond=now.microsecond // 1000 * 1000))
+        for _, event in items:  # the caller's events hold what is stored (the batch hooks read them)
+            event["event"]["ingested"] = stamp
+        data = body.stamp(stamp)
         response = self.client.bulk(operations=data, filter_path=FILTER, refresh=self.refresh)  # type: ignore[arg-type]
         return dict(response.body)
 
