@@ -1,10 +1,10 @@
 """Moving parsed events into the store in batches, with checkpoints that never run ahead.
 
 A checkpoint is handed to the store together with the batch that contains its
-source's last event, so it is committed only when that batch is durable: a
-crash re-reads at most the batches not yet durable (the one in flight and the
-one filling), and deterministic ``event.id`` keeps the re-read from
-duplicating.
+source's last event, so it is committed only when that batch and every one
+before it are durable: a crash re-reads at most the batches not yet durable
+(those in flight and the one filling), and deterministic ``event.id`` keeps
+the re-read from duplicating.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import errno
 import fcntl
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,8 +99,10 @@ class SourceLocks:
 class Batcher:
     """Collects events and the checkpoints they complete; hands them to the store at a size.
 
-    A full batch is submitted before the previous one is waited for, so a
-    store that sends in the background stores one batch while the next fills.
+    A full batch is submitted before the earlier ones are waited for, so a
+    store that sends in the background stores them while the next fills; up
+    to the store's ``in_flight`` stay submitted, and they are waited for
+    oldest first.
     There (``parse_ahead``) the first batches are smaller, growing to ``size``,
     so the other process starts work as soon as a few events are parsed. The
     hook and the count follow each batch once it is durable.
@@ -120,7 +123,7 @@ class Batcher:
         self.checkpoints: dict[str, tuple[int, str]] = {}
         self.result = IngestResult()
         self._limit = min(size, FIRST_BATCH) if store.parse_ahead else size
-        self._in_flight: tuple[Callable[[], int], list[Event], list[Checkpoint]] | None = None
+        self._in_flight: deque[tuple[Callable[[], int], list[Event], list[Checkpoint]]] = deque()
 
     def add(self, event: Event, key: str, position: int, name: str) -> None:
         """One event, and where its source resumes after it (a checkpoint is made per batch, not per event)."""
@@ -133,7 +136,8 @@ class Batcher:
     def flush(self) -> None:
         """Store what is held, and return once every batch handed over is durable."""
         self._hand_over()
-        self._settle()
+        while self._in_flight:
+            self._settle()
 
     def _hand_over(self) -> None:
         if not self.events and not self.checkpoints:
@@ -142,16 +146,13 @@ class Batcher:
         checkpoints = [Checkpoint(key=key, position=pos, name=name) for key, (pos, name) in self.checkpoints.items()]
         self.events, self.checkpoints = [], {}
         self._limit = min(self.size, self._limit * 4)
-        done = self.store.submit(batch, checkpoints)
-        self._settle()
-        self._in_flight = (done, batch, checkpoints)
+        self._in_flight.append((self.store.submit(batch, checkpoints), batch, checkpoints))
+        while len(self._in_flight) > self.store.in_flight:
+            self._settle()
 
     def _settle(self) -> None:
-        """Wait for the batch in flight; then count it and run the hook on it."""
-        if self._in_flight is None:
-            return
-        done, batch, checkpoints = self._in_flight
-        self._in_flight = None
+        """Wait for the oldest batch in flight; then count it and run the hook on it."""
+        done, batch, checkpoints = self._in_flight.popleft()
         self.result.stored += done()
         self.result.batches += 1
         if self.on_durable:

@@ -104,6 +104,13 @@ class EventStore(ABC):
     so the other process is not left waiting for a whole batch to be parsed.
     """
 
+    in_flight: int = 1
+    """Batches ingest keeps submitted and not yet waited for, beyond the one it fills.
+
+    More than one where the store sends several requests at once, so the
+    other process always has the next one while the client reads an answer.
+    """
+
     @abstractmethod
     def write(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> int:
         """Store a batch and, with it, the checkpoints of the sources it came from.
@@ -117,9 +124,11 @@ class EventStore(ABC):
     def submit(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> Callable[[], int]:
         """Start storing a batch; the returned call waits until ``write`` would have returned, and gives its count.
 
-        Batches are stored in the order submitted. A store whose write waits on
-        another process sends in the background, so the caller can prepare the
-        next batch meanwhile; here the write is done at once.
+        The returned call also waits for every batch submitted before, so a
+        checkpoint never runs ahead of an earlier batch, whatever order the
+        calls are made in. A store whose write waits on another process sends
+        in the background, so the caller can prepare the next batch meanwhile;
+        here the write is done at once.
         """
         stored = self.write(events, checkpoints)
         return lambda: stored

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -119,12 +120,13 @@ class DeadLetters:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.Lock()  # several senders may reject documents at once
 
     def write(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with owner_only(self.path, append=True) as fh:
+        with self._lock, owner_only(self.path, append=True) as fh:
             fh.write(b"".join(orjson.dumps(r, default=str) + b"\n" for r in rows))
             fh.flush()
             os.fsync(fh.fileno())

@@ -2,9 +2,12 @@
 
 Writes go through ``BulkWriter`` (``create`` by ``event.id``, retries, dead
 letters) and fall back to the disk ``Spool`` while the cluster is
-unreachable. File checkpoints are committed to the local SQLite state
-database once the batch is in Elasticsearch *or* in the spool: they name
-files on this machine, and they must be committable while the cluster is down.
+unreachable. Several bulk requests are in flight at once (``bulk_requests``),
+so the cluster has the next one while the client reads an answer and sends.
+File checkpoints are committed to the local SQLite state database once the
+batch, and every one before it, is in Elasticsearch *or* in the spool: they
+name files on this machine, and they must be committable while the cluster is
+down.
 
 ``read_since`` — the rule scheduled detection relies on
 -------------------------------------------------------
@@ -31,7 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -91,6 +94,7 @@ class ElasticEventStore(EventStore):
         read_lag: float = 90.0,
         refresh: bool = False,
         policy: RetryPolicy = DEFAULT_POLICY,
+        bulk_requests: int = 2,
     ) -> None:
         self.client = client
         self.data_dir = data_dir
@@ -104,12 +108,15 @@ class ElasticEventStore(EventStore):
             client, self.secrets, self.dead_letters, timeout=timeout, policy=policy, refresh=refresh
         )
         self.pattern = layout.events_pattern(prefix)
+        self.in_flight = bulk_requests
         self._ready = False
+        self._ready_lock = threading.Lock()
         self._down_until = 0.0
         self._touched: set[str] = set()
         self._state: sqlite3.Connection | None = None
         self._types: tuple[float, dict[str, str]] = (0.0, {})
         self._pool: ThreadPoolExecutor | None = None
+        self._sent: list[Future[int]] = []
 
     @classmethod
     def from_config(cls, config: Config, data_dir: Path) -> ElasticEventStore:
@@ -122,6 +129,7 @@ class ElasticEventStore(EventStore):
             secrets=secrets,
             timeout=es.timeout,
             read_lag=es.read_lag,
+            bulk_requests=es.bulk_requests,
         )
 
     def _call(self, where: str, fn: Callable[[], T]) -> T:
@@ -132,15 +140,21 @@ class ElasticEventStore(EventStore):
         return self.submit(events, checkpoints)()
 
     def submit(self, events: Sequence[Event], checkpoints: Sequence[Checkpoint] = ()) -> Callable[[], int]:
-        """Serialise the batch here, send it from the sender thread; checkpoints commit in the waiting thread.
+        """Serialise the batch here, send it from a sender thread; checkpoints commit in the waiting thread.
 
-        One thread sends, in submission order, so the cluster gets the next
-        request as soon as it answers the last instead of waiting while the
-        caller batches and serialises.
+        ``in_flight`` threads send, taking batches in submission order, so the
+        cluster gets the next request while the client serialises, sends and
+        reads answers. Requests may finish out of order: waiting for a batch
+        waits for every earlier one too, and raises an earlier one's error (a
+        failed batch is kept for that: no later checkpoint may pass it).
         """
+        earlier = [f for f in self._sent if not f.done() or f.exception() is not None]
         sent = self._sender().submit(self._deliver_or_spool, self._prepare(events)) if events else None
+        self._sent = [*earlier, sent] if sent else earlier
 
         def done() -> int:
+            for before in earlier:
+                before.result()
             stored = sent.result() if sent else 0
             if checkpoints:
                 with write_txn(self._state_db()) as conn:
@@ -151,7 +165,7 @@ class ElasticEventStore(EventStore):
 
     def _sender(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="secops-bulk")
+            self._pool = ThreadPoolExecutor(max_workers=self.in_flight, thread_name_prefix="secops-bulk")
             _senders.enter()
         return self._pool
 
@@ -197,10 +211,11 @@ class ElasticEventStore(EventStore):
         return sent
 
     def _ensure_ready(self) -> None:
-        if not self._ready:
-            if not self._call("index template", lambda: layout.has_template(self.client, self.prefix)):
-                self._call("es setup", lambda: layout.setup(self.client, self.prefix))
-            self._ready = True
+        with self._ready_lock:  # the senders' first batches arrive together
+            if not self._ready:
+                if not self._call("index template", lambda: layout.has_template(self.client, self.prefix)):
+                    self._call("es setup", lambda: layout.setup(self.client, self.prefix))
+                self._ready = True
 
     def _state_db(self) -> sqlite3.Connection:
         if self._state is None:
@@ -446,6 +461,7 @@ class ElasticEventStore(EventStore):
         if self._pool is not None:
             self._pool.shutdown()  # batches submitted and never waited for are still sent
             self._pool = None
+            self._sent = []
             _senders.leave()
         try:
             if self.spool and time.monotonic() >= self._down_until:

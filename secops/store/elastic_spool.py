@@ -12,6 +12,7 @@ two processes sharing a data directory never send it at the same time.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,8 @@ from secops.files import fsync_dir, owner_only
 from secops.types import Event
 
 SUFFIX = ".ndjson"
+_SERIAL = itertools.count()
+"""Tells apart the files two sender threads spool in the same nanosecond."""
 
 
 class Spool:
@@ -42,7 +45,7 @@ class Spool:
     def append(self, events: Sequence[Event]) -> Path:
         """Write one batch durably; returns its file."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{time.time_ns():020d}-{os.getpid()}"
+        name = f"{time.time_ns():020d}-{os.getpid()}-{next(_SERIAL)}"
         tmp = self.directory / f".{name}.tmp"
         final = self.directory / f"{name}{SUFFIX}"
         try:

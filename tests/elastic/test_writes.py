@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
 
 from secops.cases.models import Checkpoint
+from secops.errors import StoreError
 from secops.store.elastic import ElasticCaseStore, ElasticEventStore
-from secops.store.elastic_bulk import STAMP_SLOT, RetryPolicy
+from secops.store.elastic_bulk import STAMP_SLOT, Prepared, RetryPolicy
 from secops.store.elastic_events import DEAD_LETTER_FILE, SPOOL_DIR, SWITCH_INTERVAL
 from tests.elastic.conftest import make_event
 from tests.es_node import free_port, store_client
@@ -53,6 +55,56 @@ def test_a_submitted_batch_commits_its_checkpoint_only_when_waited_for(
     assert cases.checkpoint("src").position == 700
     event_store.refresh()
     assert event_store.count() == 700
+    cases.close()
+
+
+def test_waiting_for_a_batch_waits_for_every_earlier_one(
+    event_store: ElasticEventStore, es_url: str, es_prefix: str, data_dir: Path
+) -> None:
+    """Requests in flight together end in either order; a later batch's checkpoint never passes an earlier batch."""
+    assert event_store.in_flight >= 2
+    cases = ElasticCaseStore(store_client(es_url), data_dir, prefix=es_prefix)
+    large = event_store.submit([make_event(i) for i in range(20_000)], [Checkpoint(key="big", position=1, name="b")])
+    upto_10 = [Checkpoint(key="src", position=10, name="f")]
+    small = event_store.submit([make_event(i) for i in range(20_000, 20_010)], upto_10)
+    assert small() == 10  # its request is answered long before the large one's; the wait takes both
+    assert cases.checkpoint("src").position == 10
+    event_store.refresh()
+    assert event_store.count() == 20_010
+    assert cases.checkpoint("big") is None  # each batch's own checkpoint still waits for its own wait
+    assert large() == 20_000
+    assert cases.checkpoint("big").position == 1
+    cases.close()
+
+
+class _RefusesFirstEvent(ElasticEventStore):
+    """Fails the batch holding event 0 as a refused request would, before sending it."""
+
+    def _deliver_or_spool(self, prepared: Prepared) -> int:
+        if any(event["event"]["id"] == make_event(0)["event"]["id"] for _, event in prepared.items):
+            raise StoreError("request refused", where="bulk")
+        return super()._deliver_or_spool(prepared)
+
+
+def test_a_failed_batch_fails_every_later_wait(es_url: str, es_prefix: str, data_dir: Path) -> None:
+    """Its events are neither stored nor spooled: no checkpoint after it may be committed, whatever the order."""
+    store = _RefusesFirstEvent(store_client(es_url), data_dir, prefix=es_prefix, read_lag=0)
+    cases = ElasticCaseStore(store_client(es_url), data_dir, prefix=es_prefix)
+    first = store.submit([make_event(0)], [Checkpoint(key="src", position=1, name="f")])
+    second = store.submit([make_event(1)], [Checkpoint(key="src", position=2, name="f")])
+    with pytest.raises(StoreError, match="request refused"):
+        second()
+    with pytest.raises(StoreError, match="request refused"):
+        first()
+    third = store.submit([make_event(2)], [Checkpoint(key="src", position=3, name="f")])  # after the failure ended
+    with pytest.raises(StoreError, match="request refused"):
+        third()
+    assert cases.checkpoint("src") is None
+    store.close()  # waits for the senders
+    reader = ElasticEventStore(store_client(es_url), data_dir, prefix=es_prefix, read_lag=0)
+    reader.refresh()
+    assert reader.count() == 2  # the later batches themselves were sent
+    reader.close()
     cases.close()
 
 
