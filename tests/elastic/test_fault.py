@@ -48,7 +48,7 @@ def test_node_stopped_for_20s_during_ingest_loses_and_duplicates_nothing(data_di
         outage: dict[str, float] = {}
         spooled = [0]
         bouncer = threading.Thread(target=_bounce, args=(node, outage))
-        # Batches go the way ``collect`` sends them: the next one is submitted while the last is in flight.
+        # Batches go the way ``collect`` sends them: two requests in flight while the next batch fills.
         batcher = Batcher(store, BATCH, on_batch=_watch(spool, spooled))
         for i in range(TOTAL):
             if i == TOTAL // 5:

@@ -1,8 +1,8 @@
 """Ingesting files, on every backend: each line once, re-runs and appends neither duplicate nor skip.
 
-On Elasticsearch the next batch is parsed and serialised while the last one
-is in flight (``parse_ahead``, ``submit``); the same outcome must hold there
-as on the embedded store.
+On Elasticsearch the next batch is parsed and serialised while the last ones
+are in flight (``parse_ahead``, ``submit``, ``in_flight``); the same outcome
+must hold there as on the embedded store.
 """
 
 from __future__ import annotations
