@@ -102,10 +102,10 @@ class Batcher:
     A full batch is submitted before the earlier ones are waited for, so a
     store that sends in the background stores them while the next fills; up
     to the store's ``in_flight`` stay submitted, and they are waited for
-    oldest first.
-    There (``parse_ahead``) the first batches are smaller, growing to ``size``,
-    so the other process starts work as soon as a few events are parsed. The
-    hook and the count follow each batch once it is durable.
+    oldest first. For a store that parses ahead (``parse_ahead``) the first
+    batches are smaller, growing to ``size``, so the other process starts
+    work as soon as a few events are parsed. The hook and the count follow
+    each batch once it is durable.
     """
 
     def __init__(
