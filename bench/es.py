@@ -51,11 +51,8 @@ from elasticsearch import Elasticsearch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from secops.config import EsConfig  # noqa: E402
+from secops.config import BULK_REQUESTS  # noqa: E402  (collect's here: its environment sets no other SECOPS_)
 from secops.store import elastic_layout as layout  # noqa: E402
-
-IN_FLIGHT = EsConfig().bulk_requests
-"""What ``collect`` keeps in flight here: its environment carries no ``SECOPS_`` settings but the store's."""
 
 PORT_SCAN = """\
 title: Connection denied
@@ -175,7 +172,7 @@ def main() -> None:
         print("the node was given (--url): it could not be placed on cores of its own; shared cores only")
     for placement, (raw_rate, collect_rate) in results.items():
         print(f"{placement}: raw _bulk, pre-serialised NDJSON {raw_rate:,.0f} docs/s; ", end="")
-        print(f"secops collect (read, parse, bulk; {IN_FLIGHT} requests in flight) ", end="")
+        print(f"secops collect (read, parse, bulk; {BULK_REQUESTS} requests in flight) ", end="")
         print(f"{collect_rate:,.0f} docs/s; ", end="")
         print(f"ratio {collect_rate / raw_rate:.2f} (target >= 0.85)")
 

@@ -43,7 +43,7 @@ from elasticsearch import Elasticsearch
 
 from secops import ecs
 from secops.cases.models import Alert, Checkpoint
-from secops.config import Config, EsConfig
+from secops.config import BULK_REQUESTS, Config, EsConfig
 from secops.errors import BackendUnavailable, StoreError
 from secops.query import Query
 from secops.store import elastic_layout as layout
@@ -94,7 +94,7 @@ class ElasticEventStore(EventStore):
         read_lag: float = 90.0,
         refresh: bool = False,
         policy: RetryPolicy = DEFAULT_POLICY,
-        bulk_requests: int = 2,
+        bulk_requests: int = BULK_REQUESTS,
     ) -> None:
         self.client = client
         self.data_dir = data_dir

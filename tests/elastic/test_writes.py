@@ -77,11 +77,14 @@ def test_waiting_for_a_batch_waits_for_every_earlier_one(
     cases.close()
 
 
+_REFUSED_ID = make_event(0)["event"]["id"]
+
+
 class _RefusesFirstEvent(ElasticEventStore):
     """Fails the batch holding event 0 as a refused request would, before sending it."""
 
     def _deliver_or_spool(self, prepared: Prepared) -> int:
-        if any(event["event"]["id"] == make_event(0)["event"]["id"] for _, event in prepared.items):
+        if any(event["event"]["id"] == _REFUSED_ID for _, event in prepared.items):
             raise StoreError("request refused", where="bulk")
         return super()._deliver_or_spool(prepared)
 
