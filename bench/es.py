@@ -57,6 +57,10 @@ sys.path.insert(0, str(REPO))
 from secops.config import BULK_REQUESTS  # noqa: E402  (collect's here: its environment sets no other SECOPS_)
 from secops.store import elastic_layout as layout  # noqa: E402
 
+TARGET = 0.85
+Rates = tuple[float, float, list[float]]
+"""A placement's best raw and best collect rates, and each round's own collect ÷ raw ratio."""
+
 PORT_SCAN = """\
 title: Connection denied
 id: b0000000-0000-4000-8000-000000000001
@@ -178,14 +182,8 @@ def main() -> None:
         print(f"secops collect (read, parse, bulk; {BULK_REQUESTS} requests in flight) ", end="")
         print(f"{collect_rate:,.0f} docs/s; ", end="")
         print(f"ratio {collect_rate / raw_rate:.2f} (target >= {TARGET})")
-        # The best rounds may come from different rounds; a round's own ratio pairs runs minutes apart.
         reached = sum(ratio >= TARGET for ratio in ratios)
         print(f"  each round's own ratio: median {median(ratios):.2f}; {reached} of {len(ratios)} rounds >= {TARGET}")
-
-
-Rates = tuple[float, float, list[float]]
-"""A placement's best raw and best collect rates, and each round's own collect ÷ raw ratio."""
-TARGET = 0.85
 
 
 def measure(args: argparse.Namespace, work: Path) -> tuple[int, int, dict[str, Rates], int | None]:
@@ -245,7 +243,7 @@ class Bench:
         return count(self.client, prefix) / seconds
 
     def best_of(self, rounds: int, placement: str) -> Rates:
-        raw_rates, collect_rates = [], []
+        raw_rates, collect_rates, ratios = [], [], []
         for _ in range(rounds):  # alternated, best of each: the node's own pace drifts between runs
             self.turn += 1
             tag = f"{os.getpid()}-{self.turn}"
@@ -264,16 +262,16 @@ class Bench:
             secops(["collect", "file", *map(str, self.files), "--batch-size", str(self.batch)], collect_env)
             seconds = time.perf_counter() - started  # to the command's exit, as the raw run's to its last answer
             collect_rates.append(count(self.client, collect_prefix) / seconds)
+            ratios.append(collect_rates[-1] / raw_rates[-1])
             print(
                 f"{placement}, round {self.turn}: raw _bulk {raw_rates[-1]:,.0f} docs/s, "
-                f"secops collect {collect_rates[-1]:,.0f} docs/s, this round's ratio "
-                f"{collect_rates[-1] / raw_rates[-1]:.2f}"
+                f"secops collect {collect_rates[-1]:,.0f} docs/s, this round's ratio {ratios[-1]:.2f}"
             )
             self.drop(raw_prefix)
             if self.kept:
                 self.drop(self.kept)
             self.kept = collect_prefix
-        return max(raw_rates), max(collect_rates), [c / r for c, r in zip(collect_rates, raw_rates, strict=True)]
+        return max(raw_rates), max(collect_rates), ratios
 
     def correlation_fetch(self) -> None:
         if self.kept:
