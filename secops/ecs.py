@@ -213,6 +213,13 @@ always ``event.original``, ``event.ingested``, ``event.id`` (``event_id`` of
 changed in place and returned. Native (``collectors/native/src/envelope.rs``):
 it runs once for every record of every input."""
 
+envelope_lines: Callable[[list[Event], list[Any], list[str], str, str, str], None] = secops_native.envelope_lines
+"""``envelope_lines(events, lines, datasets, key, ingested, path)``: ``envelope`` for a window of a file's lines.
+
+Each event is enveloped in place with its line's text as ``raw``,
+``key:offset`` as identity and its dataset, and gets ``log.file.path`` and
+``log.offset`` (other ``log`` fields stay): one native call for the window."""
+
 
 UNPARSED = "secops.unparsed"
 """``event.dataset`` of a record no parser recognises."""

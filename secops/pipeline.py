@@ -204,8 +204,11 @@ class LineEvents:
             ingested=ingested,
         )
 
-    def window(self, lines: Sequence[Line], *, where: str, first: int, key: str, ingested: str) -> list[Event]:
+    def window(self, lines: list[Line], *, where: str, first: int, key: str, ingested: str) -> list[Event]:
         """A run of a file's lines as events, in order; ``first`` is the record number of the first line.
+
+        ``where`` names the file in warnings and is each event's ``log.file.path``; ``log.offset`` is the
+        line's.
 
         In a mixed file each line may need another parser. Parsing the lines
         of one format together keeps that parser's code and data in the CPU's
@@ -238,22 +241,14 @@ class LineEvents:
                     parsed[index] = (parse(text, ctx), None)
                 except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001  (``_parse_line`` says why)
                     parsed[index] = _failure(parser, text, exc)
-        envelope = ecs.envelope
-        events = []
+        events, datasets = [], []
         for number, (line, parser, (event, failure)) in enumerate(zip(lines, chosen, parsed, strict=True), first):
-            text, offset = line.text, line.offset
             if failure or line.truncated:
                 cut = f"record longer than {MAX_RECORD_BYTES} bytes, cut" if line.truncated else None
-                self._report(event, failure, cut, where, offset, number)
-            events.append(
-                envelope(
-                    event,
-                    raw=text,
-                    identity=f"{key}:{offset}",
-                    dataset=parser.dataset if parser else ecs.UNPARSED,
-                    ingested=ingested,
-                )
-            )
+                self._report(event, failure, cut, where, line.offset, number)
+            events.append(event)
+            datasets.append(parser.dataset if parser else ecs.UNPARSED)
+        ecs.envelope_lines(events, lines, datasets, key, ingested, where)
         self.stats.events += len(lines)
         return events
 
@@ -299,9 +294,6 @@ def _read_lines(
             window, damage = _next_window(records)
             events = lines.window(window, where=name, first=number, key=key, ingested=ingested)
             for line, ev in zip(window, events, strict=True):
-                log_fields = ev.setdefault("log", {})  # keep what the parser set (log.level, log.syslog)
-                log_fields["file"] = {"path": name}
-                log_fields["offset"] = line.offset
                 yield Item(ev, key, line.end)
             number += len(window)
             if damage is not None:

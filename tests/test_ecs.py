@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from secops import ecs
+from secops.inputs import Line
 
 
 def test_get_put_nested_and_literal_dotted() -> None:
@@ -134,6 +135,25 @@ def test_envelope_fills_as_the_python_one_did(event: dict, dataset: str) -> None
     got = ecs.envelope(copy.deepcopy(event), **args)
     assert got == expected
     assert list(got) == list(expected) and list(got["event"]) == list(expected["event"])  # same key order
+
+
+def test_envelope_lines_is_envelope_with_the_lines_position() -> None:
+    """A window's events get what ``envelope`` gives with ``key:offset`` as identity, then where the line is."""
+    ingested = "2026-11-25T00:00:00.000Z"
+    lines = [Line("first \udcff", 0, 12, False), Line("second", 12, 19, False)]
+    events = [{"log": {"level": "info", "file": {"path": "stale"}}}, {"event": {"kind": "alert"}}]
+    expected = [
+        _envelope_as_written_in_python(copy.deepcopy(event), line.text, f"k:{line.offset}", dataset, ingested)
+        for event, line, dataset in zip(events, lines, ["a.b", "c"], strict=True)
+    ]
+    for event, line in zip(expected, lines, strict=True):
+        event.setdefault("log", {}).update({"file": {"path": "/var/log/x"}, "offset": line.offset})
+    ecs.envelope_lines(events, lines, ["a.b", "c"], "k", ingested, "/var/log/x")
+    assert events == expected
+    assert [list(event) for event in events] == [list(event) for event in expected]  # same key order
+    assert events[0]["log"]["level"] == "info" and events[1]["event"]["id"] == ecs.event_id("k:12", "second")
+    with pytest.raises(ValueError, match="differ in length"):
+        ecs.envelope_lines(events, lines[:1], ["a.b", "c"], "k", ingested, "/var/log/x")
 
 
 def test_envelope_gives_each_event_its_own_lists() -> None:

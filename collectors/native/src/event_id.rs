@@ -15,10 +15,18 @@ pub(crate) fn event_id<'py>(
     identity: &Bound<'py, PyString>,
     raw: &Bound<'py, PyString>,
 ) -> PyResult<Bound<'py, PyString>> {
+    id_of(&utf8(identity)?, raw)
+}
+
+/// `event_id` of an identity already in UTF-8.
+pub(crate) fn id_of<'py>(
+    identity: &[u8],
+    raw: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyString>> {
     let mut state = blake2b_simd::Params::new().hash_length(16).to_state();
-    state.update(&utf8(identity)?);
+    state.update(identity);
     state.update(&utf8(raw)?);
-    Ok(PyString::new(identity.py(), &state.finalize().to_hex()))
+    Ok(PyString::new(raw.py(), &state.finalize().to_hex()))
 }
 
 /// The text's UTF-8; lone surrogates (from `surrogateescape` decoding) as the bytes they stand for.

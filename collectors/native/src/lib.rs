@@ -235,6 +235,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
     module.add_function(wrap_pyfunction!(event_id::event_id, module)?)?;
     module.add_function(wrap_pyfunction!(envelope::envelope, module)?)?;
+    module.add_function(wrap_pyfunction!(envelope::envelope_lines, module)?)?;
     module.add("ECS_VERSION", envelope::ECS_VERSION)?;
     module.add_function(wrap_pyfunction!(event_id::blake2b_hex, module)?)?;
     module.add_function(wrap_pyfunction!(evtx_chain::evtx_record_size, module)?)?;
