@@ -169,8 +169,9 @@ class LineEvents:
     """Lines of any source become events the same way: parser choice, kept failures, envelope.
 
     Files, tailed files and syslog listeners all go through here, so a line
-    gives the same event whichever way it arrived; each input then adds where
-    it came from (``log.file``, ``syslog.source``).
+    gives the same event whichever way it arrived; each says where the line
+    came from (``log.file``, ``syslog.source``): a file's window here, the
+    others after ``event``.
     """
 
     def __init__(self, parser: Parser | None, ctx: ParseContext, stats: Stats) -> None:

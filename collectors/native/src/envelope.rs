@@ -33,8 +33,8 @@ pub(crate) fn envelope<'py>(
 
 /// `envelope` of each event of a window of a file's lines (`secops.inputs.Line`), in place: the
 /// identity is `key:offset`, and `log.file.path` and `log.offset` say where the line is (other `log`
-/// fields the parser set stay). One call for the window, not one for each line and its log fields: a
-/// twentieth of the Python work of `secops parse` on the firewall mix.
+/// fields the parser set stay). One call for the window, not one for each line and its log fields:
+/// 2,000 fewer instructions a line on the firewall mix.
 #[pyfunction]
 pub(crate) fn envelope_lines<'py>(
     events: &Bound<'py, PyList>,
