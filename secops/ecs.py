@@ -16,11 +16,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import secops_native
 
 from secops.types import EcsField, Event
+
+if TYPE_CHECKING:
+    from secops.inputs import Line  # for the annotation only: importing this module stays light
 
 ECS_VERSION: str = secops_native.ECS_VERSION
 """The ECS version every event is stamped with (``ecs.version``), that of the pinned field list below."""
@@ -213,7 +216,7 @@ always ``event.original``, ``event.ingested``, ``event.id`` (``event_id`` of
 changed in place and returned. Native (``collectors/native/src/envelope.rs``):
 it runs once for every record of every input."""
 
-envelope_lines: Callable[[list[Event], list[Any], list[str], str, str, str], None] = secops_native.envelope_lines
+envelope_lines: Callable[[list[Event], list[Line], list[str], str, str, str], None] = secops_native.envelope_lines
 """``envelope_lines(events, lines, datasets, key, ingested, path)``: ``envelope`` for a window of a file's lines.
 
 Each event is enveloped in place with its line's text as ``raw``,

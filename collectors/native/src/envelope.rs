@@ -59,14 +59,7 @@ pub(crate) fn envelope_lines<'py>(
         write!(identity, "{key}:{}", offset.extract::<u64>()?)?;
         let dataset = dataset.cast_into::<PyString>()?;
         fill(&event, &raw, id_of(&identity, &raw)?, &dataset, ingested)?;
-        let log = match event.get_item(intern!(py, "log"))? {
-            Some(found) => found.cast_into::<PyDict>()?,
-            None => {
-                let made = PyDict::new(py);
-                event.set_item(intern!(py, "log"), &made)?;
-                made
-            }
-        };
+        let log = object_at(&event, intern!(py, "log"))?;
         let file = PyDict::new(py);
         file.set_item(intern!(py, "path"), path)?;
         log.set_item(intern!(py, "file"), file)?;
@@ -113,20 +106,24 @@ fn fill<'py>(
     ev.set_item(intern!(py, "original"), raw)?;
     ev.set_item(intern!(py, "ingested"), ingested)?;
     ev.set_item(intern!(py, "id"), id)?;
-    let version = intern!(py, ECS_VERSION);
-    match event.get_item(intern!(py, "ecs"))? {
-        Some(found) => found
-            .cast_into::<PyDict>()?
-            .set_item(intern!(py, "version"), version)?,
-        None => {
-            let made = PyDict::new(py);
-            made.set_item(intern!(py, "version"), version)?;
-            event.set_item(intern!(py, "ecs"), made)?;
-        }
-    }
+    object_at(event, intern!(py, "ecs"))?
+        .set_item(intern!(py, "version"), intern!(py, ECS_VERSION))?;
     let timestamp = intern!(py, "@timestamp");
     if !event.contains(timestamp)? {
         event.set_item(timestamp, ingested)?;
     }
     Ok(())
+}
+
+/// The object under `key`, added empty where the event has none (`dict.setdefault(key, {})`).
+fn object_at<'py>(
+    event: &Bound<'py, PyDict>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let Some(found) = event.get_item(key)? {
+        return Ok(found.cast_into::<PyDict>()?);
+    }
+    let made = PyDict::new(event.py());
+    event.set_item(key, &made)?;
+    Ok(made)
 }
