@@ -17,13 +17,6 @@ Printed: records/s on the wall clock and per CPU-second (all threads of this
 process), the ratio of ours to each bare rate, and peak memory. Targets (issue
 4): ours ≥ 50 % of the bare library, ≥ 30,000 records/s per core. The machine
 is shared: figures measured while others run tests are low for all passes.
-
-Then a floor: the time to build and free the Python objects of our events
-alone, taken as ``orjson.loads`` of their JSON (one of the fastest ways
-CPython builds dicts) on a sample of them, beside the bare library's time
-for a record. Our path reads each record through the library's rendering and
-then builds those objects, so while events are plain dicts (DESIGN.md's event
-model) ``bare / (bare + floor)`` bounds its ratio whatever the mapping costs.
 """
 
 from __future__ import annotations
@@ -41,7 +34,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import orjson  # noqa: E402
 from evtx import PyEvtxParser  # noqa: E402
 
 from secops.cli import tune_gc  # noqa: E402
@@ -76,22 +68,9 @@ def measure(name: str, run: Callable[[], int]) -> tuple[float, float, int]:
     return records / wall, records / cpu, records
 
 
-FLOOR_SAMPLE = 20_000
-
-
 def our_events(folder: str, threads: int, stats: Stats) -> Iterator[Event]:
     """``secops parse``'s events of every EVTX file under ``folder``, without output."""
     return parse_files(expand([folder]), "evtx", ParseContext(options={"threads": str(threads)}), stats)
-
-
-def object_floor(folder: str, threads: int) -> float:
-    """CPU-seconds per event to build and free our events' Python objects (``orjson.loads`` of their JSON)."""
-    events = our_events(folder, threads, Stats())
-    blobs = [orjson.dumps(event) for _, event in zip(range(FLOOR_SAMPLE), events, strict=False)]
-    cpu = time.process_time()
-    for blob in blobs:
-        orjson.loads(blob)
-    return (time.process_time() - cpu) / len(blobs)
 
 
 def main() -> None:
@@ -132,18 +111,10 @@ def main() -> None:
         our_wall, our_cpu, our_n = measure("secops", ours)
         if our_n != json_n:
             sys.exit(f"record counts differ: ours {our_n} vs library {json_n}")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the floor's sample is held
-        floor = object_floor(tmp, args.threads)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"ratio secops / bare json: {our_wall / json_wall:.0%} wall, {our_cpu / json_cpu:.0%} per CPU-second")
     print(f"ratio secops / bare xml:  {our_wall / xml_wall:.0%} wall, {our_cpu / xml_cpu:.0%} per CPU-second")
     print(f"secops per core: {our_cpu:,.0f} records per CPU-second (target 30,000)")
-    per_record = 1 / json_cpu
-    bound = per_record / (per_record + floor)
-    print(
-        f"floor: building and freeing our events' Python objects alone takes {floor * 1e6:.1f} µs an event "
-        f"(orjson.loads of their JSON, {FLOOR_SAMPLE:,} events), the bare library {per_record * 1e6:.1f} µs a record "
-        f"(JSON): a path through the library's rendering could reach at most {bound:.0%} of it"
-    )
     print(f"peak RSS of the three passes: {peak:.0f} MiB")
 
 
