@@ -58,8 +58,10 @@ def child(path: str, fmt: str) -> None:
 
 def counted(path: Path, fmt: str, out: Path) -> tuple[int, int]:
     """(events, instructions) of one child run under callgrind, its profile written to ``out``."""
-    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__]
-    done = subprocess.run([*command, "--child", str(path), fmt], check=True, capture_output=True)
+    command = ["valgrind", "-q", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__]
+    done = subprocess.run([*command, "--child", str(path), fmt], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"the run over {path} failed:\n{done.stderr[-2000:]}")
     found = SUMMARY.search(out.read_bytes())
     if found is None:
         sys.exit(f"no instruction total in {out}")
@@ -82,6 +84,7 @@ def own_costs(profile: Path) -> Counter[str]:
 
 
 def measure(name: str, path: Path, empty: Path, fmt: str, work: Path, top: int) -> None:
+    """Print ``path``'s instructions an event, less ``empty``'s, and the ``top`` functions that grew most."""
     events, total = counted(path, fmt, work / f"{name}.out")
     none, base = counted(empty, fmt, work / f"{name}-empty.out")
     if none or not events:
@@ -113,14 +116,13 @@ def main() -> None:
     work = args.dir or Path(tempfile.mkdtemp(prefix="secops-bench-instructions-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        empty = work / "empty"
-        empty.mkdir(exist_ok=True)
         if "firewall" in subjects:
             interleave_firewall(work, args.lines)
             (work / "empty.log").write_bytes(b"")
             measure("firewall", work / "firewall.log", work / "empty.log", "auto", work, args.top)
         if "evtx" in subjects:
-            measure("evtx", link_samples(args.shared, work / "evtx"), empty, "evtx", work, args.top)
+            (work / "empty").mkdir(exist_ok=True)
+            measure("evtx", link_samples(args.shared, work / "evtx"), work / "empty", "evtx", work, args.top)
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
