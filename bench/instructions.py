@@ -25,7 +25,6 @@ fifty to a hundred times slower: both subjects take about three minutes.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -143,17 +142,14 @@ def interleave_firewall(work: Path, lines: int) -> None:
 
 def link_samples(shared: Path, folder: Path) -> Path:
     """The shared EVTX samples, each once, in one folder without the notes beside them."""
+    from endpoint import build_corpus  # bench/endpoint.py's corpus, one pass of it
+
     samples = sorted((shared / "endpoint" / "evtx").rglob("*.evtx"))
     if not samples:
         sys.exit(f"no EVTX samples under {shared}/endpoint/evtx")
-    folder.mkdir(exist_ok=True)
-    for number, sample in enumerate(samples):
-        dest = folder / f"{number:04d}-{sample.name}"
-        if not dest.exists():
-            try:
-                os.link(sample, dest)
-            except OSError:
-                shutil.copyfile(sample, dest)
+    shutil.rmtree(folder, ignore_errors=True)  # a kept --dir: the samples may have changed
+    folder.mkdir()
+    build_corpus(samples, 1, folder)
     return folder
 
 

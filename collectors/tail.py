@@ -337,10 +337,8 @@ class Follower:
             identity=f"{tailed.key}:{offset}",
             ingested=self._ingested,
             problem=f"record longer than {MAX_RECORD_BYTES} bytes, cut" if truncated else None,
+            path=tailed.path,
         )
-        log_fields = ev.setdefault("log", {})
-        log_fields["file"] = {"path": tailed.path}
-        log_fields["offset"] = offset
         self.batcher.add(ev, tailed.key, tailed.offset, tailed.path)
         if self._pending_since is None:
             self._pending_since = time.monotonic()

@@ -207,12 +207,15 @@ it runs once for every record of every input."""
 
 
 envelope: Callable[..., Event] = secops_native.envelope
-"""``envelope(event, *, raw, identity, dataset, ingested)``: fill the fields DESIGN.md says are always set.
+"""``envelope(event, *, raw, identity, dataset, ingested, path=None, offset=None)``: fill the fields DESIGN.md
+says are always set.
 
 ``event.kind/category/type/dataset/module`` where the parser left them out,
 always ``event.original``, ``event.ingested``, ``event.id`` (``event_id`` of
 ``identity`` and ``raw``) and ``ecs.version``, and ``@timestamp`` from
-``ingested`` where the parser found no time; parser values stay. The event is
+``ingested`` where the parser found no time; parser values stay. A record
+read from a file gives its ``path`` (``log.file.path``) and, for a line, its
+byte ``offset`` (``log.offset``); other ``log`` fields stay. The event is
 changed in place and returned. Native (``collectors/native/src/envelope.rs``):
 it runs once for every record of every input."""
 

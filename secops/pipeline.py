@@ -170,8 +170,8 @@ class LineEvents:
 
     Files, tailed files and syslog listeners all go through here, so a line
     gives the same event whichever way it arrived; each says where the line
-    came from (``log.file``, ``syslog.source``): a file's window here, the
-    others after ``event``.
+    came from: a file's ``log.file`` and ``log.offset`` here, a syslog
+    message's ``syslog.source`` after ``event``.
     """
 
     def __init__(self, parser: Parser | None, ctx: ParseContext, stats: Stats) -> None:
@@ -191,8 +191,12 @@ class LineEvents:
         identity: str,
         ingested: str,
         problem: str | None = None,
+        path: str | None = None,
     ) -> Event:
-        """One line as an enveloped event; ``problem`` (a cut record, a damaged spool) marks it a failure."""
+        """One line as an enveloped event; ``problem`` (a cut record, a damaged spool) marks it a failure.
+
+        ``path``: the file the line is from, for ``log.file.path`` and ``log.offset``.
+        """
         chosen = self.auto.pick(text) if self.auto else self.parser
         event, failure = _parse_line(chosen, text, self.ctx)
         self._report(event, failure, problem, where, offset, number)
@@ -203,6 +207,8 @@ class LineEvents:
             identity=identity,
             dataset=chosen.dataset if chosen else ecs.UNPARSED,
             ingested=ingested,
+            path=path,
+            offset=offset if path is not None else None,
         )
 
     def window(self, lines: list[Line], *, where: str, first: int, key: str, ingested: str) -> list[Event]:
@@ -367,8 +373,8 @@ def _read_stream(
                 identity=f"{key}:{parsed.position}",
                 dataset=parser.dataset,
                 ingested=ingested,
+                path=name,
             )
-            ev.setdefault("log", {})["file"] = {"path": name}  # as ``_read_lines`` does; no parser sets it
             if "_parse_failure" in ev.get("tags", ()):
                 stats.warn(f"{name}: record {parsed.position}: {ecs.get(ev, 'error.message')}")
             stats.events += 1

@@ -17,17 +17,22 @@ pub(crate) const ECS_VERSION: &str = "9.4.0";
 /// Fill `event.kind/category/type/dataset/module` where missing, always set `event.original`,
 /// `event.ingested`, `event.id` (from `identity` and `raw`) and `ecs.version`, and `@timestamp` to
 /// `ingested` where the parser found no time. Parser values stay; the event is changed in place and
-/// returned.
+/// returned. A record read from a file gets `log.file.path` (`path`) and, for a line, `log.offset`.
 #[pyfunction]
-#[pyo3(signature = (event, *, raw, identity, dataset, ingested))]
+#[pyo3(signature = (event, *, raw, identity, dataset, ingested, path=None, offset=None))]
 pub(crate) fn envelope<'py>(
     event: &Bound<'py, PyDict>,
     raw: &Bound<'py, PyString>,
     identity: &Bound<'py, PyString>,
     dataset: &Bound<'py, PyString>,
     ingested: &Bound<'py, PyString>,
+    path: Option<&Bound<'py, PyString>>,
+    offset: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     fill(event, raw, event_id(identity, raw)?, dataset, ingested)?;
+    if let Some(path) = path {
+        origin(event, path, offset)?;
+    }
     Ok(event.clone())
 }
 
@@ -59,10 +64,24 @@ pub(crate) fn envelope_lines<'py>(
         write!(identity, "{key}:{}", offset.extract::<u64>()?)?;
         let dataset = dataset.cast_into::<PyString>()?;
         fill(&event, &raw, id_of(&identity, &raw)?, &dataset, ingested)?;
-        let log = object_at(&event, intern!(py, "log"))?;
-        let file = PyDict::new(py);
-        file.set_item(intern!(py, "path"), path)?;
-        log.set_item(intern!(py, "file"), file)?;
+        origin(&event, path, Some(&offset))?;
+    }
+    Ok(())
+}
+
+/// Where a file's record came from: `log.file.path`, and `log.offset` for a line (other `log` fields the
+/// parser set stay).
+fn origin<'py>(
+    event: &Bound<'py, PyDict>,
+    path: &Bound<'py, PyString>,
+    offset: Option<&Bound<'py, PyAny>>,
+) -> PyResult<()> {
+    let py = event.py();
+    let log = object_at(event, intern!(py, "log"))?;
+    let file = PyDict::new(py);
+    file.set_item(intern!(py, "path"), path)?;
+    log.set_item(intern!(py, "file"), file)?;
+    if let Some(offset) = offset {
         log.set_item(intern!(py, "offset"), offset)?;
     }
     Ok(())
