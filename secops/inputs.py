@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, NoReturn, cast
+from typing import IO, NoReturn, Protocol, cast
 
 import secops_native
 
@@ -196,56 +196,53 @@ class _ZipMember(io.BufferedIOBase):
         super().close()
 
 
-@dataclass(slots=True)
-class Line:
-    """One line record with its byte offset and where the next one starts."""
+class Line(Protocol):
+    """One line record with its byte offset and where the next one starts (``secops_native.Line`` makes them)."""
 
-    text: str
-    offset: int
-    end: int
-    truncated: bool
+    @property
+    def text(self) -> str: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def truncated(self) -> bool: ...
 
 
-def iter_lines(fh: IO[bytes], start: int = 0) -> Iterator[Line]:
-    """Lines with byte offsets; CR/LF stripped, blank lines skipped, overlong ones cut.
+LINE_BLOCK = 1 << 20
+"""Bytes read at a time for splitting into lines: a batch of lines is at most this plus one record."""
+_UTF16 = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
+
+
+def line_batches(fh: IO[bytes], start: int = 0) -> Iterator[list[Line]]:
+    """Lines with byte offsets, a block's worth at a time; CR/LF stripped, blank lines skipped, overlong ones cut.
 
     Invalid UTF-8 is kept as ``\\xNN`` escapes so the original stays visible and
     every event stays valid JSON. A byte order mark is not part of the first
     record, and one for UTF-16 (Windows PowerShell writes it so) decodes the
-    whole file as UTF-16; offsets stay those of the file's bytes.
+    whole file as UTF-16; offsets stay those of the file's bytes. The splitting
+    is native (``secops_native.LineSplitter``): a line at a time in Python was a
+    sixteenth of a firewall line's parse + normalise.
     """
-    utf16 = _UTF16.get(_first_bytes(fh, 2))
-    readline: Callable[[int], bytes]
-    if utf16 is not None:
-        (codec, newline), start = utf16, max(start, 2)
+    codec = _UTF16.get(_first_bytes(fh, 2))
+    if codec is not None:
+        start = max(start, 2)
+    if start:
         _seek(fh, start)
-        readline = _Utf16Reader(fh, newline).readline
-    else:
-        codec, newline = "utf-8", b"\n"
-        if start:
-            _seek(fh, start)
-        readline = fh.readline
-    offset = start
-    while True:
-        chunk = readline(MAX_RECORD_BYTES)
-        if not chunk:
-            return
-        end = offset + len(chunk)
-        truncated = not chunk.endswith(newline) and len(chunk) == MAX_RECORD_BYTES
-        if truncated:
-            while (rest := readline(MAX_RECORD_BYTES)) and not rest.endswith(newline):
-                end += len(rest)
-            end += len(rest)
-        text = chunk.decode(codec, "backslashreplace").rstrip("\r\n")
-        if not offset:
-            text = text.removeprefix("\ufeff")
-        if text and not text.isspace():  # blank; no stripped copy made
-            yield Line(text, offset, end, truncated)
-        offset = end
+    split = secops_native.LineSplitter(start, MAX_RECORD_BYTES, codec or "utf-8")
+    # One read at most per call: a cut compressed stream then loses no line it had already given.
+    read = getattr(fh, "read1", fh.read)
+    while block := read(LINE_BLOCK):
+        if lines := split.feed(block):
+            yield lines
+    if lines := split.finish():
+        yield lines
 
 
-_UTF16 = {codecs.BOM_UTF16_LE: ("utf-16-le", b"\n\x00"), codecs.BOM_UTF16_BE: ("utf-16-be", b"\x00\n")}
-UTF16_READ = 1 << 20
+def iter_lines(fh: IO[bytes], start: int = 0) -> Iterator[Line]:
+    """``line_batches``, a line at a time."""
+    for batch in line_batches(fh, start):
+        yield from batch
 
 
 def _first_bytes(fh: IO[bytes], count: int) -> bytes:
@@ -258,39 +255,6 @@ def _first_bytes(fh: IO[bytes], count: int) -> bytes:
         fh.seek(0)
         return head
     return b""
-
-
-class _Utf16Reader:
-    """``readline`` over UTF-16 bytes: a line feed counts only where a code unit starts."""
-
-    def __init__(self, fh: IO[bytes], newline: bytes) -> None:
-        self._read = fh.read
-        self._newline = newline
-        self._data = b""
-        self._pos = 0
-
-    def readline(self, limit: int) -> bytes:
-        """The next line with its line feed, or its first ``limit`` bytes (rounded down to whole code units)."""
-        searched = self._pos
-        while True:
-            at = self._data.find(self._newline, searched)
-            while at >= 0 and (at - self._pos) % 2:
-                at = self._data.find(self._newline, at + 1)
-            if at >= 0 and at + 2 - self._pos <= limit:
-                return self._take(at + 2)
-            if len(self._data) - self._pos >= limit:
-                return self._take(self._pos + limit - limit % 2)
-            more = self._read(UTF16_READ)
-            if not more:
-                return self._take(len(self._data))
-            searched = len(self._data) - self._pos
-            searched -= searched % 2
-            self._data, self._pos = self._data[self._pos :] + more, 0
-
-    def _take(self, end: int) -> bytes:
-        line = self._data[self._pos : end]
-        self._pos = end
-        return line
 
 
 def _seek(fh: IO[bytes], offset: int) -> None:

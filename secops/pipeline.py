@@ -8,7 +8,7 @@ nothing else downstream has to care.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -17,7 +17,7 @@ import secops_native
 
 from secops import ecs
 from secops.errors import InputError, UsageError
-from secops.inputs import DAMAGED_STREAM, MAX_RECORD_BYTES, InputFile, Line, fingerprint, iter_lines
+from secops.inputs import DAMAGED_STREAM, MAX_RECORD_BYTES, InputFile, Line, fingerprint, line_batches
 from secops.registry import (
     LineParser,
     ParseContext,
@@ -33,8 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_WARNINGS_KEPT = 100
 WINDOW_LINES = 256
-WINDOW_BYTES = 1 << 20
-"""A file's lines are parsed a window at a time (``LineEvents.window``); bytes bound its memory."""
+"""A file's lines are parsed a window at a time (``LineEvents.window``), from one batch (``line_batches``)."""
 
 
 @dataclass(slots=True)
@@ -87,30 +86,13 @@ class AutoLineParser:
 
     def __init__(self) -> None:
         candidates = line_parsers()
-        self._candidates = [p for p in candidates if not p.fallback]
-        self._fallbacks = [p for p in candidates if p.fallback]
-        self._last: LineParser | None = None
-        self._repeating: LineParser | None = None  # the last format, while lines repeat it
-        self._may_claim = _prefilter(tuple(self._candidates)).mask
-
-    def pick(self, line: str) -> LineParser | None:
-        repeating = self._repeating
-        if repeating is not None:
-            if repeating.sniff_line(line):
-                return repeating
-            self._repeating = None
-        candidates = self._candidates
-        mask = self._may_claim(line)  # a parser with a native test is left only if it accepted the line
-        while mask:
-            low = mask & -mask
-            parser = candidates[low.bit_length() - 1]
-            if parser.native_sniff is not None or (parser is not repeating and parser.sniff_line(line)):
-                self._repeating = parser if parser is self._last else None
-                self._last = parser
-                return parser
-            mask ^= low
-        # Never remembered as the last match: a fallback also recognises lines a specific parser claims.
-        return next((parser for parser in self._fallbacks if parser.sniff_line(line)), None)
+        specific = tuple(p for p in candidates if not p.fallback)
+        # The choice is made natively (``secops_native.Picker``): in Python it was a method call and a loop a line.
+        picker = secops_native.Picker(_prefilter(specific), specific, [p for p in candidates if p.fallback])
+        self.pick: Callable[[str], LineParser | None] = picker.pick
+        # Each line's parser in order, and the lines of each parser by index.
+        self.pick_lines: Callable[[list[Line]], tuple[list[LineParser | None], dict[LineParser | None, list[int]]]]
+        self.pick_lines = picker.pick_lines
 
 
 @cache
@@ -229,12 +211,7 @@ class LineEvents:
             chosen: list[LineParser | None] = [self.parser] * len(lines)
             groups: Mapping[LineParser | None, Sequence[int]] = {self.parser: range(len(lines))}
         else:
-            pick = self.auto.pick
-            chosen = [pick(line.text) for line in lines]
-            by_parser: dict[LineParser | None, list[int]] = {}
-            for index, parser in enumerate(chosen):
-                by_parser.setdefault(parser, []).append(index)
-            groups = by_parser
+            chosen, groups = self.auto.pick_lines(lines)
         parsed: list[Any] = [None] * len(lines)  # (event, failure) of each line, filled group by group
         for parser, indices in groups.items():
             if parser is None:
@@ -296,38 +273,25 @@ def _read_lines(
     name = source.name
     number = 1
     with source.open() as fh:
-        records = iter_lines(fh, start)
+        batches = line_batches(fh, start)
         while True:
-            window, damage = _next_window(records)
-            events = lines.window(window, where=name, first=number, key=key, ingested=ingested)
-            for line, ev in zip(window, events, strict=True):
-                yield Item(ev, key, line.end)
-            number += len(window)
-            if damage is not None:
-                end = window[-1].end if window else start
+            try:
+                batch = next(batches, None)
+            except DAMAGED_STREAM as exc:
                 stats.warn(
-                    f"{name}: compressed input is cut short or damaged after offset {end} ({damage}); "
+                    f"{name}: compressed input is cut short or damaged after offset {start} ({exc}); "
                     "kept what came before"
                 )
                 return
-            if not window:
+            if batch is None:
                 return
-            start = window[-1].end
-
-
-def _next_window(records: Iterator[Line]) -> tuple[list[Line], Exception | None]:
-    """Up to ``WINDOW_LINES`` lines or ``WINDOW_BYTES`` of text, and the damage that ended the stream, if any."""
-    window: list[Line] = []
-    size = 0
-    try:
-        for line in records:
-            window.append(line)
-            size += len(line.text)
-            if len(window) == WINDOW_LINES or size >= WINDOW_BYTES:
-                break
-    except DAMAGED_STREAM as exc:
-        return window, exc
-    return window, None
+            for first in range(0, len(batch), WINDOW_LINES):
+                window = batch[first : first + WINDOW_LINES]
+                events = lines.window(window, where=name, first=number, key=key, ingested=ingested)
+                for line, ev in zip(window, events, strict=True):
+                    yield Item(ev, key, line.end)
+                number += len(window)
+            start = batch[-1].end
 
 
 def _parse_line(parser: LineParser | None, text: str, ctx: ParseContext) -> tuple[Event, str | None]:

@@ -7,9 +7,9 @@ import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from secops_native import Line
 
 from secops import ecs
-from secops.inputs import Line
 
 
 def test_get_put_nested_and_literal_dotted() -> None:

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::event_id::{event_id, id_of};
+use crate::lines::Line;
 
 /// The ECS version stamped on every event (`ecs.version`), the reference `secops/data/ecs_fields.csv` is.
 pub(crate) const ECS_VERSION: &str = "9.4.0";
@@ -36,7 +37,7 @@ pub(crate) fn envelope<'py>(
     Ok(event.clone())
 }
 
-/// `envelope` of each event of a window of a file's lines (`secops.inputs.Line`), in place: the
+/// `envelope` of each event of a window of a file's lines (`lines::Line`), in place: the
 /// identity is `key:offset`, and `log.file.path` and `log.offset` say where the line is (other `log`
 /// fields the parser set stay). One call for the window, not one for each line and its log fields:
 /// 2,000 fewer instructions a line on the firewall mix.
@@ -58,13 +59,13 @@ pub(crate) fn envelope_lines<'py>(
     let mut identity = Vec::with_capacity(key.len() + 21);
     for ((event, line), dataset) in events.iter().zip(lines.iter()).zip(datasets.iter()) {
         let event = event.cast_into::<PyDict>()?;
-        let raw = line.getattr(intern!(py, "text"))?.cast_into::<PyString>()?;
-        let offset = line.getattr(intern!(py, "offset"))?;
+        let line = line.cast_into::<Line>()?;
+        let (raw, offset) = (line.get().text(py), line.get().offset(py));
         identity.clear();
         write!(identity, "{key}:{}", offset.extract::<u64>()?)?;
         let dataset = dataset.cast_into::<PyString>()?;
-        fill(&event, &raw, id_of(&identity, &raw)?, &dataset, ingested)?;
-        origin(&event, path, Some(&offset))?;
+        fill(&event, raw, id_of(&identity, raw)?, &dataset, ingested)?;
+        origin(&event, path, Some(offset.as_any()))?;
     }
     Ok(())
 }

@@ -127,7 +127,7 @@ impl Prefilter {
     }
 
     /// `mask` for a line's text.
-    fn claim(&self, text: &str) -> u128 {
+    pub(crate) fn claim(&self, text: &str) -> u128 {
         let mut found = self.scan(text.as_bytes());
         let mut untested = found & self.tested;
         while untested != 0 {
@@ -140,6 +140,11 @@ impl Prefilter {
             untested &= !bit;
         }
         found
+    }
+
+    /// Parser `at`'s native line test, if it has one.
+    pub(crate) fn test(&self, at: usize) -> Option<Test> {
+        self.tests[at]
     }
 
     /// Every place a token starts, in order: a leftmost search again after each find (a vectorised search

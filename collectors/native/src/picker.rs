@@ -1,0 +1,135 @@
+//! Per-line `auto`'s choice of parser (`secops.pipeline.AutoLineParser`), a window of lines in one call.
+//!
+//! While lines keep coming in one format, that format is asked first and the
+//! token scan is skipped; otherwise the scan (`Prefilter`) leaves the parsers
+//! that may claim the line, asked in priority order, and the fallbacks come
+//! last. Made in Python, the choice cost a method call and a loop a line, a
+//! tenth of the Python work of a mixed file's line; parsers whose line test is
+//! Python's are still asked through their `sniff_line`.
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::lines::Line;
+use crate::prefilter::Prefilter;
+
+/// One input's choice of parser for each of its lines, remembering the format of the lines before.
+#[pyclass(module = "secops_native")]
+pub(crate) struct Picker {
+    prefilter: Py<Prefilter>,
+    /// The specific parsers, in the order the prefilter's bits name them.
+    candidates: Vec<Py<PyAny>>,
+    /// Parsers that claim only lines no other recognises, asked in order.
+    fallbacks: Vec<Py<PyAny>>,
+    /// The last line's format, and whether the line before it was of the same one.
+    last: Option<usize>,
+    repeating: Option<usize>,
+}
+
+#[pymethods]
+impl Picker {
+    /// `candidates` in the prefilter's order (a `Prefilter` made from their tokens and tests).
+    #[new]
+    fn new(
+        prefilter: Py<Prefilter>,
+        candidates: Vec<Py<PyAny>>,
+        fallbacks: Vec<Py<PyAny>>,
+    ) -> Self {
+        Picker {
+            prefilter,
+            candidates,
+            fallbacks,
+            last: None,
+            repeating: None,
+        }
+    }
+
+    /// The parser for one line, or None when none recognises it.
+    fn pick(&mut self, py: Python<'_>, line: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
+        Ok(match self.choose(line)? {
+            Choice::Candidate(at) => self.candidates[at].clone_ref(py),
+            Choice::Fallback(parser) => parser,
+            Choice::Nothing => py.None(),
+        })
+    }
+
+    /// Each line's parser (or None), in order, and the lines of each parser by index: `(chosen, {parser: [index]})`.
+    fn pick_lines<'py>(
+        &mut self,
+        lines: &Bound<'py, PyList>,
+    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
+        let py = lines.py();
+        let chosen = PyList::empty(py);
+        let groups = PyDict::new(py);
+        for (index, line) in lines.iter().enumerate() {
+            let line = line.cast_into::<Line>()?;
+            let parser = self.pick(py, line.get().text(py))?;
+            match groups.get_item(&parser)? {
+                Some(indices) => indices.cast_into::<PyList>()?.append(index)?,
+                None => groups.set_item(&parser, PyList::new(py, [index])?)?,
+            }
+            chosen.append(parser)?;
+        }
+        Ok((chosen, groups))
+    }
+}
+
+enum Choice {
+    Candidate(usize),
+    Fallback(Py<PyAny>),
+    Nothing,
+}
+
+impl Picker {
+    fn choose(&mut self, line: &Bound<'_, PyString>) -> PyResult<Choice> {
+        let py = line.py();
+        let prefilter = self.prefilter.get();
+        // Lone surrogates (`surrogateescape`) become U+FFFD, as in `Prefilter.mask`.
+        let text = line.to_string_lossy();
+        let repeating = self.repeating;
+        if let Some(at) = repeating {
+            let accepted = match prefilter.test(at) {
+                Some(test) => test(&text),
+                None => self.sniffs(&self.candidates[at], line)?,
+            };
+            if accepted {
+                return Ok(Choice::Candidate(at));
+            }
+            self.repeating = None;
+        }
+        // A parser left with a native test has passed it; one without is asked, unless it just refused.
+        let mut mask = prefilter.claim(&text);
+        while mask != 0 {
+            let at = mask.trailing_zeros() as usize;
+            if prefilter.test(at).is_some()
+                || (Some(at) != repeating && self.sniffs(&self.candidates[at], line)?)
+            {
+                self.repeating = if self.last == Some(at) {
+                    Some(at)
+                } else {
+                    None
+                };
+                self.last = Some(at);
+                return Ok(Choice::Candidate(at));
+            }
+            mask &= mask - 1;
+        }
+        // Never remembered as the last match: a fallback also recognises lines a specific parser claims.
+        for parser in &self.fallbacks {
+            if self.sniffs(parser, line)? {
+                return Ok(Choice::Fallback(parser.clone_ref(py)));
+            }
+        }
+        Ok(Choice::Nothing)
+    }
+
+    /// A parser's own `sniff_line` answer.
+    fn sniffs(&self, parser: &Py<PyAny>, line: &Bound<'_, PyString>) -> PyResult<bool> {
+        let py = line.py();
+        parser
+            .bind(py)
+            .call_method1(intern!(py, "sniff_line"), (line,))?
+            .is_truthy()
+    }
+}
