@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from secops_native import Line
 
 from secops.generate import generate
 from secops.pipeline import AutoLineParser
@@ -89,19 +90,31 @@ def test_pick_matches_asking_every_parser_in_order(corpus: list[str]) -> None:
     auto = AutoLineParser()
     differ: list[tuple[str | None, str | None, str]] = []
     modes = {True: 0, False: 0}
-    for line in _variants(corpus):
-        repeating = auto._repeating
+    last: LineParser | None = None
+    repeating: LineParser | None = None  # the last format, while lines repeat it
+    lines = list(_variants(corpus))
+    for line in lines:
         modes[repeating is not None] += 1
-        expected = next((p for p in candidates if p.sniff_line(line)), None)
         if repeating is not None and repeating.sniff_line(line):
             expected = repeating  # while lines repeat a format, it is asked first, as before the scan
-        if expected is None:
-            expected = next((p for p in fallbacks if p.sniff_line(line)), None)
+        else:
+            expected = next((p for p in candidates if p.sniff_line(line)), None)
+            repeating = expected if expected is not None and expected is last else None
+            last = expected or last
+            if expected is None:
+                expected = next((p for p in fallbacks if p.sniff_line(line)), None)
         got = auto.pick(line)
         if got is not expected:
             differ.append((got.name if got else None, expected.name if expected else None, line[:200]))
     assert not differ, differ[:5]
     assert modes[True] > 100 and modes[False] > 100, modes  # both ways of asking were exercised
+    # A window at a time, the same choices, and each parser's lines by index.
+    one, window = AutoLineParser(), AutoLineParser()
+    for start in range(0, len(lines), 256):
+        texts = lines[start : start + 256]
+        chosen, groups = window.pick_lines([Line(text, at, at + 1, False) for at, text in enumerate(texts)])
+        assert chosen == [one.pick(text) for text in texts]
+        assert {parser: [at for at, p in enumerate(chosen) if p is parser] for parser in chosen} == groups
 
 
 def test_a_line_with_lone_surrogates_is_still_recognised() -> None:
