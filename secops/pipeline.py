@@ -90,9 +90,8 @@ class AutoLineParser:
         # The choice is made natively (``secops_native.Picker``): in Python it was a method call and a loop a line.
         picker = secops_native.Picker(_prefilter(specific), specific, [p for p in candidates if p.fallback])
         self.pick: Callable[[str], LineParser | None] = picker.pick
-        # Each line's parser in order, and the lines of each parser by index.
-        self.pick_lines: Callable[[list[Line]], tuple[list[LineParser | None], dict[LineParser | None, list[int]]]]
-        self.pick_lines = picker.pick_lines
+        # The lines of each parser (or None: no parser's), by index.
+        self.pick_lines: Callable[[list[Line]], dict[LineParser | None, list[int]]] = picker.pick_lines
 
 
 @cache
@@ -139,6 +138,20 @@ def open_inputs(files: Iterable[InputFile], fmt: str, stats: Stats) -> Iterator[
 
 def read_input(opened: Opened, ctx: ParseContext, stats: Stats, *, ingested: str, start: int = 0) -> Iterator[Item]:
     """Events of one input from ``start`` (a byte offset, or an event index for stream formats)."""
+    key = opened.key
+    for events, resumes in read_windows(opened, ctx, stats, ingested=ingested, start=start):
+        for event, resume in zip(events, resumes, strict=True):
+            yield Item(event, key, resume)
+
+
+def read_windows(
+    opened: Opened, ctx: ParseContext, stats: Stats, *, ingested: str, start: int = 0
+) -> Iterator[tuple[list[Event], list[int]]]:
+    """``read_input`` a run of events at a time, each with the token that resumes the input after it.
+
+    ``parse_files`` takes the events a window at a time: an ``Item`` for each,
+    and a generator's step, were a hundredth of a firewall line's work.
+    """
     stats.files += 1
     parser = opened.parser
     if isinstance(parser, StreamParser):
@@ -207,31 +220,29 @@ class LineEvents:
         tenth of the interpreter's work on a mixed file).
         """
         ctx = self.ctx
-        if self.auto is None:
-            chosen: list[LineParser | None] = [self.parser] * len(lines)
-            groups: Mapping[LineParser | None, Sequence[int]] = {self.parser: range(len(lines))}
-        else:
-            chosen, groups = self.auto.pick_lines(lines)
-        parsed: list[Any] = [None] * len(lines)  # (event, failure) of each line, filled group by group
+        groups: Mapping[LineParser | None, Sequence[int]]
+        groups = {self.parser: range(len(lines))} if self.auto is None else self.auto.pick_lines(lines)
+        events: list[Any] = [None] * len(lines)  # filled group by group
+        datasets = [ecs.UNPARSED] * len(lines)
+        failures: dict[int, str] = {}
         for parser, indices in groups.items():
             if parser is None:
                 for index in indices:
-                    parsed[index] = _parse_line(None, lines[index].text, ctx)
+                    events[index], failures[index] = _unrecognised(lines[index].text)
                 continue
-            parse = parser.parse
+            parse, dataset = parser.parse, parser.dataset
             for index in indices:
+                datasets[index] = dataset
                 text = lines[index].text
                 try:
-                    parsed[index] = (parse(text, ctx), None)
+                    events[index] = parse(text, ctx)
                 except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001  (``_parse_line`` says why)
-                    parsed[index] = _failure(parser, text, exc)
-        events, datasets = [], []
-        for number, (line, parser, (event, failure)) in enumerate(zip(lines, chosen, parsed, strict=True), first):
-            if failure or line.truncated:
-                cut = f"record longer than {MAX_RECORD_BYTES} bytes, cut" if line.truncated else None
-                self._report(event, failure, cut, where, line.offset, number)
-            events.append(event)
-            datasets.append(parser.dataset if parser else ecs.UNPARSED)
+                    events[index], failures[index] = _failure(parser, text, exc)
+        cut = [index for index, line in enumerate(lines) if line.truncated]
+        for index in sorted({*failures, *cut}):  # reported in the file's order
+            line = lines[index]
+            problem = f"record longer than {MAX_RECORD_BYTES} bytes, cut" if line.truncated else None
+            self._report(events[index], failures.get(index), problem, where, line.offset, first + index)
         ecs.envelope_lines(events, lines, datasets, key, ingested, where)
         self.stats.events += len(lines)
         return events
@@ -268,7 +279,7 @@ def _read_lines(
     key: str,
     ingested: str,
     start: int,
-) -> Iterator[Item]:
+) -> Iterator[tuple[list[Event], list[int]]]:
     lines = LineEvents(parser, ctx, stats)
     name = source.name
     number = 1
@@ -288,8 +299,7 @@ def _read_lines(
             for first in range(0, len(batch), WINDOW_LINES):
                 window = batch[first : first + WINDOW_LINES]
                 events = lines.window(window, where=name, first=number, key=key, ingested=ingested)
-                for line, ev in zip(window, events, strict=True):
-                    yield Item(ev, key, line.end)
+                yield events, [line.end for line in window]
                 number += len(window)
             start = batch[-1].end
 
@@ -301,14 +311,19 @@ def _parse_line(parser: LineParser | None, text: str, ctx: ParseContext) -> tupl
     counts it and names the record.
     """
     if parser is None:
-        reason = "no parser recognises this record"
-        return ecs.parse_failure(text, reason), reason
+        return _unrecognised(text)
     try:
         return parser.parse(text, ctx), None
     # A parser meeting hostile input may fail in any way; the record is kept, the run goes on. A panic in
     # the native parsers arrives as a BaseException, which ``Exception`` alone would let stop the run.
     except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001
         return _failure(parser, text, exc)
+
+
+def _unrecognised(text: str) -> tuple[Event, str]:
+    """The kept ``_parse_failure`` event of a record no parser recognises, and the message saying so."""
+    reason = "no parser recognises this record"
+    return ecs.parse_failure(text, reason), reason
 
 
 def _failure(parser: LineParser, text: str, exc: BaseException) -> tuple[Event, str]:
@@ -325,7 +340,7 @@ def _read_stream(
     key: str,
     ingested: str,
     start: int,
-) -> Iterator[Item]:
+) -> Iterator[tuple[list[Event], list[int]]]:
     name = source.name
     try:
         for parsed in parser.stream(source.source(), ctx):
@@ -342,7 +357,7 @@ def _read_stream(
             if "_parse_failure" in ev.get("tags", ()):
                 stats.warn(f"{name}: record {parsed.position}: {ecs.get(ev, 'error.message')}")
             stats.events += 1
-            yield Item(ev, key, parsed.position + 1)
+            yield [ev], [parsed.position + 1]
     except InputError:
         raise
     # Damage that ends the stream early: what was read is kept, the damage is reported.
@@ -356,5 +371,5 @@ def parse_files(
     """Every event of every file, for ``secops parse`` and offline scans."""
     stamp = ingested or ecs.now_ts()
     for opened in open_inputs(files, fmt, stats):
-        for item in read_input(opened, ctx, stats, ingested=stamp):
-            yield item.event
+        for events, _ in read_windows(opened, ctx, stats, ingested=stamp):
+            yield from events

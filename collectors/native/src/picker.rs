@@ -54,13 +54,9 @@ impl Picker {
         })
     }
 
-    /// Each line's parser (or None), in order, and the lines of each parser by index: `(chosen, {parser: [index]})`.
-    fn pick_lines<'py>(
-        &mut self,
-        lines: &Bound<'py, PyList>,
-    ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyDict>)> {
+    /// The lines of each parser (None: lines no parser recognises), by index: `{parser: [index]}`.
+    fn pick_lines<'py>(&mut self, lines: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyDict>> {
         let py = lines.py();
-        let chosen = PyList::empty(py);
         let groups = PyDict::new(py);
         for (index, line) in lines.iter().enumerate() {
             let line = line.cast_into::<Line>()?;
@@ -69,9 +65,8 @@ impl Picker {
                 Some(indices) => indices.cast_into::<PyList>()?.append(index)?,
                 None => groups.set_item(&parser, PyList::new(py, [index])?)?,
             }
-            chosen.append(parser)?;
         }
-        Ok((chosen, groups))
+        Ok(groups)
     }
 }
 
