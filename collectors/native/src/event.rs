@@ -169,18 +169,15 @@ impl<'a> Map<'a> {
     /// The value at a dotted name (`source.ip`).
     pub fn lookup(&self, dotted: &str) -> Option<&Val<'a>> {
         let mut map = self;
-        let mut parts = dotted.split('.').peekable();
-        while let Some(part) = parts.next() {
-            let value = map.get(part)?;
-            if parts.peek().is_none() {
-                return Some(value);
-            }
-            match value {
+        let mut rest = dotted;
+        while let Some(at) = dot(rest) {
+            match map.get(&rest[..at])? {
                 Val::Map(inner) => map = inner,
                 _ => return None,
             }
+            rest = &rest[at + 1..];
         }
-        None
+        map.get(rest)
     }
 
     pub fn contains(&self, dotted: &str) -> bool {
@@ -226,16 +223,13 @@ impl<'a> Map<'a> {
 
     /// Set a dotted name (``source.nat.ip``), creating the objects on the way (``secops.ecs.put``).
     pub fn put(&mut self, dotted: &'static str, value: impl Into<Val<'a>>) {
-        match dotted.rsplit_once('.') {
-            None => self.set(dotted, value),
-            Some((parents, last)) => {
-                let mut map = self;
-                for part in parents.split('.') {
-                    map = map.child(part);
-                }
-                map.set(last, value);
-            }
+        let mut map = self;
+        let mut rest = dotted;
+        while let Some(at) = dot(rest) {
+            map = map.child(&rest[..at]);
+            rest = &rest[at + 1..];
         }
+        map.set(rest, value);
     }
 
     /// Set a dotted name when the value is there; ``None`` leaves the event as it was.
@@ -256,6 +250,12 @@ impl<'a> Map<'a> {
     pub fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         Converter::with(py, |converter| converter.map(self))
     }
+}
+
+/// Where a dotted name's first dot is. Names are short: a plain loop beats `str::split`'s searcher, which
+/// took 2% of a firewall line in `put` and `lookup`.
+fn dot(name: &str) -> Option<usize> {
+    name.bytes().position(|byte| byte == b'.')
 }
 
 /// One event's conversion: the key caches are taken once for the whole tree, not once a key.
