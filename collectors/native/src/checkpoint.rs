@@ -525,7 +525,7 @@ fn map(rec: Record<'_>) -> Map<'_> {
     let mut checkpoint = Map::new();
     for (key, field) in rec.entries {
         if !mapped(key) {
-            checkpoint.set_data(key, field.into_val());
+            checkpoint.push_new(key, field.into_val()); // a record's keys are unique (its index)
         }
     }
     event.set("checkpoint", checkpoint);
