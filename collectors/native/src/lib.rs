@@ -1,8 +1,9 @@
 //! `secops_native`: the per-record work of the hottest parsers, in Rust — the firewall formats and
 //! the Windows event mapping — and the pipeline's helpers that run for every record or file: the
 //! event id every record gets (`event_id`), the digest a source is known by (`blake2b_hex`), the
-//! first pass of format recognition (`prefilter`) and the walk over an EVTX chunk's intact records
-//! before the library reads it (`evtx_chain`).
+//! splitting of a text file into lines (`lines`), the choice of each line's parser (`prefilter`,
+//! `picker`) and the walk over an EVTX chunk's intact records before the library reads it
+//! (`evtx_chain`).
 //!
 //! Each vendor module reads one whole line (its syslog header with
 //! `syslog_header`, then the record) into an ECS event tree; this module hands
