@@ -80,7 +80,7 @@ impl Picker {
     fn choose(&mut self, line: &Bound<'_, PyString>) -> PyResult<Choice> {
         let py = line.py();
         let prefilter = self.prefilter.get();
-        // Lone surrogates (`surrogateescape`) become U+FFFD, as in `Prefilter.mask`.
+        // Lone surrogates (`surrogateescape`) become U+FFFD: no token holds either, and no test tells them apart.
         let text = line.to_string_lossy();
         let repeating = self.repeating;
         if let Some(at) = repeating {

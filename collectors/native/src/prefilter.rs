@@ -10,7 +10,6 @@
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
 use crate::sniff::{Sniff, Test};
 
@@ -44,14 +43,6 @@ impl Prefilter {
             .map(|test| test.as_ref().map(|sniff| sniff.test))
             .collect();
         Self::build(&tokens, tests).map_err(PyValueError::new_err)
-    }
-
-    /// The parsers that may claim `line`, as bits (bit i: parser i), in the order they are asked: a
-    /// parser with a native test is left only if its test accepts the line, and the first one that
-    /// does ends the set (those before it without a native test are still to be asked, in order).
-    fn mask(&self, line: &Bound<'_, PyString>) -> u128 {
-        // Lone surrogates (`surrogateescape`) become U+FFFD: no token holds either, and no test tells them apart.
-        self.claim(&line.to_string_lossy())
     }
 }
 
@@ -126,7 +117,9 @@ impl Prefilter {
         })
     }
 
-    /// `mask` for a line's text.
+    /// The parsers that may claim a line, as bits (bit i: parser i), in the order they are asked: a
+    /// parser with a native test is left only if its test accepts the line, and the first one that
+    /// does ends the set (those before it without a native test are still to be asked, in order).
     pub(crate) fn claim(&self, text: &str) -> u128 {
         let mut found = self.scan(text.as_bytes());
         let mut untested = found & self.tested;
