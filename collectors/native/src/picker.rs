@@ -3,9 +3,9 @@
 //! While lines keep coming in one format, that format is asked first and the
 //! token scan is skipped; otherwise the scan (`Prefilter`) leaves the parsers
 //! that may claim the line, asked in priority order, and the fallbacks come
-//! last. Made in Python, the choice cost a method call and a loop a line, a
-//! tenth of the Python work of a mixed file's line; parsers whose line test is
-//! Python's are still asked through their `sniff_line`.
+//! last. Made in Python, the choice cost a method call and a loop a line:
+//! 2,200 instructions a line of the firewall mix more than here. Parsers whose
+//! line test is Python's are still asked through their `sniff_line`.
 
 use pyo3::intern;
 use pyo3::prelude::*;
