@@ -2,8 +2,8 @@
 //!
 //! Reading a line at a time in Python (`readline`, `decode`, `rstrip`, a dataclass
 //! for each) took about 8,600 instructions a line on the firewall mix, 6.6% of
-//! parse + normalise; splitting here saved 6,300 of them. Here the caller reads blocks and the splitter hands back
-//! each block's whole lines, with the same rules: a line ends at a line feed (in
+//! parse + normalise; splitting here saved 6,300 of them. Here the caller reads
+//! blocks and the splitter hands back each block's whole lines, with the same rules: a line ends at a line feed (in
 //! UTF-16, one where a code unit starts), CR and LF are stripped from its end,
 //! invalid bytes become `\xNN` escapes, a UTF-8 byte order mark is not part of the
 //! file's first line, blank lines are skipped, and a line longer than the limit
@@ -56,7 +56,7 @@ impl Line {
         })
     }
 
-    /// The line's text, its offset and its length (`LineEvents.window` and the envelope read these).
+    /// The line's text (the envelope and the picker read it, and its offset, without `getattr`).
     pub(crate) fn text<'py>(&self, py: Python<'py>) -> &Bound<'py, PyString> {
         self.text.bind(py)
     }
@@ -122,11 +122,11 @@ impl Encoding {
     }
 }
 
-/// A line longer than the limit: its first `limit` bytes, while the rest is skipped to its line feed.
+/// A line longer than the limit: its first `limit` bytes and its offset, while the rest is skipped to its
+/// line feed (the line ends where the skipping stops: `LineSplitter.offset`).
 struct Cut {
     bytes: Vec<u8>,
     offset: u64,
-    end: u64,
 }
 
 /// Splits a text file's bytes, fed a block at a time from a file offset, into `Line`s.
@@ -181,21 +181,15 @@ impl LineSplitter {
         let mut start = 0;
         loop {
             let rest = &self.pending[start..];
-            if let Some(cut) = &mut self.cut {
-                match self.encoding.line_feed(rest) {
-                    Some(at) => {
-                        cut.end += (at + unit) as u64;
-                        start += at + unit;
-                        let cut = self.cut.take().expect("a cut line");
-                        self.push(&lines, &cut.bytes, cut.offset, cut.end, true)?;
-                    }
-                    None => {
-                        let whole = rest.len() - rest.len() % unit;
-                        cut.end += whole as u64;
-                        start += whole;
-                        break;
-                    }
-                }
+            if self.cut.is_some() {
+                let Some(at) = self.encoding.line_feed(rest) else {
+                    start += rest.len() - rest.len() % unit;
+                    break;
+                };
+                start += at + unit;
+                let cut = self.cut.take().expect("a cut line");
+                let end = self.offset + start as u64;
+                self.push(&lines, &cut.bytes, cut.offset, end, true)?;
                 continue;
             }
             let window = &rest[..rest.len().min(self.limit)];
@@ -208,8 +202,7 @@ impl LineSplitter {
                 }
                 None if rest.len() >= self.limit => {
                     let bytes = rest[..self.limit].to_vec();
-                    let end = offset + self.limit as u64;
-                    self.cut = Some(Cut { bytes, offset, end });
+                    self.cut = Some(Cut { bytes, offset });
                     start += self.limit;
                 }
                 None => break,

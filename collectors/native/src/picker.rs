@@ -46,12 +46,46 @@ impl Picker {
     }
 
     /// The parser for one line, or None when none recognises it.
-    fn pick(&mut self, py: Python<'_>, line: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
-        Ok(match self.choose(line)? {
-            Choice::Candidate(at) => self.candidates[at].clone_ref(py),
-            Choice::Fallback(parser) => parser,
-            Choice::Nothing => py.None(),
-        })
+    fn pick(&mut self, line: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
+        let py = line.py();
+        let prefilter = self.prefilter.get();
+        // Lone surrogates (`surrogateescape`) become U+FFFD: no token holds either, and no test tells them apart.
+        let text = line.to_string_lossy();
+        let repeating = self.repeating;
+        if let Some(at) = repeating {
+            let accepted = match prefilter.test(at) {
+                Some(test) => test(&text),
+                None => sniffs(&self.candidates[at], line)?,
+            };
+            if accepted {
+                return Ok(self.candidates[at].clone_ref(py));
+            }
+            self.repeating = None;
+        }
+        // A parser left with a native test has passed it; one without is asked, unless it just refused.
+        let mut mask = prefilter.claim(&text);
+        while mask != 0 {
+            let at = mask.trailing_zeros() as usize;
+            if prefilter.test(at).is_some()
+                || (Some(at) != repeating && sniffs(&self.candidates[at], line)?)
+            {
+                self.repeating = if self.last == Some(at) {
+                    Some(at)
+                } else {
+                    None
+                };
+                self.last = Some(at);
+                return Ok(self.candidates[at].clone_ref(py));
+            }
+            mask &= mask - 1;
+        }
+        // Never remembered as the last match: a fallback also recognises lines a specific parser claims.
+        for parser in &self.fallbacks {
+            if sniffs(parser, line)? {
+                return Ok(parser.clone_ref(py));
+            }
+        }
+        Ok(py.None())
     }
 
     /// The lines of each parser (None: lines no parser recognises), by index: `{parser: [index]}`.
@@ -60,7 +94,7 @@ impl Picker {
         let groups = PyDict::new(py);
         for (index, line) in lines.iter().enumerate() {
             let line = line.cast_into::<Line>()?;
-            let parser = self.pick(py, line.get().text(py))?;
+            let parser = self.pick(line.get().text(py))?;
             match groups.get_item(&parser)? {
                 Some(indices) => indices.cast_into::<PyList>()?.append(index)?,
                 None => groups.set_item(&parser, PyList::new(py, [index])?)?,
@@ -70,61 +104,11 @@ impl Picker {
     }
 }
 
-enum Choice {
-    Candidate(usize),
-    Fallback(Py<PyAny>),
-    Nothing,
-}
-
-impl Picker {
-    fn choose(&mut self, line: &Bound<'_, PyString>) -> PyResult<Choice> {
-        let py = line.py();
-        let prefilter = self.prefilter.get();
-        // Lone surrogates (`surrogateescape`) become U+FFFD: no token holds either, and no test tells them apart.
-        let text = line.to_string_lossy();
-        let repeating = self.repeating;
-        if let Some(at) = repeating {
-            let accepted = match prefilter.test(at) {
-                Some(test) => test(&text),
-                None => self.sniffs(&self.candidates[at], line)?,
-            };
-            if accepted {
-                return Ok(Choice::Candidate(at));
-            }
-            self.repeating = None;
-        }
-        // A parser left with a native test has passed it; one without is asked, unless it just refused.
-        let mut mask = prefilter.claim(&text);
-        while mask != 0 {
-            let at = mask.trailing_zeros() as usize;
-            if prefilter.test(at).is_some()
-                || (Some(at) != repeating && self.sniffs(&self.candidates[at], line)?)
-            {
-                self.repeating = if self.last == Some(at) {
-                    Some(at)
-                } else {
-                    None
-                };
-                self.last = Some(at);
-                return Ok(Choice::Candidate(at));
-            }
-            mask &= mask - 1;
-        }
-        // Never remembered as the last match: a fallback also recognises lines a specific parser claims.
-        for parser in &self.fallbacks {
-            if self.sniffs(parser, line)? {
-                return Ok(Choice::Fallback(parser.clone_ref(py)));
-            }
-        }
-        Ok(Choice::Nothing)
-    }
-
-    /// A parser's own `sniff_line` answer.
-    fn sniffs(&self, parser: &Py<PyAny>, line: &Bound<'_, PyString>) -> PyResult<bool> {
-        let py = line.py();
-        parser
-            .bind(py)
-            .call_method1(intern!(py, "sniff_line"), (line,))?
-            .is_truthy()
-    }
+/// A parser's own `sniff_line` answer.
+fn sniffs(parser: &Py<PyAny>, line: &Bound<'_, PyString>) -> PyResult<bool> {
+    let py = line.py();
+    parser
+        .bind(py)
+        .call_method1(intern!(py, "sniff_line"), (line,))?
+        .is_truthy()
 }
