@@ -16,7 +16,7 @@ use regex::Regex;
 
 use crate::clock;
 use crate::clock::Clock;
-use crate::event::{Converter, Map};
+use crate::event::{presized, Converter, Map};
 use crate::net;
 use crate::pytext;
 use crate::syslog_header::Syslog;
@@ -699,12 +699,22 @@ fn parse<'a>(values: &'a [Cow<'a, str>]) -> (Map<'a>, Record<'a>, [Option<String
     (event, record, [stamp, start])
 }
 
-/// The object under `key` in a dict made from a `Map`, created empty if missing.
-fn child_dict<'py>(parent: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyDict>> {
-    if let Some(found) = parent.get_item(key)? {
-        return Ok(found.cast_into::<PyDict>()?);
+/// The object under `key` in a dict made from a `Map`, remade with room for `room` more keys (a dict
+/// that outgrows its table is rebuilt: three times for a TRAFFIC record's 40 columns).
+fn child_dict<'py>(
+    parent: &Bound<'py, PyDict>,
+    key: &str,
+    room: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let found = parent.get_item(key)?;
+    let found = found
+        .as_ref()
+        .map(|found| found.cast::<PyDict>())
+        .transpose()?;
+    let made = presized(parent.py(), room + found.map_or(0, |found| found.len()))?;
+    if let Some(found) = found {
+        made.update(found.as_mapping())?;
     }
-    let made = PyDict::new(parent.py());
     parent.set_item(key, &made)?;
     Ok(made)
 }
@@ -734,9 +744,10 @@ pub fn line<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTup
     }
     let event = event.to_py(py)?;
     // The vendor's own columns, straight into the dict (a Map's per-key search would cost more).
-    let mut vendor = record.vendor().peekable();
-    if vendor.peek().is_some() {
-        let panos = child_dict(&child_dict(&event, "panw")?, "panos")?;
+    let columns = record.vendor().count();
+    if columns > 0 {
+        let vendor = record.vendor();
+        let panos = child_dict(&child_dict(&event, "panw", 1)?, "panos", columns)?;
         let keys = record.layout.keys(py);
         Converter::with(py, |strings| {
             for (at, value) in vendor {
