@@ -231,14 +231,11 @@ class LineEvents:
                 for index in indices:
                     events[index], failures[index] = _unrecognised(lines[index].text)
                 continue
-            parse, dataset = parser.parse, parser.dataset
+            dataset = parser.dataset
             for index in indices:
                 datasets[index] = dataset
-                text = lines[index].text
-                try:
-                    events[index] = parse(text, ctx)
-                except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001  (``_parse_line`` says why)
-                    events[index], failures[index] = _failure(parser, text, exc)
+            for index, exc in parser.parse_window(lines, indices, events, ctx):
+                events[index], failures[index] = _failure(parser, lines[index].text, exc)
         cut = [index for index, line in enumerate(lines) if line.truncated]
         for index in sorted({*failures, *cut}):  # reported in the file's order
             line = lines[index]

@@ -28,12 +28,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
-from typing import IO, ClassVar, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import secops_native
 
 from secops.errors import InputError
 from secops.types import Event
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from secops.inputs import Line
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +110,25 @@ class LineParser(Parser):
     @abstractmethod
     def parse(self, line: str, ctx: ParseContext) -> Event:
         """Turn one record into an ECS event; raise on records it cannot read."""
+
+    def parse_window(
+        self, lines: Sequence[Line], indices: Sequence[int], events: list[Any], ctx: ParseContext
+    ) -> list[tuple[int, BaseException]]:
+        """Parse ``lines[i]`` into ``events[i]`` for each ``i`` of ``indices``; what each line that failed raised.
+
+        A file's lines come a window at a time (``LineEvents.window``); a
+        format read natively overrides this to read them in one call.
+        """
+        failed = []
+        parse = self.parse
+        for index in indices:
+            try:
+                events[index] = parse(lines[index].text, ctx)
+            # A parser meeting hostile input may fail in any way; the record is kept, the run goes on. A panic in
+            # the native parsers arrives as a BaseException, which ``Exception`` alone would let stop the run.
+            except (Exception, secops_native.PanicException) as exc:  # noqa: BLE001
+                failed.append((index, exc))
+        return failed
 
 
 class StreamParser(Parser):

@@ -22,20 +22,23 @@ Reference: Micro Focus "Implementing ArcSight CEF", revision 25 (extension dicti
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import device_timestamp
 from secops import ecs
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "cef.log"
 
 
 @register
-class CefParser(LineParser):
+class CefParser(NativeLineParser):
     """CEF from any vendor; vendor-specific fields stay under ``cef.extensions``."""
 
     name = "cef"
@@ -44,9 +47,10 @@ class CefParser(LineParser):
     sniff_tokens = ("CEF:",)
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "cef"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error, received, start, end = secops_native.cef(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error, received, start, end = result
         if error:  # the record's error first: the header is read only after a readable one
             raise ParseError(error)
         for raw, target in ((received, "@timestamp"), (start, "event.start"), (end, "event.end")):

@@ -26,12 +26,15 @@ Reference: Check Point "Log Exporter" and "Log Fields Description" (sk144192).
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import epoch_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "checkpoint.firewall"
@@ -40,7 +43,7 @@ _SD_ID = "Fields@1.3.6.1.4.1.2620"
 
 
 @register
-class CheckpointParser(LineParser):
+class CheckpointParser(NativeLineParser):
     """Check Point firewall, threat-prevention and SmartConsole audit logs."""
 
     name = "checkpoint"
@@ -49,10 +52,10 @@ class CheckpointParser(LineParser):
     sniff_tokens = (_SD_ID, 'origin:"')
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "checkpoint"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event: Event
-        event, time, error, epoch = secops_native.checkpoint(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error, epoch = result
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

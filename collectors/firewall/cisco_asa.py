@@ -28,16 +28,19 @@ Reference: Cisco ASA Series Syslog Messages; Cisco Secure Firewall Threat Defens
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 
 @register
-class CiscoAsaParser(LineParser):
+class CiscoAsaParser(NativeLineParser):
     """Cisco ASA, PIX and FTD ``%ASA-n-nnnnnn`` / ``%FTD-n-nnnnnn`` messages."""
 
     name = "cisco-asa"
@@ -46,9 +49,10 @@ class CiscoAsaParser(LineParser):
     sniff_tokens = ("%ASA", "%FTD", "%PIX", "%FWSM")
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "cisco_asa"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.cisco_asa(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error = result
         if error:  # the message id is read first: a line without one has no header time
             raise ParseError(error)
         stamp = header_timestamp(time, ctx)

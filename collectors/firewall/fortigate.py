@@ -27,18 +27,21 @@ Reference: FortiOS Log Message Reference (docs.fortinet.com/document/fortigate/7
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "fortinet_fortigate.log"
 
 
 @register
-class FortigateParser(LineParser):
+class FortigateParser(NativeLineParser):
     """FortiGate traffic, UTM and event logs."""
 
     name = "fortigate"
@@ -47,9 +50,10 @@ class FortigateParser(LineParser):
     sniff_tokens = ("date=",)
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "fortigate"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.fortigate(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error = result
         if error:
             raise ParseError(error)
         event["@timestamp"] = header_timestamp(time, ctx)  # the device's date/time [offset], as an ISO time

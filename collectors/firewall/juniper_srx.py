@@ -26,18 +26,21 @@ Reference: Junos OS System Log Messages Reference (RT_FLOW, RT_IDS, RT_UTM, RT_A
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "juniper_srx.log"
 
 
 @register
-class JuniperSrxParser(LineParser):
+class JuniperSrxParser(NativeLineParser):
     """Junos RT_FLOW, APPTRACK, IDP, UTM, AAMW and SecIntel structured syslog."""
 
     name = "juniper-srx"
@@ -46,9 +49,10 @@ class JuniperSrxParser(LineParser):
     sniff_tokens = ("[junos@", "RT_FLOW")
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "juniper_srx"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.juniper_srx(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error = result
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

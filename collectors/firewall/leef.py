@@ -23,21 +23,23 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import MONTHS, device_timestamp, zone_minutes
 from secops import ecs
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "leef.log"
 
 
 @register
-class LeefParser(LineParser):
+class LeefParser(NativeLineParser):
     """LEEF from any vendor; attributes kept under ``leef.attributes``."""
 
     name = "leef"
@@ -46,9 +48,10 @@ class LeefParser(LineParser):
     sniff_tokens = ("LEEF:",)
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "leef"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error, dev_time, dev_time_format = secops_native.leef(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error, dev_time, dev_time_format = result
         if error:  # the record's error first: the header is read only after a readable one
             raise ParseError(error)
         if dev_time is not None:

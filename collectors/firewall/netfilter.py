@@ -23,19 +23,22 @@ Reference: Linux ``net/netfilter/nf_log_syslog.c``; Elastic ``iptables`` integra
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from collectors.syslog_time import DEFAULT_CLOCK
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "iptables.log"
 
 
 @register
-class NetfilterParser(LineParser):
+class NetfilterParser(NativeLineParser):
     """Kernel ``LOG`` lines of iptables and nftables."""
 
     name = "netfilter"
@@ -44,9 +47,10 @@ class NetfilterParser(LineParser):
     sniff_tokens = ("SRC=",)
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "netfilter"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error, dmesg, apache = secops_native.netfilter(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error, dmesg, apache = result
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

@@ -25,19 +25,21 @@ Reference: https://docs.paloaltonetworks.com/pan-os/11-0/pan-os-admin/monitoring
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Any
 
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "panw.panos"
 
 
 @register
-class PanosParser(LineParser):
+class PanosParser(NativeLineParser):
     """PAN-OS syslog in CSV form, every log type."""
 
     name = "panos"
@@ -46,11 +48,12 @@ class PanosParser(LineParser):
     sniff_tokens = ("1,20",)
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "panos"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
         # The record's own times, "YYYY-MM-DD hh:mm:ss" without a zone: the generated (else received)
         # time, and a TRAFFIC session's start.
-        event, time, error, stamp, start = secops_native.panos(line, ctx, MINUTES)
+        event, time, error, stamp, start = result
         header_stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

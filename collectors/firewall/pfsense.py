@@ -24,18 +24,21 @@ Reference: https://docs.netgate.com/pfsense/en/latest/monitoring/logs/raw-filter
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "pfsense.log"
 
 
 @register
-class PfsenseParser(LineParser):
+class PfsenseParser(NativeLineParser):
     """``filterlog`` lines of pfSense and OPNsense."""
 
     name = "pfsense"
@@ -44,9 +47,10 @@ class PfsenseParser(LineParser):
     sniff_tokens = ("filterlog",)
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "pfsense"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, error = secops_native.pfsense(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, error = result
         stamp = header_timestamp(time, ctx)
         if error:
             raise ParseError(error)

@@ -20,18 +20,21 @@ Reference: SonicOS Log Events Reference Guide (event ids), SonicWall KB "Syslog 
 
 from __future__ import annotations
 
+from typing import Any
+
 import secops_native
 
-from collectors.syslog_header import MINUTES, HeaderTime, header_timestamp
+from collectors.firewall.native import NativeLineParser
+from collectors.syslog_header import HeaderTime, header_timestamp
 from secops.errors import ParseError
-from secops.registry import LineParser, ParseContext, register
+from secops.registry import ParseContext, register
 from secops.types import Event
 
 DATASET = "sonicwall_firewall.log"
 
 
 @register
-class SonicwallParser(LineParser):
+class SonicwallParser(NativeLineParser):
     """SonicOS firewall, VPN, IPS and content-filter events."""
 
     name = "sonicwall"
@@ -40,9 +43,10 @@ class SonicwallParser(LineParser):
     sniff_tokens = ("sn=",)
 
     native_sniff = secops_native.Sniff(name)
+    native_format = "sonicwall"
 
-    def parse(self, line: str, ctx: ParseContext) -> Event:
-        event, time, written, error = secops_native.sonicwall(line, ctx, MINUTES)
+    def finish(self, result: tuple[Any, ...], ctx: ParseContext) -> Event:
+        event, time, written, error = result
         stamp = header_timestamp(time, ctx)  # the header's time, when it has one
         if error:
             raise ParseError(error)

@@ -14,6 +14,9 @@
 //! modules under `collectors/firewall/` stay the registered plugins and say
 //! what each format is; the work they call lives here because the per-record
 //! cost in Python was twice the budget (issue 3's 50,000 lines a second per core).
+//! A file's lines of one format are read a window at a time (`window`), which
+//! does the Python side's work itself for the lines whose times need no
+//! conversion there.
 //!
 //! `winlog_ecs::WinlogMapper` maps Windows events the way Winlogbeat does, from the tables
 //! `collectors/endpoint/winlog_tables.py` gives it: EVTX records straight from the `evtx`
@@ -45,6 +48,7 @@ mod pytext;
 mod sniff;
 mod sonicwall;
 mod syslog_header;
+mod window;
 mod winlog_beat;
 mod winlog_convert;
 mod winlog_ecs;
@@ -135,11 +139,21 @@ macro_rules! line_function {
     };
 }
 
+/// A pfSense/OPNsense `filterlog` line → `line_result`.
+fn pfsense_line<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    whole_line(line, clock, pfsense::parse_line)
+}
+
+/// A Cisco ASA/FTD line → `line_result` (no header time when the line cannot be read).
+fn cisco_asa_line<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTuple>> {
+    whole_line(line, clock, cisco_asa::parse_line)
+}
+
 line_function!(
     /// A pfSense/OPNsense `filterlog` line → `line_result`.
     pfsense_record,
     "pfsense",
-    |line, clock| whole_line(line, clock, pfsense::parse_line)
+    pfsense_line
 );
 line_function!(
     /// A PAN-OS line → `line_result`'s three, then the record's time and a TRAFFIC start as zone-less text.
@@ -181,7 +195,7 @@ line_function!(
     /// A Cisco ASA/FTD line → `line_result` (no header time when the line cannot be read).
     cisco_asa_record,
     "cisco_asa",
-    |line, clock| whole_line(line, clock, cisco_asa::parse_line)
+    cisco_asa_line
 );
 line_function!(
     /// A FortiGate line → `(event or None, the device's time as written, reason or None)`.
@@ -233,6 +247,7 @@ fn secops_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(fortigate_record, module)?)?;
     module.add_function(wrap_pyfunction!(sonicwall_record, module)?)?;
     module.add_function(wrap_pyfunction!(cisco_asa_record, module)?)?;
+    module.add_function(wrap_pyfunction!(window::read_window, module)?)?;
     module.add_function(wrap_pyfunction!(syslog_header_parts, module)?)?;
     module.add_function(wrap_pyfunction!(structured_data, module)?)?;
     module.add_function(wrap_pyfunction!(set_header_zones, module)?)?;
