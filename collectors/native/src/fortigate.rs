@@ -278,29 +278,7 @@ fn eventtime(value: &str) -> Option<String> {
     }
     let seconds = nanos / 1_000_000_000;
     let millis = (nanos % 1_000_000_000) / 1_000_000;
-    Some(epoch_timestamp(seconds, millis))
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of epoch seconds and milliseconds (`syslog_time.epoch_timestamp`).
-fn epoch_timestamp(seconds: u64, millis: u64) -> String {
-    let days = (seconds / 86_400) as i64;
-    let of_day = seconds % 86_400;
-    // Howard Hinnant's civil_from_days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
+    Some(clock::epoch_timestamp(seconds, millis))
 }
 
 /// `event.action` as Elastic's pipeline names it; the device's `action` stays in `fortinet.firewall`.
@@ -590,7 +568,6 @@ mod tests {
 
     #[test]
     fn epoch_times() {
-        assert_eq!(epoch_timestamp(0, 0), "1970-01-01T00:00:00.000Z");
         assert_eq!(
             eventtime("9999999999999999999").as_deref(),
             Some("2286-11-20T17:46:39.999Z")

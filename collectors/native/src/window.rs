@@ -11,14 +11,15 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-use crate::clock::{Clock, Minutes};
+use crate::clock::{self, Clock, Minutes};
 use crate::lines::Line;
 
 /// A format's reader: one line → the tuple its Python `finish` takes.
 pub(crate) type Reader = for<'a, 'py> fn(&str, Clock<'a, 'py>) -> PyResult<Bound<'py, PyTuple>>;
 
-/// A format's `finish` for the tuples it only copies times from: the event, or None for Python's `finish`.
-type Finish = for<'py> fn(&Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, PyDict>>>;
+/// A format's `finish` for the tuples it needs no Python for: the event, or None for Python's `finish`.
+type Finish =
+    for<'a, 'py> fn(&Bound<'py, PyTuple>, Clock<'a, 'py>) -> PyResult<Option<Bound<'py, PyDict>>>;
 
 /// `secops_native.read_window(format, lines, indices, events, ctx, minutes, finish)`: read `lines[i]`
 /// for each `i` of `indices` as `format` (a firewall reader's name, as `secops_native.cisco_asa`) and put
@@ -50,7 +51,7 @@ pub(crate) fn read_window<'py>(
         // A line's error is its own (a lone surrogate in its text, as the one-line reader raises too).
         let event = line.get().text(py).to_str().and_then(|text| {
             let result = read(text, clock)?;
-            match finish_here(&result)? {
+            match finish_here(&result, clock)? {
                 Some(event) => Ok(event.into_any()),
                 None => finish.call1((result, ctx)),
             }
@@ -87,8 +88,8 @@ pub(crate) const FORMATS: &[(&str, Reader, Finish)] = &[
     ("netfilter", crate::netfilter::line_to_py, netfilter),
     ("panos", crate::panos::line, panos),
     ("sonicwall", crate::sonicwall::line_to_py, sonicwall),
-    ("cef", crate::cef::line_to_py, device_times::<3, 6>),
-    ("leef", crate::leef::line_to_py, device_times::<3, 4>),
+    ("cef", crate::cef::line_to_py, cef),
+    ("leef", crate::leef::line_to_py, leef),
 ];
 
 /// What a time in a tuple asks of `finish`: `Some(None)` none (None or empty), `Some(Some(text))` a time
@@ -122,6 +123,7 @@ fn with_time<'py>(
 /// `(event, header time, error)`: the header's time is the event's (Cisco, Juniper, pfSense).
 fn header_time<'py, const ERROR: usize>(
     result: &Bound<'py, PyTuple>,
+    _: Clock<'_, 'py>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
     match copied(result.get_item(1)?)? {
         Some(time) => with_time(result, ERROR, time),
@@ -130,7 +132,10 @@ fn header_time<'py, const ERROR: usize>(
 }
 
 /// `(event, device time, error)`: FortiGate sets `@timestamp` to its time as converted, even none.
-fn fortigate<'py>(result: &Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, PyDict>>> {
+fn fortigate<'py>(
+    result: &Bound<'py, PyTuple>,
+    _: Clock<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let time = result.get_item(1)?;
     if !(time.is_none() || time.is_instance_of::<PyString>()) || !result.get_item(2)?.is_none() {
         return Ok(None);
@@ -140,26 +145,41 @@ fn fortigate<'py>(result: &Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, Py
     Ok(Some(event))
 }
 
-/// `(event, header time, error, epoch)`: an epoch is converted in Python.
-fn checkpoint<'py>(result: &Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, PyDict>>> {
-    if !result.get_item(3)?.is_none() {
-        return Ok(None);
+/// `(event, header time, error, epoch)`: the gateway's epoch (UTC) dates the event before a BSD header's
+/// time, which is read all the same (a bad one is the line's error).
+fn checkpoint<'py>(
+    result: &Bound<'py, PyTuple>,
+    clock: Clock<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let epoch = result.get_item(3)?;
+    if epoch.is_none() {
+        return header_time::<2>(result, clock);
     }
-    header_time::<2>(result)
+    let (Some(_), Ok(seconds)) = (copied(result.get_item(1)?)?, epoch.extract::<u64>()) else {
+        return Ok(None);
+    };
+    let stamp = PyString::new(result.py(), &clock::epoch_timestamp(seconds, 0));
+    with_time(result, 2, Some(stamp.into_any()))
 }
 
 /// `(event, header time, error, dmesg, apache)`: a line without a header time takes one from its
 /// message, in Python.
-fn netfilter<'py>(result: &Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, PyDict>>> {
+fn netfilter<'py>(
+    result: &Bound<'py, PyTuple>,
+    clock: Clock<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     if result.get_item(1)?.is_none() {
         return Ok(None);
     }
-    header_time::<2>(result)
+    header_time::<2>(result, clock)
 }
 
 /// `(event, header time, error, record time, start)`: the record's time before the header's, and a
 /// TRAFFIC session's start as `event.start`.
-fn panos<'py>(result: &Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, PyDict>>> {
+fn panos<'py>(
+    result: &Bound<'py, PyTuple>,
+    _: Clock<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let (Some(header), Some(record), Some(start)) = (
         copied(result.get_item(1)?)?,
         copied(result.get_item(3)?)?,
@@ -182,33 +202,136 @@ fn panos<'py>(result: &Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, PyDict
 }
 
 /// `(event, header time, record time, error)`: the record's `time=` before the header's.
-fn sonicwall<'py>(result: &Bound<'py, PyTuple>) -> PyResult<Option<Bound<'py, PyDict>>> {
+fn sonicwall<'py>(
+    result: &Bound<'py, PyTuple>,
+    _: Clock<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     match (copied(result.get_item(1)?)?, copied(result.get_item(2)?)?) {
         (Some(header), Some(record)) => with_time(result, 3, record.or(header)),
         _ => Ok(None),
     }
 }
 
-/// `(event, header time, error, …)` of CEF and LEEF, their device times at `FIRST..END`: those are read in
-/// Python; without them the header's time dates the event unless the record set one.
-fn device_times<'py, const FIRST: usize, const END: usize>(
+/// `(event, header time, error, rt, start, end)`: CEF's device times are `@timestamp`, `event.start` and
+/// `event.end`; the header's time dates the event when `rt` does not.
+fn cef<'py>(
     result: &Bound<'py, PyTuple>,
+    clock: Clock<'_, 'py>,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    if (FIRST..END).any(|at| result.get_item(at).is_ok_and(|item| !item.is_none())) {
-        return Ok(None);
-    }
-    let Some(time) = copied(result.get_item(1)?)? else {
-        return Ok(None);
-    };
-    let event = match with_time(result, 2, None)? {
-        Some(event) => event,
-        None => return Ok(None),
-    };
-    let key = intern!(result.py(), "@timestamp");
-    if let Some(time) = time {
-        if !event.contains(key)? {
-            event.set_item(key, time)?;
+    let mut times = [None, None, None];
+    for (time, at) in times.iter_mut().zip(3..) {
+        let raw = result.get_item(at)?;
+        if !raw.is_none() {
+            match device_time(&raw, clock)? {
+                Some(stamp) => *time = Some(stamp),
+                None => return Ok(None),
+            }
         }
     }
+    let Some(header) = copied(result.get_item(1)?)? else {
+        return Ok(None);
+    };
+    let Some(event) = with_time(result, 2, None)? else {
+        return Ok(None);
+    };
+    let py = result.py();
+    let [received, start, end] = times;
+    let fields = match event.get_item(intern!(py, "event"))? {
+        Some(found) if start.is_some() || end.is_some() => match found.cast_into::<PyDict>() {
+            Ok(fields) => Some(fields),
+            Err(_) => return Ok(None), // not an object: `ecs.put` replaces it, in Python
+        },
+        _ => None,
+    };
+    if (start.is_some() || end.is_some()) && fields.is_none() {
+        return Ok(None);
+    }
+    let timestamp = intern!(py, "@timestamp");
+    if let Some(received) = received {
+        event.set_item(timestamp, received)?;
+    }
+    if let Some(fields) = fields {
+        for (key, stamp) in [(intern!(py, "start"), start), (intern!(py, "end"), end)] {
+            if let Some(stamp) = stamp {
+                fields.set_item(key, stamp)?;
+            }
+        }
+    }
+    dated_by_header(&event, header)?;
     Ok(Some(event))
 }
+
+/// `(event, header time, error, devTime, devTimeFormat)`: LEEF's device time is `@timestamp`; the header's
+/// dates the event when there is none. A `devTime` only its format reads is read in Python.
+fn leef<'py>(
+    result: &Bound<'py, PyTuple>,
+    clock: Clock<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let raw = result.get_item(3)?;
+    let device = if raw.is_none() {
+        None
+    } else {
+        match device_time(&raw, clock)? {
+            Some(stamp) => Some(stamp),
+            None => return Ok(None),
+        }
+    };
+    let Some(header) = copied(result.get_item(1)?)? else {
+        return Ok(None);
+    };
+    let Some(event) = with_time(result, 2, device)? else {
+        return Ok(None);
+    };
+    dated_by_header(&event, header)?;
+    Ok(Some(event))
+}
+
+/// The header's time as `@timestamp` when the record gave none.
+fn dated_by_header(event: &Bound<'_, PyDict>, header: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+    let timestamp = intern!(event.py(), "@timestamp");
+    match header {
+        Some(header) if !event.contains(timestamp)? => event.set_item(timestamp, header),
+        _ => Ok(()),
+    }
+}
+
+/// `syslog_time.device_timestamp` of the shapes devices mostly send, when it needs no Python: epoch
+/// milliseconds or seconds (at most 14 digits), or a zone-less ISO time whose minute the clock holds.
+/// None for any other value, which Python reads.
+fn device_time<'py>(
+    raw: &Bound<'py, PyAny>,
+    clock: Clock<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Ok(text) = raw.cast::<PyString>() else {
+        return Ok(None);
+    };
+    let Ok(text) = text.to_str() else {
+        return Ok(None); // a lone surrogate
+    };
+    // Only spaces around it (what `str.strip` takes of it then is plain) and printable ASCII inside.
+    let value = text.trim_matches(' ');
+    if value.is_empty() || !value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        return Ok(None);
+    }
+    if value.len() <= EPOCH_DIGITS && value.bytes().all(|b| b.is_ascii_digit()) {
+        let whole: u64 = value.parse().expect("at most 14 digits");
+        let (seconds, millis) = if whole > MILLIS_ABOVE {
+            (whole / 1000, whole % 1000)
+        } else {
+            (whole, 0)
+        };
+        let stamp = clock::epoch_timestamp(seconds, millis);
+        return Ok(Some(PyString::new(raw.py(), &stamp).into_any()));
+    }
+    let b = value.as_bytes();
+    if b.len() >= 19 && b[0].is_ascii_digit() && b[4] == b'-' && b[7] == b'-' {
+        let time = clock::iso_text_to_py(clock, value)?;
+        return Ok(time.is_instance_of::<PyString>().then_some(time));
+    }
+    Ok(None)
+}
+
+/// `syslog_time._EPOCH_DIGITS` and `_MILLIS_ABOVE`: a decimal value of up to this many digits is epoch
+/// time, in milliseconds when above that (as seconds it would be past the year 5138).
+const EPOCH_DIGITS: usize = 14;
+const MILLIS_ABOVE: u64 = 100_000_000_000;

@@ -13,6 +13,8 @@ Python) and once after, when the minute cache holds them.
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Iterator
 from datetime import timedelta, timezone
 
 import pytest
@@ -61,9 +63,26 @@ def _lines_for(parser: NativeLineParser, corpus: list[str], rnd: random.Random) 
     assert len(own) >= 20, f"{parser.name}: only {len(own)} lines to check"
     cut = [line[: rnd.randrange(1, len(line))] for line in rnd.sample(own, min(len(own), 60))]
     others = rnd.sample([line for line in corpus if not parser.sniff_line(line)], 60)
-    lines = own + cut + others + [own[0][:20] + "\udcff" + own[0][20:]]
+    lines = own + cut + others + [own[0][:20] + "\udcff" + own[0][20:]] + list(_device_times(own))
     rnd.shuffle(lines)
     return lines
+
+
+DEVICE_TIMES = (
+    "0", "100000000000", "100000000001", "99999999999999", "123456789012345", "1793577603.489", " 1793577603489 ",
+    "\u0661\u0667\u0669\u0663", "2026-11-02T00:00:13", "2026-11-02 00:00:13.123456", "2026-11-02T00:00:13+01:00",
+    "2026-13-45 99:99:99", "2026-11-02 00:00:61", "Nov 02 2026 00:00:13", "Nov  2 00:00:13 CET", "", "x",
+)  # fmt: skip
+"""Device time values (CEF ``rt``/``start``/``end``, LEEF ``devTime``) that ``read_window`` reads itself or
+leaves to Python: epoch seconds and milliseconds at the edges, ISO times, BSD ones, damaged ones."""
+_DEVICE_FIELD = re.compile(r"(?<=[ |\t])(rt|start|end|devTime)=([^\t=]*?)(?=\t| \w+=|$)")
+
+
+def _device_times(own: list[str]) -> Iterator[str]:
+    """The first lines holding a device time field, with each value of ``DEVICE_TIMES`` in it."""
+    for line in [line for line in own if _DEVICE_FIELD.search(line)][:3]:
+        for value in DEVICE_TIMES:
+            yield _DEVICE_FIELD.sub(lambda found, value=value: f"{found.group(1)}={value}", line, count=1)
 
 
 def _one_by_one(parser: NativeLineParser, texts: list[str], ctx: ParseContext) -> list[object]:
