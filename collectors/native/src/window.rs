@@ -5,7 +5,8 @@
 //! minute cache did not hold, and puts the time in the event. For most lines there is nothing to
 //! convert, as the cache gave the time whole, and the Python side only copied it in: a Python call a
 //! line for that. Here each format's rule (`Finish`) does that copy for such lines, as its `finish`
-//! would; every other line's tuple goes to its `finish`.
+//! would, and reads the device times that need no Python (epoch values, ISO times of a cached minute);
+//! every other line's tuple goes to its `finish`.
 
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -15,7 +16,7 @@ use crate::clock::{self, Clock, Minutes};
 use crate::lines::Line;
 
 /// A format's reader: one line → the tuple its Python `finish` takes.
-pub(crate) type Reader = for<'a, 'py> fn(&str, Clock<'a, 'py>) -> PyResult<Bound<'py, PyTuple>>;
+type Reader = for<'a, 'py> fn(&str, Clock<'a, 'py>) -> PyResult<Bound<'py, PyTuple>>;
 
 /// A format's `finish` for the tuples it needs no Python for: the event, or None for Python's `finish`.
 type Finish =
@@ -75,7 +76,7 @@ fn kept(py: Python<'_>, err: &PyErr) -> bool {
 }
 
 /// The formats `read_window` reads: name, reader, and the rule its Python `finish` follows.
-pub(crate) const FORMATS: &[(&str, Reader, Finish)] = &[
+const FORMATS: &[(&str, Reader, Finish)] = &[
     ("cisco_asa", crate::cisco_asa_line, header_time::<2>),
     (
         "juniper_srx",
@@ -236,16 +237,17 @@ fn cef<'py>(
     };
     let py = result.py();
     let [received, start, end] = times;
-    let fields = match event.get_item(intern!(py, "event"))? {
-        Some(found) if start.is_some() || end.is_some() => match found.cast_into::<PyDict>() {
-            Ok(fields) => Some(fields),
-            Err(_) => return Ok(None), // not an object: `ecs.put` replaces it, in Python
-        },
-        _ => None,
+    let fields = if start.is_some() || end.is_some() {
+        match event
+            .get_item(intern!(py, "event"))?
+            .map(|found| found.cast_into::<PyDict>())
+        {
+            Some(Ok(fields)) => Some(fields),
+            _ => return Ok(None), // none, or not an object: `ecs.put` makes one, in Python
+        }
+    } else {
+        None
     };
-    if (start.is_some() || end.is_some()) && fields.is_none() {
-        return Ok(None);
-    }
     let timestamp = intern!(py, "@timestamp");
     if let Some(received) = received {
         event.set_item(timestamp, received)?;
