@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use regex::Regex;
 
+use crate::civil;
 use crate::clock;
 use crate::clock::Clock;
 use crate::event::{Map, Val};
@@ -278,7 +279,7 @@ fn eventtime(value: &str) -> Option<String> {
     }
     let seconds = nanos / 1_000_000_000;
     let millis = (nanos % 1_000_000_000) / 1_000_000;
-    Some(clock::epoch_timestamp(seconds, millis))
+    Some(civil::epoch_timestamp(seconds, millis))
 }
 
 /// `event.action` as Elastic's pipeline names it; the device's `action` stays in `fortinet.firewall`.

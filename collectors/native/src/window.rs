@@ -12,6 +12,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
+use crate::civil;
 use crate::clock::{self, Clock, Minutes};
 use crate::lines::Line;
 
@@ -159,7 +160,7 @@ fn checkpoint<'py>(
     let (Some(_), Ok(seconds)) = (copied(result.get_item(1)?)?, epoch.extract::<u64>()) else {
         return Ok(None);
     };
-    let stamp = PyString::new(result.py(), &clock::epoch_timestamp(seconds, 0));
+    let stamp = PyString::new(result.py(), &civil::epoch_timestamp(seconds, 0));
     with_time(result, 2, Some(stamp.into_any()))
 }
 
@@ -322,7 +323,7 @@ fn device_time<'py>(
         } else {
             (whole, 0)
         };
-        let stamp = clock::epoch_timestamp(seconds, millis);
+        let stamp = civil::epoch_timestamp(seconds, millis);
         return Ok(Some(PyString::new(raw.py(), &stamp).into_any()));
     }
     let b = value.as_bytes();
