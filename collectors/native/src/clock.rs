@@ -433,24 +433,16 @@ fn made<'py>(
     else {
         return Ok(None);
     };
-    let setting = || fixed_setting(ctx);
-    let (offset, year) = match (explicit, wall.year) {
-        (Some(offset), Some(year)) => (offset, year),
-        (None, Some(year)) => match setting()? {
-            Some((offset, _)) => (offset, year),
+    // The zone: the stamp's own offset, else the context's; the year: the stamp's, the context's, or inferred.
+    let (offset, set_year) = match (explicit, wall.year) {
+        (Some(offset), Some(_)) => (offset, None), // an ISO time with its offset: the context plays no part
+        _ => match fixed_setting(ctx)? {
+            Some((offset, set_year)) => (explicit.unwrap_or(offset), set_year),
             None => return Ok(None),
         },
-        (_, None) => match setting()? {
-            Some((offset, Some(year))) => (explicit.unwrap_or(offset), year),
-            Some((offset, None)) => {
-                let offset = explicit.unwrap_or(offset);
-                match infer_year(&wall, offset) {
-                    Some(year) => (offset, year),
-                    None => return Ok(None),
-                }
-            }
-            None => return Ok(None),
-        },
+    };
+    let Some(year) = wall.year.or(set_year).or_else(|| infer_year(&wall, offset)) else {
+        return Ok(None);
     };
     if !civil::valid(year, wall.month, wall.day, wall.hour, wall.minute) {
         return Ok(None);
