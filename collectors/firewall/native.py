@@ -5,8 +5,9 @@ the event with the times it could not convert and the reason the record cannot
 be read; the format's ``finish`` converts those times in the context's zone,
 raises the reason, and dates the event. A file's window of lines is read in one
 native call (``secops_native.read_window``), which finishes by the same rule
-the lines whose times came whole from the clock's minute cache, and hands the
-others' tuples to ``finish`` as it goes.
+the lines whose times need no Python (their minute is in the clock's cache or
+in a fixed zone, or they are epoch values), and hands the others' tuples to
+``finish`` as it goes.
 """
 
 from __future__ import annotations
