@@ -18,6 +18,7 @@ use pyo3::types::{PyString, PyTuple, PyType};
 
 use crate::civil;
 use crate::event::KeyHasher;
+use crate::net;
 use crate::syslog_header::{py_opt, py_text};
 
 /// Minutes kept before the cache starts afresh: bounded whatever a source sends.
@@ -349,6 +350,19 @@ struct Wall {
     minute: u32,
 }
 
+impl Wall {
+    /// Whether the minute exists in `year` (`datetime` would take it).
+    fn exists_in(&self, year: i64) -> bool {
+        civil::valid(year, self.month, self.day, self.hour, self.minute)
+    }
+
+    /// Minutes from the epoch to this minute of `year`, on the wall clock.
+    fn minutes_in(&self, year: i64) -> i64 {
+        civil::days_from_civil(year, self.month, self.day) * 1440
+            + i64::from(self.hour * 60 + self.minute)
+    }
+}
+
 /// The minute of a BSD stamp as `bsd_to_py` cuts it (`Mmm dd [yyyy] hh:mm`), in ASCII; None for any other
 /// shape, which Python reads (and refuses, if it must).
 fn bsd_wall(minute: &[u8]) -> Option<Wall> {
@@ -393,11 +407,9 @@ fn iso_wall(date: &[u8], minute: &[u8]) -> Option<Wall> {
     })
 }
 
-/// A short run of ASCII digits as a number.
+/// A run of ASCII digits as a number (`net::integer`), within `u32`.
 fn number(text: &str) -> Option<u32> {
-    (!text.is_empty() && text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
+    net::integer(text).and_then(|value| u32::try_from(value).ok())
 }
 
 /// Minutes east of UTC of an ISO offset as `iso_parts` takes it (`Z`, `z`, `±hh:mm`, `±hhmm`); None past
@@ -444,12 +456,10 @@ fn made<'py>(
     let Some(year) = wall.year.or(set_year).or_else(|| infer_year(&wall, offset)) else {
         return Ok(None);
     };
-    if !civil::valid(year, wall.month, wall.day, wall.hour, wall.minute) {
+    if !wall.exists_in(year) {
         return Ok(None);
     }
-    let local = civil::days_from_civil(year, wall.month, wall.day) * 1440
-        + i64::from(wall.hour * 60 + wall.minute);
-    let Some(prefix) = civil::minute_prefix(local - offset) else {
+    let Some(prefix) = civil::minute_prefix(wall.minutes_in(year) - offset) else {
         return Ok(None);
     };
     minutes.keep(ctx, key, PyString::new(ctx.py(), &prefix))?;
@@ -467,11 +477,7 @@ fn infer_year(wall: &Wall, offset: i64) -> Option<i64> {
     let (this_year, _, _) =
         civil::civil_from_days(i64::try_from(now_local.div_euclid(86_400_000_000)).ok()?);
     (this_year - 7..=this_year).rev().find(|&year| {
-        civil::valid(year, wall.month, wall.day, wall.hour, wall.minute) && {
-            let minutes = civil::days_from_civil(year, wall.month, wall.day) * 1440
-                + i64::from(wall.hour * 60 + wall.minute);
-            i128::from(minutes) * 60_000_000 <= limit
-        }
+        wall.exists_in(year) && i128::from(wall.minutes_in(year)) * 60_000_000 <= limit
     })
 }
 

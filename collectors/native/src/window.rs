@@ -15,6 +15,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use crate::civil;
 use crate::clock::{self, Clock, Minutes};
 use crate::lines::Line;
+use crate::net;
 
 /// A format's reader: one line → the tuple its Python `finish` takes.
 type Reader = for<'a, 'py> fn(&str, Clock<'a, 'py>) -> PyResult<Bound<'py, PyTuple>>;
@@ -316,7 +317,7 @@ fn device_time<'py>(
     if value.is_empty() || !value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
         return Ok(None);
     }
-    if value.len() <= EPOCH_DIGITS && value.bytes().all(|b| b.is_ascii_digit()) {
+    if value.len() <= EPOCH_DIGITS && net::is_decimal(value) {
         let whole: u64 = value.parse().expect("at most 14 digits");
         let (seconds, millis) = if whole > MILLIS_ABOVE {
             (whole / 1000, whole % 1000)
