@@ -11,6 +11,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::event_id::{event_id, id_of};
 use crate::lines::Line;
+use crate::pydict::{contains, set_item};
 
 /// The ECS version stamped on every event (`ecs.version`), the reference `secops/data/ecs_fields.csv` is.
 pub(crate) const ECS_VERSION: &str = "9.4.0";
@@ -80,10 +81,10 @@ fn origin<'py>(
     let py = event.py();
     let log = object_at(event, intern!(py, "log"))?;
     let file = PyDict::new(py);
-    file.set_item(intern!(py, "path"), path)?;
-    log.set_item(intern!(py, "file"), file)?;
+    set_item(&file, intern!(py, "path"), path)?;
+    set_item(&log, intern!(py, "file"), &file)?;
     if let Some(offset) = offset {
-        log.set_item(intern!(py, "offset"), offset)?;
+        set_item(&log, intern!(py, "offset"), offset)?;
     }
     Ok(())
 }
@@ -101,36 +102,36 @@ fn fill<'py>(
         Some(found) if !found.is_none() => found.cast_into::<PyDict>()?,
         _ => {
             let made = PyDict::new(py);
-            event.set_item(intern!(py, "event"), &made)?;
+            set_item(event, intern!(py, "event"), &made)?;
             made
         }
     };
     let kind = intern!(py, "kind");
-    if !ev.contains(kind)? {
-        ev.set_item(kind, intern!(py, "event"))?;
+    if !contains(&ev, kind)? {
+        set_item(&ev, kind, intern!(py, "event"))?;
     }
     for key in [intern!(py, "category"), intern!(py, "type")] {
-        if !ev.contains(key)? {
-            ev.set_item(key, PyList::empty(py))?;
+        if !contains(&ev, key)? {
+            set_item(&ev, key, &PyList::empty(py))?;
         }
     }
-    if !ev.contains(intern!(py, "dataset"))? {
-        ev.set_item(intern!(py, "dataset"), dataset)?;
+    if !contains(&ev, intern!(py, "dataset"))? {
+        set_item(&ev, intern!(py, "dataset"), dataset)?;
     }
     let module = intern!(py, "module");
-    if !ev.contains(module)? {
+    if !contains(&ev, module)? {
         let name = dataset.to_str()?;
         let first = name.split_once('.').map_or(name, |(first, _)| first);
-        ev.set_item(module, first)?;
+        set_item(&ev, module, &PyString::new(py, first))?;
     }
-    ev.set_item(intern!(py, "original"), raw)?;
-    ev.set_item(intern!(py, "ingested"), ingested)?;
-    ev.set_item(intern!(py, "id"), id)?;
-    object_at(event, intern!(py, "ecs"))?
-        .set_item(intern!(py, "version"), intern!(py, ECS_VERSION))?;
+    set_item(&ev, intern!(py, "original"), raw)?;
+    set_item(&ev, intern!(py, "ingested"), ingested)?;
+    set_item(&ev, intern!(py, "id"), &id)?;
+    let ecs = object_at(event, intern!(py, "ecs"))?;
+    set_item(&ecs, intern!(py, "version"), intern!(py, ECS_VERSION))?;
     let timestamp = intern!(py, "@timestamp");
-    if !event.contains(timestamp)? {
-        event.set_item(timestamp, ingested)?;
+    if !contains(event, timestamp)? {
+        set_item(event, timestamp, ingested)?;
     }
     Ok(())
 }
@@ -144,6 +145,6 @@ fn object_at<'py>(
         return Ok(found.cast_into::<PyDict>()?);
     }
     let made = PyDict::new(event.py());
-    event.set_item(key, &made)?;
+    set_item(event, key, &made)?;
     Ok(made)
 }

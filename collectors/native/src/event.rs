@@ -13,6 +13,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::pydict;
+
 /// A field's value: the JSON types an ECS event holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val<'a> {
@@ -320,7 +322,7 @@ impl<'py> Converter<'_, 'py> {
                 }
                 _ => self.value(value)?,
             };
-            dict.set_item(name, value)?;
+            pydict::set_item(&dict, &name, &value)?;
         }
         untrack(&dict);
         Ok(dict)

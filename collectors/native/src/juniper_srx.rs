@@ -13,8 +13,9 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use regex::Regex;
 
 use crate::clock::Clock;
-use crate::event::Map;
+use crate::event::{presized, Map};
 use crate::net;
+use crate::pydict;
 use crate::pytext;
 use crate::syslog_header::{self, structured_data, Syslog};
 
@@ -404,19 +405,12 @@ fn record<'py>(
         structured_py,
     )?;
     // Sized for its keys up front, as `Map::to_py` does: growing it key by key rebuilds it twice.
-    // SAFETY: the GIL is held (`py`); a null result is the MemoryError Python has set.
-    let srx = unsafe {
-        Bound::from_owned_ptr_or_err(
-            py,
-            pyo3::ffi::_PyDict_NewPresized(element.len() as isize + 2),
-        )?
-        .cast_into_unchecked::<PyDict>()
-    };
+    let srx = presized(py, element.len() + 2)?;
     for (key, name, value) in rest {
         if name.contains('-') {
-            srx.set_item(srx_name(py, key, name)?, value)?;
+            pydict::set_item(&srx, &srx_name(py, key, name)?, value)?;
         } else {
-            srx.set_item(key, value)?;
+            pydict::set_item(&srx, key, value)?;
         }
     }
     srx.set_item(intern!(py, "tag"), msgid)?;

@@ -45,6 +45,7 @@ mod panos;
 mod pfsense;
 mod picker;
 mod prefilter;
+mod pydict;
 mod pytext;
 mod sniff;
 mod sonicwall;

@@ -18,6 +18,7 @@ use crate::clock;
 use crate::clock::Clock;
 use crate::event::{presized, Converter, Map};
 use crate::net;
+use crate::pydict;
 use crate::pytext;
 use crate::syslog_header::Syslog;
 
@@ -753,7 +754,8 @@ pub fn line<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTup
         Converter::with(py, |strings| {
             for (at, value) in vendor {
                 if let Some(key) = keys.get(at) {
-                    panos.set_item(key.bind(py), strings.text(value))?; // zones, flags, "0": shared
+                    pydict::set_item(&panos, key.bind(py), &strings.text(value))?;
+                    // zones, flags, "0": shared
                 }
             }
             PyResult::Ok(())

@@ -22,6 +22,7 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::clock::{self, Clock};
 use crate::event::{Converter, Map, Val};
+use crate::pydict;
 
 /// A piece of the line (UTF-8, lone surrogates allowed).
 type Text<'a> = &'a [u8];
@@ -1198,7 +1199,7 @@ pub(crate) fn py_params<'py>(
                 Ok(value) => strings.text(value).into_any(),
                 Err(_) => py_text(py, value)?,
             };
-            inner.set_item(name, value)?;
+            pydict::set_item(&inner, &name, &value)?;
         }
         Ok(inner)
     })
