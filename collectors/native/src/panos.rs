@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
@@ -704,7 +705,7 @@ fn parse<'a>(values: &'a [Cow<'a, str>]) -> (Map<'a>, Record<'a>, [Option<String
 /// that outgrows its table is rebuilt: three times for a TRAFFIC record's 40 columns).
 fn child_dict<'py>(
     parent: &Bound<'py, PyDict>,
-    key: &str,
+    key: &Bound<'py, PyString>,
     room: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let found = parent.get_item(key)?;
@@ -716,7 +717,7 @@ fn child_dict<'py>(
     if let Some(found) = found {
         made.update(found.as_mapping())?;
     }
-    parent.set_item(key, &made)?;
+    pydict::set_item(parent, key, &made)?;
     Ok(made)
 }
 
@@ -749,7 +750,8 @@ pub fn line<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTup
     let columns = record.vendor().count();
     if columns > 0 {
         let vendor = record.vendor();
-        let panos = child_dict(&child_dict(&event, "panw", 1)?, "panos", columns)?;
+        let panw = child_dict(&event, intern!(py, "panw"), 1)?;
+        let panos = child_dict(&panw, intern!(py, "panos"), columns)?;
         let keys = record.layout.keys(py);
         Converter::with(py, |strings| {
             for (at, value) in vendor {
