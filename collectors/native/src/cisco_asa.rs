@@ -86,27 +86,36 @@ const TAKEN: [&str; 2] = ["rest", "payload"];
 
 type Values<'a> = [Option<&'a str>; 21];
 
-/// A placeholder's regular expression when the name alone decides it.
-fn typed(name: &str) -> Cow<'static, str> {
+/// A placeholder's regular expression when the name alone decides it; `space` is the whitespace class.
+fn typed(name: &str, space: &str) -> Cow<'static, str> {
     match name {
-        "src_ip" | "dst_ip" | "src_nat_ip" => format!("[^{SPACE}/(),]+").into(),
+        "src_ip" | "dst_ip" | "src_nat_ip" => format!("[^{space}/(),]+").into(),
         "src_port" | "dst_port" | "src_nat_port" | "icmp_type" | "icmp_code" => r"\d+".into(),
-        _ => format!("[^{SPACE}]+").into(),
+        _ => format!("[^{space}]+").into(),
     }
 }
+
+/// Python's whitespace among ASCII characters, for a class of the byte-wise expressions: on ASCII text
+/// they match what the Unicode ones match.
+const ASCII_SPACE: &str = r"\t\n\x0B\x0C\r \x1C-\x1F";
 
 /// One table pattern, ready to read.
 struct Plan {
     regex: Regex,
+    /// The same pattern over bytes with ASCII classes, for ASCII text (nearly every line). A class that
+    /// leaves out Unicode's spaces compiles to an automaton of UTF-8 sequences, and reading the groups
+    /// through it cost 19,000 instructions a Cisco line; this one's classes are single byte ranges.
+    ascii: regex::bytes::Regex,
     /// The capture group of each of `FIELDS`, if the pattern has it.
     fields: [Option<usize>; 21],
     /// The pattern's other names: group, name, name with the sides swapped.
     extras: Vec<(usize, &'static str, &'static str)>,
 }
 
-/// The message table's pattern language as a regular expression, and its plain names in order.
-fn compile_pattern(pattern: &'static str) -> (String, Vec<&'static str>) {
-    let mut out = String::from(r"\A(?:");
+/// The message table's pattern language as a regular expression, and its plain names in order; `space`
+/// is the whitespace class, `flags` the expression's own (`-u` for the byte-wise one).
+fn compile_pattern(pattern: &'static str, space: &str, flags: &str) -> (String, Vec<&'static str>) {
+    let mut out = format!(r"(?{flags}:\A(?:");
     let mut names = Vec::new();
     let mut pos = 0;
     for found in PLACEHOLDER.captures_iter(pattern) {
@@ -117,15 +126,15 @@ fn compile_pattern(pattern: &'static str) -> (String, Vec<&'static str>) {
         out.push_str(&literal(&pattern[pos..whole.start()]));
         let (name, mode) = (name.as_str(), mode.as_str());
         if name == "_" {
-            out.push_str(&format!("[^{SPACE}]+"));
+            out.push_str(&format!("[^{space}]+"));
         } else if name == "src" || name == "dst" {
             out.push_str(&format!(
-                r"(?:(?P<{name}_if>[^{SPACE}:/()]+):)?(?P<{name}_ip>[^{SPACE}/(),]+)(?:/(?P<{name}_port>\d+))?(?:\((?P<{name}_user>[^)]*)\))?"
+                r"(?:(?P<{name}_if>[^{space}:/()]+):)?(?P<{name}_ip>[^{space}/(),]+)(?:/(?P<{name}_port>\d+))?(?:\((?P<{name}_user>[^)]*)\))?"
             ));
         } else if name == "src_nat" || name == "dst_nat" {
             let p = &name[..3];
             out.push_str(&format!(
-                r"\((?P<{p}_nat_ip>[^{SPACE}/()]+)(?:/(?P<{p}_nat_port>\d+))?\)(?:\((?P<{p}_nat_user>[^)]*)\))?"
+                r"\((?P<{p}_nat_ip>[^{space}/()]+)(?:/(?P<{p}_nat_port>\d+))?\)(?:\((?P<{p}_nat_user>[^)]*)\))?"
             ));
         } else {
             names.push(name);
@@ -133,13 +142,13 @@ fn compile_pattern(pattern: &'static str) -> (String, Vec<&'static str>) {
                 "*" => out.push_str(&format!("(?P<{name}>.*?)")),
                 "+" => out.push_str(&format!("(?P<{name}>.+)")),
                 "?" => out.push_str(&format!("(?: +(?P<{name}>.+))?")),
-                _ => out.push_str(&format!("(?P<{name}>{})", typed(name))),
+                _ => out.push_str(&format!("(?P<{name}>{})", typed(name, space))),
             }
         }
         pos = whole.end();
     }
     out.push_str(&literal(&pattern[pos..]));
-    out.push(')');
+    out.push_str("))");
     (out, names)
 }
 
@@ -153,8 +162,10 @@ fn literal(text: &str) -> String {
 }
 
 fn plan(pattern: &'static str) -> Plan {
-    let (source, names) = compile_pattern(pattern);
+    let (source, names) = compile_pattern(pattern, SPACE, "");
     let regex = Regex::new(&source).expect("the message table's patterns compile");
+    let ascii = regex::bytes::Regex::new(&compile_pattern(pattern, ASCII_SPACE, "-u").0)
+        .expect("the message table's patterns compile");
     let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
     let fields = FIELDS.map(group);
     let extras = names
@@ -164,8 +175,36 @@ fn plan(pattern: &'static str) -> Plan {
         .collect();
     Plan {
         regex,
+        ascii,
         fields,
         extras,
+    }
+}
+
+impl Plan {
+    /// The pattern's groups in `text`, if it matches: the same by either expression on ASCII text.
+    fn read<'a>(&self, text: &'a str) -> Option<Groups<'a>> {
+        if text.is_ascii() {
+            Some(Groups::Ascii(text, self.ascii.captures(text.as_bytes())?))
+        } else {
+            Some(Groups::Text(self.regex.captures(text)?))
+        }
+    }
+}
+
+/// A match's groups, by the expression that read it.
+enum Groups<'a> {
+    Text(regex::Captures<'a>),
+    Ascii(&'a str, regex::bytes::Captures<'a>),
+}
+
+impl<'a> Groups<'a> {
+    fn get(&self, group: usize) -> Option<&'a str> {
+        match self {
+            Groups::Text(found) => found.get(group).map(|m| m.as_str()),
+            // ASCII text: every byte offset is a character boundary.
+            Groups::Ascii(text, found) => found.get(group).and_then(|m| text.get(m.range())),
+        }
     }
 }
 
@@ -348,10 +387,10 @@ fn from_table<'a>(
         }
     }
     for plan in plans {
-        let Some(found) = plan.regex.captures(text) else {
+        let Some(found) = plan.read(text) else {
             continue;
         };
-        let read = |group: Option<usize>| group.and_then(|at| found.get(at)).map(|m| m.as_str());
+        let read = |group: Option<usize>| group.and_then(|at| found.get(at));
         let mut values: Values<'a> = plan.fields.map(read);
         let outbound = values[DIRECTION].is_some_and(|d| py::lower_eq(d, "outbound"));
         let swap = message.swap && outbound;
@@ -360,12 +399,10 @@ fn from_table<'a>(
             let (source, rest) = values.split_at_mut(7);
             source.swap_with_slice(&mut rest[..7]);
         }
-        let extras = plan.extras.iter().map(|(group, name, swapped)| {
-            (
-                if swap { *swapped } else { *name },
-                found.get(*group).map(|m| m.as_str()),
-            )
-        });
+        let extras = plan
+            .extras
+            .iter()
+            .map(|(group, name, swapped)| (if swap { *swapped } else { *name }, found.get(*group)));
         apply(event, vendor, &values, extras);
         return;
     }
@@ -791,6 +828,133 @@ mod tests {
             let (_, plans) = compiled(msgid).expect("in the table");
             assert_eq!(plans.len(), message.patterns.len());
         }
+    }
+
+    /// A small deterministic generator (xorshift), for the texts below.
+    struct Noise(u64);
+
+    impl Noise {
+        fn next(&mut self, below: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % below as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.next(from.len())]
+        }
+    }
+
+    /// A text shaped like `pattern`, its placeholders filled with likely and awkward values, then maybe
+    /// damaged: characters the classes treat specially swapped in, added or taken out.
+    fn shaped(pattern: &str, noise: &mut Noise) -> String {
+        const ENDPOINTS: &[&str] = &[
+            "outside:10.1.2.3/443",
+            "10.1.2.3",
+            "inside:fe80::1/22(LOCAL\\u)",
+            "dmz:host.example/80 (x)",
+            "a:b:c/1",
+            "if:1.2.3.4(u)(v)",
+            "x/y",
+        ];
+        const NATS: &[&str] = &[
+            "(10.0.0.1/53)",
+            "(10.0.0.1)",
+            "(1.2.3.4/5)(user)",
+            "(a b)",
+            "()",
+        ];
+        const WORDS: &[&str] = &[
+            "TCP", "outbound", "x/y", "a(b", "1234", "0:45:35", "", "\"q\"", "a,b",
+        ];
+        const TAILS: &[&str] = &["", " extra text (x) [y]", "tail", "  two  spaces", "\tt"];
+        const DAMAGE: &[u8] = b" :/()\t,.\"'0aZ-\x1c\x0b\n";
+        let mut out = String::new();
+        let mut rest = pattern;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = open + rest[open..].find('}').expect("a closed placeholder");
+            let name = &rest[open + 1..close];
+            out.push_str(match name.trim_end_matches(['*', '+', '?']) {
+                "src" | "dst" => noise.pick(ENDPOINTS),
+                "src_nat" | "dst_nat" => noise.pick(NATS),
+                _ if name.len() > 1 && name.ends_with(['*', '+', '?']) => noise.pick(TAILS),
+                _ => noise.pick(WORDS),
+            });
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        let mut bytes = out.into_bytes();
+        for _ in 0..noise.next(4) {
+            let at = noise.next(bytes.len() + 1);
+            let byte = DAMAGE[noise.next(DAMAGE.len())];
+            match noise.next(3) {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at, byte),
+            }
+        }
+        String::from_utf8(bytes).expect("ASCII")
+    }
+
+    #[test]
+    fn the_byte_wise_expressions_read_ascii_text_as_the_unicode_ones_do() {
+        let mut noise = Noise(0x5eed_cafe_f00d);
+        let mut matched = 0;
+        for (msgid, message) in MESSAGES {
+            let (_, plans) = compiled(msgid).expect("in the table");
+            for (plan, pattern) in plans.iter().zip(message.patterns) {
+                assert!(
+                    plan.ascii.capture_names().eq(plan.regex.capture_names()),
+                    "{msgid}: the same groups in the same places"
+                );
+                for _ in 0..300 {
+                    let text = shaped(pattern, &mut noise);
+                    let by_text = plan.regex.captures(&text);
+                    let by_bytes = plan.read(&text);
+                    assert_eq!(by_text.is_some(), by_bytes.is_some(), "{msgid}: {text:?}");
+                    let (Some(by_text), Some(by_bytes)) = (by_text, by_bytes) else {
+                        continue;
+                    };
+                    matched += 1;
+                    for group in 0..by_text.len() {
+                        let expected = by_text.get(group).map(|m| m.as_str());
+                        assert_eq!(
+                            by_bytes.get(group),
+                            expected,
+                            "{msgid} group {group}: {text:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            matched > 2_500,
+            "many shaped texts match their pattern ({matched})"
+        );
+    }
+
+    #[test]
+    fn text_beyond_ascii_is_read_by_the_unicode_expression() {
+        // U+00A0 is whitespace to Python, so it ends the transport's word as a space would.
+        let (_, plans) = compiled("302013").expect("in the table");
+        let text = "Built outbound TCP\u{a0}x connection 1 for a:10.0.0.1/1 (10.0.0.1/1) to b:10.0.0.2/2 (10.0.0.2/2)";
+        assert!(
+            plans[0].read(text).is_none(),
+            "a non-breaking space is not part of a word"
+        );
+        let text = "Built outbound TCP connection 1 for a:10.0.0.1/1 (10.0.0.1/1) to b:10.0.0.2/2 (10.0.0.2/2) é";
+        let found = plans[0].read(text).expect("matches");
+        assert!(matches!(found, Groups::Text(_)));
+        let group = plans[0].fields[0].expect("the pattern reads src_ip");
+        assert_eq!(
+            found.get(group),
+            Some("10.0.0.1"),
+            "the sides as written (swapped later)"
+        );
     }
 
     #[test]
