@@ -11,6 +11,7 @@ use std::sync::{LazyLock, OnceLock};
 use regex::Regex;
 
 use crate::cisco_asa_messages::{Message, MESSAGES};
+use crate::cisco_asa_program::{word_but, Outcome, Program, Set, Slots, ANY, DIGITS};
 use crate::event::{Map, Val};
 use crate::net;
 use crate::pytext::{self as py, SPACE, WORD};
@@ -86,36 +87,39 @@ const TAKEN: [&str; 2] = ["rest", "payload"];
 
 type Values<'a> = [Option<&'a str>; 21];
 
-/// A placeholder's regular expression when the name alone decides it; `space` is the whitespace class.
-fn typed(name: &str, space: &str) -> Cow<'static, str> {
+/// A placeholder's regular expression when the name alone decides it, and its bytes in ASCII text.
+fn typed(name: &str) -> (Cow<'static, str>, Set) {
     match name {
-        "src_ip" | "dst_ip" | "src_nat_ip" => format!("[^{space}/(),]+").into(),
-        "src_port" | "dst_port" | "src_nat_port" | "icmp_type" | "icmp_code" => r"\d+".into(),
-        _ => format!("[^{space}]+").into(),
+        "src_ip" | "dst_ip" | "src_nat_ip" => (format!("[^{SPACE}/(),]+").into(), IP_BYTES),
+        "src_port" | "dst_port" | "src_nat_port" | "icmp_type" | "icmp_code" => {
+            (r"\d+".into(), DIGITS)
+        }
+        _ => (format!("[^{SPACE}]+").into(), WORD_BYTES),
     }
 }
 
-/// Python's whitespace among ASCII characters, for a class of the byte-wise expressions: on ASCII text
-/// they match what the Unicode ones match.
-const ASCII_SPACE: &str = r"\t\n\x0B\x0C\r \x1C-\x1F";
+const WORD_BYTES: Set = word_but(b"");
+const IP_BYTES: Set = word_but(b"/(),");
 
 /// One table pattern, ready to read.
 struct Plan {
-    regex: Regex,
-    /// The same pattern over bytes with ASCII classes, for ASCII text (nearly every line). A class that
-    /// leaves out Unicode's spaces compiles to an automaton of UTF-8 sequences, and reading the groups
-    /// through it cost 19,000 instructions a Cisco line; this one's classes are single byte ranges.
-    ascii: regex::bytes::Regex,
+    /// The pattern as a regular expression: made the first time the program leaves a text to it
+    /// (one beyond ASCII, or over its budget), as compiling it costs a millisecond.
+    source: String,
+    regex: OnceLock<Regex>,
+    /// The pattern for ASCII text (nearly every line), read at a third of the expression's cost.
+    program: Program,
     /// The capture group of each of `FIELDS`, if the pattern has it.
     fields: [Option<usize>; 21],
     /// The pattern's other names: group, name, name with the sides swapped.
     extras: Vec<(usize, &'static str, &'static str)>,
 }
 
-/// The message table's pattern language as a regular expression, and its plain names in order; `space`
-/// is the whitespace class, `flags` the expression's own (`-u` for the byte-wise one).
-fn compile_pattern(pattern: &'static str, space: &str, flags: &str) -> (String, Vec<&'static str>) {
-    let mut out = format!(r"(?{flags}:\A(?:");
+/// The message table's pattern language as a regular expression, and as a program that reads ASCII
+/// text the same way (written step for step beside it); and its plain names in order.
+fn compile_pattern(pattern: &'static str) -> (String, Program, Vec<&'static str>) {
+    let mut out = String::from(r"\A(?:");
+    let mut program = Program::default();
     let mut names = Vec::new();
     let mut pos = 0;
     for found in PLACEHOLDER.captures_iter(pattern) {
@@ -123,33 +127,83 @@ fn compile_pattern(pattern: &'static str, space: &str, flags: &str) -> (String, 
         else {
             continue;
         };
-        out.push_str(&literal(&pattern[pos..whole.start()]));
+        let text = literal(&pattern[pos..whole.start()]);
+        out.push_str(&text);
+        program.literal(&text);
         let (name, mode) = (name.as_str(), mode.as_str());
         if name == "_" {
-            out.push_str(&format!("[^{space}]+"));
+            out.push_str(&format!("[^{SPACE}]+"));
+            program.run(WORD_BYTES, 1, false);
         } else if name == "src" || name == "dst" {
             out.push_str(&format!(
-                r"(?:(?P<{name}_if>[^{space}:/()]+):)?(?P<{name}_ip>[^{space}/(),]+)(?:/(?P<{name}_port>\d+))?(?:\((?P<{name}_user>[^)]*)\))?"
+                r"(?:(?P<{name}_if>[^{SPACE}:/()]+):)?(?P<{name}_ip>[^{SPACE}/(),]+)(?:/(?P<{name}_port>\d+))?(?:\((?P<{name}_user>[^)]*)\))?"
             ));
+            program.optional(|p| {
+                p.group(format!("{name}_if"), |p| p.run(word_but(b":/()"), 1, false));
+                p.literal(":");
+            });
+            program.group(format!("{name}_ip"), |p| p.run(IP_BYTES, 1, false));
+            port(&mut program, &format!("{name}_port"));
+            user(&mut program, &format!("{name}_user"));
         } else if name == "src_nat" || name == "dst_nat" {
             let p = &name[..3];
             out.push_str(&format!(
-                r"\((?P<{p}_nat_ip>[^{space}/()]+)(?:/(?P<{p}_nat_port>\d+))?\)(?:\((?P<{p}_nat_user>[^)]*)\))?"
+                r"\((?P<{p}_nat_ip>[^{SPACE}/()]+)(?:/(?P<{p}_nat_port>\d+))?\)(?:\((?P<{p}_nat_user>[^)]*)\))?"
             ));
+            program.literal(r"\(");
+            program.group(format!("{p}_nat_ip"), |p| p.run(word_but(b"/()"), 1, false));
+            port(&mut program, &format!("{p}_nat_port"));
+            program.literal(r"\)");
+            user(&mut program, &format!("{p}_nat_user"));
         } else {
             names.push(name);
             match mode {
-                "*" => out.push_str(&format!("(?P<{name}>.*?)")),
-                "+" => out.push_str(&format!("(?P<{name}>.+)")),
-                "?" => out.push_str(&format!("(?: +(?P<{name}>.+))?")),
-                _ => out.push_str(&format!("(?P<{name}>{})", typed(name, space))),
+                "*" => {
+                    out.push_str(&format!("(?P<{name}>.*?)"));
+                    program.group(name, |p| p.run(ANY, 0, true));
+                }
+                "+" => {
+                    out.push_str(&format!("(?P<{name}>.+)"));
+                    program.group(name, |p| p.run(ANY, 1, false));
+                }
+                "?" => {
+                    out.push_str(&format!("(?: +(?P<{name}>.+))?"));
+                    program.optional(|p| {
+                        p.literal(" +");
+                        p.group(name, |p| p.run(ANY, 1, false));
+                    });
+                }
+                _ => {
+                    let (class, bytes) = typed(name);
+                    out.push_str(&format!("(?P<{name}>{class})"));
+                    program.group(name, |p| p.run(bytes, 1, false));
+                }
             }
         }
         pos = whole.end();
     }
-    out.push_str(&literal(&pattern[pos..]));
-    out.push_str("))");
-    (out, names)
+    let text = literal(&pattern[pos..]);
+    out.push_str(&text);
+    program.literal(&text);
+    out.push(')');
+    (out, program.finished(), names)
+}
+
+/// An endpoint's `(?:/(?P<port>\d+))?`, as a program.
+fn port(program: &mut Program, name: &str) {
+    program.optional(|p| {
+        p.literal("/");
+        p.group(name, |p| p.run(DIGITS, 1, false));
+    });
+}
+
+/// An endpoint's `(?:\((?P<user>[^)]*)\))?`, as a program.
+fn user(program: &mut Program, name: &str) {
+    program.optional(|p| {
+        p.literal(r"\(");
+        p.group(name, |p| p.run(Set::all_but(b")"), 0, false));
+        p.literal(r"\)");
+    });
 }
 
 /// Literal text, where one space (or more) in the pattern matches a run of spaces.
@@ -162,11 +216,8 @@ fn literal(text: &str) -> String {
 }
 
 fn plan(pattern: &'static str) -> Plan {
-    let (source, names) = compile_pattern(pattern, SPACE, "");
-    let regex = Regex::new(&source).expect("the message table's patterns compile");
-    let ascii = regex::bytes::Regex::new(&compile_pattern(pattern, ASCII_SPACE, "-u").0)
-        .expect("the message table's patterns compile");
-    let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+    let (source, program, names) = compile_pattern(pattern);
+    let group = |name: &str| program.group_of(name);
     let fields = FIELDS.map(group);
     let extras = names
         .into_iter()
@@ -174,36 +225,45 @@ fn plan(pattern: &'static str) -> Plan {
         .filter_map(|name| Some((group(name)?, name, swap_name(name))))
         .collect();
     Plan {
-        regex,
-        ascii,
+        source,
+        regex: OnceLock::new(),
+        program,
         fields,
         extras,
     }
 }
 
 impl Plan {
-    /// The pattern's groups in `text`, if it matches: the same by either expression on ASCII text.
+    /// The pattern's groups in `text`, if it matches: by the program where it decides, else by the
+    /// expression.
     fn read<'a>(&self, text: &'a str) -> Option<Groups<'a>> {
-        if text.is_ascii() {
-            Some(Groups::Ascii(text, self.ascii.captures(text.as_bytes())?))
-        } else {
-            Some(Groups::Text(self.regex.captures(text)?))
+        match self.program.read(text.as_bytes()) {
+            Outcome::Match(slots) => Some(Groups::Ascii(text, slots)),
+            Outcome::NoMatch => None,
+            Outcome::Undecided => Some(Groups::Text(self.regex().captures(text)?)),
         }
+    }
+
+    fn regex(&self) -> &Regex {
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).expect("the message table's patterns compile"))
     }
 }
 
-/// A match's groups, by the expression that read it.
+/// A match's groups, by what read it.
 enum Groups<'a> {
     Text(regex::Captures<'a>),
-    Ascii(&'a str, regex::bytes::Captures<'a>),
+    Ascii(&'a str, Box<Slots>),
 }
 
 impl<'a> Groups<'a> {
     fn get(&self, group: usize) -> Option<&'a str> {
         match self {
             Groups::Text(found) => found.get(group).map(|m| m.as_str()),
-            // ASCII text: every byte offset is a character boundary.
-            Groups::Ascii(text, found) => found.get(group).and_then(|m| text.get(m.range())),
+            // A group that took no part has no range; ASCII text: every offset is a boundary.
+            Groups::Ascii(text, slots) => {
+                text.get(*slots.get(2 * group)?..*slots.get(2 * group + 1)?)
+            }
         }
     }
 }
@@ -869,7 +929,7 @@ mod tests {
             "TCP", "outbound", "x/y", "a(b", "1234", "0:45:35", "", "\"q\"", "a,b",
         ];
         const TAILS: &[&str] = &["", " extra text (x) [y]", "tail", "  two  spaces", "\tt"];
-        const DAMAGE: &[u8] = b" :/()\t,.\"'0aZ-\x1c\x0b\n";
+        const DAMAGE: &[u8] = b" :/()\t,.\"'0aZ-\x1c\x0b\n\x00\x7f";
         let mut out = String::new();
         let mut rest = pattern;
         while let Some(open) = rest.find('{') {
@@ -888,7 +948,10 @@ mod tests {
         let mut bytes = out.into_bytes();
         for _ in 0..noise.next(4) {
             let at = noise.next(bytes.len() + 1);
-            let byte = DAMAGE[noise.next(DAMAGE.len())];
+            let byte = match noise.next(4) {
+                0 => noise.next(128) as u8, // any ASCII byte
+                _ => DAMAGE[noise.next(DAMAGE.len())],
+            };
             match noise.next(3) {
                 0 if at < bytes.len() => bytes[at] = byte,
                 1 if at < bytes.len() => {
@@ -901,20 +964,24 @@ mod tests {
     }
 
     #[test]
-    fn the_byte_wise_expressions_read_ascii_text_as_the_unicode_ones_do() {
+    fn the_programs_read_ascii_text_as_the_expressions_do() {
         let mut noise = Noise(0x5eed_cafe_f00d);
         let mut matched = 0;
         for (msgid, message) in MESSAGES {
             let (_, plans) = compiled(msgid).expect("in the table");
             for (plan, pattern) in plans.iter().zip(message.patterns) {
                 assert!(
-                    plan.ascii.capture_names().eq(plan.regex.capture_names()),
+                    plan.program.names().eq(plan.regex().capture_names()),
                     "{msgid}: the same groups in the same places"
                 );
                 for _ in 0..300 {
                     let text = shaped(pattern, &mut noise);
-                    let by_text = plan.regex.captures(&text);
+                    let by_text = plan.regex().captures(&text);
                     let by_bytes = plan.read(&text);
+                    assert!(
+                        !matches!(by_bytes, Some(Groups::Text(_))),
+                        "{msgid}: the program decides ({text:?})"
+                    );
                     assert_eq!(by_text.is_some(), by_bytes.is_some(), "{msgid}: {text:?}");
                     let (Some(by_text), Some(by_bytes)) = (by_text, by_bytes) else {
                         continue;
@@ -935,6 +1002,33 @@ mod tests {
             matched > 2_500,
             "many shaped texts match their pattern ({matched})"
         );
+    }
+
+    #[test]
+    fn a_text_over_the_programs_budget_is_read_by_the_expression() {
+        // Three lazy runs before a "z" that never comes: every split of the text is tried.
+        let (source, program, _) = compile_pattern("{a*}x{b*}y{c*}z");
+        let regex = Regex::new(&source).expect("compiles");
+        let text = "xy".repeat(400);
+        assert!(matches!(program.read(text.as_bytes()), Outcome::Undecided));
+        assert!(
+            regex.captures(&text).is_none(),
+            "and the expression finds no match"
+        );
+        let long = format!("{}z", "xy".repeat(3000));
+        assert!(
+            matches!(program.read(long.as_bytes()), Outcome::Undecided),
+            "too long to try"
+        );
+        let short = "axbyz";
+        let Outcome::Match(slots) = program.read(short.as_bytes()) else {
+            panic!("a short text is decided");
+        };
+        let found = regex.captures(short).expect("matches");
+        for group in 0..program.groups() {
+            let by_program = short.get(slots[2 * group]..slots[2 * group + 1]);
+            assert_eq!(by_program, found.get(group).map(|m| m.as_str()));
+        }
     }
 
     #[test]

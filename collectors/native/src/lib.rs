@@ -27,6 +27,7 @@ mod cef;
 mod checkpoint;
 mod cisco_asa;
 mod cisco_asa_messages;
+mod cisco_asa_program;
 mod civil;
 mod clock;
 mod envelope;
