@@ -99,7 +99,9 @@ fn typed(name: &str) -> (Cow<'static, str>, Set) {
 }
 
 const WORD_BYTES: Set = word_but(b"");
+const INTERFACE_BYTES: Set = word_but(b":/()");
 const IP_BYTES: Set = word_but(b"/(),");
+const NAT_IP_BYTES: Set = word_but(b"/()");
 
 /// One table pattern, ready to read.
 struct Plan {
@@ -139,7 +141,7 @@ fn compile_pattern(pattern: &'static str) -> (String, Program, Vec<&'static str>
                 r"(?:(?P<{name}_if>[^{SPACE}:/()]+):)?(?P<{name}_ip>[^{SPACE}/(),]+)(?:/(?P<{name}_port>\d+))?(?:\((?P<{name}_user>[^)]*)\))?"
             ));
             program.optional(|p| {
-                p.group(format!("{name}_if"), |p| p.run(word_but(b":/()"), 1, false));
+                p.group(format!("{name}_if"), |p| p.run(INTERFACE_BYTES, 1, false));
                 p.literal(":");
             });
             program.group(format!("{name}_ip"), |p| p.run(IP_BYTES, 1, false));
@@ -151,7 +153,7 @@ fn compile_pattern(pattern: &'static str) -> (String, Program, Vec<&'static str>
                 r"\((?P<{p}_nat_ip>[^{SPACE}/()]+)(?:/(?P<{p}_nat_port>\d+))?\)(?:\((?P<{p}_nat_user>[^)]*)\))?"
             ));
             program.literal(r"\(");
-            program.group(format!("{p}_nat_ip"), |p| p.run(word_but(b"/()"), 1, false));
+            program.group(format!("{p}_nat_ip"), |p| p.run(NAT_IP_BYTES, 1, false));
             port(&mut program, &format!("{p}_nat_port"));
             program.literal(r"\)");
             user(&mut program, &format!("{p}_nat_user"));
