@@ -136,23 +136,25 @@ impl Minutes {
         key: &[u8],
         seconds: &[u8],
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let py = ctx.py();
-        let mut state = self.lock();
-        if !state.serves(ctx)? {
-            return Ok(None);
-        }
-        let Some(prefix) = state.prefixes.get(key) else {
+        let Some(prefix) = self.prefix(ctx, key)? else {
             return Ok(None);
         };
-        let prefix = prefix.bind(py).to_str()?.as_bytes();
-        if prefix.is_ascii() && seconds.is_ascii() {
-            return Ok(Some(ascii_joined(py, prefix, seconds)?.into_any()));
-        }
-        let text = [prefix, seconds].concat();
+        let py = ctx.py();
         Ok(Some(
-            PyString::new(py, std::str::from_utf8(&text)?).into_any(),
+            joined(py, prefix.bind(py).to_str()?.as_bytes(), seconds)?.into_any(),
         ))
     }
+}
+
+/// A time: a minute's prefix, then its seconds (digits of any script, in UTF-8).
+fn joined<'py>(py: Python<'py>, prefix: &[u8], seconds: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    if prefix.is_ascii() && seconds.is_ascii() {
+        return ascii_joined(py, prefix, seconds);
+    }
+    Ok(PyString::new(
+        py,
+        std::str::from_utf8(&[prefix, seconds].concat())?,
+    ))
 }
 
 /// The Python string of two runs of ASCII bytes, one after the other, written straight into it: a
@@ -490,8 +492,9 @@ fn made<'py>(
     let Some(prefix) = civil::minute_prefix(wall.minutes_in(year) - offset) else {
         return Ok(None);
     };
-    minutes.keep(ctx, key, PyString::new(ctx.py(), &prefix))?;
-    minutes.time(ctx, key, seconds)
+    let py = ctx.py();
+    minutes.keep(ctx, key, PyString::new(py, &prefix))?;
+    Ok(Some(joined(py, prefix.as_bytes(), seconds)?.into_any()))
 }
 
 /// `syslog_time.infer_year` in a fixed zone: the latest of this year and the seven before in which the

@@ -756,8 +756,8 @@ pub fn line<'py>(line: &str, clock: Clock<'_, 'py>) -> PyResult<Bound<'py, PyTup
         Converter::with(py, |strings| {
             for (at, value) in vendor {
                 if let Some(key) = keys.get(at) {
+                    // zones, flags, "0": shared strings
                     pydict::set_item(&panos, key.bind(py), &strings.text(value))?;
-                    // zones, flags, "0": shared
                 }
             }
             PyResult::Ok(())
