@@ -309,10 +309,6 @@ impl<'py> Converter<'_, 'py> {
     fn dict(&mut self, map: &Map<'_>, room: usize, top: bool) -> PyResult<Bound<'py, PyDict>> {
         let dict = presized(self.py, map.entries.len() + room)?;
         for (key, value) in &map.entries {
-            let name = match key {
-                Key::Static(name) => self.static_key(name),
-                Key::Data(name) => self.data_key(name),
-            };
             let value = match (top, key, value) {
                 (true, Key::Static("event"), Val::Map(inner)) => {
                     self.dict(inner, ENVELOPE_ROOM[1], false)?.into_any()
@@ -322,7 +318,11 @@ impl<'py> Converter<'_, 'py> {
                 }
                 _ => self.value(value)?,
             };
-            pydict::set_item(&dict, &name, &value)?;
+            // The name after the value: a name is lent by its cache, which converting the value may change.
+            match key {
+                Key::Static(name) => pydict::set_item(&dict, self.static_key(name), &value)?,
+                Key::Data(name) => pydict::set_item(&dict, &self.data_key(name), &value)?,
+            }
         }
         untrack(&dict);
         Ok(dict)
@@ -350,13 +350,8 @@ impl<'py> Converter<'_, 'py> {
     }
 
     /// The interned Python string of a key name written in the parser, made once per thread.
-    fn static_key(&mut self, name: &'static str) -> Bound<'py, PyString> {
-        let py = self.py;
-        self.keys
-            .entry((name.as_ptr() as usize, name.len())) // a literal may start inside another
-            .or_insert_with(|| PyString::intern(py, name).unbind())
-            .bind(py)
-            .clone()
+    fn static_key(&mut self, name: &'static str) -> &Bound<'py, PyString> {
+        self.keys.get(self.py, name)
     }
 
     /// The Python string of a key name taken from a record, kept while the cache has room.
@@ -409,13 +404,37 @@ impl Hasher for KeyHasher {
         self.0
     }
 
+    /// Eight bytes a step, and a text's last few in one step (the last eight, overlapping the words
+    /// before, or the first and last four, or three of the bytes): most names and values are short, and
+    /// a step a byte for the tail was half of a short value's hash. The length sets the start, so texts
+    /// whose steps read the same bytes still differ.
     fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            self.mix(u64::from_le_bytes(word.try_into().expect("eight bytes")));
-        }
-        for byte in words.remainder() {
-            self.mix(u64::from(*byte));
+        let length = bytes.len();
+        self.0 ^= length as u64;
+        let word =
+            |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+        let half = |at: usize| {
+            u64::from(u32::from_le_bytes(
+                bytes[at..at + 4].try_into().expect("four bytes"),
+            ))
+        };
+        match length {
+            0 => {}
+            1..=3 => self.mix(
+                u64::from(bytes[0])
+                    | u64::from(bytes[length / 2]) << 8
+                    | u64::from(bytes[length - 1]) << 16,
+            ),
+            4..=7 => self.mix(half(0) | half(length - 4) << 32),
+            _ => {
+                let whole = length / 8 * 8;
+                for at in (0..whole).step_by(8) {
+                    self.mix(word(at));
+                }
+                if whole < length {
+                    self.mix(word(length - 8));
+                }
+            }
         }
     }
 
@@ -424,7 +443,45 @@ impl Hasher for KeyHasher {
     }
 }
 
-type KeyCache = HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<KeyHasher>>;
+/// The interned Python strings of the key names written in the parsers, by a literal's address and
+/// length (a literal may start inside another). Every key of every event asks: a slot for each of the
+/// latest names answers most with one comparison, and the map behind it keeps them all.
+struct KeyCache {
+    recent: Vec<Option<(usize, usize, Py<PyString>)>>,
+    all: HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<KeyHasher>>,
+}
+
+const KEY_SLOT_BITS: u32 = 10;
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache {
+            recent: (0..1 << KEY_SLOT_BITS).map(|_| None).collect(),
+            all: HashMap::default(),
+        }
+    }
+}
+
+impl KeyCache {
+    fn get<'py>(&mut self, py: Python<'py>, name: &'static str) -> &Bound<'py, PyString> {
+        let (address, length) = (name.as_ptr() as usize, name.len());
+        let mixed =
+            (address as u64 ^ (length as u64).rotate_right(16)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let at = (mixed >> (u64::BITS - KEY_SLOT_BITS)) as usize;
+        if !matches!(&self.recent[at], Some((a, l, _)) if (*a, *l) == (address, length)) {
+            let string = self
+                .all
+                .entry((address, length))
+                .or_insert_with(|| PyString::intern(py, name).unbind());
+            self.recent[at] = Some((address, length, string.clone_ref(py)));
+        }
+        match &self.recent[at] {
+            Some((_, _, string)) => string.bind(py),
+            None => unreachable!("just filled"),
+        }
+    }
+}
+
 type DataKeyCache = HashMap<Box<str>, Py<PyString>, BuildHasherDefault<KeyHasher>>;
 
 /// Names taken from records repeat too (a vendor's own fields), but a hostile source could send
