@@ -140,7 +140,7 @@ fn csv_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
         let key = &text[start..equals];
         let at = equals + 1;
         let quoted = if bytes.get(at) == Some(&b'"') {
-            kv::closing_quote(text, at + 1).and_then(|close| {
+            kv::closing_quote(text, at + 1).and_then(|(close, _)| {
                 let end = match bytes.get(close + 1) {
                     None => close + 1,
                     Some(b',') => close + 2,

@@ -124,10 +124,7 @@ fn split_fields(text: &str) -> Fields<'_> {
         quoted,
     };
     let mut after_proto = false;
-    for token in text
-        .split(pytext::is_space)
-        .filter(|token| !token.is_empty())
-    {
+    for token in pytext::split_space(text).filter(|token| !token.is_empty()) {
         match token.split_once('=') {
             None => fields.flags.push(token),
             Some((key, value)) if after_proto && !PACKET_KEYS.contains(&key) => {

@@ -21,6 +21,49 @@ pub fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// Where the first character Python calls whitespace starts. Printable ASCII, most of any log, is
+/// passed a byte at a time, where `char_indices` and `is_space` decoded and asked of each character.
+pub fn find_space(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        if (b'!'..=b'~').contains(&byte) {
+            at += 1;
+        } else if byte.is_ascii() {
+            if is_space(char::from(byte)) {
+                return Some(at);
+            }
+            at += 1;
+        } else {
+            let c = text[at..].chars().next().expect("a character starts here");
+            if is_space(c) {
+                return Some(at);
+            }
+            at += c.len_utf8();
+        }
+    }
+    None
+}
+
+/// `text.split(is_space)`: the pieces between single whitespace characters, empty ones included.
+pub fn split_space(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match find_space(text) {
+            Some(at) => {
+                let width = text[at..].chars().next().map_or(1, char::len_utf8);
+                rest = Some(&text[at + width..]);
+                Some(&text[..at])
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
+}
+
 /// Python's `str.strip()` with no argument.
 pub fn strip(value: &str) -> &str {
     let plain = |byte: Option<&u8>| byte.is_some_and(|b| (b'!'..=b'~').contains(b));
@@ -132,6 +175,35 @@ pub fn lower_eq(value: &str, lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_are_found_and_split_on_as_python_does() {
+        let texts = [
+            "a b",
+            "",
+            " ",
+            "ab",
+            "a  b ",
+            "x\u{1c}y\u{3000}z",
+            "é\u{85}ü",
+            "\tk=v\x01w\n",
+            "a\u{feff}b",
+        ];
+        for text in texts {
+            assert_eq!(
+                find_space(text),
+                text.char_indices()
+                    .find(|(_, c)| is_space(*c))
+                    .map(|(at, _)| at),
+                "{text:?}"
+            );
+            assert_eq!(
+                split_space(text).collect::<Vec<_>>(),
+                text.split(is_space).collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn digits_of_any_script() {
