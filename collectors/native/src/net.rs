@@ -3,7 +3,7 @@
 //! Elasticsearch rejects a document whose `ip` field holds a non-address, so
 //! an invalid address leaves `*.ip` unset and is kept as `*.address`.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::event::{Map, Val};
 use crate::pytext;
@@ -50,8 +50,39 @@ pub fn ip_type(address: &str) -> &'static str {
 }
 
 pub fn parse_ip(value: &str) -> Option<IpAddr> {
+    if let Some(v4) = dotted_quad(value.as_bytes()) {
+        return Some(IpAddr::V4(v4));
+    }
     let bare = value.split_once('%').map_or(value, |(address, _)| address);
     bare.parse().ok()
+}
+
+/// A plain IPv4 address, read in one pass: the standard parser tries each form in turn and took
+/// 1,100 instructions a firewall line. None sends the value to it (`%zone`, IPv6, anything odd); a
+/// value read here is one it reads the same (four decimal parts to 255, no leading zero).
+fn dotted_quad(text: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut part = 0;
+    let (mut value, mut digits) = (0u32, 0);
+    for &byte in text {
+        match byte {
+            b'0'..=b'9' if digits < 3 && !(digits == 1 && value == 0) => {
+                value = value * 10 + u32::from(byte - b'0');
+                digits += 1;
+            }
+            b'.' if digits > 0 && part < 3 => {
+                octets[part] = u8::try_from(value).ok()?;
+                part += 1;
+                (value, digits) = (0, 0);
+            }
+            _ => return None,
+        }
+    }
+    if part != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// The value if it is an IPv4/IPv6 address (kept as written), else None.
@@ -207,6 +238,66 @@ pub fn add_related_ips<'a>(event: &mut Map<'a>, values: impl IntoIterator<Item =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dotted_quad_is_read_as_the_standard_parser_reads_it() {
+        let texts = [
+            "10.1.2.3",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.4%eth0",
+            "::1",
+            "1.2.3.04",
+            "1.2.3.4 ",
+            "",
+            ".1.2.3",
+            "1.2.3.",
+            "1000.1.1.1",
+            "0.00.1.1",
+        ];
+        for text in texts {
+            let read = dotted_quad(text.as_bytes());
+            if read.is_some() {
+                assert_eq!(read, text.parse::<Ipv4Addr>().ok(), "{text:?}");
+            }
+            assert_eq!(
+                parse_ip(text),
+                text.split('%').next().unwrap().parse().ok(),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            dotted_quad(b"192.168.0.10"),
+            Some(Ipv4Addr::new(192, 168, 0, 10))
+        );
+        // Every text of up to eight of these characters: the same answer as the standard parser's.
+        let alphabet = b"0125.";
+        let mut texts = vec![Vec::new()];
+        for _ in 0..8 {
+            texts = texts
+                .iter()
+                .flat_map(|text: &Vec<u8>| {
+                    alphabet
+                        .iter()
+                        .map(move |c| [text.as_slice(), &[*c]].concat())
+                })
+                .collect();
+            for text in &texts {
+                let standard = std::str::from_utf8(text).unwrap().parse::<Ipv4Addr>().ok();
+                assert_eq!(
+                    dotted_quad(text),
+                    standard,
+                    "{:?}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
 
     #[test]
     fn addresses_are_checked_as_python_checks_them() {
