@@ -135,7 +135,9 @@ def test_same_hits_as_yara_r_over_a_benign_corpus(
     scanned = 0
     for result in scanner.scan([benign_corpus]):
         scanned += result.scanned
-        assert result.status in ("ok", "symlink"), f"{result.path}: {result.status}: {result.message}"
+        # Debian's stdlib links config-*/libpython3.11.so to ../../: in the copy that link dangles.
+        dangling = result.status == "missing" and Path(result.path).is_symlink() and not Path(result.path).exists()
+        assert result.status in ("ok", "symlink") or dangling, f"{result.path}: {result.status}: {result.message}"
         ours.update((m.namespace, m.rule, result.path) for m in result.matches)
     size = sum(f.stat().st_size for f in benign_corpus.rglob("*") if f.is_file() and not f.is_symlink())
     print(
