@@ -25,6 +25,7 @@ fifty to a hundred times slower: both subjects take about three minutes.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -58,7 +59,10 @@ def child(path: str, fmt: str) -> None:
 def counted(path: Path, fmt: str, out: Path) -> tuple[int, int]:
     """(events, instructions) of one child run under callgrind, its profile written to ``out``."""
     command = ["valgrind", "-q", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__]
-    done = subprocess.run([*command, "--child", str(path), fmt], capture_output=True, text=True)
+    # String hashes, and with them dict probes, change with Python's random seed: fixed, two runs of one
+    # build count alike (unfixed they differed by a few hundred instructions an event).
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run([*command, "--child", str(path), fmt], capture_output=True, text=True, env=env)
     if done.returncode:
         sys.exit(f"the run over {path} failed:\n{done.stderr[-2000:]}")
     found = SUMMARY.search(out.read_bytes())
