@@ -531,13 +531,36 @@ impl ValueCache {
         // The hash's high bits: its last step is a multiplication, which mixes upwards.
         let slot = &mut self.slots[(hasher.finish() >> (u64::BITS - VALUE_SLOT_BITS)) as usize];
         if let Some((kept, string)) = slot {
-            if **kept == *text {
+            if same(kept.as_bytes(), text.as_bytes()) {
                 return string.bind(py).clone();
             }
         }
         let made = PyString::new(py, text);
         *slot = Some((text.into(), made.clone().unbind()));
         made
+    }
+}
+
+/// Whether two short texts are equal, compared a word at a time as `KeyHasher` reads them: a value found
+/// in the cache is compared with it, and a call to `memcmp` took longer than the comparison.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let length = a.len();
+    if length != b.len() {
+        return false;
+    }
+    let word = |text: &[u8], at: usize| {
+        u64::from_le_bytes(text[at..at + 8].try_into().expect("eight bytes"))
+    };
+    let half = |text: &[u8], at: usize| {
+        u32::from_le_bytes(text[at..at + 4].try_into().expect("four bytes"))
+    };
+    match length {
+        0..=3 => a == b,
+        4..=7 => half(a, 0) == half(b, 0) && half(a, length - 4) == half(b, length - 4),
+        _ => {
+            (0..length / 8).all(|step| word(a, step * 8) == word(b, step * 8))
+                && word(a, length - 8) == word(b, length - 8)
+        }
     }
 }
 
@@ -559,6 +582,32 @@ mod tests {
         assert_eq!(event.get_str("source.nat.ip"), Some("10.0.0.1"));
         assert_eq!(event.lookup("source.port"), Some(&Val::Int(80)));
         assert!(event.lookup("source.nat.port").is_none());
+    }
+
+    #[test]
+    fn short_texts_are_compared_whole() {
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abce",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgi",
+            "bbcdefgh",
+            "abcdefghijklm",
+            "abcdefghijklx",
+            "abcdefgXijklm",
+            "10.0.0.1",
+            "10.0.0.2",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]
