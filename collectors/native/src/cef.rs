@@ -287,11 +287,20 @@ fn extensions<'a>(text: &'a str) -> Pairs<'a, Key<'a>> {
         let value = text.get(start..end).map_or("", pytext::rstrip);
         raw.insert(key, unescape(value));
     };
-    let mut at = 0;
-    for token in text.split(' ') {
-        let start = at;
-        at += token.len() + 1;
-        if let Some((name, _)) = token.split_once('=') {
+    // `text.split(' ')` and `split_once('=')`, by bytes: their char searchers cost more per token than
+    // these tokens are long (2,800 instructions a CEF line more).
+    let bytes = text.as_bytes();
+    let mut next = 0;
+    while next <= bytes.len() {
+        let start = next;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(bytes.len(), |at| start + at);
+        next = end + 1;
+        let token = &text[start..end];
+        if let Some(equals) = token.bytes().position(|b| b == b'=') {
+            let name = &token[..equals];
             if is_key(name) {
                 if let Some(done) = current.take() {
                     finish(&mut raw, done);
