@@ -417,17 +417,12 @@ impl Hasher for KeyHasher {
     /// Eight bytes a step, and a text's last few in one step (the last eight, overlapping the words
     /// before, or the first and last four, or three of the bytes): most names and values are short, and
     /// a step a byte for the tail was half of a short value's hash. The length sets the start, so texts
-    /// whose steps read the same bytes still differ.
+    /// whose steps read the same bytes still differ. Inlined: a call for each short text cost more than
+    /// hashing it.
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let length = bytes.len();
         self.0 ^= length as u64;
-        let word =
-            |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
-        let half = |at: usize| {
-            u64::from(u32::from_le_bytes(
-                bytes[at..at + 4].try_into().expect("four bytes"),
-            ))
-        };
         match length {
             0 => {}
             1..=3 => self.mix(
@@ -435,14 +430,14 @@ impl Hasher for KeyHasher {
                     | u64::from(bytes[length / 2]) << 8
                     | u64::from(bytes[length - 1]) << 16,
             ),
-            4..=7 => self.mix(half(0) | half(length - 4) << 32),
+            4..=7 => self.mix(u64::from(half(bytes, 0)) | u64::from(half(bytes, length - 4)) << 32),
             _ => {
                 let whole = length / 8 * 8;
                 for at in (0..whole).step_by(8) {
-                    self.mix(word(at));
+                    self.mix(word(bytes, at));
                 }
                 if whole < length {
-                    self.mix(word(length - 8));
+                    self.mix(word(bytes, length - 8));
                 }
             }
         }
@@ -541,6 +536,16 @@ impl ValueCache {
     }
 }
 
+/// The eight bytes of `text` from `at`, as one number.
+fn word(text: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(text[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// The four bytes of `text` from `at`, as one number.
+fn half(text: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(text[at..at + 4].try_into().expect("four bytes"))
+}
+
 /// Whether two short texts are equal, compared a word at a time as `KeyHasher` reads them: a value found
 /// in the cache is compared with it, and a call to `memcmp` took longer than the comparison.
 fn same(a: &[u8], b: &[u8]) -> bool {
@@ -548,12 +553,6 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     if length != b.len() {
         return false;
     }
-    let word = |text: &[u8], at: usize| {
-        u64::from_le_bytes(text[at..at + 8].try_into().expect("eight bytes"))
-    };
-    let half = |text: &[u8], at: usize| {
-        u32::from_le_bytes(text[at..at + 4].try_into().expect("four bytes"))
-    };
     match length {
         0..=3 => a == b,
         4..=7 => half(a, 0) == half(b, 0) && half(a, length - 4) == half(b, length - 4),

@@ -9,7 +9,6 @@
 //! regex search finds it.
 
 use std::borrow::Cow;
-
 use std::hash::Hasher;
 
 use crate::event::{KeyHasher, Map};
