@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::clock::{self, Clock};
-use crate::event::{Converter, Map, Val};
+use crate::event::{presized, Converter, Map, Val};
 use crate::pydict;
 
 /// A piece of the line (UTF-8, lone surrogates allowed).
@@ -1189,7 +1189,8 @@ pub(crate) fn py_params<'py>(
     params: &[(Text<'_>, Cow<'_, [u8]>)],
 ) -> PyResult<Bound<'py, PyDict>> {
     Converter::with(py, |strings| {
-        let inner = PyDict::new(py);
+        // Sized up front: a Juniper element holds 26 parameters, and a dict grown to them is rebuilt on the way.
+        let inner = presized(py, params.len())?;
         for (name, value) in params {
             let name = match std::str::from_utf8(name) {
                 Ok(name) => strings.data_key(name).into_any(),
