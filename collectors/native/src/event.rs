@@ -270,7 +270,7 @@ const ENVELOPE_ROOM: [usize; 3] = [4, 3, 2];
 pub(crate) struct Converter<'c, 'py> {
     py: Python<'py>,
     keys: &'c mut KeyCache,
-    data: &'c mut DataKeyCache,
+    data: &'c mut ValueCache,
     values: &'c mut ValueCache,
 }
 
@@ -364,17 +364,9 @@ impl<'py> Converter<'_, 'py> {
         self.keys.get(self.py, name)
     }
 
-    /// The Python string of a key name taken from a record, kept while the cache has room.
+    /// The interned Python string of a key name taken from a record (a vendor's own field names).
     pub(crate) fn data_key(&mut self, name: &str) -> Bound<'py, PyString> {
-        let py = self.py;
-        if let Some(found) = self.data.get(name) {
-            return found.bind(py).clone();
-        }
-        let made = PyString::intern(py, name);
-        if self.data.len() < DATA_KEY_LIMIT {
-            self.data.insert(name.into(), made.clone().unbind());
-        }
-        made
+        self.data.find_or_make(self.py, name, PyString::intern)
     }
 }
 
@@ -487,12 +479,6 @@ impl KeyCache {
     }
 }
 
-type DataKeyCache = HashMap<Box<str>, Py<PyString>, BuildHasherDefault<KeyHasher>>;
-
-/// Names taken from records repeat too (a vendor's own fields), but a hostile source could send
-/// endless new ones: past this many, new names are made each time and not kept.
-const DATA_KEY_LIMIT: usize = 4096;
-
 /// Short values repeat from event to event (a vendor's name, zones, actions, the addresses of one
 /// session): in a cache of this many slots, 9 in 10 of an event's strings were found, on the generated
 /// firewall mix and on the shared EVTX samples alike. Sharing one Python string saves making and
@@ -503,7 +489,9 @@ const VALUE_SLOT_BITS: u32 = 12;
 const VALUE_MAX_BYTES: usize = 48;
 
 /// Recently converted short strings, one per slot by hash: bounded whatever a source sends, and a
-/// new value simply takes its slot's place.
+/// new value simply takes its slot's place. Key names taken from records are kept in another, where
+/// a hostile source's endless new names only replace one another (the map they were kept in before had
+/// to stop at a count, and cost more a name).
 struct ValueCache {
     slots: Vec<Option<(Box<str>, Py<PyString>)>>,
 }
@@ -518,8 +506,18 @@ impl Default for ValueCache {
 
 impl ValueCache {
     fn string<'py>(&mut self, py: Python<'py>, text: &str) -> Bound<'py, PyString> {
+        self.find_or_make(py, text, PyString::new)
+    }
+
+    /// The kept string of `text`, or one `make` makes (and keeps, when it is short).
+    fn find_or_make<'py>(
+        &mut self,
+        py: Python<'py>,
+        text: &str,
+        make: fn(Python<'py>, &str) -> Bound<'py, PyString>,
+    ) -> Bound<'py, PyString> {
         if text.len() > VALUE_MAX_BYTES {
-            return PyString::new(py, text);
+            return make(py, text);
         }
         let mut hasher = KeyHasher::default();
         hasher.write(text.as_bytes());
@@ -530,7 +528,7 @@ impl ValueCache {
                 return string.bind(py).clone();
             }
         }
-        let made = PyString::new(py, text);
+        let made = make(py, text);
         *slot = Some((text.into(), made.clone().unbind()));
         made
     }
@@ -565,7 +563,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 thread_local! {
     static KEYS: RefCell<KeyCache> = RefCell::default();
-    static DATA_KEYS: RefCell<DataKeyCache> = RefCell::default();
+    static DATA_KEYS: RefCell<ValueCache> = RefCell::default();
     static VALUES: RefCell<ValueCache> = RefCell::default();
 }
 
