@@ -1,9 +1,9 @@
-//! Per-line format recognition's first pass: which parsers could claim a line, from one scan of it.
+//! Per-line format recognition's first pass: which parsers could claim a line, from a scan of it.
 //!
 //! In a mixed file, `AutoLineParser` asked each parser in turn whether it
 //! recognises the line: six sniffs a line on average, each a Python call with
 //! its own substring searches. Parsers declare `sniff_tokens`, strings one of
-//! which every line they claim contains; one Aho-Corasick scan finds which are
+//! which every line they claim contains; an Aho-Corasick scan finds which are
 //! present, and only the parsers it leaves are asked. Those with a native line
 //! test (`sniff.rs`) are asked here, in the same call.
 
@@ -14,14 +14,20 @@ use pyo3::prelude::*;
 use crate::sniff::{Sniff, Test};
 
 /// The scan for a list of parsers, in the order their `sniff_line` is tried.
+///
+/// The tokens are split between two scanners: those of the leading parsers with a native line test,
+/// up to the first parser without one (the firewall formats), and the rest. A line one of the leading
+/// parsers takes is not scanned for the others' tokens, since no other parser could come before it;
+/// and two smaller scanners find their tokens with fewer false starts than one with every token: over
+/// the firewall mix, the scan took half the time for the lines the leading parsers take, and a fifth
+/// less for the others.
 #[pyclass(frozen)]
 pub(crate) struct Prefilter {
-    scanner: AhoCorasick,
-    /// The parsers each token stands for (as bits): its own and those of the tokens inside it.
-    owners: Vec<u128>,
-    /// Whether a token may start inside this one and end past it (`1,20` then `20b`): the scan then goes on
-    /// from one past this one's start, else from its end.
-    overlaps: Vec<bool>,
+    /// The leading parsers' tokens, and the others'.
+    lead: Option<Scanner>,
+    rest: Option<Scanner>,
+    /// The leading parsers, as bits: those below the first without a native test.
+    leading: u128,
     /// Parsers without tokens: always asked.
     always: u128,
     /// Every parser: the answer for a line packed with tokens.
@@ -30,6 +36,16 @@ pub(crate) struct Prefilter {
     tests: Vec<Option<Test>>,
     /// The parsers with a native line test, as bits.
     tested: u128,
+}
+
+/// One Aho-Corasick scan over some parsers' tokens.
+struct Scanner {
+    scanner: AhoCorasick,
+    /// The parsers each token stands for (as bits): its own and those of the tokens inside it.
+    owners: Vec<u128>,
+    /// Whether a token may start inside this one and end past it (`1,20` then `20b`): the scan then goes on
+    /// from one past this one's start, else from its end.
+    overlaps: Vec<bool>,
 }
 
 #[pymethods]
@@ -54,8 +70,9 @@ impl Prefilter {
         if tokens.len() > 128 {
             return Err("at most 128 parsers".into());
         }
-        let mut patterns = Vec::new();
-        let mut owners = Vec::new();
+        let leads = tests.iter().take_while(|test| test.is_some()).count();
+        let mut lead = Vec::new();
+        let mut rest = Vec::new();
         let mut always = 0u128;
         for (index, own) in tokens.iter().enumerate() {
             let bit = 1u128 << index;
@@ -66,36 +83,10 @@ impl Prefilter {
                 if token.is_empty() {
                     return Err("an empty token matches every line".into());
                 }
-                patterns.push(token.as_str());
-                owners.push(bit);
+                let side = if index < leads { &mut lead } else { &mut rest };
+                side.push((token.as_str(), bit));
             }
         }
-        let scanner = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .map_err(|err| err.to_string())?;
-        // A token found also stands for every token inside it: `scan` reports the longest at each place.
-        let owners = patterns
-            .iter()
-            .map(|outer| {
-                patterns
-                    .iter()
-                    .zip(&owners)
-                    .filter(|(inner, _)| outer.contains(*inner))
-                    .fold(0, |bits, (_, bit)| bits | bit)
-            })
-            .collect();
-        let overlaps = patterns
-            .iter()
-            .map(|outer| {
-                (1..outer.len()).any(|at| {
-                    let tail = &outer.as_bytes()[at..];
-                    patterns
-                        .iter()
-                        .any(|inner| inner.as_bytes().starts_with(tail) && inner.len() > tail.len())
-                })
-            })
-            .collect();
         let all = if tokens.len() == 128 {
             u128::MAX
         } else {
@@ -107,9 +98,13 @@ impl Prefilter {
             .filter(|(_, test)| test.is_some())
             .fold(0, |bits, (index, _)| bits | 1u128 << index);
         Ok(Self {
-            scanner,
-            owners,
-            overlaps,
+            lead: Scanner::build(&lead)?,
+            rest: Scanner::build(&rest)?,
+            leading: if leads >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << leads) - 1
+            },
             always,
             all,
             tests,
@@ -121,18 +116,35 @@ impl Prefilter {
     /// parser with a native test is left only if its test accepts the line, and the first one that
     /// does ends the set (those before it without a native test are still to be asked, in order).
     pub(crate) fn claim(&self, text: &str) -> u128 {
-        let mut found = self.scan(text.as_bytes());
-        let mut untested = found & self.tested;
+        let line = text.as_bytes();
+        let mut found = self.always | Scanner::scan_or_all(self.lead.as_ref(), line, self.all);
+        if let Some(accepted) = self.first_accepting(text, &mut found) {
+            if accepted & self.leading != 0 {
+                return found & (accepted | (accepted - 1));
+            }
+        }
+        // No leading parser took the line: the others' tokens decide (the leading ones refused are gone).
+        found |= Scanner::scan_or_all(self.rest.as_ref(), line, self.all) & !self.leading;
+        match self.first_accepting(text, &mut found) {
+            Some(accepted) => found & (accepted | (accepted - 1)),
+            None => found,
+        }
+    }
+
+    /// The first parser in `found` whose native test accepts the line, as its bit; those whose test
+    /// refuses it are taken out of `found` on the way.
+    fn first_accepting(&self, text: &str, found: &mut u128) -> Option<u128> {
+        let mut untested = *found & self.tested;
         while untested != 0 {
             let bit = untested & untested.wrapping_neg();
             let test = self.tests[bit.trailing_zeros() as usize];
             if test.is_some_and(|test| test(text)) {
-                return found & (bit | (bit - 1));
+                return Some(bit);
             }
-            found &= !bit;
+            *found &= !bit;
             untested &= !bit;
         }
-        found
+        None
     }
 
     /// Parser `at`'s native line test, if it has one.
@@ -140,27 +152,78 @@ impl Prefilter {
         self.tests[at]
     }
 
-    /// Every place a token starts, in order: a leftmost search again after each find (a vectorised search
-    /// skips the rest), from one past its start when another token could overlap its end.
+    /// Every parser with a token in the line, and those without tokens (`all` for a line packed with them).
+    #[cfg(test)]
     fn scan(&self, line: &[u8]) -> u128 {
-        let mut found = self.always;
+        self.always
+            | Scanner::scan_or_all(self.lead.as_ref(), line, self.all)
+            | Scanner::scan_or_all(self.rest.as_ref(), line, self.all)
+    }
+}
+
+impl Scanner {
+    /// The scanner of `(token, parser bit)` pairs, None when there are none.
+    fn build(tokens: &[(&str, u128)]) -> Result<Option<Self>, String> {
+        if tokens.is_empty() {
+            return Ok(None);
+        }
+        let scanner = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(tokens.iter().map(|(token, _)| token))
+            .map_err(|err| err.to_string())?;
+        // A token found also stands for every token inside it: `scan` reports the longest at each place.
+        let owners = tokens
+            .iter()
+            .map(|(outer, _)| {
+                tokens
+                    .iter()
+                    .filter(|(inner, _)| outer.contains(inner))
+                    .fold(0, |bits, (_, bit)| bits | bit)
+            })
+            .collect();
+        let overlaps = tokens
+            .iter()
+            .map(|(outer, _)| {
+                (1..outer.len()).any(|at| {
+                    let tail = &outer.as_bytes()[at..];
+                    tokens.iter().any(|(inner, _)| {
+                        inner.as_bytes().starts_with(tail) && inner.len() > tail.len()
+                    })
+                })
+            })
+            .collect();
+        Ok(Some(Scanner {
+            scanner,
+            owners,
+            overlaps,
+        }))
+    }
+
+    /// The parsers of the tokens in the line, or `all` for a line packed with tokens (hostile, or a huge
+    /// one): every parser is then asked, as without the scan.
+    fn scan_or_all(scanner: Option<&Scanner>, line: &[u8], all: u128) -> u128 {
+        scanner.map_or(0, |scanner| scanner.scan(line).unwrap_or(all))
+    }
+
+    /// Every place a token starts, in order: a leftmost search again after each find (a vectorised search
+    /// skips the rest), from one past its start when another token could overlap its end. None past
+    /// `MAX_FINDS` finds.
+    fn scan(&self, line: &[u8]) -> Option<u128> {
+        let mut found = 0;
         let mut from = 0;
         for _ in 0..MAX_FINDS {
             let Some(hit) = self.scanner.find(Input::new(line).range(from..)) else {
-                return found;
+                return Some(found);
             };
             let index = hit.pattern().as_usize();
             found |= self.owners[index];
-            if found == self.all {
-                break;
-            }
             from = if self.overlaps[index] {
                 hit.start() + 1
             } else {
                 hit.end()
             };
         }
-        self.all // a line packed with tokens (hostile, or a huge one): every parser is asked, as without the scan
+        None
     }
 }
 
@@ -213,6 +276,77 @@ mod tests {
         assert_eq!(f.claim("abcd"), 0b0110); // a refused, b to be asked, c accepted, d not reached
         assert_eq!(f.claim("ab"), 0b0010);
         assert_eq!(f.claim("ad"), 0b1000);
+    }
+
+    /// Split between the leading parsers' scanner and the others', the claim is what one scan of every
+    /// token gives: checked on lines made at random of tokens, parts of them and filler.
+    #[test]
+    fn the_split_scan_claims_as_one_scan_of_every_token() {
+        fn even(text: &str) -> bool {
+            text.len().is_multiple_of(2)
+        }
+        fn no_x(text: &str) -> bool {
+            !text.contains('x')
+        }
+        let tokens: [&[&str]; 8] = [
+            &["%ASA", "date="],
+            &["1,20"],
+            &["ate"],
+            &[",info", " in:"],
+            &["SRC=", "1,2"],
+            &["CEF:"],
+            &[],
+            &[],
+        ];
+        let tests = [
+            Some(even as super::Test),
+            Some(no_x),
+            Some(even),
+            None,
+            Some(no_x),
+            Some(even),
+            Some(no_x),
+            None,
+        ];
+        let owned: Vec<Vec<String>> = tokens
+            .iter()
+            .map(|own| own.iter().map(|t| t.to_string()).collect())
+            .collect();
+        let f = Prefilter::build(&owned, tests.to_vec()).unwrap();
+        assert_eq!(f.leading, 0b111);
+        let reference = |text: &str| {
+            let mut found = 0u128;
+            for (index, own) in tokens.iter().enumerate() {
+                if own.is_empty() || own.iter().any(|token| text.contains(token)) {
+                    found |= 1 << index;
+                }
+            }
+            let mut untested = found & f.tested;
+            while untested != 0 {
+                let bit = untested & untested.wrapping_neg();
+                if tests[bit.trailing_zeros() as usize].is_some_and(|test| test(text)) {
+                    return found & (bit | (bit - 1));
+                }
+                found &= !bit;
+                untested &= !bit;
+            }
+            found
+        };
+        let pieces = [
+            "%ASA", "date=", "1,20", ",info", " in:", "SRC=", "CEF:", "1,2", "at", "x", " ", "q",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 6) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state = state.wrapping_add(1);
+            assert_eq!(f.claim(&text), reference(&text), "{text:?}");
+        }
     }
 
     #[test]
