@@ -135,7 +135,7 @@ pub(crate) struct LineSplitter {
     encoding: Encoding,
     /// Bytes a line may keep (a whole number of code units).
     limit: usize,
-    /// The start of a line not yet ended (and the block being split after it).
+    /// The start of a line not yet ended (and, while a block is ending it, the bytes of the block added).
     pending: Vec<u8>,
     /// The file offset of `pending`'s first byte.
     offset: u64,

@@ -19,8 +19,8 @@ use crate::sniff::{Sniff, Test};
 /// up to the first parser without one (the firewall formats), and the rest. A line one of the leading
 /// parsers takes is not scanned for the others' tokens, since no other parser could come before it;
 /// and two smaller scanners find their tokens with fewer false starts than one with every token: over
-/// the firewall mix, the scan took half the time for the lines the leading parsers take, and a fifth
-/// less for the others.
+/// the firewall mix, the scan took less than half the time for the lines the leading parsers take, and
+/// about a fifth less for the others.
 #[pyclass(frozen)]
 pub(crate) struct Prefilter {
     /// The leading parsers' tokens, and the others'.

@@ -131,7 +131,7 @@ fn sonicwall(line: &str) -> bool {
     line.contains("sn=") && SONICWALL.found(line)
 }
 
-/// A test `(?:^|[class])pattern`, where `pattern` starts with the literal `start`, asked at each place
+/// A test `(?:^|class)pattern`, where `pattern` starts with the literal `start`, asked at each place
 /// `start` is found: asked of the whole line, the expression cost 2,000 to 4,000 instructions, most of
 /// it looking for a start. The character before each place decides when it is ASCII (`before`: whether
 /// the class holds that byte); past a non-ASCII one, the whole expression is asked, so the answer is
