@@ -87,11 +87,7 @@ impl Prefilter {
                 side.push((token.as_str(), bit));
             }
         }
-        let all = if tokens.len() == 128 {
-            u128::MAX
-        } else {
-            (1u128 << tokens.len()) - 1
-        };
+        let all = first_bits(tokens.len());
         let tested = tests
             .iter()
             .enumerate()
@@ -100,11 +96,7 @@ impl Prefilter {
         Ok(Self {
             lead: Scanner::build(&lead)?,
             rest: Scanner::build(&rest)?,
-            leading: if leads >= 128 {
-                u128::MAX
-            } else {
-                (1u128 << leads) - 1
-            },
+            leading: first_bits(leads),
             always,
             all,
             tests,
@@ -225,6 +217,11 @@ impl Scanner {
         }
         None
     }
+}
+
+/// The bits of the first `count` parsers (at most 128).
+fn first_bits(count: usize) -> u128 {
+    u128::MAX.checked_shr(128 - count as u32).unwrap_or(0)
 }
 
 /// Finds a line may cost before the scan gives up on it; real lines hold a handful of tokens.

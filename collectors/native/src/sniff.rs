@@ -15,7 +15,7 @@ use pyo3::types::PyString;
 use regex::Regex;
 
 use crate::cisco_asa;
-use crate::pytext::{self as py, SPACE, WORD};
+use crate::pytext::{SPACE, WORD};
 
 /// A line test: true when the line is the format's.
 pub(crate) type Test = fn(&str) -> bool;
@@ -66,7 +66,6 @@ fn cisco_asa(line: &str) -> bool {
 static PANOS: LazyLock<Anchored> = LazyLock::new(|| {
     Anchored::new(
         &format!("[{SPACE}]"),
-        |c| py::is_space(char::from(c)),
         b"1,",
         r"1,\d{4}/\d\d/\d\d \d\d:\d\d:\d\d,[^,]*,[A-Z][A-Z-]+,",
     )
@@ -80,7 +79,6 @@ fn panos(line: &str) -> bool {
 static FORTIGATE: LazyLock<Anchored> = LazyLock::new(|| {
     Anchored::new(
         &format!("[{SPACE}>]"),
-        |c| c == b'>' || py::is_space(char::from(c)),
         b"date=",
         &format!(r"date=\d{{4}}-\d\d-\d\d[ ,]time=\d\d:\d\d:\d\d(?:[^{WORD}]|$)"),
     )
@@ -121,7 +119,6 @@ fn juniper_srx(line: &str) -> bool {
 static SONICWALL: LazyLock<Anchored> = LazyLock::new(|| {
     Anchored::new(
         &format!("[^{WORD}]"),
-        |c| !(c.is_ascii_alphanumeric() || c == b'_'),
         b"id=",
         &format!(r#"id=[^{SPACE}]+[{SPACE}]+sn=[^{SPACE}]+[{SPACE}]+time=""#),
     )
@@ -133,22 +130,26 @@ fn sonicwall(line: &str) -> bool {
 
 /// A test `(?:^|class)pattern`, where `pattern` starts with the literal `start`, asked at each place
 /// `start` is found: asked of the whole line, the expression cost 2,000 to 4,000 instructions, most of
-/// it looking for a start. The character before each place decides when it is ASCII (`before`: whether
-/// the class holds that byte); past a non-ASCII one, the whole expression is asked, so the answer is
-/// always the expression's. That expression is compiled only if such a line comes.
+/// it looking for a start. The character before each place decides when it is ASCII (`before`: which
+/// ASCII bytes the class holds, read from the class itself); past a non-ASCII one, the whole expression
+/// is asked, so the answer is always the expression's. That expression is compiled only if such a line
+/// comes.
 struct Anchored {
     start: Finder<'static>,
-    before: fn(u8) -> bool,
+    before: [bool; 128],
     here: Regex,
     whole: OnceLock<Regex>,
     whole_pattern: String,
 }
 
 impl Anchored {
-    fn new(class: &str, before: fn(u8) -> bool, start: &'static [u8], pattern: &str) -> Self {
+    fn new(class: &str, start: &'static [u8], pattern: &str) -> Self {
+        let member = Regex::new(&format!("^{class}$")).unwrap();
         Anchored {
             start: Finder::new(start),
-            before,
+            before: std::array::from_fn(|byte| {
+                member.is_match(char::from(byte as u8).encode_utf8(&mut [0; 4]))
+            }),
             here: Regex::new(&format!("^(?:{pattern})")).unwrap(),
             whole: OnceLock::new(),
             whole_pattern: format!("(?:^|{class})(?:{pattern})"),
@@ -165,7 +166,7 @@ impl Anchored {
         for at in self.start.find_iter(bytes) {
             match at.checked_sub(1).map(|previous| bytes[previous]) {
                 Some(previous) if !previous.is_ascii() => return self.whole().is_match(line),
-                Some(previous) if !(self.before)(previous) => {}
+                Some(previous) if !self.before[usize::from(previous)] => {}
                 _ => {
                     if self.here.is_match(&line[at..]) {
                         return true;
